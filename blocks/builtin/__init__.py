@@ -1,0 +1,1 @@
+"""The built-in blocks, one module per family; each module lists its classes in `BLOCKS`."""

@@ -1,0 +1,12 @@
+"""The block SDK: what a block is, what it may touch, and how to test it."""
+
+from .block import Block, Exit, read_manifest
+from .context import Context
+from .errors import BlockError, ConfigurationError, EndSession, EnterSubflow, Signal, Suspend
+from .host import Host, HttpRequest, HttpResponse, Input
+
+SDK_VERSION = "1.0"
+
+__all__ = ["Block", "BlockError", "ConfigurationError", "Context", "EndSession", "EnterSubflow",
+           "Exit", "Host", "HttpRequest", "HttpResponse", "Input", "SDK_VERSION", "Signal",
+           "Suspend", "read_manifest"]

@@ -1,0 +1,175 @@
+"""The context: a block's only door to the world."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import BlockError, EndSession, EnterSubflow
+from .host import Host, HttpRequest, HttpResponse, Input
+from .templates import is_template, render_text, render_value
+
+_ROOTS = ("vars", "contact", "trigger")
+_WRITABLE = ("vars", "contact")
+_MISSING = object()
+
+
+class Context:
+    """What a running block sees: its config, the session's data and the actions it may take.
+
+    One context serves a session for its whole run; the engine points it at each block in turn.
+    """
+
+    __slots__ = ("host", "block_id", "config", "state", "vars", "contact", "trigger",
+                 "settings", "changes", "_resume")
+
+    def __init__(self, host: Host, *, vars: dict, contact: dict, trigger: dict,
+                 settings: dict | None = None) -> None:
+        self.host = host
+        self.vars = vars
+        self.contact = contact
+        self.trigger = trigger
+        self.settings = settings or {}
+        self.block_id = ""
+        self.config: dict = {}
+        self.state: dict = {}
+        self.changes: list = []
+        self._resume: Input | None | object = _MISSING
+
+    # --- where the engine points the context --------------------------------------------------
+    def enter(self, block_id: str, config: dict, state: dict) -> None:
+        """Point the context at a block about to run."""
+        self.block_id = block_id
+        self.config = config
+        self.state = state
+        self.changes = []
+
+    def resume_with(self, answer: Input | None) -> None:
+        """Make the next `ask` return `answer` without emitting again (a re-run after a wait)."""
+        self._resume = answer
+
+    @property
+    def replaying(self) -> bool:
+        """True while a re-run block has not yet reached the `ask` it waited in."""
+        return self._resume is not _MISSING
+
+    @property
+    def channel(self) -> str:
+        """Return the session's channel: `voice`, `chat`, `sms`, `email` or `webhook`."""
+        return self.host.channel
+
+    @property
+    def language(self) -> str:
+        """Return the session's language: the contact's, else the flow's setting."""
+        return self.contact.get("language") or self.settings.get("language") or "en-US"
+
+    # --- data ---------------------------------------------------------------------------------
+    def get(self, path: str, default: Any = None) -> Any:
+        """Return the value at a dotted path such as `vars.account` or `trigger.text`."""
+        root, _, rest = path.partition(".")
+        value = self._root(root, path)
+        if rest:
+            for part in rest.split("."):
+                if isinstance(value, dict):
+                    value = value.get(part, _MISSING)
+                elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                    value = value[int(part)]
+                else:
+                    value = _MISSING
+                if value is _MISSING:
+                    return default
+        return value
+
+    def set(self, path: str, value: Any) -> None:
+        """Set the value at a dotted path under `vars` or `contact`, creating objects on the way."""
+        root, _, rest = path.partition(".")
+        if root not in _WRITABLE or not rest:
+            raise BlockError(f"cannot set {path!r}: only paths under vars. or contact. can be set")
+        target = self._root(root, path)
+        *parents, leaf = rest.split(".")
+        for part in parents:
+            child = target.get(part)
+            if not isinstance(child, dict):
+                child = target[part] = {}
+            target = child
+        target[leaf] = value
+        self.changes.append((path, value))
+
+    def _root(self, root: str, path: str) -> Any:
+        if root == "vars":
+            return self.vars
+        if root == "contact":
+            return self.contact
+        if root == "trigger":
+            return self.trigger
+        raise BlockError(f"unknown path {path!r}: paths start with one of {', '.join(_ROOTS)}")
+
+    def render(self, template: str) -> str:
+        """Render a template text against this session; plain text comes back unchanged."""
+        return render_text(template, self.host.scope(self)) if is_template(template) else template
+
+    def value(self, template: Any) -> Any:
+        """Evaluate a template-or-literal: `{{ vars.n + 1 }}` alone gives a native value (a number)."""
+        if isinstance(template, str) and is_template(template):
+            return render_value(template, self.host.scope(self))
+        return template
+
+    # --- actions ------------------------------------------------------------------------------
+    def emit(self, event: str, **fields: Any) -> None:
+        """Emit a channel-neutral action; suppressed while a re-run block replays to its wait."""
+        if self._resume is _MISSING:
+            self.host.emit({"event": event, "block": self.block_id, **fields})
+
+    def say(self, text: str | None = None, *, audio: str | None = None,
+            response: str | None = None) -> None:
+        """Say a text, play a recorded prompt, or deliver a named response."""
+        fields = {k: v for k, v in (("text", text), ("audio", audio), ("response", response))
+                  if v is not None}
+        self.emit("say", **fields)
+
+    async def ask(self, prompt: str | None, *, kind: str = "text",
+                  choices: list[dict] | None = None, timeout_s: float | None = None,
+                  **extra: Any) -> Input | None:
+        """Ask for input and wait for it; None when the wait ended with no input (noinput)."""
+        if self._resume is not _MISSING:
+            answer, self._resume = self._resume, _MISSING
+            return answer  # type: ignore[return-value]
+        event = {"event": "ask", "block": self.block_id, "prompt": prompt, "kind": kind}
+        if choices is not None:
+            event["choices"] = choices
+        if timeout_s is not None:
+            event["timeout_s"] = timeout_s
+        event.update(extra)
+        self.host.emit(event)
+        return await self.host.receive(event)
+
+    async def http(self, method: str, url: str, **options: Any) -> HttpResponse:
+        """Send an HTTP request under the workspace's network policy."""
+        return await self.host.http(HttpRequest(method=method.upper(), url=url, **options))
+
+    async def transfer(self, target: dict, timeout_s: float | None = None) -> str:
+        """Transfer the contact; return `connected`, `busy`, `noanswer` or `failed`."""
+        self.emit("transfer", target=target)
+        return await self.host.transfer(target, timeout_s)
+
+    async def subflow(self, flow: str, inputs: dict) -> dict:
+        """Run another flow to its end and return its result `{outputs, disposition}`."""
+        result = self.state.get("subflow_result")
+        if result is None:
+            raise EnterSubflow(flow, inputs)
+        return result
+
+    def end(self, disposition: str = "completed") -> None:
+        """End the session now with a disposition."""
+        raise EndSession(disposition)
+
+    def now(self):
+        """Return the current time, timezone-aware."""
+        return self.host.now()
+
+    def random(self) -> float:
+        """Return a uniform random number in [0, 1)."""
+        return self.host.random()
+
+    def log(self, message: str) -> None:
+        """Add a message to this step's entry in the execution log."""
+        self.host.log(message)

@@ -1,0 +1,102 @@
+"""What a block's context needs from whatever runs it: the engine, or a test harness."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One answer to an `ask`: typed text, DTMF digits or recognised speech."""
+
+    text: str
+    mode: str = "text"  # "text", "dtmf" or "speech"
+    confidence: float | None = None
+
+    def event(self) -> dict:
+        """Return the transcript event of this input."""
+        event: dict[str, Any] = {"event": "input", "text": self.text, "mode": self.mode}
+        if self.confidence is not None:
+            event["confidence"] = self.confidence
+        return event
+
+
+@dataclass(slots=True)
+class HttpRequest:
+    """An outbound HTTP request a block asks for."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    body: str | None = None
+    timeout_s: float = 10.0
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    """The answer to an `HttpRequest`; `body` is parsed JSON when the response is JSON."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    def as_dict(self) -> dict:
+        """Return the JSON-able form stored in flow variables."""
+        return {"status": self.status, "headers": self.headers, "body": self.body}
+
+
+class Host:
+    """The world as a block sees it, through its context.
+
+    The engine implements one host per session; `blocks.sdk.testing` implements a scripted one.
+    Every method is called only by `Context`; blocks never see the host.
+    """
+
+    channel: str = "chat"
+
+    def emit(self, event: dict) -> None:
+        """Deliver a channel-neutral action (`say`, `ask`, `transfer`, ...) to the channel."""
+        raise NotImplementedError
+
+    async def receive(self, ask: dict) -> Input | None:
+        """Wait for the answer to `ask`; None when the wait timed out with no input (noinput).
+
+        Raise `Suspend` when the answer comes later in another turn (chat, messaging).
+        """
+        raise NotImplementedError
+
+    async def http(self, request: HttpRequest) -> HttpResponse:
+        """Send an outbound HTTP request under the workspace's network policy.
+
+        Raise `TimeoutError` when the target is too slow and `BlockError` when it cannot be reached
+        or the policy refuses it.
+        """
+        raise NotImplementedError
+
+    async def transfer(self, target: dict, timeout_s: float | None) -> str:
+        """Transfer the contact; return `connected`, `busy`, `noanswer` or `failed`."""
+        raise NotImplementedError
+
+    def scope(self, ctx: Any) -> dict:
+        """Return the names templates see: `vars`, `contact`, `trigger` and the host's extras."""
+        return {"vars": ctx.vars, "contact": ctx.contact, "trigger": ctx.trigger}
+
+    def secret(self, name: str) -> str:
+        """Return the value of a `{"$secret": NAME}` reference; raise `BlockError` when unset."""
+        raise NotImplementedError
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware (fixed by `simulate --now`)."""
+        raise NotImplementedError
+
+    def random(self) -> float:
+        """Return a uniform random number in [0, 1)."""
+        return random.random()
+
+    def log(self, message: str) -> None:
+        """Add a message to the current step's log entry."""

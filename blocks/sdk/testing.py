@@ -1,0 +1,129 @@
+"""A harness for running one block in tests, for Callwright's own blocks and partners' alike.
+
+    from blocks.sdk.testing import run_block
+    result = run_block(MenuBlock, {"prompt": "...", "options": [...]}, inputs=["1"])
+    assert result.exit == "balance"
+
+It runs the block through the same `Context` and config templating the engine uses, against a
+scripted host: inputs are consumed in order (None or "" is a wait with no answer; when they run
+out every wait is a noinput), HTTP answers come from a function you give, transfers return the
+status you give, and the clock is the one you fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Iterable
+
+from .block import Block
+from .context import Context
+from .errors import BlockError, EndSession, EnterSubflow
+from .host import Host, HttpRequest, HttpResponse, Input
+from .templates import ConfigTemplate
+
+
+@dataclass
+class BlockResult:
+    """What a block did: the exit it took (None when it ended the session) and what it emitted."""
+
+    exit: str | None
+    events: list[dict]
+    vars: dict
+    contact: dict
+    state: dict
+    disposition: str | None = None
+    error: str | None = None
+    requests: list[HttpRequest] = field(default_factory=list)
+
+    def of(self, event: str) -> list[dict]:
+        """Return the emitted events of one kind (`say`, `ask`, ...)."""
+        return [e for e in self.events if e["event"] == event]
+
+
+class ScriptedHost(Host):
+    """A host whose world is scripted by the test."""
+
+    def __init__(self, *, channel: str, inputs: Iterable[Any], http: Callable | None,
+                 transfer: str, now: datetime | None, random_values: Iterable[float] | None,
+                 secrets: dict[str, str] | None) -> None:
+        self.channel = channel
+        self.events: list[dict] = []
+        self.requests: list[HttpRequest] = []
+        self._inputs = [_as_input(i, channel) for i in inputs]
+        self._http = http
+        self._transfer = transfer
+        self._now = now or datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+        self._random = list(random_values or [])
+        self._secrets = secrets or {}
+
+    def emit(self, event: dict) -> None:
+        self.events.append(event)
+
+    async def receive(self, ask: dict) -> Input | None:
+        answer = self._inputs.pop(0) if self._inputs else None
+        self.events.append(answer.event() if answer else {"event": "noinput", "block": ask["block"]})
+        return answer
+
+    async def http(self, request: HttpRequest) -> HttpResponse:
+        self.requests.append(request)
+        if self._http is None:
+            raise BlockError("no HTTP answer scripted for this test")
+        answer = self._http(request)
+        if isinstance(answer, Awaitable):
+            answer = await answer
+        return answer
+
+    async def transfer(self, target: dict, timeout_s: float | None) -> str:
+        return self._transfer
+
+    def now(self) -> datetime:
+        return self._now
+
+    def random(self) -> float:
+        return self._random.pop(0) if self._random else 0.5
+
+    def secret(self, name: str) -> str:
+        if name not in self._secrets:
+            raise BlockError(f"secret {name!r} is not set")
+        return self._secrets[name]
+
+
+def _as_input(value: Any, channel: str) -> Input | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Input):
+        return value
+    text = str(value)
+    is_dtmf = channel == "voice" and all(c in "0123456789*#" for c in text)
+    return Input(text, "dtmf" if is_dtmf else ("speech" if channel == "voice" else "text"))
+
+
+def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
+              vars: dict | None = None, contact: dict | None = None, trigger: dict | None = None,
+              channel: str = "chat", http: Callable | None = None, transfer: str = "connected",
+              now: datetime | None = None, random_values: Iterable[float] | None = None,
+              secrets: dict[str, str] | None = None, subflow_result: dict | None = None,
+              settings: dict | None = None, block_id: str = "block") -> BlockResult:
+    """Run one block once with a scripted world and return what it did."""
+    host = ScriptedHost(channel=channel, inputs=inputs, http=http, transfer=transfer, now=now,
+                        random_values=random_values, secrets=secrets)
+    ctx = Context(host, vars=dict(vars or {}), contact=dict(contact or {}),
+                  trigger=dict(trigger or {"channel": channel}), settings=settings or {})
+    state: dict = {} if subflow_result is None else {"subflow_result": subflow_result}
+    exit_name: str | None = None
+    disposition = error = None
+    try:
+        rendered = ConfigTemplate(config, tuple(block.manifest.get("raw_fields", ()))).render(
+            host.scope(ctx), host.secret)
+        ctx.enter(block_id, rendered, state)
+        exit_name = asyncio.run(block(block_id, rendered).run(ctx))
+    except EndSession as end:
+        disposition = end.disposition
+    except EnterSubflow as call:
+        raise AssertionError(f"the block entered subflow {call.flow!r}: pass subflow_result=") from None
+    except Exception as exc:  # the engine routes any block failure to `error`; so does the harness
+        exit_name, error = "error", str(exc)
+    return BlockResult(exit=exit_name, events=host.events, vars=ctx.vars, contact=ctx.contact,
+                       state=state, disposition=disposition, error=error, requests=host.requests)

@@ -1,0 +1,112 @@
+"""The engine's side of the block context: one host per running turn of a session."""
+
+from __future__ import annotations
+
+import os
+import random
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Mapping
+
+from blocks.sdk import BlockError, Host, HttpRequest, HttpResponse, Input, Suspend
+
+from .channels import Channel
+
+
+class InputSource:
+    """Where a waiting block's answer comes from."""
+
+    def next(self, ask: dict) -> Input | None:
+        """Return the answer, None for a wait that timed out, or raise Suspend to wait for a turn."""
+        raise NotImplementedError
+
+
+class TurnInputs(InputSource):
+    """Messaging: answers come as later turns, so every wait suspends the session."""
+
+    def next(self, ask: dict) -> Input | None:
+        raise Suspend()
+
+
+class ScriptedInputs(InputSource):
+    """The simulator: answers are consumed in order; "" or running out is a wait with no answer."""
+
+    def __init__(self, answers: Iterable[str], channel: Channel) -> None:
+        self._answers = list(answers)
+        self._channel = channel
+
+    def next(self, ask: dict) -> Input | None:
+        if not self._answers:
+            return None
+        text = self._answers.pop(0)
+        return self._channel.parse_input(text) if text != "" else None
+
+
+class SessionHost(Host):
+    """The world as the engine offers it to blocks: channel, inputs, network, clock, secrets."""
+
+    def __init__(self, channel: Channel, inputs: InputSource, sink: Callable[[dict], None], *,
+                 http: Any = None, transfer_result: str = "connected",
+                 clock: Callable[[], datetime] | None = None,
+                 environ: Mapping[str, str] = os.environ, rng: random.Random | None = None) -> None:
+        self.channel = channel.name
+        self._channel = channel
+        self._inputs = inputs
+        self._sink = sink
+        self._http = http
+        self._transfer_result = transfer_result
+        self._clock = clock
+        self._environ = environ
+        self._rng = rng or random.Random()
+        self._secrets: set[str] = set()
+        self.messages: list[str] = []
+
+    def parse_input(self, text: str) -> Input:
+        """Return a raw answer typed by this host's channel."""
+        return self._channel.parse_input(text)
+
+    def emit(self, event: dict) -> None:
+        self._sink(self._channel.render(self.scrub(event)))
+
+    async def receive(self, ask: dict) -> Input | None:
+        answer = self._inputs.next(ask)
+        self._sink(answer.event() if answer else {"event": "noinput", "block": ask["block"]})
+        return answer
+
+    async def http(self, request: HttpRequest) -> HttpResponse:
+        if self._http is None:
+            raise BlockError("outbound HTTP is not configured for this runtime")
+        return await self._http.send(request)
+
+    async def transfer(self, target: dict, timeout_s: float | None) -> str:
+        return self._transfer_result
+
+    def secret(self, name: str) -> str:
+        value = self._environ.get(name)
+        if value is None:
+            raise BlockError(f"secret {name!r} is not set: set the environment variable {name}")
+        if value:
+            self._secrets.add(value)
+        return value
+
+    def scrub(self, value: Any) -> Any:
+        """Return a value with every secret resolved in this session masked as `***`."""
+        if not self._secrets:
+            return value
+        if isinstance(value, str):
+            for secret in self._secrets:
+                value = value.replace(secret, "***")
+            return value
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value]
+        return value
+
+    def now(self) -> datetime:
+        return self._clock() if self._clock else datetime.now(timezone.utc)
+
+    def random(self) -> float:
+        return self._rng.random()
+
+    def log(self, message: str) -> None:
+        self.messages.append(self.scrub(message))

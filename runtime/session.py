@@ -1,0 +1,59 @@
+"""The session: the small state record of one conversation, saved whenever it waits."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Frame:
+    """A caller's place while a subflow runs: where to come back to and the caller's variables."""
+
+    flow_id: str
+    flow_version: str
+    block: str
+    state: dict
+    vars: dict
+
+
+@dataclass(slots=True)
+class Session:
+    """Where a conversation stands: flow, block, variables, counters, channel and contact."""
+
+    id: str
+    flow_id: str
+    flow_version: str
+    channel: str
+    block: str
+    vars: dict
+    contact: dict
+    trigger: dict
+    state: dict = field(default_factory=dict)
+    status: str = "running"  # running, waiting, ended
+    disposition: str | None = None
+    steps: int = 0
+    turns: int = 0
+    started_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    frames: list[Frame] = field(default_factory=list)
+    rev: int = 0  # bumped by every save; a store refuses a save from a stale copy
+
+    @staticmethod
+    def new_id() -> str:
+        """Return a fresh, unguessable session id."""
+        return uuid.uuid4().hex
+
+    def dumps(self) -> str:
+        """Return the session as compact JSON."""
+        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, text: str | bytes) -> Session:
+        """Rebuild a session from `dumps` output."""
+        data: dict[str, Any] = json.loads(text)
+        data["frames"] = [Frame(**f) for f in data.get("frames", ())]
+        return cls(**data)

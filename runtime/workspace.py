@@ -1,0 +1,113 @@
+"""The workspace: settings, routes and the live flows, loaded from a folder kept in git."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from blocks import Registry
+
+from .errors import FlowNotFound, InvalidFlow
+from .flow import Flow, compile_flow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Workspace:
+    """What is live: compiled flows by id, plus every problem that kept a file from going live."""
+
+    root: Path | None
+    registry: Registry
+    settings: dict = field(default_factory=dict)
+    routes: dict = field(default_factory=dict)
+    flows: dict[str, Flow] = field(default_factory=dict)
+    docs: dict[str, dict] = field(default_factory=dict)
+    problems: dict[str, list] = field(default_factory=dict)
+    _versions: dict[tuple[str, str], Flow] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: str | Path | None, registry: Registry,
+             environ: Mapping[str, str] = os.environ) -> Workspace:
+        """Load a workspace folder; a flow that fails validation is reported, not taken live."""
+        from .settings import load_settings
+        from .validation import parse_json, validate_routes
+
+        path = Path(root) if root is not None else None
+        workspace = cls(root=path, registry=registry, settings=load_settings(path, environ))
+        if path is None:
+            return workspace
+        for file in sorted((path / "flows").glob("*.json")):
+            doc, problems = parse_json(file.read_text("utf-8"), str(file))
+            if problems:
+                workspace.problems[str(file)] = problems
+            elif isinstance(doc, dict):
+                workspace.docs[file.stem] = doc
+        routes_file = path / "routes.json"
+        if routes_file.exists():
+            routes, problems = parse_json(routes_file.read_text("utf-8"), str(routes_file))
+            problems = problems or validate_routes(routes, set(workspace.docs))
+            if problems:
+                workspace.problems[str(routes_file)] = problems
+            else:
+                workspace.routes = routes
+        for flow_id, doc in workspace.docs.items():
+            workspace.add(doc, source=str(path / "flows" / f"{flow_id}.json"))
+        return workspace
+
+    def add(self, doc: dict, source: str | None = None) -> Flow | None:
+        """Compile a flow document and make it live; on errors record them and return None."""
+        flow_id = doc.get("id") if isinstance(doc, dict) else None
+        try:
+            flow = compile_flow(doc, self.registry, flows={**self.docs, **({flow_id: doc} if flow_id else {})})
+        except InvalidFlow as exc:
+            self.problems[source or str(flow_id)] = exc.problems
+            log.warning("flow %s not taken live: %s", source or flow_id, exc)
+            return None
+        self.docs[flow.id] = doc
+        self.flows[flow.id] = flow
+        self._versions[(flow.id, flow.version)] = flow
+        return flow
+
+    def flow(self, flow_id: str, version: str | None = None) -> Flow:
+        """Return the live flow, or the given version of it while this process still holds it."""
+        if version is not None:
+            kept = self._versions.get((flow_id, version))
+            if kept is not None:
+                return kept
+        live = self.flows.get(flow_id)
+        if live is None:
+            raise FlowNotFound(f"no live flow with id {flow_id!r}")
+        if version is not None and version != live.version:
+            log.warning("flow %s version %s is gone; the session goes on with %s",
+                        flow_id, version, live.version)
+        return live
+
+    def route(self, channel: str, address: str) -> str | None:
+        """Return the flow id routed for an address on a channel (`*` is the fallback)."""
+        table = self.routes.get(channel) or {}
+        return table.get(address) or table.get("*")
+
+
+def read_flow_file(path: str | Path) -> tuple[dict | None, list]:
+    """Parse a flow file; return the document and the problems that stop it from parsing."""
+    from .validation import parse_json
+
+    file = Path(path)
+    try:
+        text = file.read_text("utf-8")
+    except OSError as exc:
+        return None, [_io_problem(str(file), exc)]
+    return parse_json(text, str(file))
+
+
+def _io_problem(source: str, exc: OSError):
+    from .validation import Problem
+
+    return Problem("error", "", f"cannot read {source}: {exc.strerror or exc}", file=source)
+
+
+__all__ = ["Workspace", "read_flow_file"]

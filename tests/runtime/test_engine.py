@@ -1,0 +1,132 @@
+"""The engine runs a session block by block, routes failures to `error` and enforces limits."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from runtime import InvalidFlow, Runtime, simulate
+
+
+def run(path, channel="chat", **options):
+    """Simulate a flow file and return (transcript, simulation)."""
+    events: list[dict] = []
+    result = simulate(path, channel=channel, emit=events.append, **options)
+    return events, result
+
+
+def test_a_flow_runs_from_its_start_to_its_end_with_a_transcript(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("hello", {
+        "hi": {"type": "say", "config": {"text": "Hello {{ vars.name }}."}, "exits": {"next": "bye"}},
+        "bye": {"type": "end", "config": {"text": "Bye."}}}, variables={"name": "Ada"}))
+    events, result = run(root / "flows" / "hello.json")
+    assert events == [
+        {"event": "say", "block": "hi", "text": "Hello Ada."},
+        {"event": "say", "block": "bye", "text": "Bye."},
+        {"event": "end", "block": "bye", "disposition": "completed", "steps": 2},
+    ]
+    assert (result.disposition, result.exit_code) == ("completed", 0)
+
+
+def test_an_unconnected_exit_ends_the_session_with_that_exit_as_disposition(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("menu", {
+        "m": {"type": "menu", "config": {"prompt": "Pick", "options": [
+            {"key": "1", "label": "One", "exit": "one"}]}}}))
+    events, result = run(root / "flows" / "menu.json", inputs=["1"])
+    assert events[-1] == {"event": "end", "block": "m", "disposition": "one", "steps": 1}
+
+
+def test_a_failing_block_takes_its_error_exit_and_the_transcript_says_why(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("fails", {
+        "bad": {"type": "branch", "config": {"rules": [{"when": {"expr": "vars['x'] > 1"}, "exit": "x"}]},
+                "exits": {"error": "sorry", "x": "sorry", "default": "sorry"}},
+        "sorry": {"type": "end", "config": {"disposition": "handled"}}}))
+    events, result = run(root / "flows" / "fails.json")
+    assert events[0]["event"] == "error" and events[0]["block"] == "bad"
+    assert "sandbox" in events[0]["message"]
+    assert result.disposition == "handled" and result.exit_code == 0
+
+
+def test_an_unconnected_error_exit_ends_the_session_as_a_flow_error(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("fails", {
+        "bad": {"type": "set", "config": {"values": {"vars.x": "{{ vars.missing.call() }}"}}}}))
+    events, result = run(root / "flows" / "fails.json")
+    assert events[-1]["disposition"] == "error"
+    assert result.exit_code == 1
+
+
+def test_max_steps_stops_a_runaway_loop_with_a_clear_disposition(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("loop", {
+        "inc": {"type": "set", "config": {"values": {"vars.i": "{{ vars.i + 1 }}"}}, "exits": {"next": "again"}},
+        "again": {"type": "branch", "config": {"rules": [
+            {"when": {"var": "vars.i", "op": "<", "value": -1}, "exit": "never"}]},
+            "exits": {"never": "inc", "default": "inc"}}},
+        variables={"i": 0}, settings={"max_steps": 50}))
+    events, result = run(root / "flows" / "loop.json")
+    assert events[-2] == {"event": "error", "block": "inc", "message": "max_steps (50) reached"}
+    assert events[-1]["disposition"] == "max_steps"
+    assert result.steps == 50 and result.vars["i"] == 25
+    assert result.exit_code == 1
+
+
+def test_max_session_time_ends_a_session_that_has_run_too_long(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("slow", {
+        "ask": {"type": "ask", "config": {"prompt": "Name?", "variable": "vars.name", "kind": "text"},
+                "exits": {"next": "bye"}},
+        "bye": {"type": "end", "config": {}}}, settings={"max_session_s": 60}))
+    runtime = Runtime.open(root, sessions_url="memory:")
+    try:
+        first = runtime.chat_turn("slow", None, "hi")
+        session = runtime.sessions.get(first["session"])
+        session.started_at = time.time() - 120
+        runtime.sessions.save(session)
+        second = runtime.chat_turn("slow", first["session"], "Ada")
+    finally:
+        runtime.close()
+    assert second["ended"] is True
+    assert second["replies"][-1]["disposition"] == "max_session_time"
+
+
+def test_secrets_resolve_from_the_environment_and_never_reach_the_transcript(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("secret", {
+        "s": {"type": "say", "config": {"text": {"$secret": "GREETING_TOKEN"}}, "exits": {"next": "e"}},
+        "e": {"type": "end", "config": {}}}))
+    events, _ = run(root / "flows" / "secret.json", environ={"GREETING_TOKEN": "tok-123"})
+    assert events[0] == {"event": "say", "block": "s", "text": "***"}
+    assert "tok-123" not in json.dumps(events)
+
+
+def test_a_secret_that_is_not_set_takes_the_error_exit_with_its_name(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("secret", {
+        "s": {"type": "say", "config": {"text": {"$secret": "MISSING_TOKEN"}},
+              "exits": {"next": "e", "error": "oops"}},
+        "e": {"type": "end", "config": {}},
+        "oops": {"type": "end", "config": {"disposition": "no_secret"}}}))
+    events, result = run(root / "flows" / "secret.json", environ={})
+    assert "secret 'MISSING_TOKEN' is not set" in events[0]["message"]
+    assert result.disposition == "no_secret"
+
+
+def test_a_flow_that_fails_validation_does_not_run(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("broken", {"a": {"type": "say", "config": {"text": "x"},
+                                                    "exits": {"next": "nowhere"}}}))
+    with pytest.raises(InvalidFlow) as caught:
+        run(root / "flows" / "broken.json")
+    assert any(p.pointer == "/blocks/a/exits/next" for p in caught.value.problems)
+
+
+def test_every_step_is_logged_with_block_exit_time_and_variable_changes(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("log", {
+        "s": {"type": "set", "config": {"values": {"vars.n": 7}}, "exits": {"next": "e"}},
+        "e": {"type": "end", "config": {}}}))
+    runtime = Runtime.open(root, sessions_url="memory:")
+    try:
+        reply = runtime.chat_turn("log", None, "go")
+        steps = runtime.executions.steps(reply["session"])
+    finally:
+        runtime.close()
+    assert [(s["block"], s["exit"]) for s in steps] == [("s", "next"), ("e", None)]
+    assert steps[0]["changes"] == [["vars.n", 7]]
+    assert all(s["ms"] >= 0 for s in steps)
