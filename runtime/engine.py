@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 _NO_ANSWER = object()
 # a connected transfer hands the contact over: it leaves every subflow level, not just one
 _LEAVES_ALL_LEVELS = frozenset({"transferred"})
+# a long turn hands its steps to the log in chunks, so it never holds an unbounded list
+_STEP_CHUNK = 1024
 
 
 class FlowSource(Protocol):
@@ -79,9 +81,14 @@ class Engine:
             await self._loop(session, flow, ctx, host, turn)
         finally:
             self.sessions.save(session)
-            if self.step_log is not None:
-                self.step_log.record(session, turn.steps)
+            self._hand_over(session, turn)
         return turn
+
+    def _hand_over(self, session: Session, turn: Turn) -> None:
+        """Give the turn's steps so far to the execution log."""
+        if self.step_log is not None and turn.steps:
+            self.step_log.record(session, turn.steps)
+        turn.steps = []
 
     async def _loop(self, session: Session, flow: Flow, ctx: Context, host: SessionHost,
                     turn: Turn) -> None:
@@ -136,6 +143,9 @@ class Engine:
                 error = "\n".join(filter(None, [error, *host.messages]))
                 host.messages.clear()
             steps.append((flow.id, node.id, exit_name, clock() - started, ctx.changes, error))
+            if len(steps) >= _STEP_CHUNK:
+                self._hand_over(session, turn)
+                steps = turn.steps
             target = node.exits.get(exit_name)
             if target is None:  # an unconnected exit ends the (sub)flow with its name
                 flow = self._finish(session, flow, node, ctx, exit_name)

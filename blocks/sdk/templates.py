@@ -10,6 +10,7 @@ from jinja2 import ChainableUndefined, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import BlockError
+from .expressions import GiveUp, compile_fast
 
 _ENV = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False,
                             keep_trailing_newline=True, cache_size=0)
@@ -50,15 +51,25 @@ _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.S)
 
 
 @lru_cache(maxsize=4096)
-def compile_value(source: str):
-    """Compile a template that is one `{{ expression }}` to a native-valued expression, else None."""
+def compile_value(source: str) -> Callable[[dict], Any] | None:
+    """Compile a template that is one `{{ expression }}` to a native-valued function, else None."""
     match = _WHOLE_EXPRESSION.match(source.strip())
     if match is None:
         return None
     try:
-        return _ENV.compile_expression(match["expr"], undefined_to_none=True)
+        slow = _ENV.compile_expression(match["expr"], undefined_to_none=True)
     except TemplateSyntaxError:
         return None  # let render_text report it with its line
+    fast = compile_fast(_ENV, match["expr"])
+
+    def evaluate(scope: dict) -> Any:
+        if fast is not None:
+            try:
+                return fast(scope)
+            except GiveUp:
+                pass
+        return slow(**scope)
+    return evaluate
 
 
 def render_value(source: str, scope: dict) -> Any:
@@ -67,7 +78,7 @@ def render_value(source: str, scope: dict) -> Any:
     if expression is None:
         return render_text(source, scope)
     try:
-        return expression(**scope)
+        return expression(scope)
     except Exception as exc:  # a sandbox refusal or a bad operation in the user's expression
         raise BlockError(f"template failed: {exc}") from None
 
