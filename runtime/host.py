@@ -56,7 +56,7 @@ class SessionHost(Host):
         self._transfer_result = transfer_result
         self._clock = clock
         self._environ = environ
-        self._rng = rng or random.Random()
+        self._rng = rng  # None: the module's generator (seeding one per turn costs more than the turn)
         self._secrets: set[str] = set()
         self.messages: list[str] = []
 
@@ -106,7 +106,7 @@ class SessionHost(Host):
         return self._clock() if self._clock else datetime.now(timezone.utc)
 
     def random(self) -> float:
-        return self._rng.random()
+        return self._rng.random() if self._rng is not None else random.random()
 
     def log(self, message: str) -> None:
         self.messages.append(self.scrub(message))

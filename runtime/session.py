@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -49,7 +49,9 @@ class Session:
 
     def dumps(self) -> str:
         """Return the session as compact JSON."""
-        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["frames"] = [asdict(frame) for frame in self.frames]
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def loads(cls, text: str | bytes) -> Session:
@@ -57,3 +59,6 @@ class Session:
         data: dict[str, Any] = json.loads(text)
         data["frames"] = [Frame(**f) for f in data.get("frames", ())]
         return cls(**data)
+
+
+_FIELDS = tuple(f.name for f in fields(Session) if f.name != "frames")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
 import time
 
@@ -37,26 +36,29 @@ class ExecutionLog:
     `flush_s`, so a busy chat API does not pay a database round trip per step.
     """
 
-    def __init__(self, url: str, flush_s: float = 0.2, batch: int = 2000) -> None:
+    def __init__(self, url: str, flush_s: float = 0.2) -> None:
         self.engine = create_engine(url)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending: list[dict] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
         self._flush_s = flush_s
-        self._batch = batch
         self._thread = threading.Thread(target=self._writer, name="execution-log", daemon=True)
         self._thread.start()
 
     def record(self, session: Session, steps: list[tuple]) -> None:
         """Queue the steps of one turn for writing."""
         at = time.time()
-        for flow_id, block, exit_name, seconds, changes, note in steps:
-            self._queue.put({
-                "session_id": session.id, "turn": session.turns, "flow_id": flow_id,
-                "block": block, "exit": exit_name, "ms": round(seconds * 1000, 3),
-                "changes": json.dumps(changes, ensure_ascii=False, default=str), "note": note,
-                "at": at})
+        rows = [{"session_id": session.id, "turn": session.turns, "flow_id": flow_id,
+                 "block": block, "exit": exit_name, "ms": round(seconds * 1000, 3),
+                 "changes": json.dumps(changes, ensure_ascii=False, default=str), "note": note,
+                 "at": at}
+                for flow_id, block, exit_name, seconds, changes, note in steps]
+        with self._lock:
+            self._pending.extend(rows)
 
     def steps(self, session_id: str) -> list[dict]:
         """Return the recorded steps of a session, oldest first (after pending writes land)."""
@@ -67,49 +69,28 @@ class ExecutionLog:
         return [{**row, "changes": json.loads(row["changes"])} for row in rows]
 
     def flush(self) -> None:
-        """Wait until everything queued so far is written."""
-        done = threading.Event()
-        self._queue.put(done)
-        done.wait(timeout=30)
-
-    def close(self) -> None:
-        """Write what is queued and stop the writer."""
-        self._queue.put(None)
-        self._thread.join(timeout=30)
-        self.engine.dispose()
-
-    def _writer(self) -> None:
-        while True:
-            rows, waiters, stop = self._drain()
+        """Write everything recorded so far, now."""
+        with self._write_lock:
+            with self._lock:
+                rows, self._pending = self._pending, []
             if rows:
                 try:
                     with self.engine.begin() as conn:
                         conn.execute(insert(steps_table), rows)
                 except Exception:  # the log must never take the runtime down; say so loudly
                     log.exception("could not write %d execution steps", len(rows))
-            for waiter in waiters:
-                waiter.set()
-            if stop:
-                return
 
-    def _drain(self) -> tuple[list[dict], list[threading.Event], bool]:
-        rows: list[dict] = []
-        waiters: list[threading.Event] = []
-        item = self._queue.get()
-        deadline = time.monotonic() + self._flush_s
-        while True:
-            if item is None:
-                return rows, waiters, True
-            if isinstance(item, threading.Event):
-                waiters.append(item)
-                return rows, waiters, False
-            rows.append(item)
-            if len(rows) >= self._batch:
-                return rows, waiters, False
-            try:
-                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                return rows, waiters, False
+    def close(self) -> None:
+        """Write what is recorded and stop the writer."""
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.flush()
+        self.engine.dispose()
+
+    def _writer(self) -> None:
+        # wakes on a timer, never per record, so a busy turn loop is not interrupted per step
+        while not self._stop.wait(self._flush_s):
+            self.flush()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
