@@ -3,10 +3,10 @@
 from .block import Block, Exit, read_manifest
 from .context import Context
 from .errors import BlockError, ConfigurationError, EndSession, EnterSubflow, Signal, Suspend
-from .host import Host, HttpRequest, HttpResponse, Input
+from .host import Host, HttpRequest, HttpResponse, Input, ScriptResult
 
 SDK_VERSION = "1.0"
 
 __all__ = ["Block", "BlockError", "ConfigurationError", "Context", "EndSession", "EnterSubflow",
-           "Exit", "Host", "HttpRequest", "HttpResponse", "Input", "SDK_VERSION", "Signal",
+           "Exit", "Host", "HttpRequest", "HttpResponse", "Input", "SDK_VERSION", "ScriptResult", "Signal",
            "Suspend", "read_manifest"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import BlockError, EndSession, EnterSubflow
-from .host import Host, HttpRequest, HttpResponse, Input
+from .host import Host, HttpRequest, HttpResponse, Input, ScriptResult
 from .templates import is_template, render_text, render_value
 
 _ROOTS = ("vars", "contact", "trigger")
@@ -157,6 +157,16 @@ class Context:
         if result is None:
             raise EnterSubflow(flow, inputs)
         return result
+
+    async def script(self, code: str, *, input: Any = None, timeout_ms: int = 1000) -> ScriptResult:
+        """Run script code in the sandbox; changed `vars` come back in the result, not applied."""
+        return await self.host.run_script(code, vars=self.vars, contact=self.contact, input=input,
+                                          timeout_ms=timeout_ms)
+
+    async def evaluate(self, expression: str) -> Any:
+        """Evaluate an expression in the sandbox with `vars`, `contact` and `trigger` in scope."""
+        return await self.host.evaluate(expression, {"vars": self.vars, "contact": self.contact,
+                                                     "trigger": self.trigger})
 
     def end(self, disposition: str = "completed") -> None:
         """End the session now with a disposition."""

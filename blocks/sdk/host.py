@@ -50,6 +50,15 @@ class HttpResponse:
         return {"status": self.status, "headers": self.headers, "body": self.body}
 
 
+@dataclass(slots=True)
+class ScriptResult:
+    """What a script did: the exit it returned (or None), the variables after it, what it printed."""
+
+    exit: str | None
+    vars: dict
+    output: str = ""
+
+
 class Host:
     """The world as a block sees it, through its context.
 
@@ -85,6 +94,19 @@ class Host:
     def scope(self, ctx: Any) -> dict:
         """Return the names templates see: `vars`, `contact`, `trigger` and the host's extras."""
         return {"vars": ctx.vars, "contact": ctx.contact, "trigger": ctx.trigger}
+
+    async def run_script(self, code: str, *, vars: dict, contact: dict, input: Any,
+                         timeout_ms: int) -> ScriptResult:
+        """Run sandboxed script code (RestrictedPython) with JSON-able copies of the data.
+
+        Raise `BlockError` naming the limit hit (CPU time, memory, wall clock, output size) or
+        the script's own error with its line.
+        """
+        raise NotImplementedError
+
+    async def evaluate(self, expression: str, scope: dict) -> Any:
+        """Evaluate a sandboxed expression (an `expr` condition) and return its JSON-able value."""
+        raise NotImplementedError
 
     def secret(self, name: str) -> str:
         """Return the value of a `{"$secret": NAME}` reference; raise `BlockError` when unset."""
