@@ -120,15 +120,15 @@ class Engine:
                     raise RuntimeError(f"block returned exit {exit_name!r}, which it does not declare")
             except Suspend:
                 session.status = "waiting"
-                steps.append((flow.id, node.id, None, clock() - started, ctx.changes, None))
+                steps.append((flow.id, node.id, None, clock() - started, host.scrub(ctx.changes), None))
                 return
             except EnterSubflow as call:
-                steps.append((flow.id, node.id, "subflow", clock() - started, ctx.changes, None))
+                steps.append((flow.id, node.id, "subflow", clock() - started, host.scrub(ctx.changes), None))
                 flow = self._enter(session, flow, node, call, ctx)
                 nodes, max_steps = flow.nodes, flow.settings["max_steps"]
                 continue
             except EndSession as end:
-                steps.append((flow.id, node.id, None, clock() - started, ctx.changes, None))
+                steps.append((flow.id, node.id, None, clock() - started, host.scrub(ctx.changes), None))
                 flow = self._finish(session, flow, node, ctx, end.disposition)
                 if flow is None:
                     return
@@ -142,7 +142,8 @@ class Engine:
             if host.messages:
                 error = "\n".join(filter(None, [error, *host.messages]))
                 host.messages.clear()
-            steps.append((flow.id, node.id, exit_name, clock() - started, ctx.changes, error))
+            steps.append((flow.id, node.id, exit_name, clock() - started,
+                          host.scrub(ctx.changes), error))
             if len(steps) >= _STEP_CHUNK:
                 self._hand_over(session, turn)
                 steps = turn.steps

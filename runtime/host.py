@@ -7,9 +7,10 @@ import random
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
-from blocks.sdk import BlockError, Host, HttpRequest, HttpResponse, Input, Suspend
+from blocks.sdk import BlockError, Host, HttpRequest, HttpResponse, Input, ScriptResult, Suspend
 
 from .channels import Channel
+from .scriptpool import shared_pool
 
 
 class InputSource:
@@ -80,6 +81,15 @@ class SessionHost(Host):
     async def transfer(self, target: dict, timeout_s: float | None) -> str:
         return self._transfer_result
 
+    async def run_script(self, code: str, *, vars: dict, contact: dict, input: Any,
+                         timeout_ms: int) -> ScriptResult:
+        result = await shared_pool().run_async(code, vars, contact, input, timeout_ms=timeout_ms,
+                                               now=self.now())
+        return ScriptResult(result["exit"], result["vars"], result["output"])
+
+    async def evaluate(self, expression: str, scope: dict) -> Any:
+        return await shared_pool().evaluate_async(expression, scope, now=self.now())
+
     def secret(self, name: str) -> str:
         value = self._environ.get(name)
         if value is None:
@@ -98,8 +108,8 @@ class SessionHost(Host):
             return value
         if isinstance(value, dict):
             return {k: self.scrub(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.scrub(v) for v in value]
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.scrub(v) for v in value)
         return value
 
     def now(self) -> datetime:

@@ -89,23 +89,41 @@ def test_max_session_time_ends_a_session_that_has_run_too_long(make_workspace, f
     assert second["replies"][-1]["disposition"] == "max_session_time"
 
 
-def test_secrets_resolve_from_the_environment_and_never_reach_the_transcript(make_workspace, flow_doc):
-    root = make_workspace(flow_doc("secret", {
-        "s": {"type": "say", "config": {"text": {"$secret": "GREETING_TOKEN"}}, "exits": {"next": "e"}},
-        "e": {"type": "end", "config": {}}}))
-    events, _ = run(root / "flows" / "secret.json", environ={"GREETING_TOKEN": "tok-123"})
-    assert events[0] == {"event": "say", "block": "s", "text": "***"}
-    assert "tok-123" not in json.dumps(events)
-
-
-def test_a_secret_that_is_not_set_takes_the_error_exit_with_its_name(make_workspace, flow_doc):
-    root = make_workspace(flow_doc("secret", {
-        "s": {"type": "say", "config": {"text": {"$secret": "MISSING_TOKEN"}},
-              "exits": {"next": "e", "error": "oops"}},
+def _secret_flow(flow_doc, url: str) -> dict:
+    return flow_doc("secret", {
+        "call": {"type": "http", "config": {"url": url, "headers": {"X-Api-Key": {"$secret": "CRM_TOKEN"}},
+                                            "variable": "vars.reply"},
+                 "exits": {"success": "tell", "failure": "oops", "error": "oops"}},
+        "tell": {"type": "say", "config": {"text": "The service said {{ vars.reply.body.echo }}."},
+                 "exits": {"next": "e"}},
         "e": {"type": "end", "config": {}},
-        "oops": {"type": "end", "config": {"disposition": "no_secret"}}}))
-    events, result = run(root / "flows" / "secret.json", environ={})
-    assert "secret 'MISSING_TOKEN' is not set" in events[0]["message"]
+        "oops": {"type": "end", "config": {"disposition": "no_secret"}}})
+
+
+def test_secrets_resolve_at_run_time_and_never_reach_transcripts_or_logs(
+        make_workspace, flow_doc, http_service, allow_loopback, monkeypatch):
+    http_service.reply("GET", "/echo", 200, {"echo": "key tok-123"})
+    root = make_workspace(_secret_flow(flow_doc, http_service.url + "/echo"))
+    monkeypatch.setenv("CRM_TOKEN", "tok-123")
+    events, result = run(root / "flows" / "secret.json")
+    assert http_service.requests[0]["headers"]["X-Api-Key"] == "tok-123"
+    assert events[0] == {"event": "say", "block": "tell", "text": "The service said key ***."}
+    assert "tok-123" not in json.dumps(events)
+    runtime = Runtime.open(root, sessions_url="memory:")
+    try:
+        reply = runtime.chat_turn("secret", None, "go")
+        steps = runtime.executions.steps(reply["session"])
+    finally:
+        runtime.close()
+    assert "tok-123" not in json.dumps(reply) + json.dumps(steps)
+
+
+def test_a_secret_that_is_not_set_takes_the_error_exit_with_its_name(
+        make_workspace, flow_doc, monkeypatch):
+    monkeypatch.delenv("CRM_TOKEN", raising=False)
+    root = make_workspace(_secret_flow(flow_doc, "http://127.0.0.1:9/x"))
+    events, result = run(root / "flows" / "secret.json")
+    assert "secret 'CRM_TOKEN' is not set" in events[0]["message"]
     assert result.disposition == "no_secret"
 
 

@@ -1,0 +1,242 @@
+"""The `menu` block: keys on the phone, keys, labels and synonyms in words; IVR retries."""
+
+import asyncio
+import json
+
+import pytest
+from jsonschema import Draft7Validator
+
+from blocks.builtin.prompts import MenuBlock
+from blocks.registry import Registry
+from blocks.sdk import Context, Input, Suspend
+from blocks.sdk.testing import ScriptedHost, run_block
+
+VALIDATOR = Draft7Validator(MenuBlock.manifest["config_schema"])
+MAIN = {"prompt": "For your balance press 1. For an agent press 0.",
+        "options": [{"key": "1", "label": "Balance", "exit": "balance"},
+                    {"key": "0", "label": "Agent", "exit": "agent",
+                     "synonyms": ["operator", "Human"]}],
+        "timeout_s": 5, "max_attempts": 3,
+        "noinput_prompt": "Sorry, I did not get that.",
+        "nomatch_prompt": "That is not one of the choices."}
+
+
+def says(result):
+    return [e["text"] for e in result.of("say")]
+
+
+# --- choosing -------------------------------------------------------------------------------------
+def test_a_key_press_takes_the_option_exit():
+    result = run_block(MenuBlock, MAIN, inputs=["0"], channel="voice", block_id="main_menu")
+    assert result.exit == "agent"
+    assert result.events == [
+        {"event": "ask", "block": "main_menu", "prompt": MAIN["prompt"], "kind": "choice",
+         "choices": [{"key": "1", "label": "Balance"}, {"key": "0", "label": "Agent"}],
+         "timeout_s": 5},
+        {"event": "input", "text": "0", "mode": "dtmf"}]
+
+
+@pytest.mark.parametrize("answer, exit", [
+    ("1", "balance"), ("balance", "balance"), ("  BALANCE ", "balance"), ("agent", "agent"),
+    ("Operator", "agent"), ("human", "agent"), (" 0", "agent")])
+def test_chat_matches_key_label_or_synonym_ignoring_case_and_space(answer, exit):
+    assert run_block(MenuBlock, MAIN, inputs=[answer]).exit == exit
+
+
+def test_speech_on_the_phone_matches_labels_and_synonyms():
+    result = run_block(MenuBlock, MAIN, inputs=[Input(" Operator", "speech", 0.8)],
+                       channel="voice")
+    assert result.exit == "agent"
+
+
+def test_a_key_press_matches_keys_only():
+    # "2" is a synonym of the balance option: typed it selects, pressed it is not a key.
+    config = {**MAIN, "options": [{**MAIN["options"][0], "synonyms": ["2"]}, MAIN["options"][1]],
+              "max_attempts": 1}
+    assert run_block(MenuBlock, config, inputs=["2"], channel="chat").exit == "balance"
+    pressed = run_block(MenuBlock, config, inputs=["2"], channel="voice")
+    assert pressed.events[1]["mode"] == "dtmf"
+    assert pressed.exit == "failed"
+    assert run_block(MenuBlock, config, inputs=[Input("agent", "dtmf")]).exit == "failed"
+
+
+def test_the_variable_receives_the_chosen_key():
+    result = run_block(MenuBlock, {**MAIN, "variable": "vars.menu.choice"}, inputs=["human"])
+    assert result.vars == {"menu": {"choice": "0"}}
+
+
+def test_without_a_variable_nothing_is_stored():
+    assert run_block(MenuBlock, MAIN, inputs=["1"]).vars == {}
+
+
+def test_an_option_without_label_offers_its_key():
+    config = {"prompt": "Press 9 to repeat.", "options": [{"key": "9", "exit": "repeat"}]}
+    result = run_block(MenuBlock, config, inputs=["9"])
+    assert result.of("ask")[0]["choices"] == [{"key": "9", "label": "9"}]
+    assert result.exit == "repeat"
+
+
+def test_prompts_and_labels_are_rendered_templates():
+    config = {**MAIN, "prompt": "Hello {{ vars.name }}.",
+              "options": [{"key": "1", "label": "{{ vars.product }}", "exit": "product"}],
+              "nomatch_prompt": "Not that, {{ vars.name }}."}
+    result = run_block(MenuBlock, config, vars={"name": "Ada", "product": "Savings"},
+                       inputs=["loans", "savings"])
+    assert result.exit == "product"
+    assert result.of("ask")[0]["prompt"] == "Hello Ada."
+    assert result.of("ask")[0]["choices"] == [{"key": "1", "label": "Savings"}]
+    assert says(result) == ["Not that, Ada."]
+
+
+# --- retries --------------------------------------------------------------------------------------
+def test_noinput_and_nomatch_play_their_prompts_then_a_choice_is_taken():
+    result = run_block(MenuBlock, MAIN, inputs=[None, "7", "1"], channel="voice")
+    assert result.exit == "balance"
+    assert [(e["event"], e.get("text")) for e in result.events] == [
+        ("ask", None), ("noinput", None), ("say", "Sorry, I did not get that."),
+        ("ask", None), ("input", "7"), ("say", "That is not one of the choices."),
+        ("ask", None), ("input", "1")]
+
+
+def test_after_max_attempts_the_menu_takes_failed():
+    result = run_block(MenuBlock, MAIN, inputs=["7", "pizza", None, "1"])
+    assert result.exit == "failed"
+    assert len(result.of("ask")) == 3
+    assert says(result) == ["That is not one of the choices.", "That is not one of the choices.",
+                            "Sorry, I did not get that."]
+    assert result.state == {}
+
+
+def test_max_attempts_defaults_to_three_and_prompts_are_optional():
+    config = {"prompt": "Press 1.", "options": [{"key": "1", "exit": "one"}]}
+    result = run_block(MenuBlock, config, inputs=[])
+    assert result.exit == "failed"
+    assert [e["event"] for e in result.events] == ["ask", "noinput"] * 3
+    assert result.of("ask")[0]["timeout_s"] == 5
+
+
+def test_one_attempt_fails_at_once():
+    result = run_block(MenuBlock, {**MAIN, "max_attempts": 1}, inputs=["9", "1"])
+    assert result.exit == "failed"
+    assert says(result) == ["That is not one of the choices."]
+
+
+# --- re-runs after a wait (chat: the answer arrives in a later turn) ------------------------------
+class WaitingHost(ScriptedHost):
+    """A chat host where every wait suspends the session until the next message."""
+
+    def __init__(self) -> None:
+        super().__init__(channel="chat", inputs=(), http=None, transfer="connected", now=None,
+                         random_values=None, secrets=None)
+
+    async def receive(self, ask):
+        raise Suspend()
+
+
+def turn(config, saved_state, *answer):
+    """Run one turn as the engine would: a fresh context, the saved state, the awaited answer."""
+    host = WaitingHost()
+    ctx = Context(host, vars={}, contact={}, trigger={"channel": "chat", "text": "hi"})
+    state = json.loads(saved_state)
+    ctx.enter("main_menu", config, state)
+    if answer:
+        ctx.resume_with(answer[0])
+    try:
+        outcome = asyncio.run(MenuBlock("main_menu", config).run(ctx))
+    except Suspend:
+        outcome = "waiting"
+    return outcome, host.events, json.dumps(state)
+
+
+def test_a_rerun_after_a_wait_does_not_repeat_the_menu():
+    outcome, events, state = turn(MAIN, "{}")
+    assert outcome == "waiting" and [e["event"] for e in events] == ["ask"]
+
+    outcome, events, state = turn(MAIN, state, Input("pizza"))
+    assert outcome == "waiting"
+    assert [(e["event"], e.get("text")) for e in events] == [
+        ("say", "That is not one of the choices."), ("ask", None)]
+
+    outcome, events, state = turn(MAIN, state, Input("Human"))
+    assert outcome == "agent"
+    assert events == []
+
+
+def test_reruns_count_attempts_across_turns_until_failed():
+    config = {**MAIN, "max_attempts": 2}
+    _, _, state = turn(config, "{}")
+    outcome, _, state = turn(config, state, None)
+    assert outcome == "waiting"
+    outcome, events, state = turn(config, state, Input("pizza"))
+    assert outcome == "failed"
+    assert [(e["event"], e.get("text")) for e in events] == [
+        ("say", "That is not one of the choices.")]
+
+
+# --- config ---------------------------------------------------------------------------------------
+def test_exits_are_the_option_exits_plus_failed_and_error():
+    config = {**MAIN, "options": MAIN["options"] + [{"key": "2", "exit": "balance"}]}
+    assert MenuBlock.exits_for(config) == ["failed", "balance", "agent", "error"]
+
+
+def test_check_reports_duplicate_keys_with_their_pointer():
+    config = {**MAIN, "options": MAIN["options"] + [{"key": "1", "label": "Again", "exit": "x"}]}
+    problems = MenuBlock.check(config)
+    assert [pointer for pointer, _ in problems] == ["/options/2/key"]
+    assert "option 0" in problems[0][1]
+
+
+def test_check_reports_a_synonym_that_selects_two_options():
+    config = {**MAIN, "options": [MAIN["options"][0],
+                                  {**MAIN["options"][1], "synonyms": ["human", "BALANCE"]}]}
+    assert [p for p, _ in MenuBlock.check(config)] == ["/options/1/synonyms/1"]
+
+
+def test_check_accepts_a_sound_menu_and_an_option_repeating_its_own_key():
+    options = MAIN["options"] + [{"key": "help", "label": "Help", "exit": "help"}]
+    assert MenuBlock.check({**MAIN, "options": options}) == []
+
+
+def test_menu_schema_accepts_the_design_example():
+    assert list(VALIDATOR.iter_errors({**MAIN, "variable": "vars.choice"})) == []
+
+
+@pytest.mark.parametrize("config", [
+    {"prompt": "?"},
+    {"options": MAIN["options"]},
+    {**MAIN, "options": []},
+    {**MAIN, "options": [{"key": "1", "label": "One"}]},
+    {**MAIN, "options": [{"exit": "one"}]},
+    {**MAIN, "options": [{"key": "", "exit": "one"}]},
+    {**MAIN, "options": [{"key": "1", "exit": "failed"}]},
+    {**MAIN, "options": [{"key": "1", "exit": "error"}]},
+    {**MAIN, "options": [{"key": "1", "exit": "has space"}]},
+    {**MAIN, "options": [{"key": "1", "exit": "one", "synonyms": "uno"}]},
+    {**MAIN, "options": [{"key": "1", "exit": "one", "colour": "red"}]},
+    {**MAIN, "options": [{"key": 1, "exit": "one"}]},
+    {**MAIN, "timeout_s": 0},
+    {**MAIN, "max_attempts": 0},
+    {**MAIN, "max_attempts": 11},
+    {**MAIN, "variable": "choice"},
+    {**MAIN, "default": "balance"},
+])
+def test_menu_schema_rejects_bad_configs(config):
+    assert list(VALIDATOR.iter_errors(config)) != []
+
+
+def test_menu_manifest_waits_derives_exits_and_documents_every_field():
+    manifest = MenuBlock.manifest
+    assert manifest["waits"] is True
+    assert manifest["exits_from"] == [{"list": "options", "field": "exit"}]
+    schema = manifest["config_schema"]
+    fields = list(schema["properties"].items())
+    fields += list(schema["properties"]["options"]["items"]["properties"].items())
+    for name, field in fields:
+        assert field.get("title") and field.get("description"), name
+
+
+def test_registry_accepts_the_menu_manifest():
+    registry = Registry()
+    block_type = registry.register(MenuBlock)
+    assert block_type is not None and not registry.broken
+    assert block_type.exits_for(MAIN) == ["failed", "balance", "agent", "error"]
