@@ -44,13 +44,13 @@ def simulate(flow_file: str | Path, *, channel: str, inputs: Sequence[str] = (),
              environ: Mapping[str, str] = os.environ) -> Simulation:
     """Run one session of a flow file as it stands; raise InvalidFlow when it cannot run."""
     channel_named(channel)  # unknown channels fail before anything runs
-    doc, problems = read_flow_file(flow_file)
+    text, doc, problems = read_flow_file(flow_file)
     if problems:
         raise InvalidFlow(f"{flow_file} cannot be read", problems)
     root = Path(workspace) if workspace else _workspace_of(Path(flow_file))
     space = Workspace.load(root, registry or default_registry(), environ)
     space.problems.clear()  # other files' problems do not concern this run
-    flow = space.add(doc, source=str(flow_file))
+    flow = space.add(doc, source=str(flow_file), text=text)
     if flow is None:
         raise InvalidFlow(f"{flow_file} is not a valid flow", space.problems[str(flow_file)])
     runtime = Runtime(space, environ=environ)

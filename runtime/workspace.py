@@ -32,39 +32,49 @@ class Workspace:
     @classmethod
     def load(cls, root: str | Path | None, registry: Registry,
              environ: Mapping[str, str] = os.environ) -> Workspace:
-        """Load a workspace folder; a flow that fails validation is reported, not taken live."""
+        """Load a workspace folder; a file that fails validation is reported, not taken live."""
         from .settings import load_settings
-        from .validation import parse_json, validate_routes
+        from .validation import flow_id_problems, locate, read_json, validate_routes
 
         path = Path(root) if root is not None else None
         workspace = cls(root=path, registry=registry, settings=load_settings(path, environ))
         if path is None:
             return workspace
+        texts: dict[str, str] = {}
         for file in sorted((path / "flows").glob("*.json")):
-            doc, problems = parse_json(file.read_text("utf-8"), str(file))
+            text, doc, problems = read_json(file)
+            problems = problems or locate(flow_id_problems(doc, file), text or "", str(file))
             if problems:
                 workspace.problems[str(file)] = problems
-            elif isinstance(doc, dict):
+            else:
                 workspace.docs[file.stem] = doc
+                texts[file.stem] = text or ""
         routes_file = path / "routes.json"
         if routes_file.exists():
-            routes, problems = parse_json(routes_file.read_text("utf-8"), str(routes_file))
-            problems = problems or validate_routes(routes, set(workspace.docs))
+            text, routes, problems = read_json(routes_file)
+            problems = problems or locate(validate_routes(routes, set(workspace.docs)),
+                                          text or "", str(routes_file))
             if problems:
                 workspace.problems[str(routes_file)] = problems
             else:
                 workspace.routes = routes
-        for flow_id, doc in workspace.docs.items():
-            workspace.add(doc, source=str(path / "flows" / f"{flow_id}.json"))
+        for flow_id, doc in list(workspace.docs.items()):
+            workspace.add(doc, source=str(path / "flows" / f"{flow_id}.json"), text=texts[flow_id])
         return workspace
 
-    def add(self, doc: dict, source: str | None = None) -> Flow | None:
+    def add(self, doc: dict, source: str | None = None, text: str | None = None) -> Flow | None:
         """Compile a flow document and make it live; on errors record them and return None."""
+        from .validation import locate
+
         flow_id = doc.get("id") if isinstance(doc, dict) else None
         try:
-            flow = compile_flow(doc, self.registry, flows={**self.docs, **({flow_id: doc} if flow_id else {})})
+            flow = compile_flow(doc, self.registry,
+                                flows={**self.docs, **({flow_id: doc} if flow_id else {})})
         except InvalidFlow as exc:
-            self.problems[source or str(flow_id)] = exc.problems
+            problems = exc.problems
+            if source and text is not None:
+                problems = locate(problems, text, source)
+            self.problems[source or str(flow_id)] = problems
             log.warning("flow %s not taken live: %s", source or flow_id, exc)
             return None
         self.docs[flow.id] = doc
@@ -92,22 +102,8 @@ class Workspace:
         return table.get(address) or table.get("*")
 
 
-def read_flow_file(path: str | Path) -> tuple[dict | None, list]:
-    """Parse a flow file; return the document and the problems that stop it from parsing."""
-    from .validation import parse_json
+def read_flow_file(path: str | Path) -> tuple[str | None, dict | None, list]:
+    """Read a flow file; return its text, its document and the problems that stop it parsing."""
+    from .validation import read_json
 
-    file = Path(path)
-    try:
-        text = file.read_text("utf-8")
-    except OSError as exc:
-        return None, [_io_problem(str(file), exc)]
-    return parse_json(text, str(file))
-
-
-def _io_problem(source: str, exc: OSError):
-    from .validation import Problem
-
-    return Problem("error", "", f"cannot read {source}: {exc.strerror or exc}", file=source)
-
-
-__all__ = ["Workspace", "read_flow_file"]
+    return read_json(Path(path))

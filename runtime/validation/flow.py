@@ -1,0 +1,46 @@
+"""Validate one flow document: every problem of every layer, sorted."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from blocks.registry import Registry
+
+from .graph import (exits_and_edges, loop_problems, resolve_types, start_problems,
+                    subflow_problems, unreachable_problems)
+from .problem import Problem, ordered
+from .schema import SchemaCheck, config_problems, document_problems
+
+
+def validate_flow(doc: Any, registry: Registry, *,
+                  flows: Mapping[str, Any] | None = None) -> list[Problem]:
+    """Return every problem of a flow document, sorted by pointer then message.
+
+    Layers: the document schema; each block's config (its type's schema, `check()`, template
+    syntax); the graph (types, exits, start, subflows; warnings for unreachable blocks and loops
+    that never wait). `flows` (flow id -> document, None for a file that did not parse) enables
+    the subflow checks; without it subflow references are not checked. Never raises on bad input.
+    """
+    problems = document_problems(doc)
+    blocks = doc.get("blocks") if isinstance(doc, dict) else None
+    if not isinstance(blocks, dict):
+        return ordered(problems)  # no blocks to look at: the schema said what is wrong
+    # a pointer the schema already complains about gets no second, vaguer complaint
+    skip = {p.pointer for p in problems}
+    types, found = resolve_types(blocks, registry)
+    problems.extend(p for p in found if p.pointer not in skip)
+    checks: dict[int, SchemaCheck] = {}
+    for block_id, block_type in types.items():
+        if block_type is not None:
+            check = checks.get(id(block_type))
+            if check is None:
+                check = checks[id(block_type)] = SchemaCheck(block_type.validator)
+            problems.extend(config_problems(block_id, blocks[block_id], block_type, check))
+    edges, found = exits_and_edges(blocks, types, skip)
+    problems.extend(found)
+    problems.extend(start_problems(doc, blocks, skip))
+    problems.extend(unreachable_problems(doc.get("start"), edges))
+    problems.extend(loop_problems(edges, types))
+    if flows is not None:
+        problems.extend(subflow_problems(doc, flows))
+    return ordered(problems)
