@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -13,7 +14,7 @@ from .channels import channel_named
 from .engine import Engine, Turn
 from .errors import SessionEnded, SessionNotFound
 from .host import InputSource, SessionHost, TurnInputs
-from .loop import loop_resource, run_sync
+from .loop import run_sync, thread_loop
 from .outbound import OutboundHttp
 from .store import MemorySessionStore, SessionStore, open_session_store
 from .store.executions import ExecutionLog
@@ -34,6 +35,10 @@ class Runtime:
         self.executions = executions
         self.engine = Engine(workspace, self.sessions, executions)
         self.environ = environ
+        # an HTTP client belongs to the event loop it was made on: one per thread (run_sync
+        # keeps one loop per thread), made on first use and closed with the runtime
+        self._local = threading.local()
+        self._clients: list[tuple[OutboundHttp, Any]] = []
 
     @classmethod
     def open(cls, root: str | Path, *, sessions_url: str | None = None,
@@ -54,7 +59,11 @@ class Runtime:
         return cls(workspace, sessions, ExecutionLog(database_url), environ)
 
     def close(self) -> None:
-        """Flush the execution log and release the stores."""
+        """Close HTTP clients, flush the execution log and release the stores."""
+        for client, loop in self._clients:
+            if not loop.is_closed() and not loop.is_running():
+                loop.run_until_complete(client.aclose())
+        self._clients.clear()
         if self.executions is not None:
             self.executions.close()
         self.sessions.close()
@@ -62,9 +71,15 @@ class Runtime:
     def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
              clock: Callable[[], datetime] | None = None) -> SessionHost:
         """Return a host for one turn on a channel."""
-        http = loop_resource((id(self), "http"), lambda: OutboundHttp(self.workspace.settings))
-        return SessionHost(channel_named(channel), inputs, sink, http=http, clock=clock,
+        return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
                            environ=self.environ)
+
+    def _http(self) -> OutboundHttp:
+        client = getattr(self._local, "http", None)
+        if client is None:
+            client = self._local.http = OutboundHttp(self.workspace.settings)
+            self._clients.append((client, thread_loop()))
+        return client
 
     def chat_turn(self, flow_id: str, session_id: str | None, text: str, channel: str = "chat",
                   sender: str | None = None) -> dict:

@@ -60,7 +60,10 @@ def simulate(flow_file: str | Path, *, channel: str, inputs: Sequence[str] = (),
     contact = {k: v for k, v in (("from", sender), ("to", to)) if v is not None}
     session = runtime.engine.new_session(flow, channel, trigger=trigger, contact=contact,
                                          vars=dict(vars or {}))
-    run_sync(runtime.engine.run(session, host, Turn(session)))
+    try:
+        run_sync(runtime.engine.run(session, host, Turn(session)))
+    finally:
+        runtime.close()
     return Simulation(session.disposition, session.steps, session.vars)
 
 

@@ -1,4 +1,4 @@
-"""The outbound network policy: which addresses flows may reach, whatever form they are written in."""
+"""The outbound network policy: which addresses flows may reach, in whatever form written."""
 
 import asyncio
 import ipaddress

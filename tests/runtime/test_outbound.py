@@ -1,4 +1,4 @@
-"""Outbound HTTP from flows against real local servers: answers, limits, redirects and the policy."""
+"""Outbound HTTP from flows against real local servers: answers, limits, redirects, policy."""
 
 import asyncio
 import ipaddress
@@ -27,6 +27,7 @@ class Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
     def do_GET(self):
+        """Record the request and answer it by the route its path names."""
         self.server.seen.append((self.command, self.path, dict(self.headers)))
         url = urlsplit(self.path)
         params = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -36,6 +37,7 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_HEAD = do_DELETE = do_GET
 
     def reply(self, status, body: bytes, content_type="application/json", extra=(), length=True):
+        """Send a response; without `length` the body runs until the connection closes."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         for name, value in extra:
@@ -50,6 +52,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def route_echo(self, path, params):
+        """Answer with the request as JSON: method, path, body, headers, server address."""
         size = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(size).decode() if size else None
         self.reply(200, json.dumps({"method": self.command, "path": self.path, "body": body,
@@ -57,15 +60,19 @@ class Handler(BaseHTTPRequestHandler):
                                     "server": self.server.server_address[0]}).encode())
 
     def route_status(self, path, params):
+        """Answer /status/N with status N and a text body."""
         self.reply(int(path.rsplit("/", 1)[1]), b"no such account", "text/plain; charset=utf-8")
 
     def route_text(self, path, params):
+        """Answer with Latin-1 text that says so in its content type."""
         self.reply(200, "Grüße".encode("latin-1"), "text/plain; charset=iso-8859-1")
 
     def route_problem(self, path, params):
+        """Answer with an application/problem+json body."""
         self.reply(422, b'{"title": "bad"}', "application/problem+json")
 
     def route_slow(self, path, params):
+        """Answer after `s` seconds, or as soon as the server stops."""
         self.server.stopping.wait(float(params.get("s", "5")))
         try:
             self.reply(200, b"{}")
@@ -73,17 +80,21 @@ class Handler(BaseHTTPRequestHandler):
             pass  # the client gave up, as the test expects
 
     def route_big(self, path, params):
+        """Answer with `n` bytes, with a Content-Length unless `stream` is given."""
         self.reply(200, b"x" * int(params["n"]), "text/plain", length="stream" not in params)
 
     def route_redirect(self, path, params):
+        """Redirect to `to` with `status` (302 unless given)."""
         status = int(params.get("status", "302"))
         self.reply(status, b"", "text/plain", extra=[("Location", params["to"])])
 
     def route_loop(self, path, params):
+        """Redirect to itself forever."""
         hop = int(params.get("hop", "0"))
         self.reply(302, b"", "text/plain", extra=[("Location", f"/loop?hop={hop + 1}")])
 
     def route_cookie(self, path, params):
+        """Answer with a Set-Cookie header."""
         self.reply(200, b"{}", extra=[("Set-Cookie", "session=abc; Path=/")])
 
 
@@ -105,6 +116,7 @@ def stop_server(server) -> None:
 
 @pytest.fixture
 def server():
+    """A server on 127.0.0.1 with its base URL in `.base`."""
     server, base = start_server()
     server.base = base
     yield server
@@ -147,7 +159,8 @@ def test_json_and_text_bodies_are_sent_with_their_content_types(server):
     assert posted["headers"]["content-type"] == "application/json"
     put = send(HttpRequest("PUT", server.base + "/echo", body="a=1",
                            headers={"Content-Type": "application/x-www-form-urlencoded"})).body
-    assert (put["body"], put["headers"]["content-type"]) == ("a=1", "application/x-www-form-urlencoded")
+    assert put["body"] == "a=1"
+    assert put["headers"]["content-type"] == "application/x-www-form-urlencoded"
 
 
 def test_a_non_2xx_status_is_an_answer_not_an_error(server):
@@ -208,7 +221,8 @@ def test_the_response_size_is_capped_whether_declared_or_streamed(server):
 
 
 def test_redirects_are_followed_and_303_turns_a_post_into_a_get(server):
-    response = send(HttpRequest("POST", server.base + "/redirect?to=/echo&status=303", json={"a": 1}))
+    url = server.base + "/redirect?to=/echo&status=303"
+    response = send(HttpRequest("POST", url, json={"a": 1}))
     assert (response.body["method"], response.body["body"]) == ("GET", None)
     assert "content-type" not in response.body["headers"]
 
