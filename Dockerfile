@@ -1,0 +1,36 @@
+# Callwright: the editor, the API and the runtime in one image.
+#   docker build -t callwright .
+#   docker run -p 8080:8080 -p 5060:5060/udp -v "$PWD/my-workspace:/workspace" callwright
+
+# --- the editor's static files ----------------------------------------------------------------
+FROM node:20-slim AS frontend
+WORKDIR /src
+COPY . .
+# the React editor lives in frontend/ once it exists; until then the image ships an empty dist
+RUN if [ -d frontend ]; then \
+      cd frontend && npm ci --no-audit --no-fund && npm run build; \
+    else \
+      mkdir -p frontend/dist; \
+    fi
+
+# --- the product --------------------------------------------------------------------------------
+FROM python:3.11-slim AS runtime
+ENV CALLWRIGHT_VENV=/opt/callwright \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+WORKDIR /src
+COPY . .
+COPY --from=frontend /src/frontend/dist ./frontend/dist
+# the same install script as `bash scripts/start.sh` and `bash scripts/test.sh`, so they cannot drift
+RUN bash scripts/install.sh
+RUN useradd --system --create-home --home-dir /home/callwright --shell /usr/sbin/nologin callwright \
+    && mkdir -p /workspace \
+    && cp -r examples/workspace/. /workspace/ \
+    && chown -R callwright:callwright /workspace
+USER callwright
+WORKDIR /workspace
+EXPOSE 8080 5060/udp
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["/opt/callwright/bin/python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/api/v1/health', timeout=4)"]
+CMD ["/opt/callwright/bin/callwright", "serve", "--workspace", "/workspace", "--host", "0.0.0.0"]

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up Callwright (scripts/install.sh) and start it on embedded defaults with the example
+# workspace: editor and API on http://127.0.0.1:8080, SIP on 127.0.0.1:5060.
+#
+#   bash scripts/start.sh                    # as is
+#   bash scripts/start.sh --port 9000        # extra arguments go to `callwright serve`
+#   CALLWRIGHT_VENV=/opt/cw bash scripts/start.sh
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+venv=${CALLWRIGHT_VENV:-.venv}
+
+bash scripts/install.sh
+# later options win in click, so "$@" can override the host and port given here
+exec "$venv/bin/callwright" serve --workspace examples/workspace --host 127.0.0.1 --port 8080 "$@"
