@@ -26,6 +26,7 @@ BUILTIN_MODULES = (
     "blocks.builtin.hours",
     "blocks.builtin.webrequest",
     "blocks.builtin.routing",
+    "blocks.builtin.script",
 )
 log = logging.getLogger(__name__)
 
