@@ -12,18 +12,18 @@ from __future__ import annotations
 import json
 import operator
 import re
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from blocks.sdk import BlockError, Context
 from blocks.sdk.templates import is_template, template_error
 
 Test = Callable[[Context], bool]
+AsyncTest = Callable[[Context], Awaitable[bool]]
 Relation = Callable[[Any, Any], bool]
 
 OPERATORS = ("==", "!=", ">", ">=", "<", "<=", "in", "not_in", "contains", "matches", "empty",
              "not_empty")
 UNARY = ("empty", "not_empty")
-EXPR_UNAVAILABLE = "expr conditions need the script sandbox, which is not available yet"
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -175,11 +175,67 @@ def compile_condition(condition: Any, where: str = "") -> Test:
         inner = compile_condition(condition["not"], f"{where}/not")
         return lambda ctx: not inner(ctx)
     if "expr" in condition:
-        return _failing(EXPR_UNAVAILABLE)
+        return _failing(f"condition at {where or '/'} holds an `expr`: compile it with "
+                        "compile_async_condition")
     if condition.get("op") in _RELATIONS and isinstance(condition.get("var"), str):
         return _leaf(condition, where)
     return _failing(f"condition at {where or '/'} needs `var` and a known `op`, or `all`, `any`, "
                     f"`not` or `expr`")
+
+
+def uses_expr(condition: Any) -> bool:
+    """Return True when a condition has an `expr` anywhere, so it must be awaited."""
+    if not isinstance(condition, dict):
+        return False
+    if "expr" in condition:
+        return True
+    nested = condition.get("all") or condition.get("any") or []
+    return uses_expr(condition.get("not")) or (
+        isinstance(nested, list) and any(uses_expr(c) for c in nested))
+
+
+def compile_async_condition(condition: Any, where: str = "") -> AsyncTest:
+    """Compile a condition that holds an `expr` into an awaitable test.
+
+    `expr` runs in the script sandbox through `ctx.evaluate`; everything around it keeps the
+    synchronous tests of `compile_condition`, so only the `expr` itself pays for the sandbox.
+    """
+    if not uses_expr(condition):
+        sync = compile_condition(condition, where)
+
+        async def lifted(ctx: Context) -> bool:
+            return sync(ctx)
+        return lifted
+    if "not" in condition:
+        inner = compile_async_condition(condition["not"], f"{where}/not")
+
+        async def negated(ctx: Context) -> bool:
+            return not await inner(ctx)
+        return negated
+    if "expr" in condition:
+        return _expression(condition["expr"], where)
+    key = "all" if "all" in condition else "any"
+    tests = tuple(compile_async_condition(c, f"{where}/{key}/{i}")
+                  for i, c in enumerate(condition[key]))
+
+    async def group(ctx: Context) -> bool:
+        for test in tests:
+            if await test(ctx) != (key == "all"):
+                return key != "all"
+        return key == "all"
+    return group
+
+
+def _expression(expression: Any, where: str) -> AsyncTest:
+    """Compile an `expr` leaf: the sandbox evaluates it, and its truth decides."""
+    async def evaluate(ctx: Context) -> bool:
+        if not isinstance(expression, str) or not expression.strip():
+            raise BlockError(f"condition at {where}/expr needs an expression")
+        try:
+            return bool(await ctx.evaluate(expression))
+        except BlockError as exc:
+            raise BlockError(f"condition `{_brief(expression)}` at {where}/expr: {exc}") from None
+    return evaluate
 
 
 def _group(condition: dict, where: str) -> Test:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from blocks.sdk import Block, BlockError, Context, read_manifest
 from blocks.sdk.templates import is_template, template_error
 
-from .conditions import Test, compile_condition, condition_problems
+from .conditions import compile_async_condition, compile_condition, condition_problems, uses_expr
 
 Evaluator = Callable[[Context], Any]
 
@@ -94,9 +94,8 @@ class BranchBlock(Block):
     def __init__(self, block_id: str, config: dict) -> None:
         super().__init__(block_id, config)
         rules = config.get("rules")
-        self._rules: tuple[tuple[Test, str], ...] = tuple(
-            (compile_condition(rule.get("when"), f"/rules/{i}/when"), rule.get("exit", "default"))
-            for i, rule in enumerate(rules if isinstance(rules, list) else ())
+        self._rules: tuple[tuple[Any, str, bool], ...] = tuple(
+            _rule(rule, i) for i, rule in enumerate(rules if isinstance(rules, list) else ())
             if isinstance(rule, dict))
 
     @classmethod
@@ -112,10 +111,18 @@ class BranchBlock(Block):
 
     async def run(self, ctx: Context) -> str:
         """Test the rules in order; the first that holds names the exit."""
-        for test, exit_name in self._rules:
-            if test(ctx):
+        for test, exit_name, awaited in self._rules:
+            if (await test(ctx)) if awaited else test(ctx):
                 return exit_name
         return "default"
+
+
+def _rule(rule: dict, index: int) -> tuple[Any, str, bool]:
+    """Compile one rule: (test, exit, whether the test must be awaited because it holds `expr`)."""
+    where, when = f"/rules/{index}/when", rule.get("when")
+    if uses_expr(when):
+        return compile_async_condition(when, where), rule.get("exit", "default"), True
+    return compile_condition(when, where), rule.get("exit", "default"), False
 
 
 class SplitBlock(Block):

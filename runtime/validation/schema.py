@@ -17,6 +17,7 @@ import schemas
 from blocks.registry import BlockType
 from blocks.sdk.templates import is_template, template_error
 
+from .code import code_problems
 from .problem import Problem, error, join
 
 try:  # an optional accelerator: without it jsonschema does all the work, only slower
@@ -235,6 +236,7 @@ def config_problems(block_id: str, block: dict, block_type: BlockType,
                                    block_id, ignore=secret_paths(config))
     if not problems:
         problems.extend(_check_problems(block_id, config, block_type))
+        problems.extend(code_problems(block_id, config, block_type))
     raw = block_type.raw_fields
     for name, value in config.items():
         if name not in raw:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.conditions import EXPR_UNAVAILABLE
 from blocks.builtin.logic import BranchBlock
 from blocks.registry import BlockType, Registry
 from blocks.sdk.testing import run_block
@@ -57,13 +56,6 @@ def test_a_condition_that_cannot_be_decided_takes_the_error_exit() -> None:
     assert result.exit == "error"
     assert result.error.startswith("condition `vars.balance >= 1000` at /rules/0/when: "
                                    "cannot order text 'lots' and number 1000")
-
-
-def test_an_expr_condition_takes_the_error_exit_with_a_clear_message() -> None:
-    config = {"rules": [{"when": {"expr": "vars['balance'] > 100"}, "exit": "rich"}]}
-    result = run_block(BranchBlock, config, vars={"balance": 500})
-    assert result.exit == "error"
-    assert result.error == EXPR_UNAVAILABLE
 
 
 def test_rules_before_an_expr_still_decide() -> None:

@@ -8,7 +8,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from blocks.builtin.script import ScriptBlock
-from runtime import Runtime, simulate
+from runtime import InvalidFlow, Runtime, simulate
 
 
 def script_flow(flow_doc, code: str, **config) -> dict:
@@ -97,10 +97,12 @@ def test_a_script_that_breaks_a_limit_takes_the_error_exit_naming_the_limit(make
     assert result.disposition == "handled"
 
 
-def test_code_the_sandbox_refuses_takes_the_error_exit_with_the_reason(make_workspace, flow_doc):
-    events, _ = run(make_workspace, script_flow(flow_doc, "import os\nos.system('id')"))
-    assert events[0]["message"].startswith("script does not compile: line 1: imports are not "
-                                           "allowed in scripts")
+def test_code_the_sandbox_refuses_is_a_validation_error_naming_the_field_and_line(make_workspace, flow_doc):
+    with pytest.raises(InvalidFlow) as caught:
+        run(make_workspace, script_flow(flow_doc, "x = 1\nimport os\nos.system('id')"))
+    (problem,) = caught.value.problems
+    assert problem.pointer == "/blocks/calc/config/code" and problem.block == "calc"
+    assert problem.message.startswith("line 2: imports are not allowed in scripts")
 
 
 def test_what_a_script_prints_goes_to_the_step_log(make_workspace, flow_doc):

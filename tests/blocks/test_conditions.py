@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator
 
 from blocks.builtin import conditions
-from blocks.builtin.conditions import (EXPR_UNAVAILABLE, OPERATORS, compile_condition,
+from blocks.builtin.conditions import (OPERATORS, compile_async_condition, compile_condition, uses_expr,
                                        condition_problems)
 from blocks.builtin.logic import BranchBlock
 from blocks.sdk import BlockError, Context, Host
@@ -164,12 +166,26 @@ def test_errors_inside_groups_point_at_the_inner_condition() -> None:
         holds(condition, {"a": [1]})
 
 
-def test_an_expr_condition_raises_a_clear_error_instead_of_deciding() -> None:
-    test = compile_condition({"expr": "vars['balance'] > 100"}, "/when")
-    ctx = Context(QuietHost(), vars={"balance": 500}, contact={}, trigger={})
-    with pytest.raises(BlockError) as raised:
-        test(ctx)
-    assert str(raised.value) == EXPR_UNAVAILABLE
+def test_only_conditions_holding_an_expr_must_be_awaited() -> None:
+    assert uses_expr({"expr": "vars['balance'] > 100"})
+    assert uses_expr({"all": [{"var": "vars.a", "op": "empty"}, {"not": {"expr": "True"}}]})
+    assert not uses_expr({"any": [{"var": "vars.a", "op": "empty"}, {"not": {"var": "vars.b", "op": "empty"}}]})
+
+
+def test_an_expr_condition_is_decided_by_the_hosts_sandbox_and_its_errors_name_the_place() -> None:
+    class EvaluatingHost(QuietHost):
+        async def evaluate(self, expression: str, scope: dict):
+            if expression == "boom":
+                raise BlockError("script stopped by the CPU time limit (1000 ms)")
+            return scope["vars"]["balance"] > 100
+    test = compile_async_condition({"all": [{"var": "vars.balance", "op": "not_empty"},
+                                            {"expr": "vars['balance'] > 100"}]}, "/when")
+    rich = Context(EvaluatingHost(), vars={"balance": 500}, contact={}, trigger={})
+    poor = Context(EvaluatingHost(), vars={"balance": 5}, contact={}, trigger={})
+    assert asyncio.run(test(rich)) is True and asyncio.run(test(poor)) is False
+    failing = compile_async_condition({"not": {"expr": "boom"}}, "/rules/0/when")
+    with pytest.raises(BlockError, match=r"at /rules/0/when/not/expr: script stopped by the CPU"):
+        asyncio.run(failing(rich))
 
 
 @pytest.mark.parametrize("condition", [None, {}, {"var": "vars.x", "op": "~"},

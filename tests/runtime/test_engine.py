@@ -40,13 +40,39 @@ def test_an_unconnected_exit_ends_the_session_with_that_exit_as_disposition(make
 
 def test_a_failing_block_takes_its_error_exit_and_the_transcript_says_why(make_workspace, flow_doc):
     root = make_workspace(flow_doc("fails", {
-        "bad": {"type": "branch", "config": {"rules": [{"when": {"expr": "vars['x'] > 1"}, "exit": "x"}]},
+        "bad": {"type": "branch", "config": {"rules": [
+            {"when": {"var": "vars.x", "op": ">", "value": 1}, "exit": "x"}]},
                 "exits": {"error": "sorry", "x": "sorry", "default": "sorry"}},
-        "sorry": {"type": "end", "config": {"disposition": "handled"}}}))
-    events, result = run(root / "flows" / "fails.json")
+        "sorry": {"type": "end", "config": {"disposition": "handled"}}}), )
+    events, result = run(root / "flows" / "fails.json", vars={"x": "many"})
     assert events[0]["event"] == "error" and events[0]["block"] == "bad"
-    assert "sandbox" in events[0]["message"]
+    assert "cannot order text 'many' and number 1" in events[0]["message"]
     assert result.disposition == "handled" and result.exit_code == 0
+
+
+def test_expr_conditions_run_in_the_script_sandbox(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("expr", {
+        "check": {"type": "branch", "config": {"rules": [
+            {"when": {"all": [{"var": "vars.balance", "op": "not_empty"},
+                              {"expr": "vars['balance'] * 2 > 100 and len(contact['from']) > 3"}]},
+             "exit": "rich"}]},
+                  "exits": {"rich": "yes", "default": "no"}},
+        "yes": {"type": "end", "config": {"disposition": "rich"}},
+        "no": {"type": "end", "config": {"disposition": "poor"}}}))
+    assert run(root / "flows" / "expr.json", vars={"balance": 60}, sender="+4930")[1].disposition == "rich"
+    assert run(root / "flows" / "expr.json", vars={"balance": 40}, sender="+4930")[1].disposition == "poor"
+
+
+def test_an_expr_that_tries_to_escape_takes_the_error_exit(make_workspace, flow_doc):
+    root = make_workspace(flow_doc("escape", {
+        "check": {"type": "branch", "config": {"rules": [
+            {"when": {"expr": "vars.__class__.__mro__[1].__subclasses__()"}, "exit": "x"}]},
+                  "exits": {"x": "done", "default": "done", "error": "refused"}},
+        "done": {"type": "end", "config": {}},
+        "refused": {"type": "end", "config": {"disposition": "refused"}}}))
+    with pytest.raises(InvalidFlow) as caught:
+        run(root / "flows" / "escape.json")
+    assert any(p.pointer.endswith("/when/expr") for p in caught.value.problems)
 
 
 def test_an_unconnected_error_exit_ends_the_session_as_a_flow_error(make_workspace, flow_doc):
