@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, create_engine,
                         event, insert, select)
 
@@ -40,7 +41,7 @@ class ExecutionLog:
         self.engine = create_engine(url)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        _create_tables(self.engine)
         self._pending: list[dict] = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -91,6 +92,16 @@ class ExecutionLog:
         # wakes on a timer, never per record, so a busy turn loop is not interrupted per step
         while not self._stop.wait(self._flush_s):
             self.flush()
+
+
+def _create_tables(engine) -> None:
+    """Create the log's tables; a second process creating them at the same moment is no error."""
+    try:
+        metadata.create_all(engine)
+    except OperationalError as exc:
+        if "already exists" not in str(exc):
+            raise
+        metadata.create_all(engine)  # the other process won the race: now every table exists
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

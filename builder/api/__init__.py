@@ -1,0 +1,33 @@
+"""The REST API under /api/v1: one blueprint per resource, registered by `init_app`."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, current_app
+
+if TYPE_CHECKING:
+    from runtime import Runtime
+
+API_PREFIX = "/api/v1"
+RUNTIME_EXTENSION = "callwright.runtime"
+
+
+def current_runtime() -> Runtime:
+    """Return the runtime of the app handling this request."""
+    return current_app.extensions[RUNTIME_EXTENSION]
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """Return `data` as compact UTF-8 JSON."""
+    return Response(json.dumps(data, separators=(",", ":"), ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+def init_app(app: Flask) -> None:
+    """Register every resource's blueprint under /api/v1."""
+    from . import blocks, chat, flows, health
+
+    for module in (health, chat, blocks, flows):
+        app.register_blueprint(module.bp, url_prefix=API_PREFIX)

@@ -1,0 +1,96 @@
+"""`callwright serve`: the API and web chat of a workspace on a production WSGI server (granian)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+WSGI_TARGET = "builder.wsgi:app"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_SIP = "127.0.0.1:5060"
+BACKPRESSURE = 64  # concurrent requests per worker process
+
+
+def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check a HOST:PORT option value; return it unchanged."""
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r} is not HOST:PORT (for example 127.0.0.1:5060)")
+    return value
+
+
+@click.command()
+@click.option("--workspace", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=".", show_default=True, help="The workspace folder to serve.")
+@click.option("--host", default=None,
+              help="Address to listen on [default: [server] host in settings, else 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="TCP port [default: [server] port in settings, else 8080].")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes [default: [server] workers in settings, else 1].")
+@click.option("--sip", default=None, metavar="HOST:PORT", callback=parse_hostport,
+              help="Where SIP calls will be answered [default: [sip] listen in settings, else "
+                   "127.0.0.1:5060]; the voice runtime is not started yet.")
+def serve(workspace: Path, host: str | None, port: int | None, workers: int | None,
+          sip: str | None) -> None:
+    """Serve the REST API and web chat of a workspace until SIGTERM or Ctrl+C."""
+    root = workspace.resolve()
+    settings = preflight(root)
+    server = settings.get("server", {})
+    host = host or server.get("host") or DEFAULT_HOST
+    port = port or server.get("port") or DEFAULT_PORT
+    workers = workers or server.get("workers") or 1
+    sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
+    click.echo(f"SIP on {sip} is not started yet: the voice runtime is not part of serve yet.")
+    # the workers build the app from these: builder.wsgi reads the workspace, and the runtime's
+    # settings take [sip] listen from CALLWRIGHT_SIP_LISTEN
+    os.environ["CALLWRIGHT_WORKSPACE"] = str(root)
+    os.environ["CALLWRIGHT_SIP_LISTEN"] = sip
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    click.echo(f"Callwright serving workspace {root} at {url} (API {url}api/v1/, "
+               f"{workers} worker{'s' if workers > 1 else ''}); stop with Ctrl+C or SIGTERM.")
+    run_server(host, port, workers)
+
+
+def preflight(root: Path) -> dict:
+    """Open the workspace once before any worker: report what is not live, return the settings.
+
+    This also creates the embedded stores, so that workers starting together find them made.
+    """
+    from blocks.sdk import ConfigurationError
+    from runtime import EngineError, Runtime
+
+    try:
+        runtime = Runtime.open(root)
+    except (EngineError, ConfigurationError) as exc:  # bad callwright.toml, variables or store
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        for problems in runtime.workspace.problems.values():
+            for problem in problems:
+                click.echo(f"not live: {problem}", err=True)
+        live = sorted(runtime.workspace.flows)
+        click.echo(f"{len(live)} live flow{'' if len(live) == 1 else 's'}: "
+                   f"{', '.join(live) or '(none)'}")
+        return runtime.workspace.settings
+    finally:
+        runtime.close()
+
+
+def run_server(host: str, port: int, workers: int) -> None:
+    """Run granian in WSGI mode on the builder app until it is told to stop."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    # granian installs SIGINT/SIGTERM handlers in this process and stops the workers cleanly.
+    # Up to BACKPRESSURE requests per worker run at once, on BACKPRESSURE // 2 threads: enough for
+    # turns that wait on a flow's outbound HTTP call, without hundreds of threads fighting over
+    # the GIL (granian defaults to 512 // workers threads per worker).
+    Granian(WSGI_TARGET, address=host, port=port, interface=Interfaces.WSGI, workers=workers,
+            backpressure=BACKPRESSURE, websockets=False).serve()

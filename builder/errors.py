@@ -1,0 +1,98 @@
+"""The API's errors and the one handler that turns every error into the JSON envelope."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from runtime.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+# HTTP status of each runtime error code; an EngineError not listed here is a server fault (500)
+ENGINE_STATUS = {
+    "flow_not_found": 404,
+    "session_not_found": 404,
+    "session_ended": 409,
+    "session_busy": 409,
+    "invalid_flow": 422,
+}
+
+
+class ApiError(Exception):
+    """A request the API refuses: a stable snake_case `code`, an HTTP status and details."""
+
+    code = "bad_request"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.details = details or []
+
+
+class BadRequest(ApiError):
+    """The request body or parameters are wrong; `details` name each wrong field."""
+
+    @classmethod
+    def fields(cls, problems: list[tuple[str, str]]) -> BadRequest:
+        """Return an error listing (JSON pointer, message) pairs, one detail each."""
+        details = [{"pointer": pointer, "message": message} for pointer, message in problems]
+        text = "; ".join(f"{pointer or 'the body'}: {message}" for pointer, message in problems)
+        return cls(f"invalid request body: {text}", details=details)
+
+
+class UnsupportedMediaType(ApiError):
+    """The body is not in a format the endpoint accepts."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
+def envelope(status: int, code: str, message: str, details: list[Any] | None = None,
+             headers: dict[str, str] | None = None) -> Response:
+    """Return the JSON error response `{"error": {code, message, details}}`."""
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False), status=status,
+                    mimetype="application/json", headers=headers)
+
+
+def _problem_dict(problem: Any) -> Any:
+    """Return the JSON form of a validation problem (or its text when it has none)."""
+    as_dict = getattr(problem, "as_dict", None)
+    return as_dict() if callable(as_dict) else str(problem)
+
+
+def _http_code(exc: HTTPException) -> str:
+    """Return a snake_case code from a werkzeug exception's name (`Not Found` -> `not_found`)."""
+    return re.sub(r"[^a-z0-9]+", "_", (exc.name or "error").lower()).strip("_")
+
+
+def handle_error(exc: Exception) -> Response:
+    """Turn any exception raised by a view into the JSON error envelope."""
+    if isinstance(exc, ApiError):
+        return envelope(exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, EngineError) and exc.code in ENGINE_STATUS:
+        details = [_problem_dict(p) for p in getattr(exc, "problems", ())]
+        return envelope(ENGINE_STATUS[exc.code], exc.code, str(exc), details)
+    if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
+        # keep headers such as Allow (405) but not werkzeug's HTML content type
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return envelope(exc.code, _http_code(exc), exc.description or exc.name, headers=headers)
+    log.error("unhandled error in API request", exc_info=exc)
+    return envelope(500, "internal_error", "internal server error; the error has been logged")
+
+
+def init_app(app: Flask) -> None:
+    """Install the one JSON error handler on the app (it also catches werkzeug's errors)."""
+    app.register_error_handler(Exception, handle_error)

@@ -1,0 +1,188 @@
+"""POST /api/v1/chat/<flow_id>/messages: one turn of a web chat conversation per request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from builder.app import create_app
+
+URL = "/api/v1/chat/support-bot/messages"
+
+SUPPORT_BOT = {
+    "schema": "callwright/flow@1", "id": "support-bot", "name": "Support bot", "start": "route",
+    "blocks": {
+        "route": {"type": "branch",
+                  "config": {"rules": [
+                      {"when": {"var": "trigger.text", "op": "contains", "value": "balance"},
+                       "exit": "balance"}]},
+                  "exits": {"balance": "say_balance", "default": "say_sorry"}},
+        "say_balance": {"type": "say", "config": {"text": "Your balance is 42.00 EUR."},
+                        "exits": {"next": "main_menu"}},
+        "say_sorry": {"type": "say", "config": {"text": "Sorry, I did not understand: {{ trigger.text }}"},
+                      "exits": {"next": "main_menu"}},
+        "main_menu": {"type": "menu",
+                      "config": {"prompt": "Balance or goodbye?",
+                                 "options": [{"key": "1", "label": "Balance", "exit": "balance"},
+                                             {"key": "9", "label": "Goodbye", "exit": "bye"}]},
+                      "exits": {"balance": "say_balance", "bye": "goodbye"}},
+        "goodbye": {"type": "end", "config": {"text": "Bye."}},
+    },
+}
+
+
+@pytest.fixture
+def client(tmp_path: Path):
+    """Yield a test client of an app over a workspace holding the support-bot flow."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "support-bot.json").write_text(json.dumps(SUPPORT_BOT), "utf-8")
+    app = create_app(tmp_path, {"TESTING": True})
+    yield app.test_client()
+    app.extensions["callwright.runtime"].close()
+
+
+def say_texts(replies: list[dict]) -> list[str]:
+    """Return the texts of the `say` events of a turn."""
+    return [event["text"] for event in replies if event["event"] == "say"]
+
+
+def error_of(response) -> dict:
+    """Return the error object of an error envelope, checking the envelope's shape."""
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    return body["error"]
+
+
+def test_a_message_without_session_starts_one_with_the_text_as_trigger(client) -> None:
+    response = client.post(URL, json={"text": "what is my balance"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"session", "replies", "ended"}
+    assert isinstance(body["session"], str) and body["session"]
+    assert say_texts(body["replies"]) == ["Your balance is 42.00 EUR."]
+    assert body["replies"][-1]["event"] == "ask"
+    assert body["replies"][-1]["block"] == "main_menu"
+    assert body["ended"] is False
+
+
+def test_the_next_message_continues_the_session_where_it_waits(client) -> None:
+    first = client.post(URL, json={"text": "hello"}).get_json()
+    assert say_texts(first["replies"]) == ["Sorry, I did not understand: hello"]
+    second = client.post(URL, json={"session": first["session"], "text": "balance"}).get_json()
+    assert second["session"] == first["session"]
+    assert say_texts(second["replies"]) == ["Your balance is 42.00 EUR."]
+    assert second["ended"] is False
+
+
+def test_a_turn_that_reaches_the_end_says_ended_and_the_session_takes_no_more(client) -> None:
+    session = client.post(URL, json={"text": "hi"}).get_json()["session"]
+    last = client.post(URL, json={"session": session, "text": "goodbye"})
+    assert last.status_code == 200
+    assert last.get_json()["ended"] is True
+    assert say_texts(last.get_json()["replies"]) == ["Bye."]
+    again = client.post(URL, json={"session": session, "text": "balance"})
+    assert again.status_code == 409
+    assert error_of(again)["code"] == "session_ended"
+
+
+def test_two_sessions_of_one_flow_are_independent(client) -> None:
+    one = client.post(URL, json={"text": "balance"}).get_json()["session"]
+    two = client.post(URL, json={"text": "hello"}).get_json()["session"]
+    assert one != two
+    assert client.post(URL, json={"session": one, "text": "goodbye"}).get_json()["ended"] is True
+    assert client.post(URL, json={"session": two, "text": "1"}).get_json()["ended"] is False
+
+
+def test_an_unknown_flow_is_a_404_flow_not_found_envelope(client) -> None:
+    response = client.post("/api/v1/chat/no-such-flow/messages", json={"text": "hi"})
+    assert response.status_code == 404
+    error = error_of(response)
+    assert error["code"] == "flow_not_found"
+    assert "no-such-flow" in error["message"]
+
+
+def test_an_unknown_session_is_a_404_session_not_found_envelope(client) -> None:
+    response = client.post(URL, json={"session": "0" * 32, "text": "hi"})
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "session_not_found"
+
+
+def test_a_session_is_not_found_under_another_flow_id(client) -> None:
+    session = client.post(URL, json={"text": "hi"}).get_json()["session"]
+    response = client.post("/api/v1/chat/other/messages", json={"session": session, "text": "1"})
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "session_not_found"
+
+
+@pytest.mark.parametrize(("body", "pointer", "words"), [
+    ({"text": 5}, "/text", "must be a string"),
+    ({"text": None}, "/text", "must be a string"),
+    ({}, "/text", "is required"),
+    ({"text": "x" * 4001}, "/text", "at most 4000 characters"),
+    ({"text": "hi", "session": 12}, "/session", "must be a string"),
+    ({"text": "hi", "session": ""}, "/session", "1 to 128 characters"),
+    ({"text": "hi", "colour": "red"}, "/colour", "is not a field"),
+    (["hi"], "", "must be a JSON object"),
+    ("hi", "", "must be a JSON object"),
+])
+def test_a_bad_body_is_a_400_naming_the_field(client, body, pointer: str, words: str) -> None:
+    response = client.post(URL, json=body)
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "bad_request"
+    assert {"pointer": pointer, "message": error["details"][0]["message"]} == error["details"][0]
+    assert words in error["details"][0]["message"]
+    assert (pointer or "the body") + ": " in error["message"]
+
+
+def test_every_wrong_field_is_reported_not_only_the_first(client) -> None:
+    response = client.post(URL, json={"text": 1, "session": 2})
+    pointers = [detail["pointer"] for detail in error_of(response)["details"]]
+    assert pointers == ["/text", "/session"]
+
+
+def test_the_longest_allowed_text_and_a_null_session_are_accepted(client) -> None:
+    response = client.post(URL, json={"text": "b" * 4000, "session": None})
+    assert response.status_code == 200
+
+
+def test_malformed_json_is_a_400_with_line_and_column(client) -> None:
+    response = client.post(URL, data='{"text":\n  "hi",}', content_type="application/json")
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "bad_request"
+    assert error["details"][0]["line"] == 2
+    assert error["details"][0]["column"] == 8
+    assert "line 2, column 8" in error["message"]
+
+
+def test_a_body_that_is_not_json_is_a_415(client) -> None:
+    response = client.post(URL, data={"text": "hi"})  # form encoded
+    assert response.status_code == 415
+    error = error_of(response)
+    assert error["code"] == "unsupported_media_type"
+    assert "application/x-www-form-urlencoded" in error["message"]
+
+
+def test_a_json_body_that_is_not_utf8_is_a_400(client) -> None:
+    response = client.post(URL, data=b'{"text": "\xff"}', content_type="application/json")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "bad_request"
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client) -> None:
+    response = client.post(URL, data=b" " * (65 * 1024) + b'{"text": "hi"}',
+                           content_type="application/json")
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "request_entity_too_large"
+
+
+def test_get_is_not_allowed_on_the_messages_url(client) -> None:
+    response = client.get(URL)
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert error_of(response)["code"] == "method_not_allowed"

@@ -1,0 +1,170 @@
+"""GET /api/v1/flows, GET /api/v1/flows/<id> and POST /api/v1/flows/<id>/validate."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from builder.app import create_app
+
+HELPER = {"schema": "callwright/flow@1", "id": "helper", "start": "hi",
+          "blocks": {"hi": {"type": "say", "config": {"text": "Helping."}}}}
+MAIN = {"schema": "callwright/flow@1", "id": "main", "name": "Main line", "start": "welcome",
+        "blocks": {
+            "welcome": {"type": "say", "config": {"text": "Welcome."}, "exits": {"next": "help"}},
+            "help": {"type": "subflow", "config": {"flow": "helper"}, "exits": {"next": "bye"}},
+            "bye": {"type": "end", "config": {"text": "Bye."}}}}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """Return a workspace with two live flows (main calls helper) and one broken file."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "main.json").write_text(json.dumps(MAIN, indent=2), "utf-8")
+    (flows / "helper.json").write_text(json.dumps(HELPER, indent=2), "utf-8")
+    (flows / "broken.json").write_text('{"schema": "callwright/flow@1", "id": "broken",', "utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def client(workspace: Path):
+    """Yield a test client of an app over the workspace."""
+    app = create_app(workspace, {"TESTING": True})
+    yield app.test_client()
+    app.extensions["callwright.runtime"].close()
+
+
+def validate(client, flow_id: str, doc: dict | str, **kwargs) -> dict:
+    """POST a document (a dict is sent as indented JSON text) and return the 200 report."""
+    text = doc if isinstance(doc, str) else json.dumps(doc, indent=2)
+    response = client.post(f"/api/v1/flows/{flow_id}/validate", data=text, **kwargs)
+    assert response.status_code == 200, response.get_data(True)
+    report = response.get_json()
+    assert set(report) == {"ok", "problems"}
+    return report
+
+
+def test_the_live_flows_are_listed_by_id_with_name_and_version(client) -> None:
+    flows = client.get("/api/v1/flows").get_json()["flows"]
+    assert [(f["id"], f["name"]) for f in flows] == [("helper", "helper"), ("main", "Main line")]
+    assert all(isinstance(f["version"], str) and f["version"] for f in flows)
+    assert flows[0]["version"] != flows[1]["version"]
+
+
+def test_a_flow_is_read_with_its_version_as_etag(client) -> None:
+    version = {f["id"]: f["version"] for f in client.get("/api/v1/flows").get_json()["flows"]}
+    response = client.get("/api/v1/flows/main")
+    assert response.status_code == 200
+    assert response.get_json() == MAIN
+    assert response.headers["ETag"] == f'"{version["main"]}"'
+
+
+def test_a_read_with_the_current_etag_is_a_304(client) -> None:
+    etag = client.get("/api/v1/flows/main").headers["ETag"]
+    response = client.get("/api/v1/flows/main", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    stale = client.get("/api/v1/flows/main", headers={"If-None-Match": '"0000"'})
+    assert stale.status_code == 200
+
+
+def test_a_flow_that_is_not_live_is_a_404(client) -> None:
+    for flow_id in ("broken", "nothing"):
+        response = client.get(f"/api/v1/flows/{flow_id}")
+        assert response.status_code == 404
+        assert response.get_json()["error"]["code"] == "flow_not_found"
+
+
+def test_a_valid_document_is_ok_with_no_problems(client) -> None:
+    assert validate(client, "main", MAIN) == {"ok": True, "problems": []}
+
+
+def test_a_document_may_be_sent_as_application_json(client) -> None:
+    response = client.post("/api/v1/flows/main/validate", json=MAIN)
+    assert response.get_json() == {"ok": True, "problems": []}
+
+
+def test_every_problem_is_reported_with_pointer_block_and_line(client) -> None:
+    doc = copy.deepcopy(MAIN)
+    doc["blocks"]["welcome"]["type"] = "sayy"
+    doc["blocks"]["help"]["exits"]["next"] = "nowhere"
+    report = validate(client, "main", doc)
+    assert report["ok"] is False
+    by_pointer = {p["pointer"]: p for p in report["problems"]}
+    assert set(by_pointer) == {"/blocks/welcome/type", "/blocks/help/exits/next", "/blocks/bye"}
+    assert by_pointer["/blocks/bye"]["severity"] == "warning"  # nothing leads there any more
+    unknown = by_pointer["/blocks/welcome/type"]
+    assert unknown["severity"] == "error" and unknown["block"] == "welcome"
+    assert "sayy" in unknown["message"]
+    text = json.dumps(doc, indent=2).splitlines()
+    assert '"sayy"' in text[unknown["line"] - 1]
+    assert unknown["file"] == "flows/main.json"
+
+
+def test_warnings_alone_leave_the_document_ok(client) -> None:
+    doc = copy.deepcopy(MAIN)
+    doc["blocks"]["orphan"] = {"type": "say", "config": {"text": "Nobody comes here."}}
+    report = validate(client, "main", doc)
+    assert report["ok"] is True
+    assert [(p["severity"], p["pointer"]) for p in report["problems"]] == [
+        ("warning", "/blocks/orphan")]
+
+
+def test_malformed_json_is_reported_with_line_and_column(client) -> None:
+    report = validate(client, "main", '{\n  "schema": "callwright/flow@1",\n  "id": }')
+    assert report["ok"] is False
+    [problem] = report["problems"]
+    assert (problem["line"], problem["column"]) == (3, 9)
+    assert problem["pointer"] == ""
+
+
+def test_a_repeated_key_is_reported_not_silently_dropped(client) -> None:
+    text = json.dumps(MAIN, indent=2).replace('"name": "Main line",',
+                                              '"name": "Main line",\n  "name": "Again",')
+    report = validate(client, "main", text)
+    assert report["ok"] is False
+    assert report["problems"][0]["pointer"] == "/name"
+
+
+def test_the_document_id_must_be_the_flow_id_of_the_url(client) -> None:
+    report = validate(client, "other", MAIN)
+    assert report["ok"] is False
+    [problem] = report["problems"]
+    assert problem["pointer"] == "/id"
+    assert "'main'" in problem["message"] and "'other'" in problem["message"]
+    assert problem["line"] == 3
+
+
+def test_subflows_are_checked_against_the_workspace_flows(client) -> None:
+    doc = copy.deepcopy(MAIN)
+    doc["blocks"]["help"]["config"]["flow"] = "ghost"
+    report = validate(client, "main", doc)
+    assert [p["pointer"] for p in report["problems"]] == ["/blocks/help/config/flow"]
+    assert "ghost" in report["problems"][0]["message"]
+
+
+def test_a_subflow_cycle_through_a_live_flow_is_an_error(client) -> None:
+    helper = copy.deepcopy(HELPER)
+    helper["blocks"]["hi"]["exits"] = {"next": "back"}
+    helper["blocks"]["back"] = {"type": "subflow", "config": {"flow": "main"}}
+    report = validate(client, "helper", helper)
+    assert report["ok"] is False
+    assert "helper -> main -> helper" in report["problems"][0]["message"]
+
+
+def test_validation_changes_nothing(client, workspace: Path) -> None:
+    before = (workspace / "flows" / "main.json").read_bytes()
+    doc = copy.deepcopy(MAIN)
+    doc["name"] = "Renamed"
+    validate(client, "main", doc)
+    assert client.get("/api/v1/flows/main").get_json()["name"] == "Main line"
+    assert (workspace / "flows" / "main.json").read_bytes() == before
+
+
+def test_a_body_that_is_not_utf8_is_a_400(client) -> None:
+    response = client.post("/api/v1/flows/main/validate", data=b'{"id": "\xff"}')
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
