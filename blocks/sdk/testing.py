@@ -8,20 +8,28 @@ It runs the block through the same `Context` and config templating the engine us
 scripted host: inputs are consumed in order (None or "" is a wait with no answer; when they run
 out every wait is a noinput), HTTP answers come from a function you give, transfers return the
 status you give, and the clock is the one you fix.
+
+Waiting blocks are tested across turns as chat runs them: `suspend=True` makes every wait end
+the turn (`result.waiting`), and the next turn passes the saved `state=result.state` and the
+answer as `resume=` — the block re-runs from its start, as the engine re-runs it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Iterable
 
 from .block import Block
 from .context import Context
-from .errors import BlockError, EndSession, EnterSubflow
+from .errors import BlockError, EndSession, EnterSubflow, Suspend
 from .host import Host, HttpRequest, HttpResponse, Input
 from .templates import ConfigTemplate
+
+
+_NOTHING = object()
 
 
 @dataclass
@@ -36,6 +44,7 @@ class BlockResult:
     disposition: str | None = None
     error: str | None = None
     requests: list[HttpRequest] = field(default_factory=list)
+    waiting: bool = False
 
     def of(self, event: str) -> list[dict]:
         """Return the emitted events of one kind (`say`, `ask`, ...)."""
@@ -47,8 +56,9 @@ class ScriptedHost(Host):
 
     def __init__(self, *, channel: str, inputs: Iterable[Any], http: Callable | None,
                  transfer: str, now: datetime | None, random_values: Iterable[float] | None,
-                 secrets: dict[str, str] | None) -> None:
+                 secrets: dict[str, str] | None, suspend: bool = False) -> None:
         self.channel = channel
+        self._suspend = suspend
         self.events: list[dict] = []
         self.requests: list[HttpRequest] = []
         self._inputs = [_as_input(i, channel) for i in inputs]
@@ -62,6 +72,8 @@ class ScriptedHost(Host):
         self.events.append(event)
 
     async def receive(self, ask: dict) -> Input | None:
+        if self._suspend:
+            raise Suspend()
         answer = self._inputs.pop(0) if self._inputs else None
         self.events.append(answer.event() if answer else {"event": "noinput", "block": ask["block"]})
         return answer
@@ -105,20 +117,30 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
               channel: str = "chat", http: Callable | None = None, transfer: str = "connected",
               now: datetime | None = None, random_values: Iterable[float] | None = None,
               secrets: dict[str, str] | None = None, subflow_result: dict | None = None,
-              settings: dict | None = None, block_id: str = "block") -> BlockResult:
+              settings: dict | None = None, block_id: str = "block",
+              state: dict | None = None, suspend: bool = False,
+              resume: Any = _NOTHING) -> BlockResult:
     """Run one block once with a scripted world and return what it did."""
     host = ScriptedHost(channel=channel, inputs=inputs, http=http, transfer=transfer, now=now,
-                        random_values=random_values, secrets=secrets)
+                        random_values=random_values, secrets=secrets, suspend=suspend)
     ctx = Context(host, vars=dict(vars or {}), contact=dict(contact or {}),
                   trigger=dict(trigger or {"channel": channel}), settings=settings or {})
-    state: dict = {} if subflow_result is None else {"subflow_result": subflow_result}
+    # a saved state went through JSON, as the engine saves it
+    state = json.loads(json.dumps(state or {}))
+    if subflow_result is not None:
+        state["subflow_result"] = subflow_result
     exit_name: str | None = None
     disposition = error = None
+    waiting = False
     try:
         rendered = ConfigTemplate(config, tuple(block.manifest.get("raw_fields", ()))).render(
             host.scope(ctx), host.secret)
         ctx.enter(block_id, rendered, state)
+        if resume is not _NOTHING:
+            ctx.resume_with(_as_input(resume, channel))
         exit_name = asyncio.run(block(block_id, rendered).run(ctx))
+    except Suspend:
+        waiting = True
     except EndSession as end:
         disposition = end.disposition
     except EnterSubflow as call:
@@ -126,4 +148,5 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
     except Exception as exc:  # the engine routes any block failure to `error`; so does the harness
         exit_name, error = "error", str(exc)
     return BlockResult(exit=exit_name, events=host.events, vars=ctx.vars, contact=ctx.contact,
-                       state=state, disposition=disposition, error=error, requests=host.requests)
+                       state=state, disposition=disposition, error=error, requests=host.requests,
+                       waiting=waiting)

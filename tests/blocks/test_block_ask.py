@@ -1,15 +1,13 @@
 """The `ask` block: validated answers, noinput/nomatch retries, and re-runs after a wait."""
 
-import asyncio
-import json
 
 import pytest
 from jsonschema import Draft7Validator
 
 from blocks.builtin.prompts import AskBlock
 from blocks.registry import Registry
-from blocks.sdk import Context, Input, Suspend
-from blocks.sdk.testing import ScriptedHost, run_block
+from blocks.sdk import Input
+from blocks.sdk.testing import run_block
 
 VALIDATOR = Draft7Validator(AskBlock.manifest["config_schema"])
 ACCOUNT = {"prompt": "Enter your account number.", "variable": "vars.account", "kind": "digits",
@@ -173,35 +171,18 @@ def test_a_variable_outside_vars_and_contact_takes_the_error_exit():
 
 
 # --- re-runs after a wait (chat: the answer arrives in a later turn) ------------------------------
-class WaitingHost(ScriptedHost):
-    """A chat host where every wait suspends the session until the next message."""
-
-    def __init__(self) -> None:
-        super().__init__(channel="chat", inputs=(), http=None, transfer="connected", now=None,
-                         random_values=None, secrets=None)
-
-    async def receive(self, ask):
-        raise Suspend()
-
-
 def turn(config, saved_state, vars, *answer):
-    """Run one turn as the engine would: a fresh context, the saved state, the awaited answer."""
-    host = WaitingHost()
-    ctx = Context(host, vars=vars, contact={}, trigger={"channel": "chat"})
-    state = json.loads(saved_state)
-    ctx.enter("acct", config, state)
-    if answer:
-        ctx.resume_with(answer[0])
-    try:
-        outcome = asyncio.run(AskBlock("acct", config).run(ctx))
-    except Suspend:
-        outcome = "waiting"
-    return outcome, host.events, json.dumps(state)
+    """Run one chat turn: the saved state, and the answer that arrived (none on the first turn)."""
+    result = run_block(AskBlock, config, state=saved_state, vars=vars, suspend=True,
+                       block_id="acct", **({"resume": answer[0]} if answer else {}))
+    vars.clear()
+    vars.update(result.vars)
+    return ("waiting" if result.waiting else result.exit), result.events, result.state
 
 
 def test_a_rerun_after_a_wait_replays_silently_and_keeps_counting():
     vars = {}
-    outcome, events, state = turn(ACCOUNT, "{}", vars)
+    outcome, events, state = turn(ACCOUNT, {}, vars)
     assert outcome == "waiting"
     assert [e["event"] for e in events] == ["ask"]
 
@@ -219,12 +200,12 @@ def test_a_rerun_after_a_wait_replays_silently_and_keeps_counting():
     assert outcome == "failed"
     assert [(e["event"], e.get("text")) for e in events] == [
         ("say", "That is not an account number.")]
-    assert vars == {} and json.loads(state) == {}
+    assert vars == {} and state == {}
 
 
 def test_a_rerun_with_a_valid_answer_emits_nothing_and_stores_it():
     vars = {}
-    _, _, state = turn(ACCOUNT, "{}", vars)
+    _, _, state = turn(ACCOUNT, {}, vars)
     _, _, state = turn(ACCOUNT, state, vars, Input("1"))
     outcome, events, state = turn(ACCOUNT, state, vars, Input("98765"))
     assert outcome == "next"

@@ -1,15 +1,13 @@
 """The `menu` block: keys on the phone, keys, labels and synonyms in words; IVR retries."""
 
-import asyncio
-import json
 
 import pytest
 from jsonschema import Draft7Validator
 
 from blocks.builtin.prompts import MenuBlock
 from blocks.registry import Registry
-from blocks.sdk import Context, Input, Suspend
-from blocks.sdk.testing import ScriptedHost, run_block
+from blocks.sdk import Input
+from blocks.sdk.testing import run_block
 
 VALIDATOR = Draft7Validator(MenuBlock.manifest["config_schema"])
 MAIN = {"prompt": "For your balance press 1. For an agent press 0.",
@@ -122,34 +120,16 @@ def test_one_attempt_fails_at_once():
 
 
 # --- re-runs after a wait (chat: the answer arrives in a later turn) ------------------------------
-class WaitingHost(ScriptedHost):
-    """A chat host where every wait suspends the session until the next message."""
-
-    def __init__(self) -> None:
-        super().__init__(channel="chat", inputs=(), http=None, transfer="connected", now=None,
-                         random_values=None, secrets=None)
-
-    async def receive(self, ask):
-        raise Suspend()
-
-
 def turn(config, saved_state, *answer):
-    """Run one turn as the engine would: a fresh context, the saved state, the awaited answer."""
-    host = WaitingHost()
-    ctx = Context(host, vars={}, contact={}, trigger={"channel": "chat", "text": "hi"})
-    state = json.loads(saved_state)
-    ctx.enter("main_menu", config, state)
-    if answer:
-        ctx.resume_with(answer[0])
-    try:
-        outcome = asyncio.run(MenuBlock("main_menu", config).run(ctx))
-    except Suspend:
-        outcome = "waiting"
-    return outcome, host.events, json.dumps(state)
+    """Run one chat turn: the saved state, and the answer that arrived (none on the first turn)."""
+    result = run_block(MenuBlock, config, state=saved_state, suspend=True, block_id="main_menu",
+                       trigger={"channel": "chat", "text": "hi"},
+                       **({"resume": answer[0]} if answer else {}))
+    return ("waiting" if result.waiting else result.exit), result.events, result.state
 
 
 def test_a_rerun_after_a_wait_does_not_repeat_the_menu():
-    outcome, events, state = turn(MAIN, "{}")
+    outcome, events, state = turn(MAIN, {})
     assert outcome == "waiting" and [e["event"] for e in events] == ["ask"]
 
     outcome, events, state = turn(MAIN, state, Input("pizza"))
@@ -164,7 +144,7 @@ def test_a_rerun_after_a_wait_does_not_repeat_the_menu():
 
 def test_reruns_count_attempts_across_turns_until_failed():
     config = {**MAIN, "max_attempts": 2}
-    _, _, state = turn(config, "{}")
+    _, _, state = turn(config, {})
     outcome, _, state = turn(config, state, None)
     assert outcome == "waiting"
     outcome, events, state = turn(config, state, Input("pizza"))

@@ -186,7 +186,7 @@ def test_a_slow_server_raises_timeout_error_within_bounds(server):
 
 
 def test_the_deadline_covers_the_whole_redirect_chain(server):
-    target = f"/redirect?to=/slow%3Fs%3D0.2&status=302"
+    target = "/redirect?to=/slow%3Fs%3D0.2&status=302"
     started = time.monotonic()
     with pytest.raises(TimeoutError):
         send(HttpRequest("GET", server.base + target, timeout_s=0.1))
