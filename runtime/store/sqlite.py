@@ -24,26 +24,52 @@ CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(status, updated_at);
 
 
 class SqliteSessionStore(SessionStore):
-    """One row per session in WAL mode; one connection per thread."""
+    """One row per session in WAL mode: reads on a connection per thread, writes on one.
 
-    def __init__(self, path: str | Path) -> None:
+    SQLite lets one writer in at a time and makes the others wait in whole milliseconds. So the
+    threads of a process write through one connection behind a lock, where they queue in
+    microseconds, and a writer that finds another process's write in progress retries after a
+    short, growing pause instead of SQLite's millisecond sleeps.
+    """
+
+    def __init__(self, path: str | Path, busy_timeout_s: float = 10.0) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._connection().executescript(_SCHEMA)
+        self._busy_timeout_s = busy_timeout_s
+        self._write_lock = threading.Lock()
+        self._writer = self._connect(wait_s=0)
+        self._writer.executescript(_SCHEMA)
+
+    def _connect(self, wait_s: float) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=wait_s, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # WAL with synchronous=NORMAL survives a process crash; only a power cut may lose
+        # the last commits, which is the trade every embedded session store makes.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            # WAL with synchronous=NORMAL survives a process crash; only a power cut may lose
-            # the last commits, which is the trade every embedded session store makes.
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
+            conn = self._local.conn = self._connect(wait_s=self._busy_timeout_s)
         return conn
+
+    def _write(self, sql: str, params: tuple) -> int:
+        """Run one write statement; return how many rows it changed."""
+        deadline = time.monotonic() + self._busy_timeout_s
+        pause = 0.0001
+        with self._write_lock:
+            while True:
+                try:
+                    return self._writer.execute(sql, params).rowcount
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                time.sleep(pause)  # another process is writing: it takes microseconds
+                pause = min(pause * 2, 0.005)
 
     def get(self, session_id: str) -> Session | None:
         row = self._connection().execute(
@@ -51,29 +77,29 @@ class SqliteSessionStore(SessionStore):
         return Session.loads(row[0]) if row else None
 
     def save(self, session: Session) -> None:
-        conn = self._connection()
         session.updated_at = time.time()
         expected, session.rev = session.rev, session.rev + 1
         data = session.dumps()
         if expected == 0:
-            cursor = conn.execute(
+            changed = self._write(
                 "INSERT OR IGNORE INTO sessions (id, flow_id, status, rev, updated_at, data) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (session.id, session.flow_id, session.status, session.rev, session.updated_at, data))
         else:
-            cursor = conn.execute(
+            changed = self._write(
                 "UPDATE sessions SET status = ?, rev = ?, updated_at = ?, data = ? "
                 "WHERE id = ? AND rev = ?",
                 (session.status, session.rev, session.updated_at, data, session.id, expected))
-        if cursor.rowcount != 1:
+        if changed != 1:
             session.rev = expected
             raise StaleSession(f"session {session.id} was changed by another turn")
 
     def delete(self, session_id: str) -> None:
-        self._connection().execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        self._write("DELETE FROM sessions WHERE id = ?", (session_id,))
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+        self._writer.close()
