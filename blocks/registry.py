@@ -27,6 +27,7 @@ BUILTIN_MODULES = (
     "blocks.builtin.webrequest",
     "blocks.builtin.routing",
     "blocks.builtin.script",
+    "blocks.builtin.messaging",
 )
 log = logging.getLogger(__name__)
 

@@ -71,6 +71,7 @@ class Engine:
                   answer: Input | None | object = _NO_ANSWER) -> Turn:
         """Run until the session waits or ends, then save it; `answer` resumes a waiting block."""
         flow = self.flows.flow(session.flow_id, session.flow_version)
+        host.bind(session)
         ctx = Context(host, vars=session.vars, contact=session.contact,
                       trigger=session.trigger, settings=flow.settings)
         if answer is not _NO_ANSWER:

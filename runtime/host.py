@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from blocks.sdk import BlockError, Host, HttpRequest, HttpResponse, Input, ScriptResult, Suspend
 
 from .channels import Channel
 from .scriptpool import shared_pool
+
+if TYPE_CHECKING:
+    from .session import Session
+
+# queues a named task with its payload under an idempotency key and returns the key
+TaskQueue = Callable[[str, dict, str], str]
 
 
 class InputSource:
@@ -48,7 +55,8 @@ class SessionHost(Host):
     def __init__(self, channel: Channel, inputs: InputSource, sink: Callable[[dict], None], *,
                  http: Any = None, transfer_result: str = "connected",
                  clock: Callable[[], datetime] | None = None,
-                 environ: Mapping[str, str] = os.environ, rng: random.Random | None = None) -> None:
+                 environ: Mapping[str, str] = os.environ, rng: random.Random | None = None,
+                 tasks: TaskQueue | None = None) -> None:
         self.channel = channel.name
         self._channel = channel
         self._inputs = inputs
@@ -59,7 +67,13 @@ class SessionHost(Host):
         self._environ = environ
         self._rng = rng  # None: the module's generator (seeding one per turn costs more than the turn)
         self._secrets: set[str] = set()
+        self._tasks = tasks  # None: runtime.tasks, imported when a flow first queues work
+        self.session: Session | None = None
         self.messages: list[str] = []
+
+    def bind(self, session: Session) -> None:
+        """Serve a session: its id, turn and step make the keys of the work its blocks queue."""
+        self.session = session
 
     def parse_input(self, text: str) -> Input:
         """Return a raw answer typed by this host's channel."""
@@ -80,6 +94,17 @@ class SessionHost(Host):
 
     async def transfer(self, target: dict, timeout_s: float | None) -> str:
         return self._transfer_result
+
+    async def enqueue(self, task: str, payload: dict, *, block: str, index: int) -> str:
+        session = self.session
+        if session is None:
+            raise BlockError("cannot queue work: this host serves no session (Engine.run binds it)")
+        key = f"{session.id}.{session.turns}.{session.steps}.{block}" + (f".{index}" if index else "")
+        queue = self._tasks
+        if queue is None:
+            from .tasks import enqueue as queue  # Huey and its storage load only when needed
+        # the queue may be Redis across the network: never block the turn's event loop on it
+        return await asyncio.to_thread(queue, task, payload, key)
 
     async def run_script(self, code: str, *, vars: dict, contact: dict, input: Any,
                          timeout_ms: int) -> ScriptResult:

@@ -69,10 +69,18 @@ class Runtime:
         self.sessions.close()
 
     def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
-             clock: Callable[[], datetime] | None = None) -> SessionHost:
-        """Return a host for one turn on a channel."""
+             clock: Callable[[], datetime] | None = None,
+             tasks: Callable[[str, dict, str], str] | None = None) -> SessionHost:
+        """Return a host for one turn on a channel; `tasks` replaces the background queue."""
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
-                           environ=self.environ)
+                           environ=self.environ, tasks=tasks or self._enqueue)
+
+    def _enqueue(self, task: str, payload: dict, key: str) -> str:
+        """Queue background work on this workspace's queue (Huey loads on the first use)."""
+        from . import tasks
+
+        tasks.configure(self.workspace.root, self.workspace.settings, self.environ)
+        return tasks.enqueue(task, payload, key)
 
     def _http(self) -> OutboundHttp:
         client = getattr(self._local, "http", None)

@@ -55,7 +55,9 @@ def simulate(flow_file: str | Path, *, channel: str, inputs: Sequence[str] = (),
         raise InvalidFlow(f"{flow_file} is not a valid flow", space.problems[str(flow_file)])
     runtime = Runtime(space, environ=environ)
     clock = (lambda: now) if now is not None else None
-    host = runtime.host(channel, ScriptedInputs(inputs, channel_named(channel)), emit, clock=clock)
+    # the transcript shows what a `send` would queue; a simulation delivers nothing
+    host = runtime.host(channel, ScriptedInputs(inputs, channel_named(channel)), emit, clock=clock,
+                        tasks=lambda task, payload, key: key)
     trigger = {"channel": channel, "from": sender, "to": to, "text": trigger_text}
     contact = {k: v for k, v in (("from", sender), ("to", to)) if v is not None}
     session = runtime.engine.new_session(flow, channel, trigger=trigger, contact=contact,

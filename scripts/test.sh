@@ -25,7 +25,7 @@ fail() { say "$*"; exit 1; }
 # apt-get runs (update once, then one install) only when one of them is missing.
 debian_needs=(
   "python3-venv|$python -c 'import ensurepip'"
-  # "redis-server|command -v redis-server"    # Redis session store and Huey contract tests
+  "redis-server|command -v redis-server"      # Redis session store and Huey contract tests
   # "sip-tester|command -v sipp"              # SIP peers for the port tests (tests/e2e)
   # "chromium|command -v chromium"            # the browser suite (tests/e2e)
 )

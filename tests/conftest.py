@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
@@ -106,3 +112,235 @@ def http_service() -> Recorder:
 def allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let flows call HTTP services on 127.0.0.1, as the tests' own services live there."""
     monkeypatch.setenv("CALLWRIGHT_HTTP_ALLOW", "127.0.0.0/8")
+
+
+# --- Redis: a real server that the suite starts itself (task queue, Redis-backed stores) -------
+# Each server runs on 127.0.0.1 on a free port with an append-only file in its own folder, and
+# is stopped by its PID. Without redis-server the tests that need it are skipped, except under
+# CI=true, where that is a failure (scripts/test.sh installs the Debian package redis-server).
+
+REDIS_START_TIMEOUT_S = 30.0
+
+
+def _free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis_command(port: int, *words: str, timeout: float = 2.0) -> bytes:
+    """Send one command in RESP to a Redis server and return the first line of its reply."""
+    request = f"*{len(words)}\r\n".encode() + b"".join(
+        f"${len(w.encode())}\r\n{w}\r\n".encode() for w in words)
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        reply = b""
+        while not reply.endswith(b"\r\n"):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    return reply.strip()
+
+
+class RedisServer:
+    """A redis-server process with an append-only file, which a test may stop and start again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """Return the URL of database 0."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start the server (again: same port, same folder, so its append-only file reloads)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "yes", "--dir", str(self.folder)],
+                stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + REDIS_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}: "
+                                   f"{(self.folder / 'redis.log').read_text(errors='replace')}")
+            try:
+                if _redis_command(self.port, "PING") == b"+PONG":
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server on port {self.port} did not answer within "
+                           f"{REDIS_START_TIMEOUT_S:g} s")
+
+    def stop(self) -> None:
+        """Stop the server by its PID: SIGTERM (it writes its append-only file), then SIGKILL."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+    def flush(self) -> None:
+        """Delete every key of every database."""
+        assert _redis_command(self.port, "FLUSHALL") == b"+OK"
+
+
+def _require_redis_server() -> None:
+    """Skip without redis-server, or fail under CI=true, where it must be installed."""
+    if shutil.which("redis-server") is None:
+        message = "redis-server is not installed (Debian package redis-server)"
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+            pytest.fail(f"{message}; under CI every dependency must be present")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> RedisServer:
+    """Start one Redis server for the whole test session."""
+    _require_redis_server()
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """Return the URL of the session's Redis server, emptied for this test."""
+    if redis_server.process is None:
+        redis_server.start()  # a test that stopped it and failed before starting it again
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> RedisServer:
+    """Start a Redis server for this test alone, which it may stop and restart."""
+    _require_redis_server()
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+# --- A message gateway: what `send` POSTs SMS and webhook messages to ---------------------------
+
+HOLD = "hold"  # a gateway answer: keep the request open until `release()`, then accept it
+
+
+class Gateway:
+    """A scripted SMS/webhook gateway that drops copies by Idempotency-Key, as real ones do."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.requests: list[dict] = []
+        self.delivered: dict[str, dict] = {}  # Idempotency-Key -> the message first accepted
+        self._answers: list[int | str] = []
+        self._released = threading.Event()
+        self._changed = threading.Condition()
+
+    def answer(self, *answers: int | str) -> None:
+        """Answer the next requests with these statuses (or HOLD) in order; then 200."""
+        self._answers.extend(answers)
+
+    def release(self) -> None:
+        """Let held requests go on (they are accepted)."""
+        self._released.set()
+
+    def wait_for(self, requests: int, timeout: float) -> bool:
+        """Wait until at least this many requests have arrived; return whether they did."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.requests) >= requests, timeout)
+
+    def take(self, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
+        """Record a request (header names in lower case) and return its answer's status and body."""
+        with self._changed:
+            self.requests.append({"path": path, "headers": headers, "body": body,
+                                  "at": time.monotonic()})
+            self._changed.notify_all()
+            answer = self._answers.pop(0) if self._answers else 200
+        if answer == HOLD:
+            self._released.wait(60)
+            answer = 200
+        key = headers.get("idempotency-key", "")
+        if answer != 200:
+            return int(answer), {"error": f"scripted {answer}"}
+        with self._changed:
+            if key in self.delivered:
+                return 200, {"duplicate": True}
+            self.delivered[key] = json.loads(body)
+        return 200, {"accepted": True}
+
+
+@pytest.fixture
+def gateway() -> Gateway:
+    """Run a scripted message gateway on 127.0.0.1 (a free port); stop it after the test."""
+    recorder = Gateway()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            """Take a message and answer as scripted."""
+            length = int(self.headers.get("content-length") or 0)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            status, answer = recorder.take(self.path, headers, self.rfile.read(length))
+            data = json.dumps(answer).encode()
+            try:
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:
+                pass  # the sender is gone (a killed worker): the message was accepted anyway
+
+        def log_message(self, *args: object) -> None:
+            """Keep the test output quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    recorder.url = f"http://127.0.0.1:{server.server_address[1]}/messages"
+    yield recorder
+    recorder.release()
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+# --- The task queue, pointed at a test's own workspace -----------------------------------------
+
+@pytest.fixture
+def task_queue(tmp_path: Path) -> Callable[..., object]:
+    """Point the one task queue at a fresh workspace with the given callwright.toml.
+
+    Returns configure(toml, root=None) -> the queue's TaskConfig. The queue goes back to its
+    previous configuration after the test.
+    """
+    from runtime import tasks
+
+    previous = tasks.current()
+
+    def configure(toml: str, root: Path | None = None) -> object:
+        """Write the settings into the workspace and point the queue at it."""
+        folder = root or tmp_path / "tasks-workspace"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "callwright.toml").write_text(toml, "utf-8")
+        return tasks.configure(folder)
+
+    yield configure
+    tasks.configure(previous.root, previous.settings)
+    tasks.close_ledgers()

@@ -9,6 +9,9 @@ from .host import Host, HttpRequest, HttpResponse, Input, ScriptResult
 from .templates import is_template, render_text, render_value
 
 _ROOTS = ("vars", "contact", "trigger")
+# where a block's state keeps the keys of the work it queued, so that a re-run after a wait
+# returns them instead of queueing the work again
+_ENQUEUED = "_enqueued"
 _WRITABLE = ("vars", "contact")
 _MISSING = object()
 
@@ -20,7 +23,7 @@ class Context:
     """
 
     __slots__ = ("host", "block_id", "config", "state", "vars", "contact", "trigger",
-                 "settings", "changes", "_resume")
+                 "settings", "changes", "_resume", "_enqueues")
 
     def __init__(self, host: Host, *, vars: dict, contact: dict, trigger: dict,
                  settings: dict | None = None) -> None:
@@ -34,6 +37,7 @@ class Context:
         self.state: dict = {}
         self.changes: list = []
         self._resume: Input | None | object = _MISSING
+        self._enqueues = 0
 
     # --- where the engine points the context --------------------------------------------------
     def enter(self, block_id: str, config: dict, state: dict) -> None:
@@ -42,6 +46,7 @@ class Context:
         self.config = config
         self.state = state
         self.changes = []
+        self._enqueues = 0
 
     def resume_with(self, answer: Input | None) -> None:
         """Make the next `ask` return `answer` without emitting again (a re-run after a wait)."""
@@ -145,6 +150,21 @@ class Context:
     async def http(self, method: str, url: str, **options: Any) -> HttpResponse:
         """Send an HTTP request under the workspace's network policy."""
         return await self.host.http(HttpRequest(method=method.upper(), url=url, **options))
+
+    async def enqueue(self, task: str, payload: dict) -> str:
+        """Queue background work (`send`) and return its idempotency key.
+
+        Running the same step again gives the same key, so the work is done once; a block
+        re-run after a wait gets back the keys of what it queued before the wait.
+        """
+        index = self._enqueues
+        self._enqueues += 1
+        done = self.state.get(_ENQUEUED)
+        if self.replaying and isinstance(done, list) and index < len(done):
+            return done[index]
+        key = await self.host.enqueue(task, payload, block=self.block_id, index=index)
+        self.state.setdefault(_ENQUEUED, []).append(key)
+        return key
 
     async def transfer(self, target: dict, timeout_s: float | None = None) -> str:
         """Transfer the contact; return `connected`, `busy`, `noanswer` or `failed`."""

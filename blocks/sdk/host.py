@@ -91,6 +91,21 @@ class Host:
         """Transfer the contact; return `connected`, `busy`, `noanswer` or `failed`."""
         raise NotImplementedError
 
+    async def enqueue(self, task: str, payload: dict, *, block: str, index: int) -> str:
+        """Queue background work (`send`: a message) and return its idempotency key.
+
+        The work runs later, in a worker; the block does not wait for it. The key names the
+        session, its turn and step, the block and `index` (the block's n-th enqueue in this
+        step, from 0), so running the same step again (a turn replayed after a crash, a
+        redelivered message) gives the same key, and the work is done once. `payload` holds
+        only JSON values.
+
+        Raise `BlockError` when the task is unknown or its payload cannot be carried out,
+        `ConfigurationError` when the product is not configured for it, and an error naming
+        the queue when the queue cannot take work now.
+        """
+        raise NotImplementedError
+
     def scope(self, ctx: Any) -> dict:
         """Return the names templates see: `vars`, `contact`, `trigger` and the host's extras."""
         return {"vars": ctx.vars, "contact": ctx.contact, "trigger": ctx.trigger}

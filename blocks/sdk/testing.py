@@ -7,7 +7,9 @@
 It runs the block through the same `Context` and config templating the engine uses, against a
 scripted host: inputs are consumed in order (None or "" is a wait with no answer; when they run
 out every wait is a noinput), HTTP answers come from a function you give, transfers return the
-status you give, and the clock is the one you fix.
+status you give, and the clock is the one you fix. Queued work (`ctx.enqueue`) is recorded in
+`result.enqueued` as {task, payload, key}; pass `enqueue=` a function of (task, payload) that
+raises to script a queue that refuses it.
 
 Waiting blocks are tested across turns as chat runs them: `suspend=True` makes every wait end
 the turn (`result.waiting`), and the next turn passes the saved `state=result.state` and the
@@ -45,6 +47,7 @@ class BlockResult:
     error: str | None = None
     requests: list[HttpRequest] = field(default_factory=list)
     waiting: bool = False
+    enqueued: list[dict] = field(default_factory=list)
 
     def of(self, event: str) -> list[dict]:
         """Return the emitted events of one kind (`say`, `ask`, ...)."""
@@ -56,11 +59,14 @@ class ScriptedHost(Host):
 
     def __init__(self, *, channel: str, inputs: Iterable[Any], http: Callable | None,
                  transfer: str, now: datetime | None, random_values: Iterable[float] | None,
-                 secrets: dict[str, str] | None, suspend: bool = False) -> None:
+                 secrets: dict[str, str] | None, suspend: bool = False,
+                 enqueue: Callable[[str, dict], Any] | None = None) -> None:
         self.channel = channel
         self._suspend = suspend
         self.events: list[dict] = []
         self.requests: list[HttpRequest] = []
+        self.enqueued: list[dict] = []
+        self._enqueue = enqueue
         self._inputs = [_as_input(i, channel) for i in inputs]
         self._http = http
         self._transfer = transfer
@@ -89,6 +95,13 @@ class ScriptedHost(Host):
 
     async def transfer(self, target: dict, timeout_s: float | None) -> str:
         return self._transfer
+
+    async def enqueue(self, task: str, payload: dict, *, block: str, index: int) -> str:
+        if self._enqueue is not None:
+            self._enqueue(task, payload)
+        key = f"test.1.1.{block}" + (f".{index}" if index else "")
+        self.enqueued.append({"task": task, "payload": payload, "key": key})
+        return key
 
     def now(self) -> datetime:
         return self._now
@@ -119,10 +132,12 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
               secrets: dict[str, str] | None = None, subflow_result: dict | None = None,
               settings: dict | None = None, block_id: str = "block",
               state: dict | None = None, suspend: bool = False,
-              resume: Any = _NOTHING) -> BlockResult:
+              resume: Any = _NOTHING,
+              enqueue: Callable[[str, dict], Any] | None = None) -> BlockResult:
     """Run one block once with a scripted world and return what it did."""
     host = ScriptedHost(channel=channel, inputs=inputs, http=http, transfer=transfer, now=now,
-                        random_values=random_values, secrets=secrets, suspend=suspend)
+                        random_values=random_values, secrets=secrets, suspend=suspend,
+                        enqueue=enqueue)
     ctx = Context(host, vars=dict(vars or {}), contact=dict(contact or {}),
                   trigger=dict(trigger or {"channel": channel}), settings=settings or {})
     # a saved state went through JSON, as the engine saves it
@@ -149,4 +164,4 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
         exit_name, error = "error", str(exc)
     return BlockResult(exit=exit_name, events=host.events, vars=ctx.vars, contact=ctx.contact,
                        state=state, disposition=disposition, error=error, requests=host.requests,
-                       waiting=waiting)
+                       waiting=waiting, enqueued=host.enqueued)

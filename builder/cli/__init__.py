@@ -12,6 +12,7 @@ COMMANDS = {
     "fmt": "builder.cli.fmt:fmt",
     "simulate": "builder.cli.simulate:simulate",
     "serve": "builder.cli.serve:serve",
+    "worker": "builder.cli.worker:worker",
 }
 
 

@@ -97,6 +97,10 @@ class SqliteSessionStore(SessionStore):
     def delete(self, session_id: str) -> None:
         self._write("DELETE FROM sessions WHERE id = ?", (session_id,))
 
+    def expire(self, before: float) -> int:
+        """Delete every session last saved before `before` (unix seconds); return how many."""
+        return self._write("DELETE FROM sessions WHERE updated_at < ?", (before,))
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:

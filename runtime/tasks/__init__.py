@@ -1,0 +1,13 @@
+"""Background work on Huey: message delivery and periodic jobs (`huey_consumer runtime.tasks.huey`)."""
+
+from .app import (QueueUnavailable, TaskConfig, build_huey, configure, current, enqueue, huey,
+                  task_config)
+from .delivery import deliver, send_message
+from .ledger import DeliveryLedger, close_ledgers, ledger_for
+from .periodic import expire_sessions, requeue_stuck, roll_up_steps, rollup_rows
+from .senders import SIGNATURE_HEADER, signature
+
+__all__ = ["DeliveryLedger", "QueueUnavailable", "SIGNATURE_HEADER", "TaskConfig", "build_huey",
+           "close_ledgers", "configure", "current", "deliver", "enqueue", "expire_sessions",
+           "huey", "ledger_for", "requeue_stuck", "roll_up_steps", "rollup_rows",
+           "send_message", "signature", "task_config"]

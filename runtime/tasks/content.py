@@ -1,0 +1,83 @@
+"""What a `send` says: its own text, or a named response rendered for the channel and language."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from blocks.sdk import BlockError
+from blocks.sdk.templates import is_template, render_text
+
+from .senders import PermanentFailure
+
+_NAME = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.-]*)/([A-Za-z0-9_][A-Za-z0-9_.-]*)$")
+
+
+def message_of(root: Path, payload: dict) -> dict:
+    """Return the message to deliver: channel, to, from, text and subject, all rendered."""
+    message = {name: payload[name] for name in ("channel", "to", "from", "subject")
+               if payload.get(name) is not None}
+    if "text" in payload:
+        message["text"] = payload["text"]
+        return message
+    fields = response_fields(root, payload["response"], payload["channel"],
+                             payload.get("language") or "")
+    scope = payload.get("scope") or {}
+    try:
+        rendered = {name: render_text(value, scope) if is_template(value) else value
+                    for name, value in fields.items()}
+    except BlockError as exc:
+        raise PermanentFailure(f"response {payload['response']!r}: {exc}") from None
+    message["text"] = rendered.get("text", "")
+    if "subject" not in message and rendered.get("subject"):
+        message["subject"] = rendered["subject"]
+    return message
+
+
+def response_fields(root: Path, name: str, channel: str, language: str) -> dict:
+    """Return the text and subject of a named response's variant for a channel and language.
+
+    The most specific variant wins, language before channel: channel and language, then
+    language, then channel, then the response's own fields.
+    """
+    match = _NAME.fullmatch(name)
+    if match is None:
+        raise PermanentFailure(f"response {name!r} is not set/name")
+    path = root / "responses" / f"{match[1]}.json"
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PermanentFailure(f"response {name!r}: cannot read {path}: {exc}") from None
+    response = (document.get("responses") or {}).get(match[2]) if isinstance(document, dict) else None
+    if not isinstance(response, dict):
+        raise PermanentFailure(f"response {name!r}: {path} has no response {match[2]!r}")
+    variants = [v for v in response.get("variants") or () if isinstance(v, dict)]
+    for wants_channel, wants_language in ((True, True), (False, True), (True, False)):
+        for variant in variants:
+            if (_fits(variant, "channel", channel, wants_channel)
+                    and _fits_language(variant, language, wants_language)
+                    and "text" in variant):
+                return _texts(variant)
+    if "text" not in response:
+        raise PermanentFailure(f"response {name!r} has no text for {channel} ({language or 'any language'})")
+    return _texts(response)
+
+
+def _fits(variant: dict, field: str, value: str, wanted: bool) -> bool:
+    """Return True when a variant names the value (wanted) or leaves the field out (not wanted)."""
+    return variant.get(field) == value if wanted else field not in variant
+
+
+def _fits_language(variant: dict, language: str, wanted: bool) -> bool:
+    """Return True when a variant's language is the session's (`ru` fits `ru-RU`)."""
+    if not wanted:
+        return "language" not in variant
+    named = str(variant.get("language", "")).lower()
+    spoken = language.lower()
+    return bool(named) and (named == spoken or named == spoken.partition("-")[0])
+
+
+def _texts(source: dict) -> dict:
+    """Return the text and subject of a response or variant."""
+    return {name: str(source[name]) for name in ("text", "subject") if name in source}

@@ -1,0 +1,180 @@
+"""The delivery ledger: one row per idempotency key, checked before every side effect.
+
+A row moves pending -> sending -> delivered, or back to pending for a retry, or to failed.
+Every move is a compare-and-set on (state, attempts), so two workers that run the same task
+(Huey re-enqueued it, or the periodic recovery did) cannot both claim it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_,
+                        create_engine, delete, event, insert, or_, select, update)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+metadata = MetaData()
+deliveries = Table(
+    "deliveries", metadata,
+    Column("key", String(255), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("due_at", Float, nullable=False),  # when the next attempt should start (pending)
+    Column("delivered_at", Float),
+)
+
+
+def open_engine(url: str) -> Engine:
+    """Return a SQLAlchemy engine for a database URL, its SQLite folder made and tuned."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Use WAL and wait for locks: producers and workers in several processes share the file."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class DeliveryLedger:
+    """Records each message's delivery by idempotency key, in the execution log's database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = open_engine(url)
+        metadata.create_all(self.engine)
+
+    def open(self, key: str, payload: dict, now: float) -> bool:
+        """Record a message as pending; return False when its key is already recorded."""
+        row = {"key": key, "channel": str(payload.get("channel", "")),
+               "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+               "state": PENDING, "attempts": 0, "created_at": now, "updated_at": now,
+               "due_at": now}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(deliveries).values(row))
+        except IntegrityError:
+            return False
+        return True
+
+    def get(self, key: str) -> dict | None:
+        """Return a message's row, its payload decoded, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(deliveries).where(deliveries.c.key == key)).mappings().first()
+        return _decoded(row) if row is not None else None
+
+    def claim(self, key: str, payload: dict, lease_s: float, now: float) -> int | None:
+        """Mark a message as being sent and return the attempt's number; None when it must not be.
+
+        Not to be sent: delivered or failed already, or being sent by another worker whose lease
+        has not run out. A task whose key was never opened (its producer's database is elsewhere)
+        is recorded here first.
+        """
+        row = self.get(key)
+        if row is None:
+            self.open(key, payload, now)
+            row = self.get(key)
+            if row is None:
+                return None
+        if row["state"] in (DELIVERED, FAILED):
+            return None
+        if row["state"] == SENDING and row["updated_at"] > now - lease_s:
+            return None
+        attempt = row["attempts"] + 1
+        moved = self._move(key, (row["state"], row["attempts"]),
+                           {"state": SENDING, "attempts": attempt, "updated_at": now})
+        return attempt if moved else None
+
+    def delivered(self, key: str, attempt: int, now: float) -> bool:
+        """Record that the attempt delivered the message."""
+        return self._move(key, (SENDING, attempt), {"state": DELIVERED, "updated_at": now,
+                                                    "delivered_at": now, "last_error": None})
+
+    def retry(self, key: str, attempt: int, error: str, due_at: float, now: float) -> bool:
+        """Record a failed attempt that will be retried at `due_at`."""
+        return self._move(key, (SENDING, attempt), {"state": PENDING, "last_error": error,
+                                                    "updated_at": now, "due_at": due_at})
+
+    def fail(self, key: str, attempt: int, error: str, now: float, state: str = SENDING) -> bool:
+        """Record that the message will not be delivered, and why."""
+        return self._move(key, (state, attempt),
+                          {"state": FAILED, "last_error": error, "updated_at": now})
+
+    def release(self, key: str, state: str, attempts: int, error: str, now: float) -> bool:
+        """Put an interrupted or overdue message back to pending, due now."""
+        return self._move(key, (state, attempts), {"state": PENDING, "last_error": error,
+                                                   "updated_at": now, "due_at": now})
+
+    def forget(self, key: str) -> None:
+        """Remove a message that never reached the queue, so the same step may try again."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(deliveries).where(and_(deliveries.c.key == key,
+                                                       deliveries.c.state == PENDING,
+                                                       deliveries.c.attempts == 0)))
+
+    def stuck(self, lease_s: float, now: float, limit: int = 1000) -> list[dict]:
+        """Return messages whose attempt outlived its lease, or whose due attempt never started."""
+        late = now - lease_s
+        query = (select(deliveries)
+                 .where(or_(and_(deliveries.c.state == SENDING, deliveries.c.updated_at < late),
+                            and_(deliveries.c.state == PENDING, deliveries.c.due_at < late)))
+                 .order_by(deliveries.c.due_at, deliveries.c.key).limit(limit))
+        with self.engine.connect() as conn:
+            return [_decoded(row) for row in conn.execute(query).mappings()]
+
+    def _move(self, key: str, was: tuple[str, int], values: dict[str, Any]) -> bool:
+        """Change a row only if it still has the expected (state, attempts)."""
+        state, attempts = was
+        with self.engine.begin() as conn:
+            result = conn.execute(update(deliveries)
+                                  .where(and_(deliveries.c.key == key,
+                                              deliveries.c.state == state,
+                                              deliveries.c.attempts == attempts))
+                                  .values(values))
+        return result.rowcount == 1
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def _decoded(row: Any) -> dict:
+    """Return a row as a dict with its payload parsed."""
+    return {**row, "payload": json.loads(row["payload"])}
+
+
+_ledgers: dict[str, DeliveryLedger] = {}
+_ledgers_lock = threading.Lock()
+
+
+def ledger_for(url: str) -> DeliveryLedger:
+    """Return the process's ledger for a database URL, opening it on first use."""
+    with _ledgers_lock:
+        ledger = _ledgers.get(url)
+        if ledger is None:
+            ledger = _ledgers[url] = DeliveryLedger(url)
+        return ledger
+
+
+def close_ledgers() -> None:
+    """Close every ledger this process opened."""
+    with _ledgers_lock:
+        for ledger in _ledgers.values():
+            ledger.close()
+        _ledgers.clear()

@@ -1,0 +1,165 @@
+"""Periodic jobs: recover interrupted deliveries, expire old sessions, roll up the step log."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from huey import crontab
+from sqlalchemy import (Column, Integer, MetaData, String, Table, and_, case, delete, func,
+                        insert, select, update)
+
+from ..store.executions import metadata as execution_metadata
+from ..store.executions import steps_table
+from ..store.sqlite import SqliteSessionStore
+from .app import TaskConfig, current, huey, put
+from .delivery import delivery_task
+from .ledger import SENDING, ledger_for
+
+log = logging.getLogger(__name__)
+# Sessions not saved for this long are gone: a waiting conversation is abandoned, an ended one
+# has answered "session ended" long enough. Its steps stay in the execution log.
+SESSION_TTL_S = 7 * 24 * 3600.0
+DAY_S = 24 * 3600
+
+metadata = MetaData()
+rollups = Table(
+    "step_rollups", metadata,
+    Column("flow_id", String(128), primary_key=True),
+    Column("day", String(10), primary_key=True),  # ISO date, UTC
+    Column("steps", Integer, nullable=False),
+    Column("sessions", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+)
+marks = Table(
+    "rollup_marks", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),  # the last step id rolled up
+)
+
+
+def requeue_stuck(config: TaskConfig, lease_s: float | None = None,
+                  now: float | None = None) -> int:
+    """Queue again the deliveries whose worker died mid-send or whose due attempt never ran.
+
+    Huey delivers at most once; this turns it into at least once, and the ledger's claim into
+    exactly once. A message that has used up its attempts is marked failed, never dropped.
+    """
+    lease = config.lease_s if lease_s is None else lease_s
+    moment = time.time() if now is None else now
+    ledger = ledger_for(config.database_url)
+    queued = 0
+    for row in ledger.stuck(lease, moment):
+        key, attempts = row["key"], row["attempts"]
+        reason = "interrupted: no word from its worker within the lease" \
+            if row["state"] == SENDING else "its queued attempt never started"
+        if attempts > config.retries:
+            ledger.fail(key, attempts, f"gave up after {attempts} attempts; last: "
+                        f"{row['last_error'] or reason}", moment, state=row["state"])
+            log.warning("message %s failed: %d attempts used up", key, attempts)
+            continue
+        # moving the row on first means a second recovery run (another consumer's) skips it
+        if not ledger.release(key, row["state"], attempts, row["last_error"] or reason, moment):
+            continue  # its worker finished, or another recovery took it, meanwhile
+        put(delivery_task(config, key, row["payload"], retries=config.retries - attempts))
+        queued += 1
+        log.warning("message %s queued again: %s", key, reason)
+    return queued
+
+
+def expire_sessions(config: TaskConfig, now: float | None = None,
+                    ttl_s: float = SESSION_TTL_S) -> int:
+    """Delete sessions of the SQLite session store not saved within `ttl_s`; return how many."""
+    url = config.sessions_url
+    if not url.startswith("sqlite:///"):
+        return 0  # in-memory stores die with their process; others expire their own keys
+    path = Path(url[len("sqlite:///"):])
+    if not path.exists():
+        return 0
+    store = SqliteSessionStore(path)
+    try:
+        return store.expire((time.time() if now is None else now) - ttl_s)
+    finally:
+        store.close()
+
+
+def roll_up_steps(config: TaskConfig) -> int:
+    """Recount steps, sessions and errors per flow and UTC day for days with new steps.
+
+    Return how many days were recounted. A day is recounted whole, so running twice, or
+    after steps arrive late, gives the same counts.
+    """
+    engine = ledger_for(config.database_url).engine
+    execution_metadata.create_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        mark = conn.execute(select(marks.c.value).where(marks.c.name == "steps")).scalar()
+        since = mark or 0
+        first, last, top = conn.execute(
+            select(func.min(steps_table.c.at), func.max(steps_table.c.at), func.max(steps_table.c.id))
+            .where(steps_table.c.id > since)).one()
+        if top is None:
+            return 0
+        days = _days(first, last)
+        for day, start in days:
+            _recount(conn, day, start)
+        if mark is None:
+            conn.execute(insert(marks).values(name="steps", value=top))
+        else:
+            conn.execute(update(marks).where(marks.c.name == "steps").values(value=top))
+    return len(days)
+
+
+def _days(first: float, last: float) -> list[tuple[str, float]]:
+    """Return (ISO date, start as unix seconds) of every UTC day from `first` to `last`."""
+    day = datetime.fromtimestamp(first, timezone.utc).replace(hour=0, minute=0, second=0,
+                                                               microsecond=0)
+    days = []
+    while day.timestamp() <= last:
+        days.append((day.date().isoformat(), day.timestamp()))
+        day += timedelta(days=1)
+    return days
+
+
+def _recount(conn, day: str, start: float) -> None:
+    """Replace one day's roll-up rows with fresh counts from the step log."""
+    steps = steps_table.c
+    counts = conn.execute(
+        select(steps.flow_id, func.count(), func.count(steps.session_id.distinct()),
+               func.sum(case((steps.exit == "error", 1), else_=0)))
+        .where(and_(steps.at >= start, steps.at < start + DAY_S))
+        .group_by(steps.flow_id)).all()
+    conn.execute(delete(rollups).where(rollups.c.day == day))
+    if counts:
+        conn.execute(insert(rollups), [
+            {"flow_id": flow_id, "day": day, "steps": total, "sessions": sessions, "errors": errors}
+            for flow_id, total, sessions, errors in counts])
+
+
+def rollup_rows(config: TaskConfig) -> list[dict]:
+    """Return the roll-up rows, by day then flow."""
+    engine = ledger_for(config.database_url).engine
+    metadata.create_all(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(select(rollups).order_by(rollups.c.day, rollups.c.flow_id))
+        return [dict(row) for row in rows.mappings()]
+
+
+@huey.periodic_task(crontab(minute="*"))
+def recover_deliveries() -> int:
+    """Every minute: queue again the deliveries that interrupted workers left behind."""
+    return requeue_stuck(current())
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def clean_up_sessions() -> int:
+    """Every quarter hour: delete sessions not saved for SESSION_TTL_S."""
+    return expire_sessions(current())
+
+
+@huey.periodic_task(crontab(minute="5"))
+def roll_up() -> int:
+    """Every hour: recount the step log's per-flow, per-day totals."""
+    return roll_up_steps(current())

@@ -1,0 +1,131 @@
+"""The side effects of `send`: signed JSON over HTTP for SMS and webhooks, SMTP for e-mail."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import smtplib
+import time
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+
+from blocks.sdk import BlockError, HttpRequest
+
+from ..outbound import OutboundHttp
+
+CHANNELS = ("sms", "email", "webhook")
+SIGNATURE_HEADER = "X-Callwright-Signature"
+SMTP_TIMEOUT_S = 30.0
+# Statuses that say "try again later"; any other 4xx means this request will never succeed.
+RETRYABLE_STATUSES = frozenset({408, 425, 429})
+
+
+class PermanentFailure(Exception):
+    """Retrying cannot help: the address is refused, or the product is not configured for it."""
+
+
+def missing_setting(settings: dict, channel: str) -> str | None:
+    """Return what must be configured before a channel can send, or None when it can."""
+    needs = {"sms": [("sms", "gateway"), ("webhooks", "secret")],
+             "webhook": [("webhooks", "url"), ("webhooks", "secret")],
+             "email": [("email", "relay"), ("email", "from")]}[channel]
+    for section, key in needs:
+        if not settings.get(section, {}).get(key):
+            variable = f"CALLWRIGHT_{section.upper()}_{key.upper()}"
+            return f"send on {channel} needs [{section}] {key} in callwright.toml (or {variable})"
+    return None
+
+
+def signature(secret: str, body: bytes, timestamp: int) -> str:
+    """Return the X-Callwright-Signature value: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode("ascii") + body,
+                      hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def post_message(settings: dict, key: str, message: dict) -> int:
+    """POST a message as signed JSON to the SMS gateway or webhook URL; return the status.
+
+    The idempotency key is the message's `id` and its `Idempotency-Key` header, so a gateway
+    that sees a retried message can drop the copy.
+    """
+    channel = message["channel"]
+    url = settings["sms"]["gateway"] if channel == "sms" else settings["webhooks"]["url"]
+    body = json.dumps({"id": key, "from": message.get("from"), "to": message["to"],
+                       "text": message["text"]}, ensure_ascii=False, separators=(",", ":"))
+    raw = body.encode("utf-8")
+    headers = {"Content-Type": "application/json", "Idempotency-Key": key,
+               SIGNATURE_HEADER: signature(settings["webhooks"]["secret"], raw, int(time.time()))}
+    request = HttpRequest(method="POST", url=url, headers=headers, body=body,
+                          timeout_s=float(settings.get("http", {}).get("timeout_s", 10.0)))
+    try:
+        response = asyncio.run(_send(settings, request))
+    except BlockError as exc:
+        if str(exc).startswith(("refused:", "invalid URL")):
+            raise PermanentFailure(f"{channel} to {url}: {exc}") from None
+        raise
+    status = response.status
+    if 200 <= status < 300:
+        return status
+    reason = f"{channel} gateway answered {status}"
+    if 400 <= status < 500 and status not in RETRYABLE_STATUSES:
+        raise PermanentFailure(f"{reason}: {_short(response.body)}")
+    raise ConnectionError(f"{reason}: {_short(response.body)}")
+
+
+async def _send(settings: dict, request: HttpRequest):
+    """Send one request under the workspace's network policy, closing the client after it."""
+    async with OutboundHttp(settings) as client:
+        return await client.send(request)
+
+
+def _short(body: object, limit: int = 200) -> str:
+    """Return the start of a response body for an error message."""
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def send_email(settings: dict, key: str, message: dict) -> str:
+    """Send a message as one mail through the SMTP relay; return the relay's address."""
+    section = settings["email"]
+    host, port = _relay(section["relay"])
+    sender = section["from"]
+    mail = EmailMessage()
+    try:
+        mail["From"] = sender
+        mail["To"] = message["to"]
+        mail["Subject"] = message.get("subject") or ""
+        # The key in the Message-ID lets a mailbox recognise a retried copy as the same mail.
+        domain = parseaddr(sender)[1].rpartition("@")[2]
+        mail["Message-ID"] = f"<{key}@{domain or 'callwright.invalid'}>"
+        mail["Date"] = formatdate(usegmt=True)
+        mail.set_content(message["text"])
+    except ValueError as exc:  # a header with a line break or an unusable address
+        raise PermanentFailure(f"e-mail to {message['to']!r}: {exc}") from None
+    try:
+        with smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S) as smtp:
+            smtp.send_message(mail)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        error = f"relay {host}:{port} refused {message['to']!r}: {exc.recipients}"
+        if all(500 <= code < 600 for code in codes):
+            raise PermanentFailure(error) from None
+        raise ConnectionError(error) from None
+    except smtplib.SMTPResponseException as exc:
+        error = f"relay {host}:{port} answered {exc.smtp_code} {exc.smtp_error!r}"
+        if 500 <= exc.smtp_code < 600:
+            raise PermanentFailure(error) from None
+        raise ConnectionError(error) from None
+    return f"{host}:{port}"
+
+
+def _relay(text: str) -> tuple[str, int]:
+    """Parse `[email] relay` (host:port; port 25 when left out)."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep:
+        return text.strip(), 25
+    if not port.isdigit() or not 0 < int(port) < 65536 or not host:
+        raise PermanentFailure(f"[email] relay {text!r} is not host:port")
+    return host.strip("[]"), int(port)

@@ -1,0 +1,208 @@
+"""`callwright worker` against a real Redis: killed workers, a restarted Redis, a failing gateway.
+
+Huey delivers at most once; with the delivery ledger, the re-enqueue of interrupted work and
+Redis's append-only file, every message here is delivered exactly once, never silently lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from runtime import tasks
+from runtime.tasks import QueueUnavailable, ledger_for, requeue_stuck
+
+HOLD = "hold"  # the gateway fixture's answer that keeps a request open (tests/conftest.py)
+START_TIMEOUT_S = 120.0  # a worker normally starts in about a second; a loaded machine is slower
+STOP_TIMEOUT_S = 30.0
+
+
+def settings(gateway_url: str, redis_url: str, retry_delay_s: float = 0.5) -> str:
+    """Return a callwright.toml: Redis queue, SMS through the gateway, quick retries."""
+    return f"""
+[storage]
+redis_url = "{redis_url}"
+[sms]
+gateway = "{gateway_url}"
+from = "+4930999000"
+[webhooks]
+secret = "e2e-secret"
+[http]
+allow = ["127.0.0.0/8"]
+[tasks]
+retries = 3
+retry_delay_s = {retry_delay_s}
+"""
+
+
+def sms(text: str) -> dict:
+    """Return the payload of an SMS."""
+    return {"channel": "sms", "to": "+4915112345678", "text": text}
+
+
+def command(*args: str) -> list[str]:
+    """Return the argv running the installed `callwright` console script (or its module)."""
+    script = shutil.which("callwright", path=str(Path(sys.executable).parent))
+    if script is not None:
+        return [script, *args]
+    return [sys.executable, "-c", "from builder.cli import main; main()", *args]
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a worker by its PID: SIGTERM, then SIGKILL when it does not exit in time."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(STOP_TIMEOUT_S)
+
+
+class Workers:
+    """Worker processes started by a test, with their logs; all stopped when it ends."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, root: Path) -> subprocess.Popen:
+        """Start `callwright worker` with one thread on a workspace."""
+        log = self.folder / f"worker-{len(self.started) + 1}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(command("worker", "--workspace", str(root), "--workers", "1"),
+                                       stdout=out, stderr=subprocess.STDOUT)
+        self.started.append(process)
+        return process
+
+    def logs(self) -> str:
+        """Return every worker's log, for a failure message."""
+        return "\n".join(f"--- {path.name}\n{path.read_text(errors='replace')}"
+                         for path in sorted(self.folder.glob("worker-*.log")))
+
+    def wait_until(self, check: Callable[[], bool], what: str,
+                   timeout: float = START_TIMEOUT_S) -> None:
+        """Wait (bounded) until `check()`; fail naming what did not happen, with the logs."""
+        deadline = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what} did not happen within {timeout:g} s\n{self.logs()}")
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Workers:
+    """Start workers for a test; stop each by its PID afterwards."""
+    started = Workers(tmp_path)
+    yield started
+    for process in started.started:
+        stop(process)
+
+
+def row(key: str) -> dict | None:
+    """Return a message's ledger row."""
+    return ledger_for(tasks.current().database_url).get(key)
+
+
+def state(key: str) -> str | None:
+    """Return a message's delivery state."""
+    found = row(key)
+    return found["state"] if found else None
+
+
+def queued_sends() -> list[str]:
+    """Return the keys of the deliveries waiting in the queue, next first."""
+    return [task.args[0] for task in tasks.huey.pending() if task.name == "send_message"]
+
+
+def keys_seen(gateway) -> list[str]:
+    """Return the idempotency key of every request the gateway got, checking the body's id."""
+    keys = [r["headers"]["idempotency-key"] for r in gateway.requests]
+    assert keys == [json.loads(r["body"])["id"] for r in gateway.requests]
+    return keys
+
+
+def test_a_worker_killed_mid_send_is_recovered_and_the_message_delivered_once(
+        task_queue, gateway, redis_url, workers):
+    config = task_queue(settings(gateway.url, redis_url))
+    gateway.answer(HOLD)
+    first = workers.start(config.root)
+    tasks.enqueue("send", sms("Your code is 4711."), "kill.1.1.notify")
+    workers.wait_until(lambda: len(gateway.requests) == 1, "the first attempt")
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(STOP_TIMEOUT_S)
+    assert (row("kill.1.1.notify")["state"], row("kill.1.1.notify")["attempts"]) == ("sending", 1)
+    gateway.release()  # the gateway accepts the held request; the dead worker never hears it
+    workers.start(config.root)
+    assert requeue_stuck(config, lease_s=0) == 1  # what the periodic job does after the lease
+    workers.wait_until(lambda: state("kill.1.1.notify") == "delivered", "the recovered delivery")
+    assert keys_seen(gateway) == ["kill.1.1.notify", "kill.1.1.notify"]
+    assert list(gateway.delivered) == ["kill.1.1.notify"]  # the gateway dropped the copy
+    assert row("kill.1.1.notify")["attempts"] == 2
+
+
+def test_a_worker_stopped_mid_send_puts_the_message_back_on_the_queue(
+        task_queue, gateway, redis_url, workers):
+    config = task_queue(settings(gateway.url, redis_url))
+    gateway.answer(HOLD)
+    first = workers.start(config.root)
+    tasks.enqueue("send", sms("Your code is 4711."), "term.1.1.notify")
+    workers.wait_until(lambda: len(gateway.requests) == 1, "the first attempt")
+    stop(first)  # SIGTERM: the consumer stops without waiting for the held request
+    assert first.returncode == 0, workers.logs()
+    assert state("term.1.1.notify") == "pending", workers.logs()
+    assert row("term.1.1.notify")["last_error"] == "interrupted: the worker stopped"
+    assert queued_sends() == ["term.1.1.notify"]
+    gateway.release()
+    workers.start(config.root)
+    workers.wait_until(lambda: state("term.1.1.notify") == "delivered", "the re-queued delivery")
+    assert keys_seen(gateway) == ["term.1.1.notify"] * 2
+    assert list(gateway.delivered) == ["term.1.1.notify"]
+
+
+def test_redis_restarted_while_tasks_wait_loses_none_of_them(task_queue, gateway, own_redis,
+                                                              workers):
+    config = task_queue(settings(gateway.url, own_redis.url))
+    gateway.answer(HOLD)
+    workers.start(config.root)
+    tasks.enqueue("send", sms("one"), "redis.1.1.a")
+    workers.wait_until(lambda: len(gateway.requests) == 1, "the first delivery to start")
+    tasks.enqueue("send", sms("two"), "redis.1.1.b")
+    tasks.enqueue("send", sms("three"), "redis.1.1.c")
+    assert queued_sends() == ["redis.1.1.b", "redis.1.1.c"]  # the worker's thread is busy
+    own_redis.stop()
+    with pytest.raises(QueueUnavailable, match=f"the task queue at {own_redis.url} is unavailable"):
+        tasks.enqueue("send", sms("four"), "redis.1.1.d")
+    assert row("redis.1.1.d") is None  # refused, not half-recorded: the step may try again
+    gateway.release()
+    workers.wait_until(lambda: state("redis.1.1.a") == "delivered", "the held delivery to end")
+    own_redis.start()  # same port and folder: the append-only file brings the queue back
+    workers.wait_until(lambda: state("redis.1.1.b") == state("redis.1.1.c") == "delivered",
+                       "the queued deliveries after Redis came back")
+    tasks.enqueue("send", sms("four"), "redis.1.1.d")
+    workers.wait_until(lambda: state("redis.1.1.d") == "delivered", "a delivery queued afterwards")
+    assert sorted(keys_seen(gateway)) == ["redis.1.1.a", "redis.1.1.b", "redis.1.1.c",
+                                          "redis.1.1.d"]
+
+
+def test_a_gateway_answering_500_then_200_gets_the_message_once_after_a_backed_off_retry(
+        task_queue, gateway, redis_url, workers):
+    config = task_queue(settings(gateway.url, redis_url, retry_delay_s=0.5))
+    gateway.answer(500, 200)
+    workers.start(config.root)
+    tasks.enqueue("send", sms("Your code is 4711."), "retry.1.1.notify")
+    workers.wait_until(lambda: state("retry.1.1.notify") == "delivered", "the retried delivery")
+    first, second = gateway.requests
+    assert second["at"] - first["at"] >= 0.5
+    assert keys_seen(gateway) == ["retry.1.1.notify"] * 2
+    assert list(gateway.delivered) == ["retry.1.1.notify"]
+    assert row("retry.1.1.notify")["attempts"] == 2
