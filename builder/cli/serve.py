@@ -12,7 +12,8 @@ WSGI_TARGET = "builder.wsgi:app"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_SIP = "127.0.0.1:5060"
-BACKPRESSURE = 64  # concurrent requests per worker process
+BACKPRESSURE = 64  # requests per worker process in flight at once
+BLOCKING_THREADS = 4  # Python threads per worker process running requests
 
 
 def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -89,8 +90,10 @@ def run_server(host: str, port: int, workers: int) -> None:
     from granian.constants import Interfaces
 
     # granian installs SIGINT/SIGTERM handlers in this process and stops the workers cleanly.
-    # Up to BACKPRESSURE requests per worker run at once, on BACKPRESSURE // 2 threads: enough for
-    # turns that wait on a flow's outbound HTTP call, without hundreds of threads fighting over
-    # the GIL (granian defaults to 512 // workers threads per worker).
+    # A turn is CPU work under the GIL, so a few Python threads per worker serve best: measured
+    # with benchmarks/chat.sh, 32 threads cost ~150 us more per request than 1 to 4 (the GIL is
+    # handed around instead of work being done). Four leave room for turns that wait on a flow's
+    # outbound HTTP call; granian queues up to BACKPRESSURE requests per worker in front of them.
     Granian(WSGI_TARGET, address=host, port=port, interface=Interfaces.WSGI, workers=workers,
-            backpressure=BACKPRESSURE, websockets=False).serve()
+            backpressure=BACKPRESSURE, blocking_threads=BLOCKING_THREADS,
+            websockets=False).serve()
