@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import threading
 from datetime import datetime
@@ -10,16 +12,19 @@ from typing import Any, Callable, Mapping
 
 from blocks import Registry, default_registry
 
-from .channels import channel_named
 from .engine import Engine, Turn
 from .errors import SessionEnded, SessionNotFound
 from .host import InputSource, SessionHost, TurnInputs
 from .loop import run_sync, thread_loop
+from .messaging import (MESSAGE_CHANNELS, NoRoute, VoiceNotAvailable, channel_for, our_address,
+                        reply_messages, require, root_flow, status_callback)
 from .outbound import OutboundHttp
+from .session import Session
 from .store import MemorySessionStore, SessionStore, open_session_store
 from .store.executions import ExecutionLog
 from .workspace import Workspace
 
+log = logging.getLogger(__name__)
 _REPLY_EVENTS = frozenset({"say", "ask", "transfer", "end", "error"})
 
 
@@ -72,7 +77,7 @@ class Runtime:
              clock: Callable[[], datetime] | None = None,
              tasks: Callable[[str, dict, str], str] | None = None) -> SessionHost:
         """Return a host for one turn on a channel; `tasks` replaces the background queue."""
-        return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
+        return SessionHost(channel_for(channel), inputs, sink, http=self._http(), clock=clock,
                            environ=self.environ, tasks=tasks or self._enqueue)
 
     def _enqueue(self, task: str, payload: dict, key: str) -> str:
@@ -98,30 +103,147 @@ class Runtime:
                    sender: str | None = None) -> dict:
         """Async form of `chat_turn`."""
         replies: list[dict] = []
-        sink = replies.append
-        host = self.host(channel, TurnInputs(), sink)
         if session_id is None:
             flow = self.workspace.flow(flow_id)
             trigger = {"channel": channel, "from": sender, "to": flow_id, "text": text}
-            session = self.engine.new_session(flow, channel, trigger=trigger,
-                                              contact={"from": sender} if sender else {})
-            turn = await self.engine.run(session, host, Turn(session))
+            turn = await self._begin(flow, channel, trigger, {"from": sender} if sender else {},
+                                     replies)
         else:
             session = self.sessions.get(session_id)
-            if session is None or _root_flow(session) != flow_id:
+            if session is None or root_flow(session) != flow_id:
                 raise SessionNotFound(f"no session {session_id!r} for flow {flow_id!r}")
             if session.status == "ended":
                 raise SessionEnded(f"session {session_id!r} has ended ({session.disposition})")
-            answer = host.parse_input(text)
-            turn = await self.engine.run(session, host, Turn(session), answer)
-        return {"session": turn.session.id,
-                "replies": [e for e in replies if e["event"] in _REPLY_EVENTS],
-                "ended": turn.ended}
+            turn = await self._resume(session, text, replies, channel)
+        if turn.session.callback:
+            await asyncio.to_thread(self._notify, turn.session)
+        return {"session": turn.session.id, "replies": replies, "ended": turn.ended}
+
+    async def _begin(self, flow: Any, channel: str, trigger: dict, contact: dict,
+                     replies: list[dict], vars: dict | None = None,
+                     callback: str | None = None) -> Turn:
+        """Start a session of a flow and run its first turn, collecting its replies."""
+        host = self.host(channel, TurnInputs(), _collector(replies))
+        session = self.engine.new_session(flow, channel, trigger=trigger, contact=contact, vars=vars)
+        session.callback = callback
+        return await self.engine.run(session, host, Turn(session))
+
+    async def _resume(self, session: Session, text: str, replies: list[dict],
+                      channel: str | None = None) -> Turn:
+        """Hand a message to the block a session waits in and run until it waits or ends."""
+        host = self.host(channel or session.channel, TurnInputs(), _collector(replies))
+        return await self.engine.run(session, host, Turn(session), host.parse_input(text))
+
+    def start_execution(self, flow_id: str, channel: str, to: str, *, sender: str | None = None,
+                        vars: dict | None = None, callback: str | None = None) -> dict:
+        """Start a conversation from our side, run its first turn and send its replies to `to`.
+
+        The contact is `to`: it is kept as `contact.from`, the customer's side in every session,
+        so the contact's reply continues this session; the trigger says who wrote first.
+        """
+        if channel == "voice":
+            raise VoiceNotAvailable("outbound calls need the voice runtime's port engine, which "
+                                    "this installation does not have yet")
+        flow = self.workspace.flow(flow_id)
+        settings = self.workspace.settings
+        require(settings, channel, callback)
+        ours = sender or our_address(settings, self.workspace.routes, channel, flow_id)
+        trigger = {"channel": channel, "from": ours, "to": to, "text": None,
+                   "direction": "outbound"}
+        contact = {"from": to, "to": ours} if ours else {"from": to}
+        replies: list[dict] = []
+        turn = run_sync(self._begin(flow, channel, trigger, contact, replies, vars, callback))
+        self._deliver(turn.session, replies, to, ours)
+        self._notify(turn.session)
+        session = turn.session
+        return {"execution": session.id, "status": session.status,
+                "disposition": session.disposition, "replies": replies}
+
+    def inbound(self, channel: str, sender: str, to: str, text: str,
+                message_id: str | None = None) -> dict:
+        """Take a message from a contact: continue their open conversation or start one.
+
+        A message id seen before causes nothing and answers `duplicate`.
+        """
+        flow_id = self.workspace.route(channel, to)
+        if flow_id is None:
+            raise NoRoute(f"no {channel} route for {to!r}: add it (or \"*\") to the {channel!r} "
+                          f"table of routes.json")
+        require(self.workspace.settings, channel)
+        if message_id is not None:
+            seen = self.sessions.claim_message(channel, message_id)
+            if seen is not None:
+                known = self.sessions.get(seen) if seen else None
+                return {"session": seen or None, "replies": [], "duplicate": True,
+                        "ended": known is not None and known.status == "ended"}
+        replies: list[dict] = []
+        try:
+            session = self._conversation(channel, sender, flow_id)
+            if session is None:
+                trigger = {"channel": channel, "from": sender, "to": to, "text": text}
+                turn = run_sync(self._begin(self.workspace.flow(flow_id), channel, trigger,
+                                            {"from": sender, "to": to}, replies))
+            else:
+                turn = run_sync(self._resume(session, text, replies))
+        except BaseException:
+            if message_id is not None:  # nothing changed: the sender's redelivery may try again
+                self.sessions.settle_message(channel, message_id, None)
+            raise
+        if message_id is not None:
+            self.sessions.settle_message(channel, message_id, turn.session.id)
+        self._deliver(turn.session, replies, sender, to)
+        self._notify(turn.session)
+        return {"session": turn.session.id, "replies": replies, "ended": turn.ended,
+                "duplicate": False}
+
+    def execution(self, session_id: str) -> dict:
+        """Return where a session stands and the steps it took; raise SessionNotFound."""
+        session = self.sessions.get(session_id)
+        steps = self.executions.steps(session_id) if self.executions is not None else []
+        if session is None:
+            raise SessionNotFound(f"no execution {session_id!r}")
+        return {"execution": session.id, "flow": root_flow(session), "channel": session.channel,
+                "status": session.status, "disposition": session.disposition, "steps": steps}
+
+    def _conversation(self, channel: str, sender: str, flow_id: str) -> Session | None:
+        """Return the waiting session of a contact on a channel and flow, if there is one."""
+        session_id = self.sessions.open_session(channel, sender, flow_id)
+        session = self.sessions.get(session_id) if session_id else None
+        # the index may lag behind a crash: trust only a session that still waits for this contact
+        if (session is None or session.status != "waiting" or session.channel != channel
+                or session.contact.get("from") != sender or root_flow(session) != flow_id):
+            return None
+        return session
+
+    def _deliver(self, session: Session, replies: list[dict], to: str, ours: str | None) -> None:
+        """Queue each reply of a turn on a messaging channel as one message (chat: none)."""
+        if session.channel not in MESSAGE_CHANNELS:
+            return
+        flow = self.workspace.flow(session.flow_id, session.flow_version)
+        for payload, key in reply_messages(session, replies, to, ours, flow.settings["language"]):
+            self._queue("send", payload, key)
+
+    def _notify(self, session: Session) -> None:
+        """Queue the status callback of a session that asked for one, once per turn."""
+        job = status_callback(session)
+        if job is not None:
+            self._queue("callback", *job)
+
+    def _queue(self, task: str, payload: dict, key: str) -> None:
+        """Queue work after a turn; the turn has happened, so a failure is logged, not raised."""
+        try:
+            self._enqueue(task, payload, key)
+        except Exception:  # the session has moved on: say loudly what was not queued
+            log.exception("%s %s of session %s could not be queued", task, key, key.split(".")[0])
 
 
-def _root_flow(session: Any) -> str:
-    """Return the flow a session was started on (the bottom frame's, inside a subflow)."""
-    return session.frames[0].flow_id if session.frames else session.flow_id
+def _collector(replies: list[dict]) -> Callable[[dict], None]:
+    """Return a sink that keeps the events of a turn a contact sees."""
+    def sink(event: dict) -> None:
+        """Keep a reply event."""
+        if event["event"] in _REPLY_EVENTS:
+            replies.append(event)
+    return sink
 
 
 __all__ = ["Runtime"]

@@ -40,6 +40,7 @@ class Session:
     started_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     frames: list[Frame] = field(default_factory=list)
+    callback: str | None = None  # a status callback URL: told whenever the session waits or ends
     rev: int = 0  # bumped by every save; a store refuses a save from a stale copy
 
     @staticmethod

@@ -2,12 +2,13 @@
 
 from .app import (QueueUnavailable, TaskConfig, build_huey, configure, current, enqueue, huey,
                   task_config)
+from .callbacks import callback_task, post_callback
 from .delivery import deliver, send_message
 from .ledger import DeliveryLedger, close_ledgers, ledger_for
 from .periodic import expire_sessions, requeue_stuck, roll_up_steps, rollup_rows
 from .senders import SIGNATURE_HEADER, signature
 
 __all__ = ["DeliveryLedger", "QueueUnavailable", "SIGNATURE_HEADER", "TaskConfig", "build_huey",
-           "close_ledgers", "configure", "current", "deliver", "enqueue", "expire_sessions",
-           "huey", "ledger_for", "requeue_stuck", "roll_up_steps", "rollup_rows",
-           "send_message", "signature", "task_config"]
+           "callback_task", "close_ledgers", "configure", "current", "deliver", "enqueue",
+           "expire_sessions", "huey", "ledger_for", "post_callback", "requeue_stuck",
+           "roll_up_steps", "rollup_rows", "send_message", "signature", "task_config"]

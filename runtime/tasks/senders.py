@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import smtplib
-import time
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 from blocks.sdk import BlockError, HttpRequest
 
 from ..outbound import OutboundHttp
+from ..signing import SIGNATURE_HEADER
+from ..signing import sign as signature  # the one implementation; `signature` is its old name here
 
 CHANNELS = ("sms", "email", "webhook")
-SIGNATURE_HEADER = "X-Callwright-Signature"
 SMTP_TIMEOUT_S = 30.0
 # Statuses that say "try again later"; any other 4xx means this request will never succeed.
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
@@ -38,13 +36,6 @@ def missing_setting(settings: dict, channel: str) -> str | None:
     return None
 
 
-def signature(secret: str, body: bytes, timestamp: int) -> str:
-    """Return the X-Callwright-Signature value: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
-    digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode("ascii") + body,
-                      hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
 def post_message(settings: dict, key: str, message: dict) -> int:
     """POST a message as signed JSON to the SMS gateway or webhook URL; return the status.
 
@@ -53,23 +44,31 @@ def post_message(settings: dict, key: str, message: dict) -> int:
     """
     channel = message["channel"]
     url = settings["sms"]["gateway"] if channel == "sms" else settings["webhooks"]["url"]
-    body = json.dumps({"id": key, "from": message.get("from"), "to": message["to"],
-                       "text": message["text"]}, ensure_ascii=False, separators=(",", ":"))
-    raw = body.encode("utf-8")
+    body = {"id": key, "from": message.get("from"), "to": message["to"], "text": message["text"]}
+    return post_signed(settings, url, key, body, f"{channel} gateway")
+
+
+def post_signed(settings: dict, url: str, key: str, data: dict, what: str) -> int:
+    """POST JSON signed with [webhooks] secret under the network policy; return the 2xx status.
+
+    Raise PermanentFailure when retrying cannot help (refused address, a 4xx other than
+    408/425/429) and ConnectionError when a retry may succeed.
+    """
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     headers = {"Content-Type": "application/json", "Idempotency-Key": key,
-               SIGNATURE_HEADER: signature(settings["webhooks"]["secret"], raw, int(time.time()))}
+               SIGNATURE_HEADER: signature(settings["webhooks"]["secret"], body.encode("utf-8"))}
     request = HttpRequest(method="POST", url=url, headers=headers, body=body,
                           timeout_s=float(settings.get("http", {}).get("timeout_s", 10.0)))
     try:
         response = asyncio.run(_send(settings, request))
     except BlockError as exc:
         if str(exc).startswith(("refused:", "invalid URL")):
-            raise PermanentFailure(f"{channel} to {url}: {exc}") from None
+            raise PermanentFailure(f"{what} {url}: {exc}") from None
         raise
     status = response.status
     if 200 <= status < 300:
         return status
-    reason = f"{channel} gateway answered {status}"
+    reason = f"{what} answered {status}"
     if 400 <= status < 500 and status not in RETRYABLE_STATUSES:
         raise PermanentFailure(f"{reason}: {_short(response.body)}")
     raise ConnectionError(f"{reason}: {_short(response.body)}")

@@ -1,0 +1,79 @@
+"""Messaging webhooks: a signed inbound message runs one turn of the contact's conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from runtime.errors import EngineError
+from runtime.signing import SIGNATURE_HEADER, verify
+
+from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope
+from . import current_runtime, json_response
+from .chat import _kind, _pointer, parse_body
+from .executions import MAX_ADDRESS, runtime_error
+
+bp = Blueprint("channels", __name__)
+# no_route 404, not_configured 409, bad_signature 401... as the executions API answers them
+bp.register_error_handler(EngineError, runtime_error)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_TEXT = 4000
+MAX_MESSAGE_ID = 255
+FIELDS = ("id", "from", "to", "text")
+
+
+@bp.post("/channels/webhook")
+def webhook_message() -> Response:
+    """Take a message `{id?, from, to, text}` signed with [webhooks] secret; answer the turn."""
+    secret = current_runtime().workspace.settings.get("webhooks", {}).get("secret")
+    if not secret:
+        return envelope(403, "webhooks_not_configured",
+                        "inbound webhooks are verified with a shared secret: set [webhooks] secret "
+                        "in callwright.toml (or CALLWRIGHT_WEBHOOKS_SECRET)")
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise ApiError(f"the body is {length} bytes; a message may be at most {MAX_BODY_BYTES} "
+                       f"bytes", code="request_entity_too_large", status=413)
+    raw = request.get_data(cache=False)
+    # the signature covers the bytes as they arrived: check it before reading anything in them
+    verify(secret, request.headers.get(SIGNATURE_HEADER), raw)
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        sent = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
+        raise UnsupportedMediaType(f"send the message as JSON with Content-Type "
+                                   f"application/json (got {sent})")
+    body = parse_body(raw)
+    problems = check_message(body)
+    if problems:
+        raise BadRequest.fields(problems)
+    result = current_runtime().inbound("webhook", body["from"], body["to"], body["text"],
+                                       body.get("id"))
+    return json_response(result)
+
+
+def check_message(body: Any) -> list[tuple[str, str]]:
+    """Return (JSON pointer, message) for everything wrong with an inbound message."""
+    if not isinstance(body, dict):
+        return [("", "must be a JSON object like {\"from\": \"visitor-7\", \"to\": \"support\", "
+                     f"\"text\": \"hello\"}}, not {_kind(body)}")]
+    problems = []
+    for field, limit in (("from", MAX_ADDRESS), ("to", MAX_ADDRESS), ("text", MAX_TEXT),
+                         ("id", MAX_MESSAGE_ID)):
+        if field not in body:
+            if field != "id":
+                problems.append((f"/{field}", "is required"))
+            continue
+        value = body[field]
+        if not isinstance(value, str):
+            problems.append((f"/{field}", f"must be a string, not {_kind(value)}"))
+        elif len(value) > limit:
+            problems.append((f"/{field}", f"must be at most {limit} characters, not {len(value)}"))
+        elif field != "text" and not value.strip():
+            problems.append((f"/{field}", "must not be blank"))
+    for key in body:
+        if key not in FIELDS:
+            problems.append((_pointer(key), "is not a field of a message (expected "
+                                            f"{', '.join(FIELDS)})"))
+    return problems

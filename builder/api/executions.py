@@ -1,0 +1,146 @@
+"""Executions: start a flow from outside (an API token, a channel, an address) and look it up."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Any
+
+from flask import Blueprint, Response, request, url_for
+
+from runtime.errors import EngineError, SessionNotFound
+from runtime.messaging import url_problem
+
+from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope, handle_error
+from . import current_runtime, json_response
+from .chat import _kind, _pointer, parse_body
+
+bp = Blueprint("executions", __name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_ADDRESS = 256
+CHANNELS = ("sms", "webhook", "chat", "voice")
+FIELDS = ("channel", "to", "from", "vars", "callback_url")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+# runtime errors of the messaging side, beside the ones builder.errors knows
+RUNTIME_STATUS = {"no_route": 404, "not_configured": 409, "voice_not_available": 501,
+                  "bad_signature": 401, "queue_unavailable": 503}
+
+
+@bp.errorhandler(EngineError)
+def runtime_error(exc: EngineError) -> Response:
+    """Answer a runtime error of the messaging side with its status; others as everywhere."""
+    status = RUNTIME_STATUS.get(exc.code)
+    if status is None:
+        return handle_error(exc)
+    return envelope(status, exc.code, str(exc))
+
+
+@bp.before_request
+def authenticate() -> Response | None:
+    """Let a request through only with `Authorization: Bearer <one of [api] tokens>`."""
+    tokens = current_runtime().workspace.settings.get("api", {}).get("tokens") or []
+    if not tokens:
+        return envelope(403, "api_tokens_not_configured",
+                        "starting flows from outside needs API tokens: set [api] tokens in "
+                        "callwright.toml (or CALLWRIGHT_API_TOKENS, comma-separated)")
+    scheme, _, token = (request.headers.get("Authorization") or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _unauthorized("send the API token as Authorization: Bearer <token>", "")
+    if not known_token(token.strip(), tokens):
+        return _unauthorized("the API token is not one of [api] tokens", ', error="invalid_token"')
+    return None
+
+
+def known_token(token: str, tokens: list[str]) -> bool:
+    """Return whether a token is configured, comparing with every token in constant time."""
+    given = token.encode("utf-8")
+    found = False
+    for candidate in tokens:  # no early exit: the time taken says nothing about which matched
+        found |= hmac.compare_digest(given, candidate.encode("utf-8"))
+    return found
+
+
+def _unauthorized(message: str, error: str) -> Response:
+    """Return the 401 answer with its WWW-Authenticate challenge."""
+    return envelope(401, "unauthorized", message,
+                    headers={"WWW-Authenticate": f'Bearer realm="callwright"{error}'})
+
+
+@bp.post("/flows/<flow_id>/executions")
+def start_execution(flow_id: str) -> Response:
+    """Start a flow's conversation with a contact on a channel; 202 with the execution id."""
+    body = read_json()
+    problems = check_execution(body)
+    if problems:
+        raise BadRequest.fields(problems)
+    result = current_runtime().start_execution(
+        flow_id, body["channel"], body["to"], sender=body.get("from"), vars=body.get("vars"),
+        callback=body.get("callback_url"))
+    response = json_response(result, status=202)
+    response.headers["Location"] = url_for(".get_execution", execution_id=result["execution"])
+    return response
+
+
+@bp.get("/executions/<execution_id>")
+def get_execution(execution_id: str) -> Response:
+    """Return how an execution stands and every step it took."""
+    try:
+        return json_response(current_runtime().execution(execution_id))
+    except SessionNotFound:
+        raise ApiError(f"no execution {execution_id!r}", code="execution_not_found",
+                       status=404) from None
+
+
+def read_json(limit: int = MAX_BODY_BYTES) -> Any:
+    """Return the parsed JSON body, or raise a 4xx ApiError saying what is wrong with it."""
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        sent = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
+        raise UnsupportedMediaType(f"send JSON with Content-Type application/json (got {sent})")
+    length = request.content_length
+    if length is not None and length > limit:
+        raise ApiError(f"the body is {length} bytes; at most {limit} bytes are accepted",
+                       code="request_entity_too_large", status=413)
+    return parse_body(request.get_data(cache=False))
+
+
+def check_execution(body: Any) -> list[tuple[str, str]]:
+    """Return (JSON pointer, message) for everything wrong with an execution request."""
+    if not isinstance(body, dict):
+        return [("", "must be a JSON object like {\"channel\": \"sms\", \"to\": \"+4915112345678\"}"
+                     f", not {_kind(body)}")]
+    problems = []
+    channel = body.get("channel")
+    if "channel" not in body:
+        problems.append(("/channel", "is required"))
+    elif channel not in CHANNELS:
+        problems.append(("/channel", f"must be one of {', '.join(CHANNELS)}, not {channel!r}"))
+    problems += check_address(body, "to", required=True)
+    if channel == "sms" and isinstance(body.get("to"), str) and not E164.match(body["to"]):
+        problems.append(("/to", f"must be an E.164 phone number like +4915112345678, not "
+                                f"{body['to']!r}"))
+    problems += check_address(body, "from", required=False)
+    if "vars" in body and not isinstance(body["vars"], dict):
+        problems.append(("/vars", f"must be an object of variable values, not {_kind(body['vars'])}"))
+    if "callback_url" in body:
+        problem = url_problem(body["callback_url"])
+        if problem:
+            problems.append(("/callback_url", problem))
+    for key in body:
+        if key not in FIELDS:
+            problems.append((_pointer(key), f"is not a field of an execution (expected "
+                                            f"{', '.join(FIELDS)})"))
+    return problems
+
+
+def check_address(body: dict, field: str, *, required: bool) -> list[tuple[str, str]]:
+    """Return the problems of an address field: a non-blank string of at most 256 characters."""
+    if field not in body:
+        return [(f"/{field}", "is required")] if required else []
+    value = body[field]
+    if not isinstance(value, str):
+        return [(f"/{field}", f"must be a string, not {_kind(value)}")]
+    if not value.strip() or len(value) > MAX_ADDRESS:
+        return [(f"/{field}", f"must be 1 to {MAX_ADDRESS} characters and not blank")]
+    return []

@@ -1,0 +1,113 @@
+"""The `callback` task: POST an execution's status to its caller's URL, signed, once per key.
+
+A status callback is a row of the delivery ledger like any message (its channel is `callback`),
+claimed before every attempt, so a task that Huey runs twice posts once; failures are retried
+with the workspace's back-off, and a 4xx other than 408/425/429 fails at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from huey.api import Task
+from huey.exceptions import CancelExecution
+from huey.signals import SIGNAL_INTERRUPTED
+
+from blocks.sdk import BlockError, ConfigurationError
+
+from ..messaging import url_problem
+from .app import RETRY_BACKOFF, TaskConfig, current, huey, producer, put
+from .ledger import ledger_for
+from .senders import PermanentFailure, post_signed
+
+log = logging.getLogger(__name__)
+CHANNEL = "callback"  # the ledger's channel of status callbacks
+MAX_KEY_LENGTH = 255
+
+
+@producer("callback")
+def queue_callback(payload: dict, key: str) -> None:
+    """Record a status callback `{url, body}` in the ledger and queue it, unless already recorded."""
+    config = current()
+    check_callback(payload, key)
+    if not config.settings.get("webhooks", {}).get("secret"):
+        raise ConfigurationError("status callbacks are signed: they need [webhooks] secret in "
+                                 "callwright.toml (or CALLWRIGHT_WEBHOOKS_SECRET)")
+    row = {"channel": CHANNEL, "url": payload["url"], "body": payload["body"]}
+    ledger = ledger_for(config.database_url)
+    if not ledger.open(key, row, time.time()):
+        log.info("callback %s is already recorded; not queued again", key)
+        return
+    try:
+        put(callback_task(config, key, row))
+    except BaseException:
+        ledger.forget(key)  # nothing is queued: let the same turn try again
+        raise
+
+
+def check_callback(payload: dict, key: str) -> None:
+    """Raise BlockError naming the field when a callback payload cannot be posted."""
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
+        raise BlockError(f"callback: the idempotency key must be 1 to {MAX_KEY_LENGTH} characters")
+    problem = url_problem(payload.get("url"))
+    if problem:
+        raise BlockError(f"callback: /url {problem}")
+    if not isinstance(payload.get("body"), dict):
+        raise BlockError("callback: /body must be a JSON object")
+
+
+def callback_task(config: TaskConfig, key: str, payload: dict,
+                  retries: int | None = None) -> Task:
+    """Return the Huey task that posts one status callback, with the workspace's retry policy."""
+    return post_callback.s(key, payload,
+                           retries=config.retries if retries is None else retries,
+                           retry_delay=config.retry_delay_s, retry_backoff=RETRY_BACKOFF)
+
+
+@huey.task(context=True)
+def post_callback(key: str, payload: dict, task: Task | None = None) -> str:
+    """Post a status callback unless the ledger shows it posted, failed or in hand elsewhere."""
+    config = current()
+    ledger = ledger_for(config.database_url)
+    attempt = ledger.claim(key, payload, config.lease_s, time.time())
+    if attempt is None:
+        log.info("callback %s: posted, failed or in hand elsewhere; skipped", key)
+        return "skipped"
+    try:
+        if not config.settings.get("webhooks", {}).get("secret"):
+            raise PermanentFailure("status callbacks need [webhooks] secret to be signed")
+        post_signed(config.settings, payload["url"], key, payload["body"], "status callback")
+    except PermanentFailure as exc:
+        ledger.fail(key, attempt, str(exc), time.time())
+        log.warning("callback %s failed for good on attempt %d: %s", key, attempt, exc)
+        raise CancelExecution(str(exc), retry=False) from exc
+    except Exception as exc:  # anything else may pass: Huey retries it with back-off
+        error = str(exc) or type(exc).__name__
+        if task is not None and task.retries > 0:
+            ledger.retry(key, attempt, error, time.time() + (task.retry_delay or 0), time.time())
+            log.warning("callback %s attempt %d failed, %d retries left: %s",
+                        key, attempt, task.retries, error)
+        else:
+            ledger.fail(key, attempt, error, time.time())
+            log.warning("callback %s failed after %d attempts: %s", key, attempt, error)
+        raise
+    ledger.delivered(key, attempt, time.time())
+    log.info("callback %s posted to %s on attempt %d", key, payload["url"], attempt)
+    return "delivered"
+
+
+@huey.signal(SIGNAL_INTERRUPTED)
+def requeue_interrupted_callback(signal: str, task: Any, *args: Any) -> None:
+    """Put a callback that a stopping worker interrupted back on the queue, due now."""
+    if not isinstance(task, post_callback.task_class):
+        return
+    key = task.args[0]
+    ledger = ledger_for(current().database_url)
+    row = ledger.get(key)
+    if row is not None and row["state"] == "sending":
+        ledger.release(key, "sending", row["attempts"], "interrupted: the worker stopped",
+                       time.time())
+    huey.enqueue(task)
+    log.warning("callback %s was interrupted by a stopping worker; queued again", key)
