@@ -106,8 +106,8 @@ class Runtime:
         if session_id is None:
             flow = self.workspace.flow(flow_id)
             trigger = {"channel": channel, "from": sender, "to": flow_id, "text": text}
-            turn = await self._begin(flow, channel, trigger, {"from": sender} if sender else {},
-                                     replies)
+            contact = {"from": sender, "to": flow_id} if sender else {"to": flow_id}
+            turn = await self._begin(flow, channel, trigger, contact, replies)
         else:
             session = self.sessions.get(session_id)
             if session is None or root_flow(session) != flow_id:

@@ -27,9 +27,11 @@ class SendBlock(Block):
         if not to:
             raise BlockError("send: `to` is empty after rendering its template")
         payload: dict = {"channel": channel, "to": to}
-        if channel == ctx.channel and ctx.trigger.get("to"):
-            # replying on the session's own channel: the address the contact wrote to is ours
-            payload["from"] = ctx.trigger["to"]
+        ours = ctx.contact.get("to")
+        if channel == ctx.channel and ours:
+            # on the session's own channel we answer from the address the contact is talking to
+            # (`contact.to` is ours whichever side opened the conversation)
+            payload["from"] = ours
         if config.get("subject"):
             payload["subject"] = config["subject"]
         if "text" in config:

@@ -14,6 +14,7 @@ from sqlalchemy import (Column, Integer, MetaData, String, Table, and_, case, de
 from ..store.executions import metadata as execution_metadata
 from ..store.executions import steps_table
 from ..store.sqlite import SqliteSessionStore
+from . import callbacks
 from .app import TaskConfig, current, huey, put
 from .delivery import delivery_task
 from .ledger import SENDING, ledger_for
@@ -63,7 +64,11 @@ def requeue_stuck(config: TaskConfig, lease_s: float | None = None,
         # moving the row on first means a second recovery run (another consumer's) skips it
         if not ledger.release(key, row["state"], attempts, row["last_error"] or reason, moment):
             continue  # its worker finished, or another recovery took it, meanwhile
-        put(delivery_task(config, key, row["payload"], retries=config.retries - attempts))
+        retries = config.retries - attempts
+        if row["channel"] == callbacks.CHANNEL:
+            put(callbacks.callback_task(config, key, row["payload"], retries=retries))
+        else:
+            put(delivery_task(config, key, row["payload"], retries=retries))
         queued += 1
         log.warning("message %s queued again: %s", key, reason)
     return queued

@@ -34,14 +34,23 @@ def test_an_email_carries_its_subject():
                                              "subject": "Case 17", "text": "We are on it."}
 
 
-def test_replying_on_the_sessions_own_channel_sends_from_the_address_the_contact_wrote_to():
+def test_replying_on_the_sessions_own_channel_sends_from_the_address_the_contact_talks_to():
     result = run_block(SendBlock, {"channel": "sms", "to": "+4915112345678", "text": "Hi"},
-                       channel="sms", trigger={"channel": "sms", "from": "+4915112345678",
-                                               "to": "+4930999000", "text": "help"})
+                       channel="sms", contact={"from": "+4915112345678", "to": "+4930999000"},
+                       trigger={"channel": "sms", "from": "+4915112345678", "to": "+4930999000"})
     assert result.enqueued[0]["payload"]["from"] == "+4930999000"
     other = run_block(SendBlock, {"channel": "sms", "to": "+4915112345678", "text": "Hi"},
-                      channel="chat", trigger={"channel": "chat", "to": "support-bot"})
+                      channel="chat", contact={"to": "support-bot"})
     assert "from" not in other.enqueued[0]["payload"]
+
+
+def test_in_an_outbound_conversation_the_reply_comes_from_our_address_not_the_contacts():
+    # we opened this conversation: the trigger goes from us to the contact, `contact.to` is ours
+    result = run_block(SendBlock, {"channel": "sms", "to": "+4915112345678", "text": "Hi"},
+                       channel="sms", contact={"from": "+4915112345678", "to": "+4930999000"},
+                       trigger={"channel": "sms", "from": "+4930999000", "to": "+4915112345678",
+                                "direction": "outbound"})
+    assert result.enqueued[0]["payload"]["from"] == "+4930999000"
 
 
 def test_a_named_response_goes_with_the_language_and_the_data_to_render_it():

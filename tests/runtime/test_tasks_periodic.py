@@ -151,3 +151,18 @@ def test_an_empty_step_log_rolls_up_nothing(task_queue):
     config = task_queue("")
     assert roll_up_steps(config) == 0
     assert rollup_rows(config) == []
+
+
+def test_an_interrupted_status_callback_is_queued_again_as_a_callback(task_queue, gateway):
+    config = task_queue(toml(gateway.url))
+    row = {"channel": "callback", "url": gateway.url + "/status",
+           "body": {"execution": "s9", "status": "ended"}}
+    ledger = ledger_for(config.database_url)
+    at = time.time() - 600
+    ledger.open("s9.1.callback", row, at)
+    ledger.claim("s9.1.callback", row, lease_s=0, now=at)
+    assert requeue_stuck(config, lease_s=300) == 1
+    [request] = gateway.requests
+    assert request["path"].endswith("/status")
+    assert json.loads(request["body"]) == {"execution": "s9", "status": "ended"}
+    assert ledger.get("s9.1.callback")["state"] == "delivered"
