@@ -7,7 +7,7 @@ import time
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from .channels import Channel, SmsChannel, channel_named
+from .channels import channel_named
 from .errors import EngineError
 from .session import Session
 
@@ -31,17 +31,6 @@ class VoiceNotAvailable(EngineError):
     """Outbound calls need the voice runtime's port engine, which this installation lacks."""
 
     code = "voice_not_available"
-
-
-class WebhookChannel(SmsChannel):
-    """The generic webhook channel: plain text with "Reply 1 for ..." lines, as SMS renders it."""
-
-    name = "webhook"
-
-
-def channel_for(name: str) -> Channel:
-    """Return the channel of a name, the generic webhook channel included."""
-    return WebhookChannel() if name == "webhook" else channel_named(name)
 
 
 def root_flow(session: Session) -> str:
@@ -90,7 +79,7 @@ def _content(session: Session, event: dict, language: str) -> dict | None:
     """Return what a reply says (its text, or a named response to render), or None."""
     if event["event"] not in ("say", "ask"):
         return None
-    text = event.get("sms") or event.get("text")
+    text = event.get(channel_named(session.channel).text_field) or event.get("text")
     if text:
         return {"text": text}
     if event["event"] == "say" and event.get("response"):

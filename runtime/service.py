@@ -12,11 +12,12 @@ from typing import Any, Callable, Mapping
 
 from blocks import Registry, default_registry
 
+from .channels import channel_named
 from .engine import Engine, Turn
 from .errors import SessionEnded, SessionNotFound
 from .host import InputSource, SessionHost, TurnInputs
 from .loop import run_sync, thread_loop
-from .messaging import (MESSAGE_CHANNELS, NoRoute, VoiceNotAvailable, channel_for, our_address,
+from .messaging import (MESSAGE_CHANNELS, NoRoute, VoiceNotAvailable, our_address,
                         reply_messages, require, root_flow, status_callback)
 from .outbound import OutboundHttp
 from .session import Session
@@ -77,7 +78,7 @@ class Runtime:
              clock: Callable[[], datetime] | None = None,
              tasks: Callable[[str, dict, str], str] | None = None) -> SessionHost:
         """Return a host for one turn on a channel; `tasks` replaces the background queue."""
-        return SessionHost(channel_for(channel), inputs, sink, http=self._http(), clock=clock,
+        return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
                            environ=self.environ, tasks=tasks or self._enqueue)
 
     def _enqueue(self, task: str, payload: dict, key: str) -> str:

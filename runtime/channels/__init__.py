@@ -6,8 +6,10 @@ from .base import Channel
 from .chat import ChatChannel
 from .sms import SmsChannel
 from .voice import VoiceChannel
+from .webhook import WebhookChannel
 
-CHANNELS: dict[str, type[Channel]] = {c.name: c for c in (ChatChannel, SmsChannel, VoiceChannel)}
+CHANNELS: dict[str, type[Channel]] = {c.name: c for c in (ChatChannel, SmsChannel, VoiceChannel,
+                                                           WebhookChannel)}
 
 
 def channel_named(name: str) -> Channel:
@@ -18,4 +20,5 @@ def channel_named(name: str) -> Channel:
         raise ValueError(f"unknown channel {name!r}: use one of {', '.join(sorted(CHANNELS))}") from None
 
 
-__all__ = ["CHANNELS", "Channel", "ChatChannel", "SmsChannel", "VoiceChannel", "channel_named"]
+__all__ = ["CHANNELS", "Channel", "ChatChannel", "SmsChannel", "VoiceChannel", "WebhookChannel",
+           "channel_named"]

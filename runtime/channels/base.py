@@ -14,6 +14,7 @@ class Channel:
     """
 
     name: str = ""
+    text_field: str = "text"  # the event field holding what a plain-text medium would carry
 
     def render(self, event: dict) -> dict:
         """Return the event with this channel's rendering added."""

@@ -116,7 +116,7 @@ def requeue_interrupted(signal: str, task: Any, *args: Any) -> None:
     """Put a send that a stopping worker interrupted back on the queue, due now."""
     if not isinstance(task, send_message.task_class):
         return
-    key, payload = task.args[0], task.args[1]
+    key = task.args[0]
     row = ledger_for(current().database_url).get(key)
     if row is not None and row["state"] == "sending":
         ledger_for(current().database_url).release(key, "sending", row["attempts"],
