@@ -12,13 +12,13 @@ import time
 from typing import Any
 
 from huey.api import Task
-from huey.exceptions import CancelExecution
 from huey.signals import SIGNAL_INTERRUPTED
 
 from blocks.sdk import BlockError, ConfigurationError
 
 from ..messaging import url_problem
 from .app import RETRY_BACKOFF, TaskConfig, current, huey, producer, put
+from .attempts import attempt, requeue_interrupted
 from .ledger import ledger_for
 from .senders import PermanentFailure, post_signed
 
@@ -69,45 +69,19 @@ def callback_task(config: TaskConfig, key: str, payload: dict,
 @huey.task(context=True)
 def post_callback(key: str, payload: dict, task: Task | None = None) -> str:
     """Post a status callback unless the ledger shows it posted, failed or in hand elsewhere."""
-    config = current()
-    ledger = ledger_for(config.database_url)
-    attempt = ledger.claim(key, payload, config.lease_s, time.time())
-    if attempt is None:
-        log.info("callback %s: posted, failed or in hand elsewhere; skipped", key)
-        return "skipped"
-    try:
-        if not config.settings.get("webhooks", {}).get("secret"):
-            raise PermanentFailure("status callbacks need [webhooks] secret to be signed")
-        post_signed(config.settings, payload["url"], key, payload["body"], "status callback")
-    except PermanentFailure as exc:
-        ledger.fail(key, attempt, str(exc), time.time())
-        log.warning("callback %s failed for good on attempt %d: %s", key, attempt, exc)
-        raise CancelExecution(str(exc), retry=False) from exc
-    except Exception as exc:  # anything else may pass: Huey retries it with back-off
-        error = str(exc) or type(exc).__name__
-        if task is not None and task.retries > 0:
-            ledger.retry(key, attempt, error, time.time() + (task.retry_delay or 0), time.time())
-            log.warning("callback %s attempt %d failed, %d retries left: %s",
-                        key, attempt, task.retries, error)
-        else:
-            ledger.fail(key, attempt, error, time.time())
-            log.warning("callback %s failed after %d attempts: %s", key, attempt, error)
-        raise
-    ledger.delivered(key, attempt, time.time())
-    log.info("callback %s posted to %s on attempt %d", key, payload["url"], attempt)
-    return "delivered"
+    return attempt("callback", key, payload, task, lambda config: _post(config, key, payload))
+
+
+def _post(config: TaskConfig, key: str, payload: dict) -> str:
+    """Post one signed status callback; return where it went."""
+    if not config.settings.get("webhooks", {}).get("secret"):
+        raise PermanentFailure("status callbacks need [webhooks] secret to be signed")
+    post_signed(config.settings, payload["url"], key, payload["body"], "status callback")
+    return payload["url"]
 
 
 @huey.signal(SIGNAL_INTERRUPTED)
 def requeue_interrupted_callback(signal: str, task: Any, *args: Any) -> None:
-    """Put a callback that a stopping worker interrupted back on the queue, due now."""
-    if not isinstance(task, post_callback.task_class):
-        return
-    key = task.args[0]
-    ledger = ledger_for(current().database_url)
-    row = ledger.get(key)
-    if row is not None and row["state"] == "sending":
-        ledger.release(key, "sending", row["attempts"], "interrupted: the worker stopped",
-                       time.time())
-    huey.enqueue(task)
-    log.warning("callback %s was interrupted by a stopping worker; queued again", key)
+    """Put a callback that a stopping worker interrupted back on the queue."""
+    if isinstance(task, post_callback.task_class):
+        requeue_interrupted("callback", task)

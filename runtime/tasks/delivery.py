@@ -7,12 +7,12 @@ import time
 from typing import Any
 
 from huey.api import Task
-from huey.exceptions import CancelExecution
 from huey.signals import SIGNAL_INTERRUPTED
 
 from blocks.sdk import BlockError, ConfigurationError
 
 from .app import RETRY_BACKOFF, TaskConfig, current, huey, producer, put
+from .attempts import attempt, requeue_interrupted
 from .content import message_of
 from .ledger import ledger_for
 from .senders import CHANNELS, PermanentFailure, missing_setting, post_message, send_email
@@ -84,42 +84,11 @@ def deliver(config: TaskConfig, key: str, payload: dict) -> str:
 @huey.task(context=True)
 def send_message(key: str, payload: dict, task: Task | None = None) -> str:
     """Deliver a message unless the ledger shows it delivered, failed or being sent elsewhere."""
-    config = current()
-    ledger = ledger_for(config.database_url)
-    attempt = ledger.claim(key, payload, config.lease_s, time.time())
-    if attempt is None:
-        log.info("message %s: delivered, failed or in hand elsewhere; skipped", key)
-        return "skipped"
-    try:
-        where = deliver(config, key, payload)
-    except PermanentFailure as exc:
-        ledger.fail(key, attempt, str(exc), time.time())
-        log.warning("message %s failed for good on attempt %d: %s", key, attempt, exc)
-        raise CancelExecution(str(exc), retry=False) from exc
-    except Exception as exc:  # anything else may pass: Huey retries it with back-off
-        error = str(exc) or type(exc).__name__
-        if task is not None and task.retries > 0:
-            ledger.retry(key, attempt, error, time.time() + (task.retry_delay or 0), time.time())
-            log.warning("message %s attempt %d failed, %d retries left: %s",
-                        key, attempt, task.retries, error)
-        else:
-            ledger.fail(key, attempt, error, time.time())
-            log.warning("message %s failed after %d attempts: %s", key, attempt, error)
-        raise
-    ledger.delivered(key, attempt, time.time())
-    log.info("message %s delivered to %s on attempt %d", key, where, attempt)
-    return "delivered"
+    return attempt("message", key, payload, task, lambda config: deliver(config, key, payload))
 
 
 @huey.signal(SIGNAL_INTERRUPTED)
-def requeue_interrupted(signal: str, task: Any, *args: Any) -> None:
-    """Put a send that a stopping worker interrupted back on the queue, due now."""
-    if not isinstance(task, send_message.task_class):
-        return
-    key = task.args[0]
-    row = ledger_for(current().database_url).get(key)
-    if row is not None and row["state"] == "sending":
-        ledger_for(current().database_url).release(key, "sending", row["attempts"],
-                                                   "interrupted: the worker stopped", time.time())
-    huey.enqueue(task)
-    log.warning("message %s was interrupted by a stopping worker; queued again", key)
+def requeue_interrupted_send(signal: str, task: Any, *args: Any) -> None:
+    """Put a send that a stopping worker interrupted back on the queue."""
+    if isinstance(task, send_message.task_class):
+        requeue_interrupted("message", task)

@@ -1,0 +1,63 @@
+"""One attempt of a ledgered side effect (a message, a status callback): done once, never lost."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from huey.api import Task
+from huey.exceptions import CancelExecution
+
+from .app import TaskConfig, current, huey
+from .ledger import ledger_for
+from .senders import PermanentFailure
+
+log = logging.getLogger(__name__)
+
+
+def attempt(what: str, key: str, payload: dict, task: Task | None,
+            act: Callable[[TaskConfig], str]) -> str:
+    """Claim the ledger row, do `act` once, and record delivered, retry or failed.
+
+    A row another worker holds, or that is already delivered or failed, is skipped: the claim is
+    what turns Huey's at-most-once into exactly once. A `PermanentFailure` is not retried; any
+    other error is, by Huey, with back-off, until the task's retries are used up.
+    """
+    config = current()
+    ledger = ledger_for(config.database_url)
+    number = ledger.claim(key, payload, config.lease_s, time.time())
+    if number is None:
+        log.info("%s %s: delivered, failed or in hand elsewhere; skipped", what, key)
+        return "skipped"
+    try:
+        where = act(config)
+    except PermanentFailure as exc:
+        ledger.fail(key, number, str(exc), time.time())
+        log.warning("%s %s failed for good on attempt %d: %s", what, key, number, exc)
+        raise CancelExecution(str(exc), retry=False) from exc
+    except Exception as exc:  # anything else may pass: Huey retries it with back-off
+        error = str(exc) or type(exc).__name__
+        if task is not None and task.retries > 0:
+            ledger.retry(key, number, error, time.time() + (task.retry_delay or 0), time.time())
+            log.warning("%s %s attempt %d failed, %d retries left: %s",
+                        what, key, number, task.retries, error)
+        else:
+            ledger.fail(key, number, error, time.time())
+            log.warning("%s %s failed after %d attempts: %s", what, key, number, error)
+        raise
+    ledger.delivered(key, number, time.time())
+    log.info("%s %s delivered to %s on attempt %d", what, key, where, number)
+    return "delivered"
+
+
+def requeue_interrupted(what: str, task: Task) -> None:
+    """Put a task that a stopping worker interrupted back on the queue, due now."""
+    key = task.args[0]
+    ledger = ledger_for(current().database_url)
+    row = ledger.get(key)
+    if row is not None and row["state"] == "sending":
+        ledger.release(key, "sending", row["attempts"], "interrupted: the worker stopped",
+                       time.time())
+    huey.enqueue(task)
+    log.warning("%s %s was interrupted by a stopping worker; queued again", what, key)
