@@ -41,3 +41,21 @@ class SessionBusy(EngineError):
     """Another turn of the same session is running."""
 
     code = "session_busy"
+
+
+class NoRoute(EngineError):
+    """No flow is routed for the address a message was sent to."""
+
+    code = "no_route"
+
+
+class NotConfigured(EngineError):
+    """A channel or callback needs settings this workspace does not have; the message names them."""
+
+    code = "not_configured"
+
+
+class VoiceNotAvailable(EngineError):
+    """Outbound calls need the voice runtime's port engine, which this installation lacks."""
+
+    code = "voice_not_available"

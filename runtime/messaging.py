@@ -8,29 +8,11 @@ from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 from .channels import channel_named
-from .errors import EngineError
+from .errors import NotConfigured
 from .session import Session
 
 MESSAGE_CHANNELS = ("sms", "webhook")  # channels whose replies go out through the `send` task
 MAX_URL_LENGTH = 2048
-
-
-class NoRoute(EngineError):
-    """No flow is routed for the address a message was sent to."""
-
-    code = "no_route"
-
-
-class NotConfigured(EngineError):
-    """A channel or callback needs settings this workspace does not have; the message names them."""
-
-    code = "not_configured"
-
-
-class VoiceNotAvailable(EngineError):
-    """Outbound calls need the voice runtime's port engine, which this installation lacks."""
-
-    code = "voice_not_available"
 
 
 def root_flow(session: Session) -> str:

@@ -14,11 +14,11 @@ from blocks import Registry, default_registry
 
 from .channels import channel_named
 from .engine import Engine, Turn
-from .errors import SessionEnded, SessionNotFound
+from .errors import NoRoute, SessionEnded, SessionNotFound, VoiceNotAvailable
 from .host import InputSource, SessionHost, TurnInputs
 from .loop import run_sync, thread_loop
-from .messaging import (MESSAGE_CHANNELS, NoRoute, VoiceNotAvailable, our_address,
-                        reply_messages, require, root_flow, status_callback)
+from .messaging import (MESSAGE_CHANNELS, our_address, reply_messages, require, root_flow,
+                        status_callback)
 from .outbound import OutboundHttp
 from .session import Session
 from .store import MemorySessionStore, SessionStore, open_session_store
