@@ -79,9 +79,9 @@ class Runtime:
              tasks: Callable[[str, dict, str], str] | None = None) -> SessionHost:
         """Return a host for one turn on a channel; `tasks` replaces the background queue."""
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
-                           environ=self.environ, tasks=tasks or self._enqueue)
+                           environ=self.environ, tasks=tasks or self.enqueue)
 
-    def _enqueue(self, task: str, payload: dict, key: str) -> str:
+    def enqueue(self, task: str, payload: dict, key: str) -> str:
         """Queue background work on this workspace's queue (Huey loads on the first use)."""
         from . import tasks
 
@@ -233,7 +233,7 @@ class Runtime:
     def _queue(self, task: str, payload: dict, key: str) -> None:
         """Queue work after a turn; the turn has happened, so a failure is logged, not raised."""
         try:
-            self._enqueue(task, payload, key)
+            self.enqueue(task, payload, key)
         except Exception:  # the session has moved on: say loudly what was not queued
             log.exception("%s %s of session %s could not be queued", task, key, key.split(".")[0])
 

@@ -27,7 +27,7 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register every resource's blueprint under /api/v1."""
-    from . import blocks, channels, chat, executions, flows, health
+    from . import blocks, campaigns, channels, chat, executions, flows, health
 
-    for module in (health, chat, blocks, flows, executions, channels):
+    for module in (health, chat, blocks, flows, executions, channels, campaigns):
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)

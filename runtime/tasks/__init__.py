@@ -3,12 +3,14 @@
 from .app import (QueueUnavailable, TaskConfig, build_huey, configure, current, enqueue, huey,
                   task_config)
 from .callbacks import callback_task, post_callback
+from .campaigns import advance_campaign, close_runtimes
 from .delivery import deliver, send_message
 from .ledger import DeliveryLedger, close_ledgers, ledger_for
 from .periodic import expire_sessions, requeue_stuck, roll_up_steps, rollup_rows
 from .senders import SIGNATURE_HEADER, signature
 
-__all__ = ["DeliveryLedger", "QueueUnavailable", "SIGNATURE_HEADER", "TaskConfig", "build_huey",
-           "callback_task", "close_ledgers", "configure", "current", "deliver", "enqueue",
+__all__ = ["DeliveryLedger", "QueueUnavailable", "SIGNATURE_HEADER", "TaskConfig",
+           "advance_campaign", "build_huey", "callback_task", "close_ledgers", "close_runtimes",
+           "configure", "current", "deliver", "enqueue",
            "expire_sessions", "huey", "ledger_for", "post_callback", "requeue_stuck",
            "roll_up_steps", "rollup_rows", "send_message", "signature", "task_config"]
