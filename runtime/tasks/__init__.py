@@ -2,6 +2,7 @@
 
 from .app import (QueueUnavailable, TaskConfig, build_huey, configure, current, enqueue, huey,
                   task_config)
+from .alerts import check_alerts, findings
 from .callbacks import callback_task, post_callback
 from .campaigns import advance_campaign, close_runtimes
 from .delivery import deliver, send_message
@@ -9,7 +10,7 @@ from .ledger import DeliveryLedger, close_ledgers, ledger_for
 from .periodic import expire_sessions, requeue_stuck, roll_up_steps, rollup_rows
 from .senders import SIGNATURE_HEADER, signature
 
-__all__ = ["DeliveryLedger", "QueueUnavailable", "SIGNATURE_HEADER", "TaskConfig",
+__all__ = ["check_alerts", "findings", "DeliveryLedger", "QueueUnavailable", "SIGNATURE_HEADER", "TaskConfig",
            "advance_campaign", "build_huey", "callback_task", "close_ledgers", "close_runtimes",
            "configure", "current", "deliver", "enqueue",
            "expire_sessions", "huey", "ledger_for", "post_callback", "requeue_stuck",

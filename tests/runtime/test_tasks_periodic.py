@@ -75,9 +75,10 @@ def test_the_jobs_run_every_minute_quarter_hour_and_hour():
         moment = datetime(2026, 3, 2, hour, minute)
         return {task.name for task in tasks.huey.read_periodic(moment)}
 
-    assert due(10, 7) == {"recover_deliveries"}
-    assert due(10, 5) == {"recover_deliveries", "roll_up"}
-    assert due(10, 15) == {"recover_deliveries", "clean_up_sessions"}
+    every_minute = {"recover_deliveries", "check_alerts_task"}
+    assert due(10, 7) == every_minute
+    assert due(10, 5) == every_minute | {"roll_up"}
+    assert due(10, 15) == every_minute | {"clean_up_sessions"}
 
 
 def test_sessions_not_saved_within_the_ttl_are_expired(task_queue):
