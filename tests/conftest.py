@@ -344,3 +344,22 @@ def task_queue(tmp_path: Path) -> Callable[..., object]:
     yield configure
     tasks.configure(previous.root, previous.settings)
     tasks.close_ledgers()
+
+
+@pytest.fixture
+def drain() -> Callable[..., None]:
+    """Return drain(done, timeout=20), which works the queue here as a worker would until done()."""
+    from runtime import tasks
+
+    def work(done: Callable[[], bool], timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert time.monotonic() < deadline, "the queue did not finish the work in time"
+            task = tasks.huey.dequeue()
+            if task is not None:
+                tasks.huey.execute(task)
+                continue
+            for due in tasks.huey.read_schedule():
+                tasks.huey.enqueue(due)
+            time.sleep(0.02)
+    return work

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Callable
 
 import pytest
@@ -34,20 +33,6 @@ def status_url(gateway) -> str:
     return gateway.url.rsplit("/", 1)[0] + "/status"
 
 
-def drain(done: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Work the queue in this thread (due retries too) until `done()`, as a worker would."""
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "the queue did not finish the work in time"
-        task = tasks.huey.dequeue()
-        if task is not None:
-            tasks.huey.execute(task)
-            continue
-        for due in tasks.huey.read_schedule():
-            tasks.huey.enqueue(due)
-        time.sleep(0.02)
-
-
 def row(key: str) -> dict | None:
     """Return the ledger row of a callback."""
     return ledger_for(tasks.current().database_url).get(key)
@@ -64,7 +49,7 @@ def queue_mode(request) -> bool:
     return request.param == "immediate"
 
 
-def test_a_callback_is_posted_once_as_signed_json_with_its_key(task_queue, gateway, queue_mode):
+def test_a_callback_is_posted_once_as_signed_json_with_its_key(task_queue, gateway, queue_mode, drain):
     task_queue(toml(immediate=queue_mode))
     tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.2.callback")
     drain(settled("s1.2.callback"))
@@ -83,7 +68,7 @@ def test_the_same_key_queued_again_posts_nothing_more(task_queue, gateway):
     assert len(gateway.requests) == 1
 
 
-def test_a_task_run_twice_posts_once(task_queue, gateway):
+def test_a_task_run_twice_posts_once(task_queue, gateway, drain):
     task_queue(toml(immediate=False))
     tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.4.callback")
     drain(settled("s1.4.callback"))
@@ -93,7 +78,7 @@ def test_a_task_run_twice_posts_once(task_queue, gateway):
     assert len(gateway.requests) == 1
 
 
-def test_a_server_error_is_retried_until_the_callback_gets_through(task_queue, gateway, queue_mode):
+def test_a_server_error_is_retried_until_the_callback_gets_through(task_queue, gateway, queue_mode, drain):
     task_queue(toml(immediate=queue_mode))
     gateway.answer(503, 200)
     tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.5.callback")

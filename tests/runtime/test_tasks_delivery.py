@@ -40,20 +40,6 @@ retry_delay_s = {delay_s}
     return text + extra
 
 
-def drain(done: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Work the queue in this thread (due retries too) until `done()`, as a worker would."""
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "the queue did not finish the work in time"
-        task = tasks.huey.dequeue()
-        if task is not None:
-            tasks.huey.execute(task)
-            continue
-        for due in tasks.huey.read_schedule():
-            tasks.huey.enqueue(due)
-        time.sleep(0.02)
-
-
 def state_of(key: str) -> dict | None:
     """Return the ledger row of a message."""
     return ledger_for(tasks.current().database_url).get(key)
@@ -75,7 +61,7 @@ def backend(request: pytest.FixtureRequest) -> dict:
 
 
 def test_an_sms_goes_to_the_gateway_once_as_signed_json_carrying_its_key(task_queue, gateway,
-                                                                        backend):
+                                                                        backend, drain):
     task_queue(toml(gateway.url, **backend))
     tasks.enqueue("send", SMS, "s1.1.2.notify")
     drain(settled("s1.1.2.notify"))
@@ -94,7 +80,7 @@ def test_an_sms_goes_to_the_gateway_once_as_signed_json_carrying_its_key(task_qu
     assert (row["state"], row["attempts"], row["last_error"]) == ("delivered", 1, None)
 
 
-def test_queueing_the_same_key_again_delivers_nothing_more(task_queue, gateway, backend):
+def test_queueing_the_same_key_again_delivers_nothing_more(task_queue, gateway, backend, drain):
     task_queue(toml(gateway.url, **backend))
     tasks.enqueue("send", SMS, "s1.1.2.notify")
     drain(settled("s1.1.2.notify"))
@@ -104,7 +90,7 @@ def test_queueing_the_same_key_again_delivers_nothing_more(task_queue, gateway, 
     assert tasks.huey.pending_count() == 0
 
 
-def test_a_task_run_twice_sends_once(task_queue, gateway, backend):
+def test_a_task_run_twice_sends_once(task_queue, gateway, backend, drain):
     task_queue(toml(gateway.url, **backend))
     tasks.enqueue("send", SMS, "s2.1.1.notify")
     drain(settled("s2.1.1.notify"))
@@ -115,7 +101,7 @@ def test_a_task_run_twice_sends_once(task_queue, gateway, backend):
 
 
 def test_a_gateway_answering_500_then_200_gets_the_message_on_the_retry(task_queue, gateway,
-                                                                       backend):
+                                                                       backend, drain):
     task_queue(toml(gateway.url, **backend))
     gateway.answer(500, 200)
     tasks.enqueue("send", SMS, "s3.1.1.notify")
@@ -126,7 +112,7 @@ def test_a_gateway_answering_500_then_200_gets_the_message_on_the_retry(task_que
     assert (row["state"], row["attempts"]) == ("delivered", 2)
 
 
-def test_retries_wait_longer_each_time(task_queue, gateway):
+def test_retries_wait_longer_each_time(task_queue, gateway, drain):
     task_queue(toml(gateway.url, immediate=False, retries=2, delay_s=0.3))
     gateway.answer(503, 503, 200)
     tasks.enqueue("send", SMS, "s4.1.1.notify")
@@ -138,7 +124,7 @@ def test_retries_wait_longer_each_time(task_queue, gateway):
 
 
 def test_a_message_the_gateway_keeps_refusing_fails_with_the_last_error(task_queue, gateway,
-                                                                       backend):
+                                                                       backend, drain):
     task_queue(toml(gateway.url, retries=1, **backend))
     gateway.answer(502, 502, 502)
     tasks.enqueue("send", SMS, "s5.1.1.notify")
