@@ -9,11 +9,29 @@ from typing import Callable
 from huey.api import Task
 from huey.exceptions import CancelExecution
 
-from .app import TaskConfig, current, huey
+from .app import TaskConfig, current, huey, put
 from .ledger import ledger_for
 from .senders import PermanentFailure
 
 log = logging.getLogger(__name__)
+
+
+def queue_once(what: str, key: str, row: dict, task: Task) -> bool:
+    """Record `row` under `key` in the ledger and queue `task`; False when the key is recorded.
+
+    A key already in the ledger is never queued again, so the same step or turn replayed after a
+    crash queues nothing twice; when queueing fails the row is forgotten, so a retry can queue it.
+    """
+    ledger = ledger_for(current().database_url)
+    if not ledger.open(key, row, time.time()):
+        log.info("%s %s is already recorded; not queued again", what, key)
+        return False
+    try:
+        put(task)
+    except BaseException:
+        ledger.forget(key)
+        raise
+    return True
 
 
 def attempt(what: str, key: str, payload: dict, task: Task | None,

@@ -8,7 +8,6 @@ with the workspace's back-off, and a 4xx other than 408/425/429 fails at once.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from huey.api import Task
@@ -17,9 +16,8 @@ from huey.signals import SIGNAL_INTERRUPTED
 from blocks.sdk import BlockError, ConfigurationError
 
 from ..messaging import url_problem
-from .app import RETRY_BACKOFF, TaskConfig, current, huey, producer, put
-from .attempts import attempt, requeue_interrupted
-from .ledger import ledger_for
+from .app import RETRY_BACKOFF, TaskConfig, current, huey, producer
+from .attempts import attempt, queue_once, requeue_interrupted
 from .senders import PermanentFailure, post_signed
 
 log = logging.getLogger(__name__)
@@ -36,15 +34,7 @@ def queue_callback(payload: dict, key: str) -> None:
         raise ConfigurationError("status callbacks are signed: they need [webhooks] secret in "
                                  "callwright.toml (or CALLWRIGHT_WEBHOOKS_SECRET)")
     row = {"channel": CHANNEL, "url": payload["url"], "body": payload["body"]}
-    ledger = ledger_for(config.database_url)
-    if not ledger.open(key, row, time.time()):
-        log.info("callback %s is already recorded; not queued again", key)
-        return
-    try:
-        put(callback_task(config, key, row))
-    except BaseException:
-        ledger.forget(key)  # nothing is queued: let the same turn try again
-        raise
+    queue_once("callback", key, row, callback_task(config, key, row))
 
 
 def check_callback(payload: dict, key: str) -> None:

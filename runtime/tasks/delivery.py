@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from huey.api import Task
@@ -11,10 +10,9 @@ from huey.signals import SIGNAL_INTERRUPTED
 
 from blocks.sdk import BlockError, ConfigurationError
 
-from .app import RETRY_BACKOFF, TaskConfig, current, huey, producer, put
-from .attempts import attempt, requeue_interrupted
+from .app import RETRY_BACKOFF, TaskConfig, current, huey, producer
+from .attempts import attempt, queue_once, requeue_interrupted
 from .content import message_of
-from .ledger import ledger_for
 from .senders import CHANNELS, PermanentFailure, missing_setting, post_message, send_email
 
 log = logging.getLogger(__name__)
@@ -29,15 +27,7 @@ def queue_send(payload: dict, key: str) -> None:
     problem = missing_setting(config.settings, payload["channel"])
     if problem:
         raise ConfigurationError(problem)
-    ledger = ledger_for(config.database_url)
-    if not ledger.open(key, payload, time.time()):
-        log.info("message %s is already recorded; not queued again", key)
-        return
-    try:
-        put(delivery_task(config, key, payload))
-    except BaseException:
-        ledger.forget(key)  # nothing is queued: let the same step try again
-        raise
+    queue_once("message", key, payload, delivery_task(config, key, payload))
 
 
 def delivery_task(config: TaskConfig, key: str, payload: dict,
