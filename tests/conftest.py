@@ -363,3 +363,23 @@ def drain() -> Callable[..., None]:
                 tasks.huey.enqueue(due)
             time.sleep(0.02)
     return work
+
+
+@pytest.fixture
+def workspace_app(make_workspace, task_queue) -> Callable[..., object]:
+    """Return app(*flows, routes=None, toml=""): a builder app over a fresh workspace whose task
+    queue runs with those settings; every app's runtime is closed after the test."""
+    from builder.app import create_app
+
+    apps = []
+
+    def make(*flows: dict, routes: dict | None = None, toml: str = "") -> object:
+        root = make_workspace(*flows, routes=routes)
+        task_queue(toml, root=root)
+        app = create_app(root, {"TESTING": True})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["callwright.runtime"].close()

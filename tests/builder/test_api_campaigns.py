@@ -9,7 +9,6 @@ from typing import Callable
 import pytest
 from jsonschema import Draft202012Validator
 
-from builder.app import create_app
 from runtime import tasks
 
 TOKEN = "campaign-token-0123456789ab"
@@ -56,21 +55,11 @@ from = "{OURS}"
 
 
 @pytest.fixture
-def make_app(make_workspace, task_queue, gateway) -> Callable:
+def make_app(workspace_app, gateway) -> Callable:
     """Return a maker of apps over a workspace with the reminder flow routed on SMS."""
-    apps = []
-
-    def make(**options) -> object:
-        root = make_workspace(REMINDER, routes=ROUTES)
-        task_queue(settings(gateway.url, **options), root=root)
-        app = create_app(root, {"TESTING": True})
-        apps.append(app)
-        return app
-
-    yield make
-    tasks.close_runtimes()
-    for app in apps:
-        app.extensions["callwright.runtime"].close()
+    yield lambda **options: workspace_app(REMINDER, routes=ROUTES,
+                                          toml=settings(gateway.url, **options))
+    tasks.close_runtimes()  # the advance task's runtimes, before the apps' close
 
 
 @pytest.fixture

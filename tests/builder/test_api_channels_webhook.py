@@ -10,7 +10,6 @@ from typing import Callable
 
 import pytest
 
-from builder.app import create_app
 from runtime.signing import sign, verify
 
 URL = "/api/v1/channels/webhook"
@@ -49,22 +48,14 @@ def settings(gateway_url: str, *, secret: bool = True, url: bool = True) -> str:
 
 
 @pytest.fixture
-def make_app(make_workspace, task_queue, gateway) -> Callable:
+def make_app(workspace_app, gateway) -> Callable:
     """Return a maker of apps over a workspace routing `support` (and maybe `*`) on the webhook."""
-    apps = []
-
     def make(fallback: bool = True, **options) -> object:
         table = {"support": "support", **({"*": "fallback"} if fallback else {})}
-        root = make_workspace(SUPPORT, FALLBACK,
-                              routes={"schema": "callwright/routes@1", "webhook": table})
-        task_queue(settings(gateway.url, **options), root=root)
-        app = create_app(root, {"TESTING": True})
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        app.extensions["callwright.runtime"].close()
+        return workspace_app(SUPPORT, FALLBACK,
+                             routes={"schema": "callwright/routes@1", "webhook": table},
+                             toml=settings(gateway.url, **options))
+    return make
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from typing import Callable
 import pytest
 from jsonschema import Draft202012Validator
 
-from builder.app import create_app
 from runtime import tasks
 from runtime.signing import sign, verify
 
@@ -65,20 +64,10 @@ allow = ["127.0.0.0/8"]
 
 
 @pytest.fixture
-def make_app(make_workspace, task_queue, gateway) -> Callable:
+def make_app(workspace_app, gateway) -> Callable:
     """Return a maker of apps over a workspace with the reminder and notice flows."""
-    apps = []
-
-    def make(**options) -> object:
-        root = make_workspace(REMINDER, NOTICE, routes=ROUTES)
-        task_queue(settings(gateway.url, **options), root=root)
-        app = create_app(root, {"TESTING": True})
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        app.extensions["callwright.runtime"].close()
+    return lambda **options: workspace_app(REMINDER, NOTICE, routes=ROUTES,
+                                           toml=settings(gateway.url, **options))
 
 
 @pytest.fixture
