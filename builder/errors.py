@@ -31,9 +31,10 @@ class ApiError(Exception):
     status = 400
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: list[Any] | None = None) -> None:
+                 details: list[Any] | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}
         if code is not None:
             self.code = code
         if status is not None:
@@ -59,11 +60,16 @@ class UnsupportedMediaType(ApiError):
     status = 415
 
 
+def error_body(code: str, message: str, details: list[Any] | None = None) -> bytes:
+    """Return the JSON error envelope `{"error": {code, message, details}}` as UTF-8 bytes."""
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def envelope(status: int, code: str, message: str, details: list[Any] | None = None,
              headers: dict[str, str] | None = None) -> Response:
-    """Return the JSON error response `{"error": {code, message, details}}`."""
-    body = {"error": {"code": code, "message": message, "details": details or []}}
-    return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False), status=status,
+    """Return the JSON error envelope as a Flask response."""
+    return Response(error_body(code, message, details), status=status,
                     mimetype="application/json", headers=headers)
 
 
@@ -78,19 +84,25 @@ def _http_code(exc: HTTPException) -> str:
     return re.sub(r"[^a-z0-9]+", "_", (exc.name or "error").lower()).strip("_")
 
 
-def handle_error(exc: Exception) -> Response:
-    """Turn any exception raised by a view into the JSON error envelope."""
+def error_parts(exc: Exception) -> tuple[int, bytes, dict[str, str]]:
+    """Return (status, envelope bytes, extra headers) for any exception raised serving a request."""
     if isinstance(exc, ApiError):
-        return envelope(exc.status, exc.code, exc.message, exc.details)
+        return exc.status, error_body(exc.code, exc.message, exc.details), exc.headers
     if isinstance(exc, EngineError) and exc.code in ENGINE_STATUS:
         details = [_problem_dict(p) for p in getattr(exc, "problems", ())]
-        return envelope(ENGINE_STATUS[exc.code], exc.code, str(exc), details)
+        return ENGINE_STATUS[exc.code], error_body(exc.code, str(exc), details), {}
     if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
         # keep headers such as Allow (405) but not werkzeug's HTML content type
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-        return envelope(exc.code, _http_code(exc), exc.description or exc.name, headers=headers)
+        return exc.code, error_body(_http_code(exc), exc.description or exc.name), headers
     log.error("unhandled error in API request", exc_info=exc)
-    return envelope(500, "internal_error", "internal server error; the error has been logged")
+    return 500, error_body("internal_error", "internal server error; the error has been logged"), {}
+
+
+def handle_error(exc: Exception) -> Response:
+    """Turn any exception raised by a view into the JSON error envelope."""
+    status, body, headers = error_parts(exc)
+    return Response(body, status=status, mimetype="application/json", headers=headers)
 
 
 def init_app(app: Flask) -> None:

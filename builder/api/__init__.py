@@ -26,8 +26,9 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register every resource's blueprint under /api/v1."""
+    """Register every resource's blueprint under /api/v1 and mount the chat route in front."""
     from . import blocks, campaigns, channels, chat, executions, flows, health
 
-    for module in (health, chat, blocks, flows, executions, channels, campaigns):
+    for module in (health, blocks, flows, executions, channels, campaigns):
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
+    app.wsgi_app = chat.ChatRoute(app.wsgi_app, app.extensions[RUNTIME_EXTENSION])

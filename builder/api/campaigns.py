@@ -11,7 +11,7 @@ from runtime.errors import EngineError
 
 from ..errors import ApiError, BadRequest
 from . import current_runtime, json_response
-from .chat import _kind, _pointer
+from .body import kind_of, pointer_of
 from .executions import E164, authenticate, check_address, read_json, runtime_error
 
 bp = Blueprint("campaigns", __name__)
@@ -66,7 +66,7 @@ def check_campaign(body: Any) -> list[tuple[str, str]]:
     if not isinstance(body, dict):
         return [("", f"must be a JSON object like {{\"flow\": \"reminder\", \"channel\": \"sms\", "
                      f"\"contacts\": [{{\"to\": \"+4915112345678\"}}], \"concurrency\": 5}}, "
-                     f"not {_kind(body)}")]
+                     f"not {kind_of(body)}")]
     problems = check_address(body, "flow", required=True)
     channel = body.get("channel")
     if "channel" not in body:
@@ -79,7 +79,7 @@ def check_campaign(body: Any) -> list[tuple[str, str]]:
         ("/contacts", "is required")]
     if "window" in body:
         problems += campaigns.window_problems(body["window"])
-    problems += [(_pointer(key), f"is not a field of a campaign (expected {', '.join(FIELDS)})")
+    problems += [(pointer_of(key), f"is not a field of a campaign (expected {', '.join(FIELDS)})")
                  for key in body if key not in FIELDS]
     return problems
 
@@ -102,7 +102,7 @@ def check_contacts(contacts: Any, channel: Any) -> list[tuple[str, str]]:
     for index, contact in enumerate(contacts):
         at = f"/contacts/{index}"
         if not isinstance(contact, dict):
-            problems.append((at, f"must be an object {{to, vars?}}, not {_kind(contact)}"))
+            problems.append((at, f"must be an object {{to, vars?}}, not {kind_of(contact)}"))
             continue
         problems += [(at + pointer, message)
                      for pointer, message in check_address(contact, "to", required=True)]
@@ -112,7 +112,7 @@ def check_contacts(contacts: Any, channel: Any) -> list[tuple[str, str]]:
                                          f"not {to!r}"))
         if "vars" in contact and not isinstance(contact["vars"], dict):
             problems.append((f"{at}/vars", f"must be an object of variable values, not "
-                                           f"{_kind(contact['vars'])}"))
-        problems += [(at + _pointer(key), "is not a field of a contact (expected to, vars)")
+                                           f"{kind_of(contact['vars'])}"))
+        problems += [(at + pointer_of(key), "is not a field of a contact (expected to, vars)")
                      for key in contact if key not in CONTACT_FIELDS]
     return problems

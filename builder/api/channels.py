@@ -11,7 +11,7 @@ from runtime.signing import SIGNATURE_HEADER, verify
 
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope
 from . import current_runtime, json_response
-from .chat import _kind, _pointer, parse_body
+from .body import kind_of, parse_body, pointer_of
 from .executions import MAX_ADDRESS, runtime_error
 
 bp = Blueprint("channels", __name__)
@@ -57,7 +57,7 @@ def check_message(body: Any) -> list[tuple[str, str]]:
     """Return (JSON pointer, message) for everything wrong with an inbound message."""
     if not isinstance(body, dict):
         return [("", "must be a JSON object like {\"from\": \"visitor-7\", \"to\": \"support\", "
-                     f"\"text\": \"hello\"}}, not {_kind(body)}")]
+                     f"\"text\": \"hello\"}}, not {kind_of(body)}")]
     problems = []
     for field, limit in (("from", MAX_ADDRESS), ("to", MAX_ADDRESS), ("text", MAX_TEXT),
                          ("id", MAX_MESSAGE_ID)):
@@ -67,13 +67,13 @@ def check_message(body: Any) -> list[tuple[str, str]]:
             continue
         value = body[field]
         if not isinstance(value, str):
-            problems.append((f"/{field}", f"must be a string, not {_kind(value)}"))
+            problems.append((f"/{field}", f"must be a string, not {kind_of(value)}"))
         elif len(value) > limit:
             problems.append((f"/{field}", f"must be at most {limit} characters, not {len(value)}"))
         elif field != "text" and not value.strip():
             problems.append((f"/{field}", "must not be blank"))
     for key in body:
         if key not in FIELDS:
-            problems.append((_pointer(key), "is not a field of a message (expected "
+            problems.append((pointer_of(key), "is not a field of a message (expected "
                                             f"{', '.join(FIELDS)})"))
     return problems

@@ -13,7 +13,7 @@ from runtime.messaging import url_problem
 
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope, handle_error
 from . import current_runtime, json_response
-from .chat import _kind, _pointer, parse_body
+from .body import kind_of, parse_body, pointer_of
 
 bp = Blueprint("executions", __name__)
 
@@ -109,7 +109,7 @@ def check_execution(body: Any) -> list[tuple[str, str]]:
     """Return (JSON pointer, message) for everything wrong with an execution request."""
     if not isinstance(body, dict):
         return [("", "must be a JSON object like {\"channel\": \"sms\", \"to\": \"+4915112345678\"}"
-                     f", not {_kind(body)}")]
+                     f", not {kind_of(body)}")]
     problems = []
     channel = body.get("channel")
     if "channel" not in body:
@@ -122,14 +122,15 @@ def check_execution(body: Any) -> list[tuple[str, str]]:
                                 f"{body['to']!r}"))
     problems += check_address(body, "from", required=False)
     if "vars" in body and not isinstance(body["vars"], dict):
-        problems.append(("/vars", f"must be an object of variable values, not {_kind(body['vars'])}"))
+        problems.append(("/vars", "must be an object of variable values, not "
+                                  f"{kind_of(body['vars'])}"))
     if "callback_url" in body:
         problem = url_problem(body["callback_url"])
         if problem:
             problems.append(("/callback_url", problem))
     for key in body:
         if key not in FIELDS:
-            problems.append((_pointer(key), f"is not a field of an execution (expected "
+            problems.append((pointer_of(key), f"is not a field of an execution (expected "
                                             f"{', '.join(FIELDS)})"))
     return problems
 
@@ -140,7 +141,7 @@ def check_address(body: dict, field: str, *, required: bool) -> list[tuple[str, 
         return [(f"/{field}", "is required")] if required else []
     value = body[field]
     if not isinstance(value, str):
-        return [(f"/{field}", f"must be a string, not {_kind(value)}")]
+        return [(f"/{field}", f"must be a string, not {kind_of(value)}")]
     if not value.strip() or len(value) > MAX_ADDRESS:
         return [(f"/{field}", f"must be 1 to {MAX_ADDRESS} characters and not blank")]
     return []

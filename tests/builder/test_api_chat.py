@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from werkzeug.test import EnvironBuilder
 
 from builder.app import create_app
 
@@ -186,3 +187,40 @@ def test_get_is_not_allowed_on_the_messages_url(client) -> None:
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
     assert error_of(response)["code"] == "method_not_allowed"
+
+
+def test_options_names_the_allowed_methods(client) -> None:
+    response = client.options(URL)
+    assert response.status_code == 200
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"OPTIONS", "POST"}
+
+
+def test_a_flow_id_in_utf8_is_named_as_sent_in_the_404(client) -> None:
+    response = client.post("/api/v1/chat/caf%C3%A9/messages", json={"text": "hi"})
+    assert response.status_code == 404
+    assert "café" in error_of(response)["message"]
+
+
+def post_chunked(client, data: bytes):
+    """POST a body as a server hands over a chunked one: no Content-Length, input terminated."""
+    environ = EnvironBuilder(path=URL, method="POST", data=data,
+                             content_type="application/json").get_environ()
+    del environ["CONTENT_LENGTH"]
+    environ["wsgi.input_terminated"] = True
+    return client.open(environ)
+
+
+def test_a_chunked_body_over_the_limit_is_a_413(client) -> None:
+    response = post_chunked(client, b'{"text": "' + b"x" * (65 * 1024) + b'"}')
+    assert response.status_code == 413
+
+
+def test_a_chunked_body_within_the_limit_runs_the_turn(client) -> None:
+    response = post_chunked(client, b'{"text": "balance please"}')
+    assert response.status_code == 200
+    assert say_texts(response.get_json()["replies"]) == ["Your balance is 42.00 EUR."]
+
+
+def test_urls_beside_the_messages_url_are_left_to_the_rest_of_the_api(client) -> None:
+    assert client.post(URL + "/", json={"text": "hi"}).status_code == 404
+    assert client.get("/api/v1/health").status_code == 200
