@@ -8,6 +8,8 @@ import uuid
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from .jsontext import dump_text
+
 
 @dataclass(slots=True)
 class Frame:
@@ -52,7 +54,7 @@ class Session:
         """Return the session as compact JSON."""
         data = {name: getattr(self, name) for name in _FIELDS}
         data["frames"] = [asdict(frame) for frame in self.frames]
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return dump_text(data)
 
     @classmethod
     def loads(cls, text: str | bytes) -> Session:

@@ -9,10 +9,11 @@ runs a session and saves it. Every other URL passes through to Flask untouched.
 
 from __future__ import annotations
 
-import json
 import re
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from runtime.jsontext import dump_bytes
 
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, error_parts
 from . import API_PREFIX
@@ -57,7 +58,7 @@ class ChatRoute:
             flow_id = match.group(1).encode("latin-1").decode("utf-8", "replace")
             turn = self.runtime.chat_turn(flow_id, session, text)
             status = 200
-            body = json.dumps(turn, separators=(",", ":"), ensure_ascii=False).encode()
+            body = dump_bytes(turn)
         except Exception as exc:  # every failure answers the error envelope, as in Flask views
             status, body, extra = error_parts(exc)
             headers += extra.items()

@@ -11,6 +11,7 @@ from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, c
                         event, select)
 from sqlalchemy.exc import OperationalError
 
+from ..jsontext import dump_text
 from ..session import Session
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class ExecutionLog:
         """Queue the steps of one turn for writing."""
         at, session_id, turn = time.time(), session.id, session.turns
         rows = [(session_id, turn, flow_id, block, exit_name, round(seconds * 1000, 3),
-                 json.dumps(changes, ensure_ascii=False, default=str) if changes else "[]",
+                 dump_text(changes, default=str) if changes else "[]",
                  note, at)
                 for flow_id, block, exit_name, seconds, changes, note in steps]
         with self._lock:
