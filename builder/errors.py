@@ -21,6 +21,7 @@ ENGINE_STATUS = {
     "session_ended": 409,
     "session_busy": 409,
     "invalid_flow": 422,
+    "session_store_unavailable": 503,
 }
 
 

@@ -59,3 +59,9 @@ class VoiceNotAvailable(EngineError):
     """Outbound calls need the voice runtime's port engine, which this installation lacks."""
 
     code = "voice_not_available"
+
+
+class SessionStoreUnavailable(EngineError):
+    """The session store cannot be reached (Redis down or timing out); the message names it."""
+
+    code = "session_store_unavailable"

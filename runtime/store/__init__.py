@@ -8,17 +8,25 @@ from blocks.sdk import ConfigurationError
 
 from .base import SessionStore, StaleSession
 from .memory import MemorySessionStore
+from .redis_store import SCHEMES as REDIS_SCHEMES
+from .redis_store import RedisSessionStore
 from .sqlite import SqliteSessionStore
 
 
 def open_session_store(url: str) -> SessionStore:
-    """Open the store a URL names: `memory:`, `sqlite:///path/to/sessions.sqlite3`."""
+    """Open the store a URL names: `memory:`, `sqlite:///PATH`, `redis://HOST:PORT/DB`.
+
+    Redis also takes `rediss://` (TLS) and `unix:///path/to/redis.sock?db=N`.
+    """
     if url == "memory:":
         return MemorySessionStore()
     if url.startswith("sqlite:///"):
         return SqliteSessionStore(Path(url[len("sqlite:///"):]))
-    raise ConfigurationError(f"unknown session store URL {url!r}: use memory: or sqlite:///PATH")
+    if url.startswith(REDIS_SCHEMES):
+        return RedisSessionStore(url)
+    raise ConfigurationError(f"unknown session store URL {url!r}: use memory:, sqlite:///PATH or "
+                             f"redis://HOST:PORT/DB (also rediss:// and unix://)")
 
 
-__all__ = ["MemorySessionStore", "SessionStore", "SqliteSessionStore", "StaleSession",
-           "open_session_store"]
+__all__ = ["MemorySessionStore", "RedisSessionStore", "SessionStore", "SqliteSessionStore",
+           "StaleSession", "open_session_store"]

@@ -28,7 +28,8 @@ class SessionStore:
     """Keeps sessions between turns so that any worker can resume any conversation.
 
     Implementations: `MemorySessionStore` (tests, `simulate`), `SqliteSessionStore` (the embedded
-    default); a Redis store joins them for clusters. The same contract tests run against each.
+    default), `RedisSessionStore` (shared by the nodes of a cluster). The same contract tests run
+    against each.
     """
 
     def get(self, session_id: str) -> Session | None:

@@ -13,6 +13,8 @@ from sqlalchemy import (Column, Integer, MetaData, String, Table, and_, case, de
 
 from ..store.executions import metadata as execution_metadata
 from ..store.executions import steps_table
+from ..store.redis_store import SCHEMES as REDIS_SCHEMES
+from ..store.redis_store import RedisSessionStore
 from ..store.sqlite import SqliteSessionStore
 from . import callbacks
 from .app import TaskConfig, current, huey, put
@@ -76,14 +78,17 @@ def requeue_stuck(config: TaskConfig, lease_s: float | None = None,
 
 def expire_sessions(config: TaskConfig, now: float | None = None,
                     ttl_s: float = SESSION_TTL_S) -> int:
-    """Delete sessions of the SQLite session store not saved within `ttl_s`; return how many."""
+    """Delete sessions of the SQLite or Redis store not saved within `ttl_s`; return how many."""
     url = config.sessions_url
-    if not url.startswith("sqlite:///"):
-        return 0  # in-memory stores die with their process; others expire their own keys
-    path = Path(url[len("sqlite:///"):])
-    if not path.exists():
-        return 0
-    store = SqliteSessionStore(path)
+    if url.startswith(REDIS_SCHEMES):
+        store: SqliteSessionStore | RedisSessionStore = RedisSessionStore(url)
+    elif url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        if not path.exists():
+            return 0
+        store = SqliteSessionStore(path)
+    else:
+        return 0  # in-memory stores die with their process
     try:
         return store.expire((time.time() if now is None else now) - ttl_s)
     finally:

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from runtime.session import Frame, Session
-from runtime.store import MemorySessionStore, SqliteSessionStore, StaleSession
+from runtime.store import MemorySessionStore, RedisSessionStore, SqliteSessionStore, StaleSession
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def open_backend(name: str, request, tmp_path):
+    """Return a fresh, empty store of a backend (Redis: the test session's server, emptied)."""
+    if name == "memory":
+        return MemorySessionStore()
+    if name == "sqlite":
+        return SqliteSessionStore(tmp_path / "s.db")
+    return RedisSessionStore(request.getfixturevalue("redis_url"))
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def store(request, tmp_path):
-    backend = MemorySessionStore() if request.param == "memory" else SqliteSessionStore(tmp_path / "s.db")
+    backend = open_backend(request.param, request, tmp_path)
     yield backend
     backend.close()
 
@@ -115,14 +125,45 @@ def test_concurrent_deliveries_of_one_id_let_exactly_one_through(store):
     assert results.count(None) == 1 and len(results) == 8
 
 
-def test_expiry_forgets_old_message_ids_and_the_index_of_expired_sessions(tmp_path):
-    store = SqliteSessionStore(tmp_path / "s.db")
-    try:
-        waiting = session()
-        store.save(waiting)
-        store.claim_message("webhook", "old")
-        assert store.expire(before=waiting.updated_at + 1) == 1
-        assert store.open_session("sms", "+4915112345678", "support") is None
-        assert store.claim_message("webhook", "old") is None
-    finally:
-        store.close()
+@pytest.fixture(params=["sqlite", "redis"])
+def expiring_store(request, tmp_path):
+    """A store with `expire` (the periodic clean-up's), one per backend that has it."""
+    backend = open_backend(request.param, request, tmp_path)
+    yield backend
+    backend.close()
+
+
+def test_expiry_forgets_old_message_ids_and_the_index_of_expired_sessions(expiring_store):
+    store = expiring_store
+    waiting = session()
+    store.save(waiting)
+    store.claim_message("webhook", "old")
+    assert store.expire(before=waiting.updated_at + 1) == 1
+    assert store.get(waiting.id) is None
+    assert store.open_session("sms", "+4915112345678", "support") is None
+    assert store.claim_message("webhook", "old") is None
+
+
+def test_expiry_keeps_sessions_and_message_ids_saved_since(expiring_store):
+    store = expiring_store
+    old, recent = session(), session(contact={"from": "+4915100000001"})
+    store.save(old)
+    store.claim_message("webhook", "m-old")
+    cut = moment_after(time.time())
+    store.save(recent)  # saved after `cut`: the clock has moved on
+    store.claim_message("webhook", "m-recent")
+    assert store.expire(before=cut) == 1
+    assert store.get(old.id) is None and store.get(recent.id) == recent
+    assert store.open_session("sms", "+4915100000001", "support") == recent.id
+    assert store.claim_message("webhook", "m-old") is None
+    assert store.claim_message("webhook", "m-recent") == ""
+
+
+def moment_after(then: float) -> float:
+    """Return a clock reading later than `then`, once the clock has moved past it too."""
+    now = time.time()
+    while now <= then:  # the clock ticks in microseconds: a few turns at most
+        now = time.time()
+    while time.time() <= now:
+        pass
+    return now

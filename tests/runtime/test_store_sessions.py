@@ -7,12 +7,22 @@ import threading
 import pytest
 
 from runtime.session import Frame, Session
-from runtime.store import MemorySessionStore, SqliteSessionStore, StaleSession, open_session_store
+from runtime.store import (MemorySessionStore, RedisSessionStore, SqliteSessionStore, StaleSession,
+                           open_session_store)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def open_backend(name: str, request, tmp_path):
+    """Return a fresh, empty store of a backend (Redis: the test session's server, emptied)."""
+    if name == "memory":
+        return MemorySessionStore()
+    if name == "sqlite":
+        return SqliteSessionStore(tmp_path / "s.db")
+    return RedisSessionStore(request.getfixturevalue("redis_url"))
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def store(request, tmp_path):
-    backend = MemorySessionStore() if request.param == "memory" else SqliteSessionStore(tmp_path / "s.db")
+    backend = open_backend(request.param, request, tmp_path)
     yield backend
     backend.close()
 
@@ -24,7 +34,8 @@ def session(**changes) -> Session:
 
 
 def test_a_saved_session_comes_back_equal(store):
-    original = session(frames=[Frame("parent", "v0", "call", {"x": 1}, {"y": 2})], state={"attempt": 2})
+    original = session(frames=[Frame("parent", "v0", "call", {"x": 1}, {"y": 2})],
+                       state={"attempt": 2})
     store.save(original)
     loaded = store.get(original.id)
     assert loaded == original and loaded.rev == 1
@@ -75,7 +86,13 @@ def test_concurrent_turns_on_one_session_let_exactly_one_win(store):
 
 
 def test_store_urls_pick_the_backend_and_bad_ones_say_what_is_accepted(tmp_path):
-    assert isinstance(open_session_store("memory:"), MemorySessionStore)
-    assert isinstance(open_session_store(f"sqlite:///{tmp_path / 'x.db'}"), SqliteSessionStore)
-    with pytest.raises(Exception, match="use memory: or sqlite:///PATH"):
+    for url, kind in [("memory:", MemorySessionStore),
+                      (f"sqlite:///{tmp_path / 'x.db'}", SqliteSessionStore),
+                      ("redis://127.0.0.1:6379/0", RedisSessionStore),
+                      ("rediss://127.0.0.1:6380/1", RedisSessionStore),
+                      (f"unix://{tmp_path / 'redis.sock'}?db=2", RedisSessionStore)]:
+        opened = open_session_store(url)  # a Redis store connects on its first command
+        assert isinstance(opened, kind)
+        opened.close()
+    with pytest.raises(Exception, match=r"use memory:, sqlite:///PATH or redis://HOST:PORT/DB"):
         open_session_store("mongodb://x")

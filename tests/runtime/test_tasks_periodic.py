@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from runtime import tasks
 from runtime.session import Session
-from runtime.store import SqliteSessionStore
+from runtime.store import RedisSessionStore, SqliteSessionStore
 from runtime.store.executions import metadata as execution_metadata
 from runtime.store.executions import steps_table
 from runtime.tasks import expire_sessions, ledger_for, requeue_stuck, roll_up_steps, rollup_rows
@@ -93,6 +93,20 @@ def test_sessions_not_saved_within_the_ttl_are_expired(task_queue):
     assert expire_sessions(config, now=between + 100, ttl_s=100) == 1
     assert store.get(old.id) is None and store.get(new.id) is not None
     assert store.expire(time.time() + 1) == 1
+    store.close()
+
+
+def test_sessions_in_redis_not_saved_within_the_ttl_are_expired(task_queue, redis_url):
+    config = task_queue(f'[storage]\nsessions_url = "{redis_url}"\n')
+    store = RedisSessionStore(redis_url)
+    old, new = (Session(id=Session.new_id(), flow_id="f", flow_version="1", channel="chat",
+                        block="b", vars={}, contact={}, trigger={}) for _ in range(2))
+    store.save(old)
+    between = time.time()
+    time.sleep(0.01)
+    store.save(new)
+    assert expire_sessions(config, now=between + 100, ttl_s=100) == 1
+    assert store.get(old.id) is None and store.get(new.id) is not None
     store.close()
 
 
