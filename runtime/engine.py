@@ -18,8 +18,9 @@ from .store import SessionStore
 
 log = logging.getLogger(__name__)
 _NO_ANSWER = object()
-# a connected transfer hands the contact over: it leaves every subflow level, not just one
-_LEAVES_ALL_LEVELS = frozenset({"transferred"})
+# a connected transfer hands the contact over and a caller who hangs up is gone: either leaves
+# every subflow level, not just one
+_LEAVES_ALL_LEVELS = frozenset({"transferred", "hangup"})
 # a long turn hands its steps to the log in chunks, so it never holds an unbounded list
 _STEP_CHUNK = 1024
 

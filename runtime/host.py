@@ -6,7 +6,7 @@ import asyncio
 import os
 import random
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping
 
 from blocks.sdk import BlockError, Host, HttpRequest, HttpResponse, Input, ScriptResult, Suspend
 
@@ -18,20 +18,26 @@ if TYPE_CHECKING:
 
 # queues a named task with its payload under an idempotency key and returns the key
 TaskQueue = Callable[[str, dict, str], str]
+# carries out a transfer to a target within a timeout; returns connected, busy, noanswer or failed
+Transferor = Callable[[dict, float | None], Awaitable[str]]
 
 
 class InputSource:
     """Where a waiting block's answer comes from."""
 
-    def next(self, ask: dict) -> Input | None:
-        """Return the answer, None for a wait that timed out, or raise Suspend to wait for a turn."""
+    async def next(self, ask: dict) -> Input | None:
+        """Wait for the answer to `ask` and return it; None for a wait that timed out.
+
+        Raise Suspend when the answer comes as a later turn (chat, messaging), and
+        EndSession("hangup") when the contact is gone (a caller who hung up).
+        """
         raise NotImplementedError
 
 
 class TurnInputs(InputSource):
     """Messaging: answers come as later turns, so every wait suspends the session."""
 
-    def next(self, ask: dict) -> Input | None:
+    async def next(self, ask: dict) -> Input | None:
         raise Suspend()
 
 
@@ -42,7 +48,7 @@ class ScriptedInputs(InputSource):
         self._answers = list(answers)
         self._channel = channel
 
-    def next(self, ask: dict) -> Input | None:
+    async def next(self, ask: dict) -> Input | None:
         if not self._answers:
             return None
         text = self._answers.pop(0)
@@ -54,7 +60,7 @@ class SessionHost(Host):
 
     def __init__(self, channel: Channel, inputs: InputSource, sink: Callable[[dict], None], *,
                  http: Any = None, transfer_result: str = "connected",
-                 clock: Callable[[], datetime] | None = None,
+                 transfer: Transferor | None = None, clock: Callable[[], datetime] | None = None,
                  environ: Mapping[str, str] = os.environ, rng: random.Random | None = None,
                  tasks: TaskQueue | None = None) -> None:
         self.channel = channel.name
@@ -63,6 +69,7 @@ class SessionHost(Host):
         self._sink = sink
         self._http = http
         self._transfer_result = transfer_result
+        self._transfer = transfer  # None: every transfer answers transfer_result (simulator)
         self._clock = clock
         self._environ = environ
         self._rng = rng  # None: the module's generator (seeding one per turn costs more than the turn)
@@ -83,7 +90,7 @@ class SessionHost(Host):
         self._sink(self._channel.render(self.scrub(event)))
 
     async def receive(self, ask: dict) -> Input | None:
-        answer = self._inputs.next(ask)
+        answer = await self._inputs.next(ask)
         self._sink(answer.event() if answer else {"event": "noinput", "block": ask["block"]})
         return answer
 
@@ -93,6 +100,8 @@ class SessionHost(Host):
         return await self._http.send(request)
 
     async def transfer(self, target: dict, timeout_s: float | None) -> str:
+        if self._transfer is not None:
+            return await self._transfer(target, timeout_s)
         return self._transfer_result
 
     async def enqueue(self, task: str, payload: dict, *, block: str, index: int) -> str:

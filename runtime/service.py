@@ -15,7 +15,7 @@ from blocks import Registry, default_registry
 from .channels import channel_named
 from .engine import Engine, Turn
 from .errors import NoRoute, SessionEnded, SessionNotFound, VoiceNotAvailable
-from .host import InputSource, SessionHost, TurnInputs
+from .host import InputSource, SessionHost, Transferor, TurnInputs
 from .loop import run_sync, thread_loop
 from .messaging import (MESSAGE_CHANNELS, our_address, reply_messages, require, root_flow,
                         status_callback)
@@ -76,10 +76,11 @@ class Runtime:
 
     def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
              clock: Callable[[], datetime] | None = None,
-             tasks: Callable[[str, dict, str], str] | None = None) -> SessionHost:
-        """Return a host for one turn on a channel; `tasks` replaces the background queue."""
+             tasks: Callable[[str, dict, str], str] | None = None,
+             transfer: Transferor | None = None) -> SessionHost:
+        """Return a host for one turn on a channel; `tasks` and `transfer` replace queue and transfers."""
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
-                           environ=self.environ, tasks=tasks or self.enqueue)
+                           environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer)
 
     def enqueue(self, task: str, payload: dict, key: str) -> str:
         """Queue background work on this workspace's queue (Huey loads on the first use)."""

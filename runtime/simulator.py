@@ -13,6 +13,7 @@ from blocks import Registry, default_registry
 from .channels import channel_named
 from .engine import Turn
 from .errors import InvalidFlow
+from .flow import Flow
 from .host import ScriptedInputs
 from .loop import run_sync
 from .service import Runtime
@@ -44,15 +45,7 @@ def simulate(flow_file: str | Path, *, channel: str, inputs: Sequence[str] = (),
              environ: Mapping[str, str] = os.environ) -> Simulation:
     """Run one session of a flow file as it stands; raise InvalidFlow when it cannot run."""
     channel_named(channel)  # unknown channels fail before anything runs
-    text, doc, problems = read_flow_file(flow_file)
-    if problems:
-        raise InvalidFlow(f"{flow_file} cannot be read", problems)
-    root = Path(workspace) if workspace else _workspace_of(Path(flow_file))
-    space = Workspace.load(root, registry or default_registry(), environ)
-    space.problems.clear()  # other files' problems do not concern this run
-    flow = space.add(doc, source=str(flow_file), text=text)
-    if flow is None:
-        raise InvalidFlow(f"{flow_file} is not a valid flow", space.problems[str(flow_file)])
+    space, flow = load_flow(flow_file, workspace=workspace, registry=registry, environ=environ)
     runtime = Runtime(space, environ=environ)
     clock = (lambda: now) if now is not None else None
     # the transcript shows what a `send` would queue; a simulation delivers nothing
@@ -67,6 +60,26 @@ def simulate(flow_file: str | Path, *, channel: str, inputs: Sequence[str] = (),
     finally:
         runtime.close()
     return Simulation(session.disposition, session.steps, session.vars)
+
+
+def load_flow(flow_file: str | Path, *, workspace: str | Path | None = None,
+              registry: Registry | None = None,
+              environ: Mapping[str, str] = os.environ) -> tuple[Workspace, Flow]:
+    """Load a flow file as it stands into its workspace (for subflows and settings).
+
+    The workspace is `workspace`, else the one the file lies in; raise InvalidFlow with every
+    problem when the file cannot run.
+    """
+    text, doc, problems = read_flow_file(flow_file)
+    if problems:
+        raise InvalidFlow(f"{flow_file} cannot be read", problems)
+    root = Path(workspace) if workspace else _workspace_of(Path(flow_file))
+    space = Workspace.load(root, registry or default_registry(), environ)
+    space.problems.clear()  # other files' problems do not concern this run
+    flow = space.add(doc, source=str(flow_file), text=text)
+    if flow is None:
+        raise InvalidFlow(f"{flow_file} is not a valid flow", space.problems[str(flow_file)])
+    return space, flow
 
 
 def _workspace_of(flow_file: Path) -> Path | None:

@@ -85,11 +85,23 @@ class AskBlock(Block):
         """Ask until an answer passes validation, then store it; `failed` after the last attempt."""
         config = ctx.config
         value = await collect(ctx, lambda answer: accept_answer(config, answer),
-                              kind=config.get("kind", "text"), timeout_s=config.get("timeout_s", 5))
+                              kind=config.get("kind", "text"), timeout_s=config.get("timeout_s", 5),
+                              **_keypad(ctx))
         if value is _NOMATCH:
             return "failed"
         ctx.set(config["variable"], value)
         return "next"
+
+
+def _keypad(ctx: Context) -> dict:
+    """Return what a voice port needs to collect the answer's keys: the most, and the end key."""
+    if ctx.channel != "voice":
+        return {}
+    config = ctx.config
+    keypad = {"terminator": config.get("terminator", "#")}
+    if "max_length" in config:
+        keypad["max_length"] = config["max_length"]
+    return keypad
 
 
 def accept_answer(config: dict, answer: Input) -> Any:

@@ -11,6 +11,7 @@ COMMANDS = {
     "validate": "builder.cli.validate:validate",
     "fmt": "builder.cli.fmt:fmt",
     "simulate": "builder.cli.simulate:simulate",
+    "emulate": "builder.cli.emulate:emulate",
     "serve": "builder.cli.serve:serve",
     "worker": "builder.cli.worker:worker",
 }

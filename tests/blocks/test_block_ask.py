@@ -29,6 +29,15 @@ def test_digits_are_stored_as_text_and_take_next():
     assert says(result) == []
 
 
+def test_on_voice_the_ask_tells_the_port_the_longest_answer_and_the_key_that_ends_it():
+    result = run_block(AskBlock, {**ACCOUNT, "terminator": "*"}, inputs=["1234"], channel="voice")
+    ask = result.of("ask")[0]
+    assert (ask["max_length"], ask["terminator"]) == (8, "*")
+    unbounded = run_block(AskBlock, {"variable": "vars.x", "kind": "digits"}, inputs=["1"],
+                          channel="voice").of("ask")[0]
+    assert unbounded["terminator"] == "#" and "max_length" not in unbounded
+
+
 def test_the_terminator_is_stripped_from_dtmf_digits():
     result = run_block(AskBlock, ACCOUNT, inputs=["1234#"], channel="voice")
     assert result.events[1]["mode"] == "dtmf"

@@ -1,0 +1,158 @@
+"""A voice call: one session of a flow run by the engine over a connected port.
+
+The engine and its host are the same as on every channel; only the input source and the sink
+differ. `say` and `ask` prompts are queued as the engine emits them and played in order before
+the call waits for keys, transfers or ends; an `ask` then collects DTMF by its kind (a menu's
+keys, a digits answer's length and terminator). A caller who hangs up ends the session with
+disposition `hangup` from whatever subflow it is in. The port is hung up at the end.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from blocks.sdk import EndSession, Input
+
+from ..engine import Turn
+from ..host import InputSource
+from .port import CallerHungUp, CallInfo, Port, PortError
+
+if TYPE_CHECKING:
+    from ..flow import Flow
+    from ..service import Runtime
+    from ..session import Session
+
+INTER_DIGIT_S = 3.0  # the wait for each next key once the caller has started typing
+MAX_KEYS = 32  # keys collected for an answer of no stated length
+_HEARD = frozenset({"say", "ask", "transfer"})  # what needs a caller on the line
+
+
+class VoiceCall(InputSource):
+    """The port's side of a session: plays prompts, collects keys, carries out transfers."""
+
+    def __init__(self, port: Port, *, on_event: Callable[[dict], None] | None = None,
+                 inter_digit_s: float = INTER_DIGIT_S) -> None:
+        self.port = port
+        self.inter_digit_s = inter_digit_s
+        self._on_event = on_event
+        self._prompts: deque[dict] = deque()
+
+    def emit(self, event: dict) -> None:
+        """Take an event from the host: queue what the caller hears; a gone caller ends it all."""
+        kind = event["event"]
+        if kind in _HEARD and not self.port.connected:
+            raise EndSession("hangup")
+        if self._on_event is not None:
+            self._on_event(event)
+        if kind == "say":
+            if event.get("speak"):
+                self._prompts.append({"text": event["speak"]})
+            elif event.get("play"):
+                self._prompts.append({"audio": event["play"]})
+        elif kind == "ask":
+            self._prompts.append({"text": event.get("speak") or "", "input": wanted(event)})
+
+    async def next(self, ask: dict) -> Input | None:
+        """Play what is queued, then collect the answer's keys; None when none came."""
+        try:
+            await self._play_queued()
+            keys = await self.port.get_digits(**collection(ask, self.inter_digit_s))
+        except CallerHungUp:
+            raise EndSession("hangup") from None
+        return Input(keys, "dtmf") if keys else None
+
+    async def transfer(self, target: dict, timeout_s: float | None) -> str:
+        """Play what is queued, then transfer the call; return the port's outcome."""
+        try:
+            await self._play_queued()
+            return await self.port.transfer(target, timeout_s)
+        except CallerHungUp:
+            raise EndSession("hangup") from None
+
+    async def finish(self) -> None:
+        """Play the last prompts (a goodbye) to a caller still there, then hang up."""
+        try:
+            if self.port.connected:
+                await self._play_queued()
+        except CallerHungUp:
+            pass
+        finally:
+            self._prompts.clear()
+            await self.port.hangup()
+
+    async def _play_queued(self) -> None:
+        prompts = self._prompts
+        while prompts:
+            await self.port.play(prompts.popleft())
+
+
+def wanted(ask: dict) -> dict:
+    """Return what an ask event asks the caller for, as a port prompt's `input`."""
+    kind = ask.get("kind", "text")
+    if kind == "choice":
+        return {"kind": kind, "keys": [str(c.get("key", "")) for c in ask.get("choices") or ()]}
+    found = {"kind": kind, "terminator": ask.get("terminator", "#")}
+    if ask.get("max_length"):
+        found["max_length"] = ask["max_length"]
+    return found
+
+
+def collection(ask: dict, inter_digit_s: float = INTER_DIGIT_S) -> dict:
+    """Return the `get_digits` arguments that collect the answer to an ask event."""
+    timeout_s = float(ask.get("timeout_s") or 5)
+    if ask.get("kind") == "choice":
+        keys = [str(c.get("key", "")) for c in ask.get("choices") or ()]
+        longest = max((len(k) for k in keys), default=1) or 1
+        # one-key menus take the key at once; longer keys end with # or a pause
+        ends = "" if longest == 1 or any("#" in k for k in keys) else "#"
+        return {"max_digits": longest + len(ends), "timeout_s": timeout_s,
+                "inter_digit_s": inter_digit_s, "terminators": ends}
+    ends = ask.get("terminator", "#")
+    longest = ask.get("max_length") or MAX_KEYS
+    # room for the terminator after a full answer, so it never lingers as type-ahead
+    return {"max_digits": longest + len(ends), "timeout_s": timeout_s,
+            "inter_digit_s": inter_digit_s, "terminators": ends}
+
+
+def addresses(call: CallInfo) -> tuple[dict, dict]:
+    """Return the trigger and contact of a call: `contact.from` is always the other party."""
+    if call.direction == "outbound":
+        trigger = {"channel": "voice", "from": call.caller or None, "to": call.called,
+                   "text": None, "direction": "outbound"}
+        contact = {"from": call.called, "to": call.caller}
+    else:
+        trigger = {"channel": "voice", "from": call.caller or None, "to": call.called or None,
+                   "text": None}
+        contact = {"from": call.caller, "to": call.called}
+    return trigger, {k: v for k, v in contact.items() if v}
+
+
+async def run_call(runtime: Runtime, flow: Flow | str, port: Port, *, vars: dict | None = None,
+                   clock: Callable[[], datetime] | None = None,
+                   on_event: Callable[[dict], None] | None = None,
+                   tasks: Callable[[str, dict, str], str] | None = None,
+                   inter_digit_s: float = INTER_DIGIT_S) -> Session:
+    """Run one session of a flow over a connected port, then hang up; return the ended session.
+
+    `flow` is a compiled flow or the id of a live one; `clock` fixes the calendar the flow
+    sees (`hours`), `on_event` receives the transcript's events, `tasks` replaces the
+    background queue (as in `Runtime.host`).
+    """
+    if not port.connected:
+        raise PortError(f"{port.id}: a call runs on a connected port, not one in {port.state!r}")
+    if isinstance(flow, str):
+        flow = runtime.workspace.flow(flow)
+    trigger, contact = addresses(port.call or CallInfo("inbound"))
+    voice = VoiceCall(port, on_event=on_event, inter_digit_s=inter_digit_s)
+    host = runtime.host("voice", voice, voice.emit, clock=clock, tasks=tasks,
+                        transfer=voice.transfer)
+    session = runtime.engine.new_session(flow, "voice", trigger=trigger, contact=contact,
+                                         vars=vars)
+    try:
+        await runtime.engine.run(session, host, Turn(session))
+    finally:
+        await voice.finish()
+    return session
