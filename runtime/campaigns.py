@@ -20,7 +20,7 @@ from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, a
                         select, update)
 from sqlalchemy.engine import Engine
 
-from .errors import EngineError, VoiceNotAvailable
+from .errors import EngineError
 from .messaging import require
 
 metadata = MetaData()
@@ -172,9 +172,6 @@ def create(engine: Engine, flow_id: str, channel: str, contacts: list[dict], *,
 def launch(runtime: Any, flow_id: str, channel: str, contacts: list[dict], *,
            concurrency: int, sender: str | None = None, window: dict | None = None) -> dict:
     """Check the flow and channel, store a campaign and queue its first advance."""
-    if channel == "voice":
-        raise VoiceNotAvailable("outbound calls need the voice runtime's port engine, which "
-                                "this installation does not have yet")
     runtime.workspace.flow(flow_id)  # FlowNotFound before anything is stored
     require(runtime.workspace.settings, channel)
     engine = engine_of(runtime)

@@ -55,12 +55,6 @@ class NotConfigured(EngineError):
     code = "not_configured"
 
 
-class VoiceNotAvailable(EngineError):
-    """Outbound calls need the voice runtime's port engine, which this installation lacks."""
-
-    code = "voice_not_available"
-
-
 class SessionStoreUnavailable(EngineError):
     """The session store cannot be reached (Redis down or timing out); the message names it."""
 

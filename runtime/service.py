@@ -14,7 +14,7 @@ from blocks import Registry, default_registry
 
 from .channels import channel_named
 from .engine import Engine, Turn
-from .errors import NoRoute, SessionEnded, SessionNotFound, VoiceNotAvailable
+from .errors import NoRoute, SessionEnded, SessionNotFound
 from .host import InputSource, SessionHost, Transferor, TurnInputs
 from .loop import run_sync, thread_loop
 from .messaging import (MESSAGE_CHANNELS, our_address, reply_messages, require, root_flow,
@@ -45,6 +45,8 @@ class Runtime:
         # keeps one loop per thread), made on first use and closed with the runtime
         self._local = threading.local()
         self._clients: list[tuple[OutboundHttp, Any]] = []
+        self._dialer: Any = None  # runtime.ports.Dialer, made when the first call is placed
+        self._dialer_lock = threading.Lock()
 
     @classmethod
     def open(cls, root: str | Path, *, sessions_url: str | None = None,
@@ -65,7 +67,10 @@ class Runtime:
         return cls(workspace, sessions, ExecutionLog(database_url), environ)
 
     def close(self) -> None:
-        """Close HTTP clients, flush the execution log and release the stores."""
+        """Hang up calls, close HTTP clients, flush the execution log and release the stores."""
+        if self._dialer is not None:
+            self._dialer.close()
+            self._dialer = None
         for client, loop in self._clients:
             if not loop.is_closed() and not loop.is_running():
                 loop.run_until_complete(client.aclose())
@@ -78,7 +83,8 @@ class Runtime:
              clock: Callable[[], datetime] | None = None,
              tasks: Callable[[str, dict, str], str] | None = None,
              transfer: Transferor | None = None) -> SessionHost:
-        """Return a host for one turn on a channel; `tasks` and `transfer` replace queue and transfers."""
+        """Return a host for one turn on a channel; `tasks` and `transfer` replace the queue and
+        transfers."""
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
                            environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer)
 
@@ -92,9 +98,21 @@ class Runtime:
     def _http(self) -> OutboundHttp:
         client = getattr(self._local, "http", None)
         if client is None:
+            try:  # a thread that runs its own loop (the dialer's calls) keeps its client on it
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = thread_loop()
             client = self._local.http = OutboundHttp(self.workspace.settings)
-            self._clients.append((client, thread_loop()))
+            self._clients.append((client, loop))
         return client
+
+    async def close_http(self) -> None:
+        """Close the HTTP client of the running loop's thread (a loop about to stop calls it)."""
+        client = getattr(self._local, "http", None)
+        if client is not None:
+            self._local.http = None
+            self._clients = [(c, loop) for c, loop in self._clients if c is not client]
+            await client.aclose()
 
     def chat_turn(self, flow_id: str, session_id: str | None, text: str, channel: str = "chat",
                   sender: str | None = None) -> dict:
@@ -118,7 +136,7 @@ class Runtime:
                 raise SessionEnded(f"session {session_id!r} has ended ({session.disposition})")
             turn = await self._resume(session, text, replies, channel)
         if turn.session.callback:
-            await asyncio.to_thread(self._notify, turn.session)
+            await asyncio.to_thread(self.notify, turn.session)
         return {"session": turn.session.id, "replies": replies, "ended": turn.ended}
 
     async def _begin(self, flow: Any, channel: str, trigger: dict, contact: dict,
@@ -126,7 +144,8 @@ class Runtime:
                      callback: str | None = None) -> Turn:
         """Start a session of a flow and run its first turn, collecting its replies."""
         host = self.host(channel, TurnInputs(), _collector(replies))
-        session = self.engine.new_session(flow, channel, trigger=trigger, contact=contact, vars=vars)
+        session = self.engine.new_session(flow, channel, trigger=trigger, contact=contact,
+                                          vars=vars)
         session.callback = callback
         return await self.engine.run(session, host, Turn(session))
 
@@ -141,25 +160,52 @@ class Runtime:
         """Start a conversation from our side, run its first turn and send its replies to `to`.
 
         The contact is `to`: it is kept as `contact.from`, the customer's side in every session,
-        so the contact's reply continues this session; the trigger says who wrote first.
+        so the contact's reply continues this session; the trigger says who wrote first. On
+        `voice` the session is saved `queued` and the `call` task places it on a free port.
         """
-        if channel == "voice":
-            raise VoiceNotAvailable("outbound calls need the voice runtime's port engine, which "
-                                    "this installation does not have yet")
         flow = self.workspace.flow(flow_id)
         settings = self.workspace.settings
         require(settings, channel, callback)
-        ours = sender or our_address(settings, self.workspace.routes, channel, flow_id)
+        ours = sender or (settings.get("voice", {}).get("caller_id") if channel == "voice"
+                          else None) or our_address(settings, self.workspace.routes, channel,
+                                                    flow_id)
         trigger = {"channel": channel, "from": ours, "to": to, "text": None,
                    "direction": "outbound"}
         contact = {"from": to, "to": ours} if ours else {"from": to}
+        if channel == "voice":
+            return self._queue_call(flow, trigger, contact, vars, callback)
         replies: list[dict] = []
         turn = run_sync(self._begin(flow, channel, trigger, contact, replies, vars, callback))
         self._deliver(turn.session, replies, to, ours)
-        self._notify(turn.session)
+        self.notify(turn.session)
         session = turn.session
         return {"execution": session.id, "status": session.status,
                 "disposition": session.disposition, "replies": replies}
+
+    def _queue_call(self, flow: Any, trigger: dict, contact: dict, vars: dict | None,
+                    callback: str | None) -> dict:
+        """Save an outbound call's session as `queued` and queue the task that places it."""
+        session = self.engine.new_session(flow, "voice", trigger=trigger, contact=contact,
+                                          vars=vars)
+        session.status, session.callback = "queued", callback
+        self.sessions.save(session)
+        try:
+            self.enqueue("call", {"execution": session.id}, f"{session.id}.call")
+        except BaseException:
+            self.sessions.delete(session.id)  # nothing will ever place it: leave no trace
+            raise
+        return {"execution": session.id, "status": session.status,
+                "disposition": session.disposition, "replies": []}
+
+    def dialer(self) -> Any:
+        """Return this process's dialer of outbound calls on the `[voice]` ports."""
+        with self._dialer_lock:
+            if self._dialer is None:
+                from .ports.dialer import Dialer, line_backend
+
+                backend = line_backend(self.workspace.settings, self.workspace.root)
+                self._dialer = Dialer(self, backend)
+            return self._dialer
 
     def inbound(self, channel: str, sender: str, to: str, text: str,
                 message_id: str | None = None) -> dict:
@@ -194,7 +240,7 @@ class Runtime:
         if message_id is not None:
             self.sessions.settle_message(channel, message_id, turn.session.id)
         self._deliver(turn.session, replies, sender, to)
-        self._notify(turn.session)
+        self.notify(turn.session)
         return {"session": turn.session.id, "replies": replies, "ended": turn.ended,
                 "duplicate": False}
 
@@ -225,7 +271,7 @@ class Runtime:
         for payload, key in reply_messages(session, replies, to, ours, flow.settings["language"]):
             self._queue("send", payload, key)
 
-    def _notify(self, session: Session) -> None:
+    def notify(self, session: Session) -> None:
         """Queue the status callback of a session that asked for one, once per turn."""
         job = status_callback(session)
         if job is not None:

@@ -23,7 +23,7 @@ CHANNELS = ("sms", "webhook", "chat", "voice")
 FIELDS = ("channel", "to", "from", "vars", "callback_url")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 # runtime errors of the messaging side, beside the ones builder.errors knows
-RUNTIME_STATUS = {"no_route": 404, "not_configured": 409, "voice_not_available": 501,
+RUNTIME_STATUS = {"no_route": 404, "not_configured": 409,
                   "bad_signature": 401, "queue_unavailable": 503}
 
 

@@ -134,23 +134,26 @@ async def run_call(runtime: Runtime, flow: Flow | str, port: Port, *, vars: dict
                    clock: Callable[[], datetime] | None = None,
                    on_event: Callable[[dict], None] | None = None,
                    tasks: Callable[[str, dict, str], str] | None = None,
-                   inter_digit_s: float = INTER_DIGIT_S) -> Session:
+                   inter_digit_s: float = INTER_DIGIT_S,
+                   session: Session | None = None) -> Session:
     """Run one session of a flow over a connected port, then hang up; return the ended session.
 
     `flow` is a compiled flow or the id of a live one; `clock` fixes the calendar the flow
     sees (`hours`), `on_event` receives the transcript's events, `tasks` replaces the
-    background queue (as in `Runtime.host`).
+    background queue (as in `Runtime.host`). `session` runs a session made beforehand (an
+    outbound call queued with its trigger, contact and variables) instead of a new one.
     """
     if not port.connected:
         raise PortError(f"{port.id}: a call runs on a connected port, not one in {port.state!r}")
     if isinstance(flow, str):
-        flow = runtime.workspace.flow(flow)
-    trigger, contact = addresses(port.call or CallInfo("inbound"))
+        flow = runtime.workspace.flow(flow, session.flow_version if session else None)
     voice = VoiceCall(port, on_event=on_event, inter_digit_s=inter_digit_s)
     host = runtime.host("voice", voice, voice.emit, clock=clock, tasks=tasks,
                         transfer=voice.transfer)
-    session = runtime.engine.new_session(flow, "voice", trigger=trigger, contact=contact,
-                                         vars=vars)
+    if session is None:
+        trigger, contact = addresses(port.call or CallInfo("inbound"))
+        session = runtime.engine.new_session(flow, "voice", trigger=trigger, contact=contact,
+                                             vars=vars)
     try:
         await runtime.engine.run(session, host, Turn(session))
     finally:

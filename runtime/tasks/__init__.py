@@ -4,6 +4,7 @@ from .app import (QueueUnavailable, TaskConfig, build_huey, configure, current, 
                   task_config)
 from .alerts import check_alerts, findings
 from .callbacks import callback_task, post_callback
+from .calls import place_call
 from .campaigns import advance_campaign, close_runtimes
 from .delivery import deliver, send_message
 from .ledger import DeliveryLedger, close_ledgers, ledger_for
@@ -13,5 +14,5 @@ from .senders import SIGNATURE_HEADER, signature
 __all__ = ["check_alerts", "findings", "DeliveryLedger", "QueueUnavailable", "SIGNATURE_HEADER", "TaskConfig",
            "advance_campaign", "build_huey", "callback_task", "close_ledgers", "close_runtimes",
            "configure", "current", "deliver", "enqueue",
-           "expire_sessions", "huey", "ledger_for", "post_callback", "requeue_stuck",
+           "expire_sessions", "huey", "ledger_for", "place_call", "post_callback", "requeue_stuck",
            "roll_up_steps", "rollup_rows", "send_message", "signature", "task_config"]

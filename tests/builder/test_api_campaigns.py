@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -183,11 +184,33 @@ def test_an_unknown_flow_is_not_found_and_nothing_is_sent(client, gateway):
     assert gateway.requests == []
 
 
-def test_voice_campaigns_are_not_available_yet(client, gateway):
+def test_a_voice_campaign_calls_each_contact_on_the_emulated_ports_within_its_concurrency(
+        workspace_app, gateway):
+    toml = settings(gateway.url) + "[voice]\nports = 4\nspeed = 50\ncallers = \"callers.json\"\n"
+    app = workspace_app(REMINDER, routes={**ROUTES, "voice": {OURS: "reminder"}}, toml=toml)
+    runtime = app.extensions["callwright.runtime"]
+    (runtime.workspace.root / "callers.json").write_text(json.dumps(
+        [{"actions": [{"digits": "1"}]}, {"actions": [{"digits": "2"}]}]), "utf-8")
+    client = app.test_client()
     response = launch(client, body(channel="voice"))
-    assert response.status_code == 501
-    assert error_of(response)["code"] == "voice_not_available"
-    assert gateway.requests == []
+    assert response.status_code == 202
+    campaign = response.get_json()["campaign"]
+    deadline = time.monotonic() + 30
+    while True:
+        status = client.get(f"/api/v1/campaigns/{campaign}", headers=auth()).get_json()
+        assert status["counts"]["started"] <= 2  # the concurrency holds while calls run
+        if status["status"] == "done":
+            break
+        assert time.monotonic() < deadline, f"the campaign did not finish: {status['counts']}"
+        run_scheduled_advances()
+        time.sleep(0.05)
+    assert status["counts"] == {"pending": 0, "started": 0, "done": 3, "failed": 0}
+    assert sorted(c["disposition"] for c in status["contacts"]) == ["confirmed", "confirmed",
+                                                                   "declined"]
+    for contact in status["contacts"]:
+        session = runtime.sessions.get(contact["execution"])
+        assert (session.channel, session.contact["from"]) == ("voice", contact["to"])
+    assert gateway.requests == []  # calls, not messages
 
 
 def test_an_unknown_campaign_is_not_found(client):

@@ -194,16 +194,6 @@ def test_an_unknown_flow_is_not_found(client):
     assert response.status_code == 404
     assert error_of(response)["code"] == "flow_not_found"
 
-
-def test_voice_is_not_available_yet(client, gateway):
-    response = start(client, channel="voice", to=CONTACT)
-    assert response.status_code == 501
-    error = error_of(response)
-    assert error["code"] == "voice_not_available"
-    assert "port engine" in error["message"]
-    assert gateway.requests == []
-
-
 def test_sms_without_a_gateway_is_refused_naming_the_setting_and_sends_nothing(make_app, gateway):
     client = make_app(sms=False).test_client()
     response = start(client, channel="sms", to=CONTACT)
@@ -212,7 +202,6 @@ def test_sms_without_a_gateway_is_refused_naming_the_setting_and_sends_nothing(m
     assert error["code"] == "not_configured"
     assert "[sms] gateway" in error["message"] and "CALLWRIGHT_SMS_GATEWAY" in error["message"]
     assert gateway.requests == []
-
 
 # --- running an execution --------------------------------------------------------------------
 
@@ -232,7 +221,6 @@ def test_an_sms_execution_sends_its_first_reply_to_the_contact_signed(client, ga
         "text": "Order A-1042 is ready. Collect today?\nReply 1 for Yes\nReply 2 for No"}
     assert request["headers"]["idempotency-key"] == f"{body['execution']}.1.reply.1"
 
-
 def test_a_webhook_execution_sends_from_the_flows_own_route(client, gateway):
     body = start(client, channel="webhook", to="tg:4711").get_json()
     [request] = gateway.requests
@@ -240,7 +228,6 @@ def test_a_webhook_execution_sends_from_the_flows_own_route(client, gateway):
     message = json.loads(request["body"])
     assert (message["from"], message["to"]) == ("shop", "tg:4711")
     assert message["id"] == f"{body['execution']}.1.reply.1"
-
 
 def test_a_chat_execution_returns_its_replies_and_the_visitor_goes_on_in_the_chat_api(client,
                                                                                      gateway):
@@ -254,7 +241,6 @@ def test_a_chat_execution_returns_its_replies_and_the_visitor_goes_on_in_the_cha
     assert turn["ended"] is True
     assert [r["text"] for r in turn["replies"] if r["event"] == "say"] == ["See you today."]
 
-
 def test_a_reply_from_the_contact_continues_the_outbound_session(client, gateway):
     execution = start(client, channel="webhook", to="tg:4711").get_json()["execution"]
     raw = json.dumps({"id": "tg-msg-1", "from": "tg:4711", "to": "shop", "text": "1"}).encode()
@@ -267,7 +253,6 @@ def test_a_reply_from_the_contact_continues_the_outbound_session(client, gateway
     status = client.get(f"/api/v1/executions/{execution}", headers=auth()).get_json()
     assert (status["status"], status["disposition"]) == ("ended", "confirmed")
 
-
 def test_an_sms_answer_taken_by_the_runtime_continues_the_outbound_sms_session(make_app, gateway):
     app = make_app()
     execution = start(app.test_client(), channel="sms", to=CONTACT).get_json()["execution"]
@@ -277,7 +262,6 @@ def test_an_sms_answer_taken_by_the_runtime_continues_the_outbound_sms_session(m
     assert json.loads(gateway.requests[-1]["body"])["text"] == "We keep it for you."
     other = runtime.inbound("sms", "+4915199999999", OURS, "hello", "sms-2")
     assert other["session"] != execution  # another contact: a conversation of its own
-
 
 def test_the_status_callback_is_posted_signed_when_the_session_ends(client, gateway):
     base = gateway.url.rsplit("/", 1)[0]
@@ -296,7 +280,6 @@ def test_the_status_callback_is_posted_signed_when_the_session_ends(client, gate
     assert callback["headers"]["idempotency-key"] == f"{body['execution']}.1.callback"
     assert spec_errors(client, "StatusCallback", sent) == []
 
-
 def test_a_callback_follows_every_turn_until_the_end(client, gateway):
     base = gateway.url.rsplit("/", 1)[0]
     execution = start(client, channel="webhook", to="tg:9",
@@ -310,7 +293,6 @@ def test_a_callback_follows_every_turn_until_the_end(client, gateway):
     keys = [r["headers"]["idempotency-key"] for r in gateway.requests if r["path"] == "/status"]
     assert keys == [f"{execution}.1.callback", f"{execution}.2.callback"]
 
-
 def test_a_callback_to_a_refused_address_fails_in_the_ledger_not_the_request(make_app, gateway):
     client = make_app().test_client()
     body = start(client, "notice", channel="chat", to="v-1",
@@ -318,7 +300,6 @@ def test_a_callback_to_a_refused_address_fails_in_the_ledger_not_the_request(mak
     assert body["status"] == "ended"  # the turn happened; the callback is the queue's business
     row = tasks.ledger_for(tasks.current().database_url).get(f"{body['execution']}.1.callback")
     assert row["state"] == "failed" and "link-local" in row["last_error"]
-
 
 def test_get_execution_shows_status_and_steps(client):
     execution = start(client, channel="chat", to="visitor-7").get_json()["execution"]
@@ -333,12 +314,10 @@ def test_get_execution_shows_status_and_steps(client):
         (1, "ask", None), (2, "ask", "yes"), (2, "confirmed", None)]
     assert spec_errors(client, "ExecutionStatus", status) == []
 
-
 def test_an_unknown_execution_is_not_found(client):
     response = client.get("/api/v1/executions/nope", headers=auth())
     assert response.status_code == 404
     assert error_of(response)["code"] == "execution_not_found"
-
 
 def test_with_a_real_queue_the_answer_comes_first_and_a_worker_delivers(make_app, gateway):
     client = make_app(immediate=False).test_client()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from runtime import Runtime, campaigns
-from runtime.errors import FlowNotFound, VoiceNotAvailable
+from runtime.errors import FlowNotFound
 from runtime.loop import thread_loop
 from runtime.tasks.campaigns import POLL_S, next_delay
 
@@ -288,9 +288,7 @@ def test_an_unknown_campaign_is_not_found(runtime):
         campaigns.advance(runtime, "nope", NOON_UTC)
 
 
-def test_launch_refuses_voice_and_unknown_flows_and_stores_nothing(runtime):
-    with pytest.raises(VoiceNotAvailable):
-        campaigns.launch(runtime, "survey", "voice", [{"to": "+4915112345678"}], concurrency=1)
+def test_launch_refuses_unknown_flows_and_stores_nothing(runtime):
     with pytest.raises(FlowNotFound):
         campaigns.launch(runtime, "nope", "chat", [{"to": "a"}], concurrency=1)
     engine = campaigns.engine_of(runtime)

@@ -123,7 +123,8 @@ def test_the_consumer_module_path_builds_the_queue_from_the_environment(tmp_path
             " 'tasks': sorted(t.huey._registry._registry)}))")
     found = run_python(code, env, tmp_path)
     assert found == {"kind": "RedisHuey", "tasks": [
-        "runtime.tasks.alerts.check_alerts_task", "runtime.tasks.callbacks.post_callback", "runtime.tasks.campaigns.advance_campaign",
+        "runtime.tasks.alerts.check_alerts_task", "runtime.tasks.callbacks.post_callback",
+        "runtime.tasks.calls.place_call", "runtime.tasks.campaigns.advance_campaign",
         "runtime.tasks.delivery.send_message", "runtime.tasks.periodic.clean_up_sessions",
         "runtime.tasks.periodic.recover_deliveries", "runtime.tasks.periodic.roll_up"]}
 

@@ -1,0 +1,57 @@
+"""The `call` task: place a queued outbound call on a free port of this process's voice line.
+
+Placing takes a port and claims the session (`queued` -> `running`), then the call runs on the
+dialer's loop and the task returns. While every port is busy the task comes back every
+`PORT_RETRY_S` seconds, in queue order as Huey schedules it, until `[voice] port_wait_s` has
+passed since the call was queued; then the session ends `no_free_port`. A task that runs twice
+finds the session running or ended and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ..errors import SessionNotFound
+from ..ports.pool import NoFreePort
+from .app import current, huey, producer, put
+from .campaigns import worker_runtime
+
+log = logging.getLogger(__name__)
+PORT_RETRY_S = 2.0
+DEFAULT_PORT_WAIT_S = 600.0
+
+
+@producer("call")
+def queue_call(payload: dict, key: str) -> None:
+    """Queue the placing of a queued voice session `{execution}`."""
+    put(place_call.s(payload["execution"]))
+
+
+@huey.task()
+def place_call(execution: str) -> str:
+    """Place a queued call now, or look again shortly while every port is busy."""
+    runtime = worker_runtime(current())
+    try:
+        port = runtime.dialer().place(execution)
+    except SessionNotFound:
+        log.warning("call %s: the execution does not exist (any more); not placed", execution)
+        return "missing"
+    except NoFreePort:
+        session = runtime.sessions.get(execution)
+        if session is None or session.status != "queued":
+            return "skipped"
+        waited = time.time() - session.started_at
+        if waited < runtime.workspace.settings.get("voice", {}).get("port_wait_s",
+                                                                     DEFAULT_PORT_WAIT_S):
+            place_call.schedule((execution,), delay=PORT_RETRY_S)
+            return "waiting"
+        session.status, session.disposition = "ended", "no_free_port"
+        runtime.sessions.save(session)
+        runtime.notify(session)
+        log.warning("call %s: no port came free in %.0f s; ended no_free_port", execution, waited)
+        return "no_free_port"
+    if port is None:
+        return "skipped"
+    log.info("call %s placed on port %s", execution, port)
+    return port
