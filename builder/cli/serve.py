@@ -1,4 +1,4 @@
-"""`callwright serve`: the API and web chat of a workspace on a production WSGI server (granian)."""
+"""`callwright serve`: a workspace's API and web chat on granian (WSGI), and its task worker."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import click
+
+from .worker_child import start_worker
 
 WSGI_TARGET = "builder.wsgi:app"
 DEFAULT_HOST = "127.0.0.1"
@@ -38,9 +40,13 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--sip", default=None, metavar="HOST:PORT", callback=parse_hostport,
               help="Where SIP calls will be answered [default: [sip] listen in settings, else "
                    "127.0.0.1:5060]; the voice runtime is not started yet.")
+@click.option("--worker/--no-worker", default=None,
+              help="Also run the task worker (`callwright worker`) as a child process "
+                   "[default: [server] worker in settings, else on]; turn it off where workers "
+                   "run separately.")
 def serve(workspace: Path, host: str | None, port: int | None, workers: int | None,
-          sip: str | None) -> None:
-    """Serve the REST API and web chat of a workspace until SIGTERM or Ctrl+C."""
+          sip: str | None, worker: bool | None) -> None:
+    """Serve a workspace's REST API and web chat, and run its tasks, until SIGTERM or Ctrl+C."""
     root = workspace.resolve()
     settings = preflight(root)
     server = settings.get("server", {})
@@ -53,10 +59,16 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     # settings take [sip] listen from CALLWRIGHT_SIP_LISTEN
     os.environ["CALLWRIGHT_WORKSPACE"] = str(root)
     os.environ["CALLWRIGHT_SIP_LISTEN"] = sip
+    # before granian forks its workers, so that one consumer runs however many workers serve
+    child = start_worker(root, settings, worker)
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     click.echo(f"Callwright serving workspace {root} at {url} (API {url}api/v1/, "
-               f"{workers} worker{'s' if workers > 1 else ''}); stop with Ctrl+C or SIGTERM.")
-    run_server(host, port, workers)
+               f"{workers} HTTP worker{'s' if workers > 1 else ''}); stop with Ctrl+C or SIGTERM.")
+    try:
+        run_server(host, port, workers)
+    finally:
+        if child is not None:
+            child.stop()
 
 
 def preflight(root: Path) -> dict:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
 import shutil
 import signal
 import socket
@@ -11,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,10 +24,24 @@ FLOW = {"schema": "callwright/flow@1", "id": "support-bot", "start": "hello",
                              "exits": {"next": "menu"}},
                    "menu": {"type": "menu",
                             "config": {"prompt": "Say 1 to finish.",
-                                       "options": [{"key": "1", "label": "Finish", "exit": "done"}]},
+                                       "options": [{"key": "1", "label": "Finish",
+                                                    "exit": "done"}]},
                             "exits": {"done": "bye"}},
                    "bye": {"type": "end", "config": {"text": "Bye."}}}}
 START_TIMEOUT_S = 120  # normally ~2 s; a loaded shared machine has taken over 60 s to import
+TOKEN = "api-token-0123456789abcdef"
+CONTACT = "+4915112345678"
+OURS = "+4930999000"
+LINE = "+4930123456"
+REMINDER = {"schema": "callwright/flow@1", "id": "reminder", "start": "ask",
+            "blocks": {"ask": {"type": "menu",
+                               "config": {"prompt": "Your order is ready. Collect today?",
+                                          "options": [{"key": "1", "label": "Yes", "exit": "yes"}]},
+                               "exits": {"yes": "confirmed"}},
+                       "confirmed": {"type": "end", "config": {"text": "See you today.",
+                                                               "disposition": "confirmed"}}}}
+ROUTES = {"schema": "callwright/routes@1", "sms": {OURS: "reminder"}, "voice": {LINE: "reminder"}}
+SAYS_YES = [{"name": "yes", "actions": [{"digits": "1", "after_s": 0.5}]}]
 
 
 def free_port() -> int:
@@ -62,10 +80,13 @@ def stop(process: subprocess.Popen) -> int:
     return process.returncode
 
 
-def call(url: str, body: dict | None = None) -> tuple[int, dict]:
-    """Send a GET (or a JSON POST with `body`) and return (status, parsed JSON)."""
+def call(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    """Send a GET (or a JSON POST with `body`), maybe with a bearer token; return (status, JSON)."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -179,13 +200,172 @@ def test_addresses_come_from_settings_and_the_workspace_defaults_to_cwd(tmp_path
 def test_bad_settings_stop_serve_before_it_listens(tmp_path: Path) -> None:
     root = make_workspace(tmp_path, "[server]\nport = 0\n")
     result = subprocess.run(command("serve", "--workspace", str(root)), capture_output=True,
-                            text=True, timeout=60)
+                            text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert "callwright.toml" in result.stderr and "/server/port" in result.stderr
 
 
 def test_a_bad_sip_address_is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run(command("serve", "--workspace", str(tmp_path), "--sip", "nowhere"),
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert "HOST:PORT" in result.stderr
+
+
+# --- the task worker serve runs as its child ---------------------------------------------------
+
+def make_messaging_workspace(root: Path, gateway_url: str, toml: str = "") -> Path:
+    """Write a workspace whose reminder flow runs on SMS and emulated ports (the callee says 1)."""
+    make_workspace(root, f"""
+[webhooks]
+secret = "webhook-secret-for-tests"
+[api]
+tokens = ["{TOKEN}"]
+[tasks]
+immediate = false
+retries = 1
+retry_delay_s = 0
+[http]
+allow = ["127.0.0.0/8"]
+[sms]
+gateway = "{gateway_url}"
+from = "{OURS}"
+[voice]
+ports = 2
+speed = 50
+callers = "callers.json"
+{toml}""")
+    (root / "flows" / "reminder.json").write_text(json.dumps(REMINDER), "utf-8")
+    (root / "routes.json").write_text(json.dumps(ROUTES), "utf-8")
+    (root / "callers.json").write_text(json.dumps(SAYS_YES), "utf-8")
+    return root
+
+
+@contextlib.contextmanager
+def served(root: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    """Run `callwright serve` on a free port until the block ends; yield (base, process, log)."""
+    port = free_port()
+    log = root.parent / f"serve-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command("serve", "--workspace", str(root), "--port", str(port), *options),
+            stdout=out, stderr=subprocess.STDOUT, cwd=root)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, process, log)
+        yield base, process, log
+    finally:
+        stop(process)
+
+
+def worker_children(process: subprocess.Popen) -> list[int]:
+    """Return the PIDs of the `callwright worker` children of a serve process."""
+    listing = subprocess.run(["ps", "--ppid", str(process.pid), "-o", "pid=,args="],
+                             capture_output=True, text=True, timeout=10, check=False).stdout
+    return [int(line.split()[0]) for line in listing.splitlines()
+            if "builder.cli worker" in line]
+
+
+def is_running(pid: int) -> bool:
+    """Return whether a process with this PID exists (and is not a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0] != "Z"
+    except OSError:
+        return False
+
+
+def start_sms(base: str) -> dict:
+    """Start an SMS execution of the reminder flow through the API; return its body."""
+    status, body = call(f"{base}/api/v1/flows/reminder/executions",
+                        {"channel": "sms", "to": CONTACT}, token=TOKEN)
+    assert status == 202, body
+    return body
+
+
+def test_serve_runs_one_worker_that_delivers_a_queued_sms(tmp_path, gateway) -> None:
+    root = make_messaging_workspace(tmp_path / "ws", gateway.url)
+    with served(root, "--workers", "2") as (base, process, log):
+        start_sms(base)
+        assert gateway.wait_for(1, START_TIMEOUT_S), f"no SMS was delivered:\n{log.read_text()}"
+        assert len(worker_children(process)) == 1  # however many HTTP workers granian runs
+    message = json.loads(gateway.requests[0]["body"])
+    assert (message["from"], message["to"]) == (OURS, CONTACT)
+    assert message["text"].startswith("Your order is ready. Collect today?")
+    assert re.search(r"Task worker running \(PID \d+\) on the queue at .*tasks\.sqlite3",
+                     log.read_text())
+
+
+def test_serve_runs_a_queued_voice_call_to_its_disposition(tmp_path, gateway) -> None:
+    root = make_messaging_workspace(tmp_path / "ws", gateway.url)
+    with served(root) as (base, _, log):
+        status, body = call(f"{base}/api/v1/flows/reminder/executions",
+                            {"channel": "voice", "to": CONTACT}, token=TOKEN)
+        assert (status, body["status"]) == (202, "queued")
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            status, found = call(f"{base}/api/v1/executions/{body['execution']}", token=TOKEN)
+            assert status == 200
+            if found["status"] == "ended":
+                break
+            assert time.monotonic() < deadline, f"the call did not end:\n{log.read_text()}"
+            time.sleep(0.1)
+    assert (found["channel"], found["disposition"]) == ("voice", "confirmed")
+
+
+@pytest.mark.parametrize(("options", "toml", "why"),
+                         [(["--no-worker"], "", "--no-worker"),
+                          ([], "[server]\nworker = false\n", "[server] worker = false")],
+                         ids=["option", "setting"])
+def test_without_its_worker_serve_leaves_messages_queued(tmp_path, gateway, options, toml,
+                                                         why) -> None:
+    root = make_messaging_workspace(tmp_path / "ws", gateway.url, toml)
+    with served(root, *options) as (base, process, log):
+        start_sms(base)
+        assert not gateway.wait_for(1, 2.0)
+        assert worker_children(process) == []
+    assert f"No task worker ({why}): tasks queued at {root}" in log.read_text()
+
+
+def test_an_immediate_queue_needs_no_worker(tmp_path) -> None:
+    root = make_workspace(tmp_path / "ws", "[tasks]\nimmediate = true\n")
+    with served(root) as (_, process, log):
+        assert worker_children(process) == []
+    assert "No task worker: [tasks] immediate is true" in log.read_text()
+
+
+def test_sigterm_to_serve_stops_its_worker_too(tmp_path) -> None:
+    with served(make_workspace(tmp_path / "ws")) as (_, process, log):
+        [worker] = worker_children(process)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    deadline = time.monotonic() + 10
+    while is_running(worker):
+        assert time.monotonic() < deadline, f"worker {worker} still runs:\n{log.read_text()}"
+        time.sleep(0.1)
+    assert "error: the task worker" not in log.read_text()  # stopped by serve, not died
+
+
+def test_a_worker_that_dies_is_reported_and_the_api_stays_up(tmp_path) -> None:
+    with served(make_workspace(tmp_path / "ws")) as (base, process, log):
+        [worker] = worker_children(process)
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while f"error: the task worker (PID {worker}) was killed by SIGKILL" not in log.read_text():
+            assert time.monotonic() < deadline, f"no report of the dead worker:\n{log.read_text()}"
+            time.sleep(0.1)
+        assert call(f"{base}/api/v1/health") == (200, {"status": "ok"})
+        assert process.poll() is None
+
+
+def test_a_serve_that_cannot_listen_stops_its_worker(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(command("serve", "--workspace", str(root), "--port", str(port)),
+                                capture_output=True, text=True, timeout=START_TIMEOUT_S,
+                                check=False)
+    assert result.returncode != 0
+    worker = int(re.search(r"Task worker running \(PID (\d+)\)", result.stdout)[1])
+    assert not is_running(worker)

@@ -1,0 +1,130 @@
+"""The task worker `callwright serve` runs beside granian: one child process, watched and stopped.
+
+The child is `callwright worker` itself (`python -m builder.cli worker`), started by serve's main
+process before granian forks its workers, so however many HTTP workers run, one consumer does.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+# SIGTERM makes Huey's consumer put a running task back on the queue and exit at once; a worker
+# that has not gone by then is killed (the delivery ledger's lease recovers what it was doing).
+STOP_TIMEOUT_S = 5.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def worker_command(root: Path) -> list[str]:
+    """Return the argv of `callwright worker` for a workspace, run by this interpreter."""
+    return [sys.executable, "-m", "builder.cli", "worker", "--workspace", str(root)]
+
+
+class WorkerChild:
+    """`callwright worker` as a child process; says loudly on stderr if it dies before `stop`."""
+
+    def __init__(self, root: Path) -> None:
+        # A process group of its own, so that Ctrl+C reaches serve alone and serve stops the
+        # worker after granian, rather than the worker vanishing first as if it had crashed.
+        self.process = subprocess.Popen(worker_command(root), stdin=subprocess.DEVNULL,
+                                        process_group=0,
+                                        preexec_fn=_dying_with_parent())  # noqa: PLW1509
+        self._stopping = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="callwright-worker-watcher",
+                                         daemon=True)
+        self._watcher.start()
+
+    @property
+    def pid(self) -> int:
+        """Return the child's process id."""
+        return self.process.pid
+
+    def _watch(self) -> None:
+        """Wait for the child to end; unless serve is stopping it, report that on stderr."""
+        try:
+            # WNOWAIT leaves the child for Popen to reap, so its PID cannot be reused (and
+            # signalled by `stop`) while this thread looks at it
+            info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+        except ChildProcessError:  # `stop` reaped it first
+            return
+        if self._stopping.is_set():
+            return
+        click.echo(f"error: the task worker (PID {self.pid}) {_ending(info)} while serve runs: "
+                   "messages, callbacks, campaigns and calls stay queued until a worker runs "
+                   "(restart serve, or run `callwright worker`)", err=True)
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> int:
+        """Stop the child: SIGTERM, SIGKILL after `timeout` seconds; return its exit code."""
+        self._stopping.set()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                click.echo(f"error: the task worker (PID {self.pid}) did not stop within "
+                           f"{timeout:g} s of SIGTERM; killing it", err=True)
+                self.process.kill()
+                self.process.wait()
+        self._watcher.join(timeout)
+        return self.process.returncode
+
+
+def start_worker(root: Path, settings: dict, wanted: bool | None) -> WorkerChild | None:
+    """Start the workspace's task worker unless it is off or the queue is immediate; say which."""
+    from runtime.tasks import task_config
+
+    config = task_config(root, settings)
+    if config.immediate:
+        click.echo("No task worker: [tasks] immediate is true, so tasks run where they are "
+                   "queued.")
+        return None
+    if not (settings.get("server", {}).get("worker", True) if wanted is None else wanted):
+        why = "[server] worker = false" if wanted is None else "--no-worker"
+        click.echo(f"No task worker ({why}): tasks queued at {config.where} wait for a "
+                   f"`callwright worker`.")
+        return None
+    child = WorkerChild(root)
+    click.echo(f"Task worker running (PID {child.pid}) on the queue at {config.where}; it stops "
+               f"with serve.")
+    return child
+
+
+def _ending(info: os.waitid_result) -> str:
+    """Describe how a child ended, from its waitid result."""
+    if info.si_code == os.CLD_EXITED:
+        return f"exited with code {info.si_status}"
+    try:
+        name = signal.Signals(info.si_status).name
+    except ValueError:
+        name = f"signal {info.si_status}"
+    return f"was killed by {name}"
+
+
+def _dying_with_parent() -> Callable[[], None] | None:
+    """Return a function run in the child before exec that has Linux SIGTERM it when serve dies.
+
+    Without it a serve killed outright (SIGKILL, the OOM killer) would leave its worker running
+    on the queue, and the next serve would start a second one beside it. None where that cannot
+    be asked for safely: off Linux, or once this process runs other threads (a lock one of them
+    holds at the fork would stay held in the child).
+    """
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def die_with_parent() -> None:
+        """Ask for SIGTERM when the parent dies; end now if it already has."""
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return die_with_parent
