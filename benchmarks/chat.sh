@@ -6,7 +6,8 @@
 # 1. Node-RED 5 (the measured peer in shared/benchmarks/nodered): set up once under
 #    $NODERED_BENCH_DIR with its setup.sh, started on a free port, loaded with its own
 #    bench_chat.sh at CONNS connections (POST /chat, three texts, a switch and a reply each).
-# 2. Callwright: `callwright serve --workers $WORKERS` on a copy of examples/workspace, loaded by wrk with
+# 2. Callwright: `callwright serve --workers $WORKERS --no-worker` (a chat turn queues nothing, so the
+#    task worker is left out of the measured process tree) on a copy of examples/workspace, loaded by wrk with
 #    benchmarks/chat.lua: POST /api/v1/chat/support-bot/messages with the same three texts, each
 #    request a new session whose trigger is the text; the flow answers and waits in a menu (the
 #    session is saved) or, for "agent", transfers and ends.
@@ -81,7 +82,7 @@ cp -r "$REPO/examples/workspace/." "$TMP_WS/"
 rm -rf "$TMP_WS/.callwright"   # start from an empty session store and execution log
 PORT="$(free_port)"
 URL="http://127.0.0.1:$PORT/api/v1/chat/support-bot/messages"
-"$CALLWRIGHT" serve --workspace "$TMP_WS" --workers "$WORKERS" --port "$PORT" > "$OUT/callwright-server.log" 2>&1 &
+"$CALLWRIGHT" serve --workspace "$TMP_WS" --workers "$WORKERS" --no-worker --port "$PORT" > "$OUT/callwright-server.log" 2>&1 &
 SERVER_PID=$!
 deadline=$(( SECONDS + 120 ))
 until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/health" 2>/dev/null; do

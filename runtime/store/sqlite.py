@@ -1,144 +1,137 @@
-"""Sessions in SQLite: the embedded default, safe across threads and worker processes."""
+"""Sessions in SQLite: the embedded default, spread over files that worker processes share."""
 
 from __future__ import annotations
 
+import itertools
+import logging
 import sqlite3
 import threading
 import time
+import zlib
 from pathlib import Path
+
+from blocks.sdk import ConfigurationError
 
 from ..session import Session
 from .base import SessionStore, StaleSession, conversation_key
+from .sqlite_shard import Shard
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-  id TEXT PRIMARY KEY,
-  flow_id TEXT NOT NULL,
-  status TEXT NOT NULL,
-  rev INTEGER NOT NULL,
-  updated_at REAL NOT NULL,
-  data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(status, updated_at);
-CREATE TABLE IF NOT EXISTS conversations (
-  channel TEXT NOT NULL,
-  address TEXT NOT NULL,
-  flow_id TEXT NOT NULL,
-  session_id TEXT NOT NULL,
-  PRIMARY KEY (channel, address, flow_id)
-);
-CREATE INDEX IF NOT EXISTS conversations_session ON conversations(session_id);
-CREATE TABLE IF NOT EXISTS inbound_messages (
-  channel TEXT NOT NULL,
-  message_id TEXT NOT NULL,
-  session_id TEXT NOT NULL,
-  at REAL NOT NULL,
-  PRIMARY KEY (channel, message_id)
-);
-"""
+log = logging.getLogger(__name__)
+DEFAULT_SHARDS = 8
 _UNINDEX = "DELETE FROM conversations WHERE session_id = ?"
-_INDEX = ("INSERT OR REPLACE INTO conversations (channel, address, flow_id, session_id) "
-          "VALUES (?, ?, ?, ?)")
+# In a file as across files the newest entry of a key wins: (updated_at, session id) orders them.
+_INDEX = ("INSERT INTO conversations (channel, address, flow_id, session_id, updated_at) "
+          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, address, flow_id) DO UPDATE SET "
+          "session_id = excluded.session_id, updated_at = excluded.updated_at "
+          "WHERE (excluded.updated_at, excluded.session_id) > "
+          "(conversations.updated_at, conversations.session_id)")
+_FIND = ("SELECT session_id, updated_at FROM conversations "
+         "WHERE channel = ? AND address = ? AND flow_id = ?")
+_ENTRIES = "SELECT channel, address, flow_id, updated_at FROM conversations WHERE session_id = ?"
+_DROP_ENTRY = ("DELETE FROM conversations WHERE channel = ? AND address = ? AND flow_id = ? "
+               "AND session_id = ? AND updated_at = ?")
+_COUNT = "SELECT value FROM meta WHERE key = 'shards'"
+
+
+def shard_path(path: Path, index: int) -> Path:
+    """Return the file of shard `index`: `path` itself for 0, else `-index` before the suffix."""
+    return path if index == 0 else path.with_name(f"{path.stem}-{index}{path.suffix}")
+
+
+def session_shard(session_id: str, shards: int) -> int:
+    """Return the shard a session (and its conversation index entry) lives in."""
+    return zlib.crc32(session_id.encode()) % shards
+
+
+def message_shard(channel: str, message_id: str, shards: int) -> int:
+    """Return the shard that remembers an inbound message id."""
+    return zlib.crc32(f"{channel}\x00{message_id}".encode()) % shards
 
 
 class SqliteSessionStore(SessionStore):
-    """One row per session in WAL mode: reads on a connection per thread, writes on one.
+    """Sessions in SQLite files ("shards"), each session in the file its id hashes to.
 
-    SQLite lets one writer in at a time and makes the others wait in whole milliseconds. So the
-    threads of a process write through one connection behind a lock, where they queue in
-    microseconds, and a writer that finds another process's write in progress retries after a
-    short, growing pause instead of SQLite's millisecond sleeps.
+    SQLite admits one writer per file at a time, so the worker processes of `serve` sharing one
+    file wait for each other's saves, milliseconds at the tail; spread over several files, two
+    saves rarely want the same one at once. Shard 0 is `path` and records the number of shards
+    when it is created: a store opened again keeps that number whatever `shards` says, so every
+    process routes alike. A session's conversation index entry is written with it, in its file;
+    looking a contact up asks every file and takes the newest entry, and the older entries a
+    newer session replaced go when it stops waiting. `:memory:` is one private database (tests,
+    tools).
     """
 
-    def __init__(self, path: str | Path, busy_timeout_s: float = 10.0) -> None:
+    def __init__(self, path: str | Path, busy_timeout_s: float = 10.0,
+                 shards: int = DEFAULT_SHARDS) -> None:
+        if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
+            raise ConfigurationError(f"SqliteSessionStore({str(path)!r}): shards must be a whole "
+                                     f"number from 1, not {shards!r}")
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
         self._busy_timeout_s = busy_timeout_s
-        self._write_lock = threading.Lock()
-        self._writer = self._connect(wait_s=0)
-        self._writer.executescript(_SCHEMA)
-        # A checkpoint copies the WAL into the database and syncs it to disk; left automatic it
-        # runs inside whichever save crosses the threshold and that request waits for the disk.
-        # A background thread checkpoints instead, without blocking writers (PASSIVE).
-        self._writer.execute("PRAGMA wal_autocheckpoint=0")
         self._closing = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        if self.path == ":memory:":
+            self._shards = [Shard(self.path, busy_timeout_s)]
+            return
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._shards = self._open_shards(Path(self.path), shards)
+        # one thread checkpoints every file, in turn (see Shard.checkpoint)
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
                                               name="sessions-checkpoint")
         self._checkpointer.start()
 
-    def _connect(self, wait_s: float) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=wait_s, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # WAL with synchronous=NORMAL survives a process crash; only a power cut may lose
-        # the last commits, which is the trade every embedded session store makes.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
+    @property
+    def shards(self) -> int:
+        """Return how many files the store spreads its sessions over."""
+        return len(self._shards)
+
+    def _open_shards(self, path: Path, requested: int) -> list[Shard]:
+        """Open every shard, laying the files out (and recording their number) the first time."""
+        shards = [Shard(str(path), self._busy_timeout_s)]
+        try:
+            rows = shards[0].read(_COUNT)
+            if not rows:
+                # the first opener lays the files out; another process opening at the same
+                # moment waits for shard 0's write lock and then finds the count recorded
+                with shards[0].transaction() as conn:
+                    rows = conn.execute(_COUNT).fetchall()
+                    if not rows:
+                        self._open_rest(path, requested, shards)
+                        conn.execute("INSERT INTO meta (key, value) VALUES ('shards', ?)",
+                                     (str(requested),))
+                        _spread(conn, shards)
+                        return shards
+            count = _recorded_count(rows[0][0], path)
+            if count != requested:
+                log.warning("session store %s has %d shards since its creation: keeping them "
+                            "(%d asked for)", path, count, requested)
+            self._open_rest(path, count, shards)
+        except BaseException:
+            for shard in shards:
+                shard.close()
+            raise
+        return shards
+
+    def _open_rest(self, path: Path, count: int, shards: list[Shard]) -> None:
+        """Append shards 1 to count - 1 to `shards` (one at a time, so a failure closes all)."""
+        for index in range(1, count):
+            shards.append(Shard(str(shard_path(path, index)), self._busy_timeout_s))
 
     def _checkpoint_loop(self, every_s: float = 1.0) -> None:
-        conn = self._connect(wait_s=0)
-        try:
-            while not self._closing.wait(every_s):
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.OperationalError:
-                    pass  # another process is checkpointing: this one's turn comes next time
-        finally:
-            conn.close()
+        # A checkpoint syncs the disk, and saves stall for milliseconds meanwhile, in any file
+        # (benchmarks/sessions.py --processes): one shard a second, in turn, syncs as rarely as
+        # a store of one file did, and each file's WAL grows no larger than that file's did.
+        for shard in itertools.cycle(self._shards):
+            if self._closing.wait(every_s):
+                return
+            shard.checkpoint()
 
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect(wait_s=self._busy_timeout_s)
-        return conn
-
-    def _write(self, sql: str, params: tuple) -> int:
-        """Run one write statement; return how many rows it changed."""
-        deadline = time.monotonic() + self._busy_timeout_s
-        pause = 0.0001
-        with self._write_lock:
-            while True:
-                try:
-                    return self._writer.execute(sql, params).rowcount
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                time.sleep(pause)  # another process is writing: it takes microseconds
-                pause = min(pause * 2, 0.005)
-
-    def _write_together(self, statements: list[tuple[str, tuple]]) -> int:
-        """Run statements in one transaction if the first changes exactly one row; return its count."""
-        deadline = time.monotonic() + self._busy_timeout_s
-        pause = 0.0001
-        with self._write_lock:
-            while True:
-                try:
-                    self._writer.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                time.sleep(pause)
-                pause = min(pause * 2, 0.005)
-            try:
-                changed = self._writer.execute(*statements[0]).rowcount
-                if changed == 1:
-                    for statement in statements[1:]:
-                        self._writer.execute(*statement)
-                    self._writer.execute("COMMIT")
-                else:
-                    self._writer.execute("ROLLBACK")
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
-        return changed
+    def _home(self, session_id: str) -> Shard:
+        return self._shards[session_shard(session_id, len(self._shards))]
 
     def get(self, session_id: str) -> Session | None:
-        row = self._connection().execute(
-            "SELECT data FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        return Session.loads(row[0]) if row else None
+        rows = self._home(session_id).read("SELECT data FROM sessions WHERE id = ?", (session_id,))
+        return Session.loads(rows[0][0]) if rows else None
 
     def save(self, session: Session) -> None:
         session.updated_at = time.time()
@@ -148,66 +141,158 @@ class SqliteSessionStore(SessionStore):
             statement = (
                 "INSERT OR IGNORE INTO sessions (id, flow_id, status, rev, updated_at, data) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (session.id, session.flow_id, session.status, session.rev, session.updated_at, data))
+                (session.id, session.flow_id, session.status, session.rev, session.updated_at,
+                 data))
         else:
             statement = (
                 "UPDATE sessions SET status = ?, rev = ?, updated_at = ?, data = ? "
                 "WHERE id = ? AND rev = ?",
                 (session.status, session.rev, session.updated_at, data, session.id, expected))
         key = conversation_key(session)
-        if key is not None:
-            changed = self._write_together([statement, (_UNINDEX, (session.id,)),
-                                            (_INDEX, (*key, session.id))])
-        elif session.contact.get("from"):  # it may have been indexed while it waited
-            changed = self._write_together([statement, (_UNINDEX, (session.id,))])
-        else:  # web chat and the like: never indexed, one statement as before
-            changed = self._write(*statement)
-        if changed != 1:
+        home = self._home(session.id)
+        left: list[tuple] = []  # index entries this save takes out
+        try:
+            if key is None and not session.contact.get("from"):
+                # web chat and the like: never indexed, one statement without a transaction
+                if home.execute(*statement) != 1:
+                    raise StaleSession(f"session {session.id} was changed by another turn")
+            else:
+                with home.transaction() as conn:
+                    if conn.execute(*statement).rowcount != 1:
+                        raise StaleSession(f"session {session.id} was changed by another turn")
+                    # it may have been indexed while it waited (under this key: replaced below)
+                    left = [entry for entry in conn.execute(_ENTRIES, (session.id,))
+                            if tuple(entry[:3]) != key]
+                    conn.execute(_UNINDEX, (session.id,))
+                    if key is not None:
+                        conn.execute(_INDEX, (*key, session.id, session.updated_at))
+        except BaseException:
             session.rev = expected
-            raise StaleSession(f"session {session.id} was changed by another turn")
+            raise
+        self._forget_replaced(session.id, left, home)
 
     def delete(self, session_id: str) -> None:
-        self._write("DELETE FROM sessions WHERE id = ?", (session_id,))
-        self._write(_UNINDEX, (session_id,))
+        home = self._home(session_id)
+        with home.transaction() as conn:
+            left = conn.execute(_ENTRIES, (session_id,)).fetchall()
+            conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            conn.execute(_UNINDEX, (session_id,))
+        self._forget_replaced(session_id, left, home)
+
+    def _forget_replaced(self, session_id: str, left: list[tuple], home: Shard) -> None:
+        """Drop, in the other shards, the older entries of the keys a session left the index of.
+
+        A newer waiting session of a contact replaces the older one. Its save only writes its own
+        file (in that file the older entry is replaced at once), and a look-up takes the newest
+        entry of every file; the older entries in other files are dropped here, when the newer
+        session stops waiting, so that the older session is not found in its place. Best effort
+        after the commit: the save stands whatever happens here.
+        """
+        if len(self._shards) == 1:
+            return
+        try:
+            for channel, address, flow_id, updated_at in left:
+                key, mine = (channel, address, flow_id), (updated_at, session_id)
+                for shard in self._shards:
+                    if shard is home:
+                        continue
+                    for other_id, other_at in shard.read(_FIND, key):
+                        if (other_at, other_id) < mine:
+                            shard.execute(_DROP_ENTRY, (*key, other_id, other_at))
+        except sqlite3.Error:
+            log.warning("session %s: older index entries of %s are left behind", session_id,
+                        left, exc_info=True)
 
     def open_session(self, channel: str, address: str, flow_id: str) -> str | None:
-        row = self._connection().execute(
-            "SELECT session_id FROM conversations WHERE channel = ? AND address = ? AND flow_id = ?",
-            (channel, address, flow_id)).fetchone()
-        return row[0] if row else None
+        newest: tuple[float, str] | None = None
+        for shard in self._shards:
+            for session_id, updated_at in shard.read(_FIND, (channel, address, flow_id)):
+                if newest is None or (updated_at, session_id) > newest:
+                    newest = (updated_at, session_id)
+        return newest[1] if newest else None
+
+    def _message_home(self, channel: str, message_id: str) -> Shard:
+        return self._shards[message_shard(channel, message_id, len(self._shards))]
 
     def claim_message(self, channel: str, message_id: str) -> str | None:
-        if self._write("INSERT OR IGNORE INTO inbound_messages (channel, message_id, session_id, at) "
-                       "VALUES (?, ?, '', ?)", (channel, message_id, time.time())) == 1:
+        shard = self._message_home(channel, message_id)
+        if shard.execute("INSERT OR IGNORE INTO inbound_messages (channel, message_id, session_id, "
+                         "at) VALUES (?, ?, '', ?)", (channel, message_id, time.time())) == 1:
             return None
-        row = self._connection().execute(
-            "SELECT session_id FROM inbound_messages WHERE channel = ? AND message_id = ?",
-            (channel, message_id)).fetchone()
-        return row[0] if row else ""
+        rows = shard.read("SELECT session_id FROM inbound_messages WHERE channel = ? AND "
+                          "message_id = ?", (channel, message_id))
+        return rows[0][0] if rows else ""
 
     def settle_message(self, channel: str, message_id: str, session_id: str | None) -> None:
+        shard = self._message_home(channel, message_id)
         if session_id is None:
-            self._write("DELETE FROM inbound_messages WHERE channel = ? AND message_id = ?",
-                        (channel, message_id))
+            shard.execute("DELETE FROM inbound_messages WHERE channel = ? AND message_id = ?",
+                          (channel, message_id))
         else:
-            self._write("UPDATE inbound_messages SET session_id = ? WHERE channel = ? AND "
-                        "message_id = ?", (session_id, channel, message_id))
+            shard.execute("UPDATE inbound_messages SET session_id = ? WHERE channel = ? AND "
+                          "message_id = ?", (session_id, channel, message_id))
 
     def expire(self, before: float) -> int:
         """Delete every session last saved before `before` (unix seconds); return how many.
 
         Message ids received before then are forgotten too: a sender redelivers within minutes.
         """
-        count = self._write("DELETE FROM sessions WHERE updated_at < ?", (before,))
-        self._write("DELETE FROM conversations WHERE session_id NOT IN (SELECT id FROM sessions)", ())
-        self._write("DELETE FROM inbound_messages WHERE at < ?", (before,))
+        count = 0
+        for shard in self._shards:
+            with shard.transaction() as conn:
+                count += conn.execute("DELETE FROM sessions WHERE updated_at < ?",
+                                      (before,)).rowcount
+                conn.execute("DELETE FROM conversations WHERE session_id NOT IN "
+                             "(SELECT id FROM sessions)")
+                conn.execute("DELETE FROM inbound_messages WHERE at < ?", (before,))
         return count
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
         self._closing.set()
-        self._checkpointer.join(timeout=5)
-        self._writer.close()
+        if self._checkpointer is not None:
+            self._checkpointer.join(timeout=5)
+        for shard in self._shards:
+            shard.close()
+
+
+def _recorded_count(value: object, path: Path) -> int:
+    """Return the shard count shard 0 records; refuse a damaged one rather than mis-route."""
+    if not str(value).isdigit() or int(str(value)) < 1:
+        raise ConfigurationError(f"{path}: table meta says shards = {value!r}, which is not a "
+                                 f"whole number from 1; restore the file or remove the store")
+    return int(str(value))
+
+
+def _spread(conn: sqlite3.Connection, shards: list[Shard]) -> None:
+    """Move rows written before the store was sharded out of shard 0 into their own shards.
+
+    Runs inside shard 0's transaction, which records the count: nothing routes by it until both
+    are done, and an interrupted move starts again from the untouched shard 0 next time.
+    """
+    count = len(shards)
+    if count == 1:
+        return
+    conn.create_function("session_shard", 1, lambda sid: session_shard(sid, count),
+                         deterministic=True)
+    conn.create_function("message_shard", 2, lambda ch, mid: message_shard(ch, mid, count),
+                         deterministic=True)
+    for index, shard in enumerate(shards[1:], 1):
+        with shard.transaction() as target:
+            target.executemany(
+                "INSERT OR REPLACE INTO sessions (id, flow_id, status, rev, updated_at, data) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                conn.execute("SELECT id, flow_id, status, rev, updated_at, data FROM sessions "
+                             "WHERE session_shard(id) = ?", (index,)))
+            target.executemany(
+                "INSERT OR REPLACE INTO conversations (channel, address, flow_id, session_id, "
+                "updated_at) VALUES (?, ?, ?, ?, ?)",
+                conn.execute("SELECT channel, address, flow_id, session_id, updated_at FROM "
+                             "conversations WHERE session_shard(session_id) = ?", (index,)))
+            target.executemany(
+                "INSERT OR REPLACE INTO inbound_messages (channel, message_id, session_id, at) "
+                "VALUES (?, ?, ?, ?)",
+                conn.execute("SELECT channel, message_id, session_id, at FROM inbound_messages "
+                             "WHERE message_shard(channel, message_id) = ?", (index,)))
+    conn.execute("DELETE FROM sessions WHERE session_shard(id) != 0")
+    conn.execute("DELETE FROM conversations WHERE session_shard(session_id) != 0")
+    conn.execute("DELETE FROM inbound_messages WHERE message_shard(channel, message_id) != 0")

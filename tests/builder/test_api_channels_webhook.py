@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 from runtime.signing import sign, verify
+from runtime.store.sqlite import shard_path
 
 URL = "/api/v1/channels/webhook"
 SECRET = "webhook-secret-for-tests"
@@ -77,10 +79,13 @@ def post(client, message: dict | bytes, *, secret: str = SECRET, stamp: int | No
 
 
 def sessions_in(app) -> int:
-    """Return how many sessions the app's SQLite session store holds."""
-    path = Path(app.extensions["callwright.runtime"].sessions.path)
-    with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    """Return how many sessions the app's SQLite session store holds, in all its shard files."""
+    store = app.extensions["callwright.runtime"].sessions
+    total = 0
+    for index in range(store.shards):
+        with closing(sqlite3.connect(shard_path(Path(store.path), index))) as conn:
+            total += conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    return total
 
 
 def error_of(response) -> dict:

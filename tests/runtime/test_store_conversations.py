@@ -75,6 +75,15 @@ def test_the_newest_waiting_session_of_a_contact_wins_and_the_older_one_leaves_n
     assert store.open_session("sms", "+4915112345678", "support") == newer.id
 
 
+def test_a_replaced_waiting_session_is_not_found_again_when_the_newer_one_ends(store):
+    older, newer = session(), session()
+    store.save(older)
+    store.save(newer)
+    newer.status = "ended"
+    store.save(newer)
+    assert store.open_session("sms", "+4915112345678", "support") is None
+
+
 def test_sessions_without_a_contact_address_are_not_indexed(store):
     chat = session(channel="chat", contact={})
     store.save(chat)

@@ -1,0 +1,167 @@
+"""One SQLite file of the session store: its connections, its write lock and its tables."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
+_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS sessions (
+      id TEXT PRIMARY KEY,
+      flow_id TEXT NOT NULL,
+      status TEXT NOT NULL,
+      rev INTEGER NOT NULL,
+      updated_at REAL NOT NULL,
+      data TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(status, updated_at)",
+    # the index row of a session lives in the session's own file, so one transaction writes both
+    """CREATE TABLE IF NOT EXISTS conversations (
+      channel TEXT NOT NULL,
+      address TEXT NOT NULL,
+      flow_id TEXT NOT NULL,
+      session_id TEXT NOT NULL,
+      updated_at REAL NOT NULL DEFAULT 0,
+      PRIMARY KEY (channel, address, flow_id))""",
+    "CREATE INDEX IF NOT EXISTS conversations_session ON conversations(session_id)",
+    """CREATE TABLE IF NOT EXISTS inbound_messages (
+      channel TEXT NOT NULL,
+      message_id TEXT NOT NULL,
+      session_id TEXT NOT NULL,
+      at REAL NOT NULL,
+      PRIMARY KEY (channel, message_id))""",
+    # shard 0 records how many files the store has (`shards`); the others leave it empty
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+]
+# Files written before the store was sharded have no time on their index rows: take the session's.
+_ADD_INDEX_TIME = [
+    "ALTER TABLE conversations ADD COLUMN updated_at REAL NOT NULL DEFAULT 0",
+    "UPDATE conversations SET updated_at = "
+    "COALESCE((SELECT updated_at FROM sessions WHERE id = session_id), 0)",
+]
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that can be tracked weakly (the C type takes no weak references)."""
+
+
+class Shard:
+    """One database file in WAL mode: reads on a connection per thread, writes on one.
+
+    SQLite lets one writer in at a time and makes the others wait in whole milliseconds. So the
+    threads of a process write through one connection behind a lock, where they queue in
+    microseconds, and a writer that finds another process's write in progress retries after a
+    short, growing pause instead of SQLite's millisecond sleeps. `:memory:` is one private
+    database: its reads go through the writer, behind the same lock.
+    """
+
+    def __init__(self, path: str, busy_timeout_s: float) -> None:
+        self.path = path
+        self.memory = path == ":memory:"
+        self._busy_timeout_s = busy_timeout_s
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._checkpointer: sqlite3.Connection | None = None
+        # SQLite's own busy wait is fine while the file is set up (two processes may create it
+        # at once); after that the writer fails fast and `_retry` paces it
+        self._writer = self._connect(busy_timeout_s)
+        # A checkpoint copies the WAL into the database and syncs it to disk; left automatic it
+        # runs inside whichever save crosses the threshold and that request waits for the disk.
+        # The store's background thread checkpoints instead, without blocking writers (PASSIVE).
+        try:
+            self._writer.execute("PRAGMA wal_autocheckpoint=0")
+            with self.transaction() as conn:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(conversations)")}
+                if "updated_at" not in columns:
+                    for statement in _ADD_INDEX_TIME:
+                        conn.execute(statement)
+            self._writer.execute("PRAGMA busy_timeout=0")
+        except BaseException:
+            self._writer.close()
+            raise
+
+    def _connect(self, wait_s: float) -> _Connection:
+        conn = sqlite3.connect(self.path, timeout=wait_s, isolation_level=None,
+                               check_same_thread=False, factory=_Connection)
+        try:
+            # WAL with synchronous=NORMAL survives a process crash; only a power cut may lose
+            # the last commits, which is the trade every embedded session store makes. (Set
+            # first, a new file's switch to WAL syncs less.)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA journal_mode=WAL")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _retry(self, attempt: Callable[[], T]) -> T:
+        """Run a write, pausing briefly while another process holds the file's write lock."""
+        deadline = time.monotonic() + self._busy_timeout_s
+        pause = 0.0001
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)  # another process is writing: it takes microseconds
+            pause = min(pause * 2, 0.005)
+
+    def execute(self, sql: str, params: tuple = ()) -> int:
+        """Run one write statement on its own; return how many rows it changed."""
+        with self._lock:
+            return self._retry(lambda: self._writer.execute(sql, params).rowcount)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Hold the file's write lock in one transaction: committed at the end, undone on error."""
+        with self._lock:
+            conn = self._writer
+            self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Return the rows of a query, as last committed."""
+        if self.memory:
+            with self._lock:
+                return self._writer.execute(sql, params).fetchall()
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect(self._busy_timeout_s)
+            self._readers.add(conn)
+        return conn.execute(sql, params).fetchall()
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database unless another process is doing it (one thread only)."""
+        if self.memory:
+            return
+        try:
+            if self._checkpointer is None:
+                self._checkpointer = self._connect(0)
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.OperationalError:
+            pass  # another process is checkpointing: this one's turn comes next time
+
+    def close(self) -> None:
+        """Close every connection: the writer, the checkpointer's and each thread's reader."""
+        for conn in list(self._readers):
+            conn.close()
+        self._local = threading.local()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+        with self._lock:
+            self._writer.close()
