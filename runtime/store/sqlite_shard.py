@@ -96,15 +96,17 @@ class Shard:
             # the last commits, which is the trade every embedded session store makes. (Set
             # first, a new file's switch to WAL syncs less.)
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA journal_mode=WAL")
+            # while another process switches a new file to WAL, this fails at once, without
+            # SQLite's busy wait: try again as a write would
+            self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL"), wait_s)
         except BaseException:
             conn.close()
             raise
         return conn
 
-    def _retry(self, attempt: Callable[[], T]) -> T:
+    def _retry(self, attempt: Callable[[], T], wait_s: float | None = None) -> T:
         """Run a write, pausing briefly while another process holds the file's write lock."""
-        deadline = time.monotonic() + self._busy_timeout_s
+        deadline = time.monotonic() + (self._busy_timeout_s if wait_s is None else wait_s)
         pause = 0.0001
         while True:
             try:

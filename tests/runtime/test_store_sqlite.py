@@ -357,3 +357,52 @@ def test_two_processes_saving_at_once_into_one_store_all_succeed(tmp_path):
         assert {row[0] for row in rows(path, "SELECT value FROM meta")} == {"8"}
     finally:
         store.close()
+
+
+# Each process opens a new store in each of ROUNDS folders at the moment the other one does.
+_OPENER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from runtime.session import Session
+    from runtime.store import SqliteSessionStore
+
+    folder, name, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    for n in range(rounds):
+        here = folder / f"round-{n}"
+        here.mkdir(exist_ok=True)
+        (here / f"ready-{name}").touch()
+        deadline = time.monotonic() + 10
+        while len(list(here.glob("ready-*"))) < 2:
+            if time.monotonic() > deadline:
+                sys.exit(f"round {n}: the other process did not come")
+            # spin: both open within microseconds of each other
+        store = SqliteSessionStore(here / "sessions.sqlite3")
+        one = Session(id=Session.new_id(), flow_id="f", flow_version="1", channel="chat",
+                      block="b", vars={}, contact={}, trigger={})
+        store.save(one)
+        store.close()
+        print(one.id)
+""")
+
+
+def test_two_processes_creating_one_store_at_the_same_moment_both_open_it(tmp_path):
+    rounds = 20
+    openers = [subprocess.Popen([sys.executable, "-c", _OPENER, str(tmp_path), name, str(rounds)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for name in ("1", "2")]
+    try:
+        outputs = [opener.communicate(timeout=120) for opener in openers]
+    finally:
+        for opener in openers:
+            if opener.poll() is None:
+                opener.kill()
+                opener.communicate()
+    assert [opener.returncode for opener in openers] == [0, 0], [err for _, err in outputs]
+    ids = [out.split() for out, _ in outputs]
+    for n in range(rounds):
+        store = SqliteSessionStore(tmp_path / f"round-{n}" / "sessions.sqlite3")
+        try:
+            assert store.shards == 8
+            assert all(store.get(run[n]) is not None for run in ids)
+        finally:
+            store.close()
