@@ -83,22 +83,26 @@ def read_turn(environ: dict) -> tuple[str | None, str]:
 
 def _read_body(environ: dict) -> bytes:
     """Return the request body, refusing one over MAX_BODY_BYTES before reading it."""
-    too_large = ApiError(f"the body is over {MAX_BODY_BYTES} bytes, the most a chat message "
-                         f"may be", code="request_entity_too_large", status=413)
     length = environ.get("CONTENT_LENGTH")
     stream = environ["wsgi.input"]
     if length:
         if not length.isdigit():
             raise BadRequest(f"the Content-Length header {length!r} is not a number")
         if int(length) > MAX_BODY_BYTES:
-            raise too_large
+            raise _too_large()
         return stream.read(int(length))
     if environ.get("wsgi.input_terminated"):  # chunked: read no more than the limit allows
         data = stream.read(MAX_BODY_BYTES + 1)
         if len(data) > MAX_BODY_BYTES:
-            raise too_large
+            raise _too_large()
         return data
     return b""
+
+
+def _too_large() -> ApiError:
+    """Return the 413 error of a body over MAX_BODY_BYTES."""
+    return ApiError(f"the body is over {MAX_BODY_BYTES} bytes, the most a chat message may be",
+                    code="request_entity_too_large", status=413)
 
 
 def check_turn(body: Any) -> list[tuple[str, str]]:

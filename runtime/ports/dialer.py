@@ -77,6 +77,11 @@ class Dialer:
         future: Future = asyncio.run_coroutine_threadsafe(self._place(session_id), self._loop)
         return future.result(PLACE_TIMEOUT_S)
 
+    def give_up(self, session: Session, disposition: str) -> None:
+        """End a queued call that will not be placed, and tell its caller if it asked."""
+        self._end(session, disposition)
+        self.runtime.notify(session)
+
     def in_progress(self) -> int:
         """Return how many calls this dialer carries now."""
         return len(self._calls)

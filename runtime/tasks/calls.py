@@ -32,8 +32,9 @@ def queue_call(payload: dict, key: str) -> None:
 def place_call(execution: str) -> str:
     """Place a queued call now, or look again shortly while every port is busy."""
     runtime = worker_runtime(current())
+    dialer = runtime.dialer()
     try:
-        port = runtime.dialer().place(execution)
+        port = dialer.place(execution)
     except SessionNotFound:
         log.warning("call %s: the execution does not exist (any more); not placed", execution)
         return "missing"
@@ -46,9 +47,7 @@ def place_call(execution: str) -> str:
                                                                      DEFAULT_PORT_WAIT_S):
             place_call.schedule((execution,), delay=PORT_RETRY_S)
             return "waiting"
-        session.status, session.disposition = "ended", "no_free_port"
-        runtime.sessions.save(session)
-        runtime.notify(session)
+        dialer.give_up(session, "no_free_port")
         log.warning("call %s: no port came free in %.0f s; ended no_free_port", execution, waited)
         return "no_free_port"
     if port is None:

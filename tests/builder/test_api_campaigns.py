@@ -17,21 +17,6 @@ SECRET = "webhook-secret-for-campaigns"
 OURS = "+4930999000"
 CONTACTS = ["+4915100000001", "+4915100000002", "+4915100000003"]
 
-REMINDER = {
-    "schema": "callwright/flow@1", "id": "reminder", "start": "ask",
-    "variables": {"order": "unknown"},
-    "blocks": {
-        "ask": {"type": "menu",
-                "config": {"prompt": "Order {{ vars.order }} is ready. Collect today?",
-                           "options": [{"key": "1", "label": "Yes", "exit": "yes"},
-                                       {"key": "2", "label": "No", "exit": "no"}]},
-                "exits": {"yes": "confirmed", "no": "declined"}},
-        "confirmed": {"type": "end",
-                      "config": {"text": "See you today.", "disposition": "confirmed"}},
-        "declined": {"type": "end", "config": {"text": "We keep it for you.",
-                                               "disposition": "declined"}},
-    },
-}
 ROUTES = {"schema": "callwright/routes@1", "sms": {OURS: "reminder"}}
 
 
@@ -56,9 +41,9 @@ from = "{OURS}"
 
 
 @pytest.fixture
-def make_app(workspace_app, gateway) -> Callable:
+def make_app(workspace_app, gateway, reminder_flow) -> Callable:
     """Return a maker of apps over a workspace with the reminder flow routed on SMS."""
-    yield lambda **options: workspace_app(REMINDER, routes=ROUTES,
+    yield lambda **options: workspace_app(reminder_flow, routes=ROUTES,
                                           toml=settings(gateway.url, **options))
     tasks.close_runtimes()  # the advance task's runtimes, before the apps' close
 
@@ -185,9 +170,9 @@ def test_an_unknown_flow_is_not_found_and_nothing_is_sent(client, gateway):
 
 
 def test_a_voice_campaign_calls_each_contact_on_the_emulated_ports_within_its_concurrency(
-        workspace_app, gateway):
+        workspace_app, gateway, reminder_flow):
     toml = settings(gateway.url) + "[voice]\nports = 4\nspeed = 50\ncallers = \"callers.json\"\n"
-    app = workspace_app(REMINDER, routes={**ROUTES, "voice": {OURS: "reminder"}}, toml=toml)
+    app = workspace_app(reminder_flow, routes={**ROUTES, "voice": {OURS: "reminder"}}, toml=toml)
     runtime = app.extensions["callwright.runtime"]
     (runtime.workspace.root / "callers.json").write_text(json.dumps(
         [{"actions": [{"digits": "1"}]}, {"actions": [{"digits": "2"}]}]), "utf-8")

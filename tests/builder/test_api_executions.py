@@ -17,20 +17,6 @@ SECRET = "webhook-secret-for-tests"
 CONTACT = "+4915112345678"
 OURS = "+4930999000"
 
-REMINDER = {
-    "schema": "callwright/flow@1", "id": "reminder", "start": "ask",
-    "variables": {"order": "unknown"},
-    "blocks": {
-        "ask": {"type": "menu",
-                "config": {"prompt": "Order {{ vars.order }} is ready. Collect today?",
-                           "options": [{"key": "1", "label": "Yes", "exit": "yes"},
-                                       {"key": "2", "label": "No", "exit": "no"}]},
-                "exits": {"yes": "confirmed", "no": "declined"}},
-        "confirmed": {"type": "end", "config": {"text": "See you today.", "disposition": "confirmed"}},
-        "declined": {"type": "end", "config": {"text": "We keep it for you.",
-                                               "disposition": "declined"}},
-    },
-}
 NOTICE = {
     "schema": "callwright/flow@1", "id": "notice", "start": "tell",
     "blocks": {"tell": {"type": "say", "config": {"text": "Your parcel ships today."},
@@ -64,9 +50,9 @@ allow = ["127.0.0.0/8"]
 
 
 @pytest.fixture
-def make_app(workspace_app, gateway) -> Callable:
+def make_app(workspace_app, gateway, reminder_flow) -> Callable:
     """Return a maker of apps over a workspace with the reminder and notice flows."""
-    return lambda **options: workspace_app(REMINDER, NOTICE, routes=ROUTES,
+    return lambda **options: workspace_app(reminder_flow, NOTICE, routes=ROUTES,
                                            toml=settings(gateway.url, **options))
 
 

@@ -16,21 +16,6 @@ SECRET = "webhook-secret-for-tests"
 CONTACT = "+4915112345678"
 LINE = "+4930123456"
 
-REMINDER = {
-    "schema": "callwright/flow@1", "id": "reminder", "start": "ask",
-    "variables": {"order": "unknown"},
-    "blocks": {
-        "ask": {"type": "menu",
-                "config": {"prompt": "Order {{ vars.order }} is ready. Collect today?",
-                           "options": [{"key": "1", "label": "Yes", "exit": "yes"},
-                                       {"key": "2", "label": "No", "exit": "no"}]},
-                "exits": {"yes": "confirmed", "no": "declined"}},
-        "confirmed": {"type": "end",
-                      "config": {"text": "See you today.", "disposition": "confirmed"}},
-        "declined": {"type": "end", "config": {"text": "We keep it for you.",
-                                               "disposition": "declined"}},
-    },
-}
 ROUTES = {"schema": "callwright/routes@1", "voice": {LINE: "reminder"}}
 SAYS_YES = [{"name": "yes", "actions": [{"digits": "1", "after_s": 0.5}]}]
 
@@ -57,10 +42,10 @@ port_wait_s = {port_wait_s}
 
 
 @pytest.fixture
-def make_app(workspace_app, gateway) -> Callable:
+def make_app(workspace_app, gateway, reminder_flow) -> Callable:
     """Return app(callers=..., ports=...) over a workspace with the reminder flow."""
     def make(*, callers: list | None = SAYS_YES, **options) -> object:
-        app = workspace_app(REMINDER, routes=ROUTES,
+        app = workspace_app(reminder_flow, routes=ROUTES,
                             toml=settings(gateway.url, callers=callers, **options))
         if callers is not None:
             root = app.extensions["callwright.runtime"].workspace.root
