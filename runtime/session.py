@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, fields
@@ -47,8 +48,15 @@ class Session:
 
     @staticmethod
     def new_id() -> str:
-        """Return a fresh, unguessable session id."""
-        return uuid.uuid4().hex
+        """Return a fresh, unguessable session id that sorts by creation time (a UUIDv7).
+
+        The first 48 bits are the time in milliseconds and 74 of the rest are random. Stores
+        keyed by id then add each new session at the end of their index instead of at a random
+        place in it: with random ids a SQLite save touched pages all over a file that outgrows
+        its cache, and slowed down as the store grew (benchmarks/sessions.py).
+        """
+        return uuid.UUID(int=(time.time_ns() // 1_000_000) << 80 | _V7_BITS
+                         | secrets.randbits(80) & _V7_RANDOM).hex
 
     def dumps(self) -> str:
         """Return the session as compact JSON."""
@@ -64,4 +72,7 @@ class Session:
         return cls(**data)
 
 
+# RFC 9562: version 7 in bits 76-79, variant 0b10 in bits 62-63; the other 74 low bits random
+_V7_BITS = 0x7 << 76 | 0b10 << 62
+_V7_RANDOM = (1 << 80) - 1 ^ (0xF << 76 | 0b11 << 62)
 _FIELDS = tuple(f.name for f in fields(Session) if f.name != "frames")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import sqlite3
-import threading
 import time
 import zlib
 from pathlib import Path
@@ -68,17 +66,11 @@ class SqliteSessionStore(SessionStore):
                                      f"number from 1, not {shards!r}")
         self.path = str(path)
         self._busy_timeout_s = busy_timeout_s
-        self._closing = threading.Event()
-        self._checkpointer: threading.Thread | None = None
         if self.path == ":memory:":
             self._shards = [Shard(self.path, busy_timeout_s)]
             return
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._shards = self._open_shards(Path(self.path), shards)
-        # one thread checkpoints every file, in turn (see Shard.checkpoint)
-        self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
-                                              name="sessions-checkpoint")
-        self._checkpointer.start()
 
     @property
     def shards(self) -> int:
@@ -116,15 +108,6 @@ class SqliteSessionStore(SessionStore):
         """Append shards 1 to count - 1 to `shards` (one at a time, so a failure closes all)."""
         for index in range(1, count):
             shards.append(Shard(str(shard_path(path, index)), self._busy_timeout_s))
-
-    def _checkpoint_loop(self, every_s: float = 1.0) -> None:
-        # A checkpoint syncs the disk, and saves stall for milliseconds meanwhile, in any file
-        # (benchmarks/sessions.py --processes): one shard a second, in turn, syncs as rarely as
-        # a store of one file did, and each file's WAL grows no larger than that file's did.
-        for shard in itertools.cycle(self._shards):
-            if self._closing.wait(every_s):
-                return
-            shard.checkpoint()
 
     def _home(self, session_id: str) -> Shard:
         return self._shards[session_shard(session_id, len(self._shards))]
@@ -248,9 +231,6 @@ class SqliteSessionStore(SessionStore):
         return count
 
     def close(self) -> None:
-        self._closing.set()
-        if self._checkpointer is not None:
-            self._checkpointer.join(timeout=5)
         for shard in self._shards:
             shard.close()
 

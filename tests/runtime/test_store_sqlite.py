@@ -232,6 +232,41 @@ def test_expiry_covers_every_shard(open_store, tmp_path):
             assert rows(path, f"SELECT COUNT(*) FROM {table}") == [(0,)]
 
 
+def test_expiry_finds_old_sessions_through_an_index_on_their_time(open_store, tmp_path):
+    open_store(shards=2)
+    plan = rows(tmp_path / "sessions.sqlite3",
+                "EXPLAIN QUERY PLAN DELETE FROM sessions WHERE updated_at < 0")
+    assert "USING INDEX sessions_expiry" in plan[0][-1] or \
+        "USING COVERING INDEX sessions_expiry" in plan[0][-1]
+
+
+def test_a_file_with_the_former_status_and_time_index_gets_the_time_index_instead(open_store,
+                                                                                   tmp_path):
+    path = tmp_path / "sessions.sqlite3"
+    store = open_store(shards=1, path=path)
+    store.close()
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("DROP INDEX sessions_expiry")
+        conn.execute("CREATE INDEX sessions_updated ON sessions(status, updated_at)")
+    open_store(shards=1, path=path)
+    assert rows(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                      "'sessions' AND sql IS NOT NULL") == [("sessions_expiry",)]
+
+
+def test_the_write_ahead_log_is_copied_back_and_started_over_while_saves_go_on(open_store,
+                                                                               tmp_path):
+    store = open_store(shards=1)
+    wal = tmp_path / "sessions.sqlite3-wal"
+    big = {"notes": "x" * 3000}  # about one page per save besides the index pages
+    for _ in range(3000):
+        store.save(session(contact={}, vars=big))
+    page = rows(tmp_path / "sessions.sqlite3", "PRAGMA page_size")[0][0]
+    # SQLite checkpoints at 1,000 pages and then writes the log from its start again: without
+    # that it would hold every save (3,000 and more pages)
+    assert wal.stat().st_size < 1300 * (page + 24)
+    assert rows(tmp_path / "sessions.sqlite3", "SELECT COUNT(*) FROM sessions") == [(3000,)]
+
+
 def test_a_store_written_before_sharding_is_spread_over_the_shards_when_opened(open_store,
                                                                               tmp_path):
     legacy = tmp_path / "sessions.sqlite3"
