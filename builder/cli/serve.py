@@ -1,4 +1,4 @@
-"""`callwright serve`: a workspace's API and web chat on granian (WSGI), and its task worker."""
+"""`callwright serve`: a workspace's API and web chat on granian (ASGI), and its task worker."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ import click
 
 from .worker_child import start_worker
 
-WSGI_TARGET = "builder.wsgi:app"
+APP_TARGET = "builder.asgi:app"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_SIP = "127.0.0.1:5060"
 BACKPRESSURE = 64  # requests per worker process in flight at once
-BLOCKING_THREADS = 4  # Python threads per worker process running requests
 
 
 def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -55,7 +54,7 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     workers = workers or server.get("workers") or 1
     sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
     click.echo(f"SIP on {sip} is not started yet: the voice runtime is not part of serve yet.")
-    # the workers build the app from these: builder.wsgi reads the workspace, and the runtime's
+    # the workers build the app from these: builder.asgi reads the workspace, and the runtime's
     # settings take [sip] listen from CALLWRIGHT_SIP_LISTEN
     os.environ["CALLWRIGHT_WORKSPACE"] = str(root)
     os.environ["CALLWRIGHT_SIP_LISTEN"] = sip
@@ -97,15 +96,12 @@ def preflight(root: Path) -> dict:
 
 
 def run_server(host: str, port: int, workers: int) -> None:
-    """Run granian in WSGI mode on the builder app until it is told to stop."""
+    """Run granian in ASGI mode on the builder app until it is told to stop."""
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
 
     # granian installs SIGINT/SIGTERM handlers in this process and stops the workers cleanly.
-    # A turn is CPU work under the GIL, so a few Python threads per worker serve best: measured
-    # with benchmarks/chat.sh, 32 threads cost ~150 us more per request than 1 to 4 (the GIL is
-    # handed around instead of work being done). Four leave room for turns that wait on a flow's
-    # outbound HTTP call; granian queues up to BACKPRESSURE requests per worker in front of them.
-    Granian(WSGI_TARGET, address=host, port=port, interface=Interfaces.WSGI, workers=workers,
-            backpressure=BACKPRESSURE, blocking_threads=BLOCKING_THREADS,
-            websockets=False).serve()
+    # Each worker runs one event loop (uvloop where it is installed: ~10% less CPU a turn than
+    # asyncio's, benchmarks/chat.sh); granian queues up to BACKPRESSURE requests per worker.
+    Granian(APP_TARGET, address=host, port=port, interface=Interfaces.ASGI, workers=workers,
+            loop=Loops.auto, backpressure=BACKPRESSURE, websockets=False).serve()

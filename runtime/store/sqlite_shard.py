@@ -69,13 +69,16 @@ class Shard:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._checkpointer: sqlite3.Connection | None = None
         # SQLite's own busy wait is fine while the file is set up (two processes may create it
         # at once); after that the writer fails fast and `_retry` paces it
         self._writer = self._connect(busy_timeout_s)
-        # Checkpoints stay SQLite's own: the save that takes the WAL past 1,000 pages copies it
-        # into the database (one sync, ~0.1 ms here) and the next save starts the WAL over. A
-        # background PASSIVE checkpoint never caught up with saves arriving meanwhile, and the WAL
-        # grew without end under load (470 MB per file in 45 s of benchmarks/chat.sh).
+        # Checkpoints copy the WAL into the database and sync both files, milliseconds on a busy
+        # disk. The store's background thread does most of that work (`checkpoint`); SQLite's own
+        # checkpoint in the save that takes the WAL past 1,000 pages stays as the backstop,
+        # since only a save can start the WAL over (a checkpoint on its own never caught up
+        # with saves arriving meanwhile: the WAL grew to 470 MB per file in 45 s). With most
+        # frames already copied, that save has little left to sync.
         try:
             with self.transaction() as conn:
                 for statement in _SCHEMA:
@@ -148,10 +151,27 @@ class Shard:
             self._readers.add(conn)
         return conn.execute(sql, params).fetchall()
 
+    def checkpoint(self) -> None:
+        """Copy the WAL's new pages into the database, without waiting for or blocking writers.
+
+        Called from one thread only. Another process's checkpoint in progress makes this one a
+        no-op: the next call catches up.
+        """
+        if self.memory:
+            return
+        try:
+            if self._checkpointer is None:
+                self._checkpointer = self._connect(0)
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.OperationalError:
+            pass
+
     def close(self) -> None:
-        """Close every connection: the writer and each thread's reader."""
+        """Close every connection: the writer, the checkpointer's and each thread's reader."""
         for conn in list(self._readers):
             conn.close()
         self._local = threading.local()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         with self._lock:
             self._writer.close()

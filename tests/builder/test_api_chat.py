@@ -35,12 +35,15 @@ SUPPORT_BOT = {
 
 
 @pytest.fixture
-def client(tmp_path: Path):
-    """Yield a test client of an app over a workspace holding the support-bot flow."""
+def client(tmp_path: Path, front_door):
+    """Yield a test client of an app over a workspace holding the support-bot flow.
+
+    Every test runs twice: through Flask's WSGI app and through the ASGI app of `serve`.
+    """
     (tmp_path / "flows").mkdir()
     (tmp_path / "flows" / "support-bot.json").write_text(json.dumps(SUPPORT_BOT), "utf-8")
     app = create_app(tmp_path, {"TESTING": True})
-    yield app.test_client()
+    yield front_door(app)
     app.extensions["callwright.runtime"].close()
 
 

@@ -1,0 +1,48 @@
+"""The ASGI application of `callwright serve`: chat turns on the event loop, Flask for the rest.
+
+Chat turns run as tasks on the process's event loop (`AsgiChatRoute`); the rest of the REST API
+is the Flask app, served on a few threads through a2wsgi. At shutdown the runtime is closed, so
+the execution log writes the steps it still holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from a2wsgi import WSGIMiddleware
+from flask import Flask
+
+from .api import RUNTIME_EXTENSION
+from .api.chat import AsgiChatRoute, Receive, Scope, Send
+
+FLASK_THREADS = 4  # Flask views at once per process; chat turns do not use them
+
+
+def asgi_app(flask_app: Flask) -> Any:
+    """Return the ASGI application over a Flask app of the builder."""
+    runtime = flask_app.extensions[RUNTIME_EXTENSION]
+    flask = WSGIMiddleware(flask_app, workers=FLASK_THREADS)
+
+    async def to_flask(scope: Scope, receive: Receive, send: Send) -> None:
+        # a2wsgi reads the body from its threads with run_coroutine_threadsafe(receive()), which
+        # takes coroutines only; a server's receive() may return any awaitable (granian's does)
+        async def receive_coroutine() -> Any:
+            return await receive()
+        await flask(scope, receive_coroutine, send)
+
+    routes = AsgiChatRoute(to_flask, runtime)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            return await routes(scope, receive, send)
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await runtime.close_http()
+                runtime.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return app

@@ -1,0 +1,110 @@
+"""The ASGI app of `serve`: lifespan, chat on the event loop, the rest of the API through Flask."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from builder.app import create_app
+from builder.server import asgi_app
+
+FLOW = {"schema": "callwright/flow@1", "id": "hello", "start": "greet",
+        "blocks": {"greet": {"type": "say", "config": {"text": "Hello."},
+                             "exits": {"next": "bye"}},
+                   "bye": {"type": "end", "config": {}}}}
+
+
+@pytest.fixture
+def flask_app(tmp_path: Path):
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "hello.json").write_text(json.dumps(FLOW), "utf-8")
+    app = create_app(tmp_path, {"TESTING": True})
+    yield app
+    app.extensions["callwright.runtime"].close()
+
+
+def run(app, scope: dict, incoming: list[dict]) -> list[dict]:
+    """Run one ASGI call on a new loop; return what the app sent.
+
+    receive() returns a future, not a coroutine, as granian's does.
+    """
+    sent: list[dict] = []
+
+    def receive() -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        if incoming:
+            future.set_result(incoming.pop(0))
+        return future  # nothing more to come: never done, as a quiet connection
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), 10))
+    return sent
+
+
+def chat_scope(flow_id: str = "hello") -> dict:
+    return {"type": "http", "method": "POST", "path": f"/api/v1/chat/{flow_id}/messages",
+            "raw_path": f"/api/v1/chat/{flow_id}/messages".encode(), "query_string": b"",
+            "root_path": "", "scheme": "http", "http_version": "1.1",
+            "headers": [(b"content-type", b"application/json")],
+            "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000)}
+
+
+def test_startup_is_acknowledged_and_shutdown_writes_the_pending_steps_and_closes(flask_app,
+                                                                                tmp_path):
+    app = asgi_app(flask_app)
+    turn = run(app, chat_scope(), [{"type": "http.request", "body": b'{"text": "hi"}'}])
+    session = json.loads(turn[1]["body"])["session"]
+    sent = run(app, {"type": "lifespan"},
+               [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete",
+                                         "lifespan.shutdown.complete"]
+    # the execution log's writer held the steps for up to 0.2 s: closing wrote them
+    with closing(sqlite3.connect(tmp_path / ".callwright" / "callwright.sqlite3")) as conn:
+        assert conn.execute("SELECT block FROM steps WHERE session_id = ? ORDER BY id",
+                            (session,)).fetchall() == [("greet",), ("bye",)]
+
+
+def test_a_client_gone_before_its_message_arrived_gets_no_answer_and_no_session(flask_app):
+    runtime = flask_app.extensions["callwright.runtime"]
+    sent = run(asgi_app(flask_app), chat_scope(),
+               [{"type": "http.request", "body": b'{"te', "more_body": True},
+                {"type": "http.disconnect"}])
+    assert sent == []
+    assert runtime.sessions.expire(before=float("inf")) == 0
+
+
+def test_a_chat_turn_answers_json_with_its_length(flask_app):
+    sent = run(asgi_app(flask_app), chat_scope(),
+               [{"type": "http.request", "body": b'{"text": "hi"}'}])
+    start, body = sent
+    headers = dict(start["headers"])
+    assert start["status"] == 200
+    assert headers[b"content-type"] == b"application/json"
+    assert int(headers[b"content-length"]) == len(body["body"])
+    assert json.loads(body["body"])["ended"] is True
+
+
+def test_other_urls_are_answered_by_the_flask_app(flask_app):
+    scope = {**chat_scope(), "method": "GET", "path": "/api/v1/flows", "raw_path": b"/api/v1/flows"}
+    start, *rest = run(asgi_app(flask_app), scope, [{"type": "http.request", "body": b""}])
+    assert start["status"] == 200
+    listed = json.loads(b"".join(message.get("body", b"") for message in rest))["flows"]
+    assert [flow["id"] for flow in listed] == ["hello"]
+
+
+def test_a_request_body_reaches_the_flask_views(flask_app):
+    body = json.dumps(FLOW).encode()
+    scope = {**chat_scope(), "path": "/api/v1/flows/hello/validate",
+             "raw_path": b"/api/v1/flows/hello/validate",
+             "headers": [(b"content-type", b"application/json"),
+                         (b"content-length", str(len(body)).encode())]}
+    start, *rest = run(asgi_app(flask_app), scope, [{"type": "http.request", "body": body}])
+    answer = json.loads(b"".join(message.get("body", b"") for message in rest))
+    assert (start["status"], answer) == (200, {"ok": True, "problems": []})
