@@ -58,6 +58,16 @@ class Session:
         return uuid.UUID(int=(time.time_ns() // 1_000_000) << 80 | _V7_BITS
                          | secrets.randbits(80) & _V7_RANDOM).hex
 
+    @staticmethod
+    def id_after(when: float) -> str:
+        """Return an id above every id `new_id` made before `when` (unix seconds).
+
+        Ids compare as text in the order of their time: a store finds the sessions made before
+        a moment by one range of its id index.
+        """
+        millis = int(min(max(when, 0.0), _LAST_ID_TIME) * 1000) + 1  # inf: above every id
+        return f"{millis:012x}" + "0" * 20
+
     def dumps(self) -> str:
         """Return the session as compact JSON."""
         data = {name: getattr(self, name) for name in _FIELDS}
@@ -75,4 +85,5 @@ class Session:
 # RFC 9562: version 7 in bits 76-79, variant 0b10 in bits 62-63; the other 74 low bits random
 _V7_BITS = 0x7 << 76 | 0b10 << 62
 _V7_RANDOM = (1 << 80) - 1 ^ (0xF << 76 | 0b11 << 62)
+_LAST_ID_TIME = ((1 << 48) - 2) / 1000  # the last moment 48 bits of milliseconds can hold
 _FIELDS = tuple(f.name for f in fields(Session) if f.name != "frames")

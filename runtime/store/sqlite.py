@@ -13,7 +13,7 @@ from blocks.sdk import ConfigurationError
 
 from ..session import Session
 from .base import SessionStore, StaleSession, conversation_key
-from .sqlite_shard import Shard
+from .sqlite_shard import LEGACY_ID, Shard
 
 log = logging.getLogger(__name__)
 DEFAULT_SHARDS = 8
@@ -236,11 +236,14 @@ class SqliteSessionStore(SessionStore):
 
         Message ids received before then are forgotten too: a sender redelivers within minutes.
         """
-        count = 0
+        count, made_before = 0, Session.id_after(before)
         for shard in self._shards:
             with shard.transaction() as conn:
-                count += conn.execute("DELETE FROM sessions WHERE updated_at < ?",
-                                      (before,)).rowcount
+                # a session saved before then was made before then: its id is in the range
+                count += conn.execute("DELETE FROM sessions WHERE id < ? AND updated_at < ?",
+                                      (made_before, before)).rowcount
+                count += conn.execute(f"DELETE FROM sessions WHERE {LEGACY_ID} AND "
+                                      "updated_at < ?", (before,)).rowcount
                 conn.execute("DELETE FROM conversations WHERE session_id NOT IN "
                              "(SELECT id FROM sessions)")
                 conn.execute("DELETE FROM inbound_messages WHERE at < ?", (before,))

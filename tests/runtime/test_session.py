@@ -31,3 +31,18 @@ def test_ids_made_in_the_same_millisecond_differ_in_their_random_bits():
     # 74 random bits: in a batch this size every one of the random hex digits varies
     for position in (13, 14, 15, 17, 20, 31):
         assert len({one[position] for one in ids}) == 16
+
+
+def test_id_after_a_moment_is_above_every_id_made_before_it_and_below_those_made_after():
+    made_before = Session.new_id()
+    time.sleep(0.002)
+    moment = time.time()
+    time.sleep(0.002)
+    made_after = Session.new_id()
+    assert made_before < Session.id_after(moment) < made_after
+
+
+def test_id_after_the_end_of_time_is_above_every_id_and_before_1970_below_every_id():
+    made = Session.new_id()
+    assert Session.id_after(float("inf")) > "f" * 12 > made
+    assert Session.id_after(-1.0) == "0" * 11 + "1" + "0" * 20 < made

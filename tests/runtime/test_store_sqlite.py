@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
 from contextlib import closing
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from blocks.sdk import ConfigurationError
 from runtime.session import Session
 from runtime.store import SqliteSessionStore, StaleSession
 from runtime.store.sqlite import message_shard, session_shard, shard_path
+from runtime.store.sqlite_shard import LEGACY_ID
 
 CONTACT = "+4915112345678"
 
@@ -232,25 +234,56 @@ def test_expiry_covers_every_shard(open_store, tmp_path):
             assert rows(path, f"SELECT COUNT(*) FROM {table}") == [(0,)]
 
 
-def test_expiry_finds_old_sessions_through_an_index_on_their_time(open_store, tmp_path):
-    open_store(shards=2)
-    plan = rows(tmp_path / "sessions.sqlite3",
-                "EXPLAIN QUERY PLAN DELETE FROM sessions WHERE updated_at < 0")
-    assert "USING INDEX sessions_expiry" in plan[0][-1] or \
-        "USING COVERING INDEX sessions_expiry" in plan[0][-1]
+def test_expiry_finds_old_sessions_by_id_range_and_legacy_ids_by_a_partial_index(open_store,
+                                                                                 tmp_path):
+    open_store(shards=1)
+    path = tmp_path / "sessions.sqlite3"
+    by_id = rows(path, "EXPLAIN QUERY PLAN DELETE FROM sessions WHERE id < ? AND updated_at < ?",
+                 ("0", 0))
+    assert "USING INDEX sqlite_autoindex_sessions_1 (id<?)" in by_id[0][-1]
+    legacy = rows(path, f"EXPLAIN QUERY PLAN DELETE FROM sessions WHERE {LEGACY_ID} AND "
+                        "updated_at < ?", (0,))
+    assert "USING INDEX sessions_legacy_expiry (updated_at<?)" in legacy[0][-1]
 
 
-def test_a_file_with_the_former_status_and_time_index_gets_the_time_index_instead(open_store,
-                                                                                   tmp_path):
+def test_expiry_deletes_exactly_the_sessions_last_saved_before_the_moment(open_store,
+                                                                          monkeypatch):
+    store = open_store(shards=2)
+    now = time.time()
+
+    def saved_at(when: float, one: Session) -> Session:
+        monkeypatch.setattr(time, "time", lambda: when)
+        monkeypatch.setattr(time, "time_ns", lambda: int(when * 1e9))
+        store.save(one)
+        return one
+
+    def made_at(when: float, session_id: str | None = None) -> Session:
+        monkeypatch.setattr(time, "time_ns", lambda: int(when * 1e9))
+        return session(session_id, contact={})
+
+    old = saved_at(now - 1000, made_at(now - 1000))
+    old_legacy = saved_at(now - 1000, made_at(now - 1000, "legacy-" + "0" * 25))
+    kept_alive = saved_at(now - 1000, made_at(now - 1000))
+    saved_at(now, kept_alive)  # made long ago, saved again since
+    new = saved_at(now, made_at(now))
+    new_legacy = saved_at(now, made_at(now, uuid.uuid4().hex))
+    assert store.expire(before=now - 500) == 2
+    assert [store.get(one.id) is not None for one in (old, old_legacy, kept_alive, new,
+                                                      new_legacy)] == [False, False, True,
+                                                                       True, True]
+
+
+def test_a_file_with_a_former_expiry_index_gets_the_partial_one_instead(open_store, tmp_path):
     path = tmp_path / "sessions.sqlite3"
     store = open_store(shards=1, path=path)
     store.close()
     with closing(sqlite3.connect(path)) as conn:
-        conn.execute("DROP INDEX sessions_expiry")
+        conn.execute("DROP INDEX sessions_legacy_expiry")
         conn.execute("CREATE INDEX sessions_updated ON sessions(status, updated_at)")
+        conn.execute("CREATE INDEX sessions_expiry ON sessions(updated_at)")
     open_store(shards=1, path=path)
     assert rows(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
-                      "'sessions' AND sql IS NOT NULL") == [("sessions_expiry",)]
+                      "'sessions' AND sql IS NOT NULL") == [("sessions_legacy_expiry",)]
 
 
 def test_the_write_ahead_log_is_copied_back_and_started_over_while_saves_go_on(open_store,
