@@ -1,6 +1,6 @@
 """Reading JSON request bodies: parse errors with line and column, names of JSON types and keys.
 
-Nothing here depends on Flask, so the chat route (plain WSGI) and the Flask views share it.
+Nothing here depends on Flask, so the chat routes (WSGI and ASGI) and the Flask views share it.
 """
 
 from __future__ import annotations
@@ -8,11 +8,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from ..errors import BadRequest
 
 
 def parse_body(data: bytes) -> Any:
     """Parse a JSON body, or raise BadRequest saying where it is malformed."""
+    try:
+        # orjson reads UTF-8 JSON in a third of the time; what it refuses (other encodings,
+        # NaN, integers past 64 bits, lone surrogates, errors) goes to json, which reads it
+        # alike or says where it is wrong
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
     try:
         return json.loads(data)
     except json.JSONDecodeError as exc:
