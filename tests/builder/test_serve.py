@@ -151,6 +151,61 @@ def test_a_chat_conversation_runs_over_real_http(server) -> None:
     assert [r["text"] for r in last["replies"] if r["event"] == "say"] == ["Bye."]
 
 
+SLOW_LOOKUP = {"schema": "callwright/flow@1", "id": "slow-lookup", "start": "lookup",
+               "blocks": {"lookup": {"type": "http",
+                                     "config": {"method": "GET", "url": "{{ trigger.text }}",
+                                                "timeout_s": 10, "variable": "vars.found"},
+                                     "exits": {"success": "double", "failure": "bye",
+                                               "timeout": "bye", "error": "bye"}},
+                          "double": {"type": "script", "config": {
+                                         "code": "vars['n'] = vars['found']['body']['n'] * 2"},
+                                     "exits": {"next": "bye", "error": "bye"}},
+                          "bye": {"type": "end", "config": {"text": "n={{ vars.n }}"}}}}
+
+
+def test_a_turn_waiting_on_a_slow_service_does_not_hold_up_the_worker(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            time.sleep(2)
+            body = b'{"n": 21}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    service = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=service.serve_forever, daemon=True).start()
+    root = make_workspace(tmp_path / "ws", '[http]\nallow = ["127.0.0.0/8"]\n')
+    (root / "flows" / "slow-lookup.json").write_text(json.dumps(SLOW_LOOKUP), "utf-8")
+    try:
+        with served(root, "--workers", "1", "--no-worker") as (base, _, log):
+            slow: dict = {}
+            waiting = threading.Thread(target=lambda: slow.update(zip(
+                ("status", "body"), call(f"{base}/api/v1/chat/slow-lookup/messages",
+                                         {"text": f"http://127.0.0.1:{service.server_port}/"}))))
+            waiting.start()
+            time.sleep(0.5)  # the slow turn is waiting on the service now
+            started = time.monotonic()
+            status, quick = call(f"{base}/api/v1/chat/support-bot/messages", {"text": "there"})
+            answered_in = time.monotonic() - started
+            assert status == 200 and not slow, log.read_text()
+            assert answered_in < 1.0  # not behind the slow turn, on the one worker there is
+            waiting.join(15)
+            assert slow["status"] == 200, slow
+            says = [r["text"] for r in slow["body"]["replies"] if r["event"] == "say"]
+            assert says == ["n=42"]  # the HTTP answer, doubled by a script in the sandbox pool
+    finally:
+        service.shutdown()
+        service.server_close()
+
+
 def test_errors_over_http_are_the_json_envelope(server) -> None:
     base, _, _ = server
     status, body = call(f"{base}/api/v1/chat/nope/messages", {"text": "hi"})
