@@ -101,7 +101,9 @@ class Engine:
         clock = time.perf_counter
         nodes = flow.nodes
         while True:
-            node = nodes[session.block]
+            node = nodes.get(session.block)
+            if node is None:  # waiting in a version that is not kept, in a block since removed
+                return self._lost(session, flow, ctx)
             if session.steps >= max_steps:
                 return self._limit(session, node, ctx, f"max_steps ({max_steps}) reached", "max_steps")
             if time.time() > deadline:
@@ -198,6 +200,17 @@ class Engine:
         ctx.host.emit({"event": "end", "block": node.id, "disposition": disposition,
                        "steps": session.steps})
         return None
+
+    def _lost(self, session: Session, flow: Flow, ctx: Context) -> None:
+        """End a session whose block its flow no longer has, saying which block it was."""
+        block = session.block
+        ctx.host.emit({"event": "error", "block": block, "message": (
+            f"flow {flow.id} version {flow.version} has no block {block!r}, where this session "
+            f"waited: the version it started in is no longer kept")})
+        session.frames.clear()
+        session.status, session.disposition = "ended", "flow_changed"
+        ctx.host.emit({"event": "end", "block": block, "disposition": "flow_changed",
+                       "steps": session.steps})
 
     def _limit(self, session: Session, node: Node, ctx: Context, reason: str,
                disposition: str) -> None:

@@ -54,9 +54,10 @@ class Runtime:
              environ: Mapping[str, str] = os.environ) -> Runtime:
         """Open a workspace folder with its stores (embedded SQLite under `.callwright/`)."""
         root = Path(root)
-        workspace = Workspace.load(root, registry or default_registry(), environ)
-        storage = workspace.settings.get("storage", {})
         data = root / ".callwright"
+        workspace = Workspace.load(root, registry or default_registry(), environ,
+                                   archive=data / "flows")
+        storage = workspace.settings.get("storage", {})
         sessions = open_session_store(sessions_url or storage.get("sessions_url")
                                       or f"sqlite:///{data / 'sessions.sqlite3'}")
         if database_url is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -27,17 +28,22 @@ class Workspace:
     flows: dict[str, Flow] = field(default_factory=dict)
     docs: dict[str, dict] = field(default_factory=dict)
     problems: dict[str, list] = field(default_factory=dict)
+    # where every version that went live is kept, so that a session waiting in one resumes in it
+    # after a deploy or a restart, in any process (None: this process's memory only)
+    archive: Path | None = None
     _versions: dict[tuple[str, str], Flow] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: str | Path | None, registry: Registry,
-             environ: Mapping[str, str] = os.environ) -> Workspace:
+             environ: Mapping[str, str] = os.environ, *,
+             archive: Path | None = None) -> Workspace:
         """Load a workspace folder; a file that fails validation is reported, not taken live."""
         from .settings import load_settings
         from .validation import flow_id_problems, locate, read_json, validate_routes
 
         path = Path(root) if root is not None else None
-        workspace = cls(root=path, registry=registry, settings=load_settings(path, environ))
+        workspace = cls(root=path, registry=registry, settings=load_settings(path, environ),
+                        archive=archive)
         if path is None:
             return workspace
         texts: dict[str, str] = {}
@@ -80,12 +86,13 @@ class Workspace:
         self.docs[flow.id] = doc
         self.flows[flow.id] = flow
         self._versions[(flow.id, flow.version)] = flow
+        self._keep(flow)
         return flow
 
     def flow(self, flow_id: str, version: str | None = None) -> Flow:
-        """Return the live flow, or the given version of it while this process still holds it."""
+        """Return the live flow, or the given version of it while it is kept (see `archive`)."""
         if version is not None:
-            kept = self._versions.get((flow_id, version))
+            kept = self._versions.get((flow_id, version)) or self._kept(flow_id, version)
             if kept is not None:
                 return kept
         live = self.flows.get(flow_id)
@@ -95,6 +102,38 @@ class Workspace:
             log.warning("flow %s version %s is gone; the session goes on with %s",
                         flow_id, version, live.version)
         return live
+
+    def _keep(self, flow: Flow) -> None:
+        """Write a live version to the archive once (whole or not at all)."""
+        if self.archive is None:
+            return
+        path = self.archive / flow.id / f"{flow.version}.json"
+        if path.exists():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_name(f".{path.name}.{os.getpid()}.part")
+            part.write_text(json.dumps(flow.doc, ensure_ascii=False), "utf-8")
+            os.replace(part, path)
+        except OSError as exc:  # sessions of this version then resume in the live one
+            log.warning("could not keep flow %s version %s in %s: %s", flow.id, flow.version,
+                        self.archive, exc)
+
+    def _kept(self, flow_id: str, version: str) -> Flow | None:
+        """Compile an earlier version from the archive, or return None if it is not there."""
+        if self.archive is None:
+            return None
+        path = self.archive / flow_id / f"{version}.json"
+        try:
+            doc = json.loads(path.read_text("utf-8"))
+            flow = compile_flow(doc, self.registry, flows={**self.docs, flow_id: doc})
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, InvalidFlow) as exc:  # a block type gone since, say
+            log.warning("kept flow %s version %s cannot run again: %s", flow_id, version, exc)
+            return None
+        self._versions[(flow_id, version)] = flow
+        return flow
 
     def route(self, channel: str, address: str) -> str | None:
         """Return the flow id routed for an address on a channel (`*` is the fallback)."""
