@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from builder.app import create_app
 
 URL = "/api/v1/chat/support-bot/messages"
 
@@ -35,16 +32,12 @@ SUPPORT_BOT = {
 
 
 @pytest.fixture
-def client(tmp_path: Path, front_door):
-    """Yield a test client of an app over a workspace holding the support-bot flow.
+def client(workspace_app, front_door):
+    """Return a test client of an app over a workspace holding the support-bot flow.
 
     Every test runs twice: through Flask's WSGI app and through the ASGI app of `serve`.
     """
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "flows" / "support-bot.json").write_text(json.dumps(SUPPORT_BOT), "utf-8")
-    app = create_app(tmp_path, {"TESTING": True})
-    yield front_door(app)
-    app.extensions["callwright.runtime"].close()
+    return front_door(workspace_app(SUPPORT_BOT))
 
 
 def say_texts(replies: list[dict]) -> list[str]:

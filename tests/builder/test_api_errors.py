@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 from flask import abort
 
-from builder.app import create_app
 from builder.errors import ApiError
 from runtime.errors import (EngineError, FlowNotFound, InvalidFlow, SessionBusy, SessionEnded,
                             SessionNotFound)
@@ -16,11 +14,9 @@ from runtime.validation import Problem
 
 
 @pytest.fixture
-def app(tmp_path: Path):
-    """Yield an app over an empty workspace (TESTING on: Flask would propagate errors)."""
-    app = create_app(tmp_path, {"TESTING": True})
-    yield app
-    app.extensions["callwright.runtime"].close()
+def app(workspace_app):
+    """Return an app over an empty workspace (TESTING on: Flask would propagate errors)."""
+    return workspace_app()
 
 
 def raising(app, exc: BaseException) -> dict:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from builder.api import chat
-from builder.app import create_app
 
 FLOW = {"schema": "callwright/flow@1", "id": "bot", "start": "hello",
         "blocks": {"hello": {"type": "say", "config": {"text": "Hello."}, "exits": {"next": "menu"}},
@@ -23,13 +21,9 @@ METHODS = {"get", "put", "post", "delete", "patch"}
 
 
 @pytest.fixture
-def app(tmp_path: Path):
-    """Yield an app over a workspace with one small flow."""
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "flows" / "bot.json").write_text(json.dumps(FLOW), "utf-8")
-    app = create_app(tmp_path, {"TESTING": True})
-    yield app
-    app.extensions["callwright.runtime"].close()
+def app(workspace_app):
+    """Return an app over a workspace with one small flow."""
+    return workspace_app(FLOW)
 
 
 @pytest.fixture

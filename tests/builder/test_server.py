@@ -6,11 +6,9 @@ import asyncio
 import json
 import sqlite3
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 
-from builder.app import create_app
 from builder.server import asgi_app
 
 FLOW = {"schema": "callwright/flow@1", "id": "hello", "start": "greet",
@@ -20,12 +18,8 @@ FLOW = {"schema": "callwright/flow@1", "id": "hello", "start": "greet",
 
 
 @pytest.fixture
-def flask_app(tmp_path: Path):
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "flows" / "hello.json").write_text(json.dumps(FLOW), "utf-8")
-    app = create_app(tmp_path, {"TESTING": True})
-    yield app
-    app.extensions["callwright.runtime"].close()
+def flask_app(workspace_app):
+    return workspace_app(FLOW)
 
 
 def run(app, scope: dict, incoming: list[dict]) -> list[dict]:
@@ -56,8 +50,8 @@ def chat_scope(flow_id: str = "hello") -> dict:
             "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000)}
 
 
-def test_startup_is_acknowledged_and_shutdown_writes_the_pending_steps_and_closes(flask_app,
-                                                                                tmp_path):
+def test_startup_is_acknowledged_and_shutdown_writes_the_pending_steps_and_closes(flask_app):
+    root = flask_app.extensions["callwright.runtime"].workspace.root
     app = asgi_app(flask_app)
     turn = run(app, chat_scope(), [{"type": "http.request", "body": b'{"text": "hi"}'}])
     session = json.loads(turn[1]["body"])["session"]
@@ -66,7 +60,7 @@ def test_startup_is_acknowledged_and_shutdown_writes_the_pending_steps_and_close
     assert [m["type"] for m in sent] == ["lifespan.startup.complete",
                                          "lifespan.shutdown.complete"]
     # the execution log's writer held the steps for up to 0.2 s: closing wrote them
-    with closing(sqlite3.connect(tmp_path / ".callwright" / "callwright.sqlite3")) as conn:
+    with closing(sqlite3.connect(root / ".callwright" / "callwright.sqlite3")) as conn:
         assert conn.execute("SELECT block FROM steps WHERE session_id = ? ORDER BY id",
                             (session,)).fetchall() == [("greet",), ("bye",)]
 
