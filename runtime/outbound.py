@@ -46,13 +46,19 @@ class OutboundHttp:
         # trust_env=False: an environment proxy would connect to the name, not the checked address.
         # No keep-alive for https: the pool keys connections by address, so a connection opened
         # (and its certificate checked) for one host name must not serve another on the same IP.
+        # httpx's default of 100 connections made the 101st turn waiting on a slow service wait
+        # for a connection, then time out: the turns of a serve worker wait on one event loop
         tls = httpx.create_ssl_context()
+        most = int(section["max_connections"])
         self._client = httpx.AsyncClient(
             follow_redirects=False, trust_env=False, cookies=_NoCookies(),
             headers={"User-Agent": USER_AGENT},
-            transport=httpx.AsyncHTTPTransport(verify=tls),
+            transport=httpx.AsyncHTTPTransport(
+                verify=tls, limits=httpx.Limits(max_connections=most,
+                                                max_keepalive_connections=min(most, 100))),
             mounts={"https://": httpx.AsyncHTTPTransport(
-                verify=tls, limits=httpx.Limits(max_keepalive_connections=0))})
+                verify=tls, limits=httpx.Limits(max_connections=most,
+                                                max_keepalive_connections=0))})
 
     async def __aenter__(self) -> OutboundHttp:
         """Return self; the client closes when the block ends."""

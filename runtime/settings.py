@@ -22,7 +22,8 @@ from .netpolicy import parse_networks
 FILENAME = "callwright.toml"
 ENV_PREFIX = "CALLWRIGHT_"
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "http": {"allow": [], "timeout_s": 10.0, "max_response_bytes": 1024 * 1024},
+    "http": {"allow": [], "timeout_s": 10.0, "max_response_bytes": 1024 * 1024,
+             "max_connections": 1000},
     "server": {"host": "127.0.0.1", "port": 8080},
 }
 _TRUE = {"1", "true", "yes", "on"}

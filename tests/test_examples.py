@@ -38,7 +38,12 @@ def test_the_example_settings_are_valid_settings():
     assert settings["server"]["port"] == 8080
 
 
-@pytest.mark.parametrize("path", sorted((WORKSPACE).rglob("*.json")), ids=lambda p: p.name)
+# the documents kept in git: not what a runtime writes under .callwright/ (data, flow versions)
+DOCUMENTS = sorted(path for path in WORKSPACE.rglob("*.json")
+                   if ".callwright" not in path.relative_to(WORKSPACE).parts)
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
 def test_every_example_document_is_kept_in_the_stable_form(path):
     assert path.read_text("utf-8") == dumps(json.loads(path.read_text("utf-8")), default_registry())
 

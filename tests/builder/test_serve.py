@@ -163,47 +163,89 @@ SLOW_LOOKUP = {"schema": "callwright/flow@1", "id": "slow-lookup", "start": "loo
                           "bye": {"type": "end", "config": {"text": "n={{ vars.n }}"}}}}
 
 
-def test_a_turn_waiting_on_a_slow_service_does_not_hold_up_the_worker(tmp_path: Path) -> None:
-    import http.server
+class SlowService:
+    """A JSON service on 127.0.0.1 that answers {"n": 21} after `delay_s`, to many at once."""
+
+    def __init__(self, delay_s: float) -> None:
+        import http.server
+        import threading
+
+        class Slow(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                time.sleep(delay_s)
+                body = b'{"n": 21}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 256  # listen backlog: every turn connects at once
+
+        self.server = Server(("127.0.0.1", 0), Slow)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def slow_service():
+    service = SlowService(delay_s=2)
+    yield service
+    service.close()
+
+
+def slow_workspace(root: Path) -> Path:
+    make_workspace(root, '[http]\nallow = ["127.0.0.0/8"]\n')
+    (root / "flows" / "slow-lookup.json").write_text(json.dumps(SLOW_LOOKUP), "utf-8")
+    return root
+
+
+def test_a_turn_waiting_on_a_slow_service_does_not_hold_up_the_worker(tmp_path: Path,
+                                                                       slow_service) -> None:
     import threading
 
-    class Slow(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
-            time.sleep(2)
-            body = b'{"n": 21}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    with served(slow_workspace(tmp_path / "ws"), "--workers", "1", "--no-worker") as (base, _,
+                                                                                    log):
+        slow: dict = {}
+        waiting = threading.Thread(target=lambda: slow.update(zip(
+            ("status", "body"), call(f"{base}/api/v1/chat/slow-lookup/messages",
+                                     {"text": slow_service.url}))))
+        waiting.start()
+        time.sleep(0.5)  # the slow turn is waiting on the service now
+        started = time.monotonic()
+        status, quick = call(f"{base}/api/v1/chat/support-bot/messages", {"text": "there"})
+        answered_in = time.monotonic() - started
+        assert status == 200 and not slow, log.read_text()
+        assert answered_in < 1.0  # not behind the slow turn, on the one worker there is
+        waiting.join(15)
+        assert slow["status"] == 200, slow
+        says = [r["text"] for r in slow["body"]["replies"] if r["event"] == "say"]
+        assert says == ["n=42"]  # the HTTP answer, doubled by a script in the sandbox pool
 
-        def log_message(self, *args) -> None:
-            pass
 
-    service = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=service.serve_forever, daemon=True).start()
-    root = make_workspace(tmp_path / "ws", '[http]\nallow = ["127.0.0.0/8"]\n')
-    (root / "flows" / "slow-lookup.json").write_text(json.dumps(SLOW_LOOKUP), "utf-8")
-    try:
-        with served(root, "--workers", "1", "--no-worker") as (base, _, log):
-            slow: dict = {}
-            waiting = threading.Thread(target=lambda: slow.update(zip(
-                ("status", "body"), call(f"{base}/api/v1/chat/slow-lookup/messages",
-                                         {"text": f"http://127.0.0.1:{service.server_port}/"}))))
-            waiting.start()
-            time.sleep(0.5)  # the slow turn is waiting on the service now
-            started = time.monotonic()
-            status, quick = call(f"{base}/api/v1/chat/support-bot/messages", {"text": "there"})
-            answered_in = time.monotonic() - started
-            assert status == 200 and not slow, log.read_text()
-            assert answered_in < 1.0  # not behind the slow turn, on the one worker there is
-            waiting.join(15)
-            assert slow["status"] == 200, slow
-            says = [r["text"] for r in slow["body"]["replies"] if r["event"] == "say"]
-            assert says == ["n=42"]  # the HTTP answer, doubled by a script in the sandbox pool
-    finally:
-        service.shutdown()
-        service.server_close()
+def test_one_worker_carries_hundreds_of_turns_waiting_on_a_service_at_once(tmp_path: Path,
+                                                                           slow_service) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with served(slow_workspace(tmp_path / "ws"), "--workers", "1", "--no-worker") as (base, _,
+                                                                                    log):
+        url = f"{base}/api/v1/chat/slow-lookup/messages"
+        started = time.monotonic()
+        with ThreadPoolExecutor(300) as pool:
+            answers = list(pool.map(lambda _: call(url, {"text": slow_service.url}), range(300)))
+        took = time.monotonic() - started
+    assert [status for status, _ in answers] == [200] * 300, log.read_text()
+    # the service takes 2 s: all 300 waited at once, not in rounds (of 64 requests, or of 100
+    # outbound connections, before)
+    assert took < 5, f"300 turns took {took:.1f} s"
 
 
 def test_errors_over_http_are_the_json_envelope(server) -> None:

@@ -14,7 +14,8 @@ def write(tmp_path, text: str):
 
 def test_defaults_without_a_workspace_or_environment():
     settings = load_settings(None, environ={})
-    assert settings["http"] == {"allow": [], "timeout_s": 10.0, "max_response_bytes": 1048576}
+    assert settings["http"] == {"allow": [], "timeout_s": 10.0, "max_response_bytes": 1048576,
+                                "max_connections": 1000}
     assert settings["server"] == {"host": "127.0.0.1", "port": 8080}
     assert settings["webhooks"] == {}
 
@@ -45,6 +46,7 @@ def test_environment_overrides_the_file_typed_by_the_schema(tmp_path):
         "CALLWRIGHT_SERVER_PORT": "9100",
         "CALLWRIGHT_HTTP_TIMEOUT_S": "2.5",
         "CALLWRIGHT_HTTP_MAX_RESPONSE_BYTES": "2048",
+        "CALLWRIGHT_HTTP_MAX_CONNECTIONS": "50",
         "CALLWRIGHT_HTTP_ALLOW": "127.0.0.0/8, ::1/128,",
         "CALLWRIGHT_SERVER_ALLOWED_ORIGINS": "https://a.example,https://b.example",
         "CALLWRIGHT_WEBHOOKS_SECRET": "from-env",
@@ -54,7 +56,7 @@ def test_environment_overrides_the_file_typed_by_the_schema(tmp_path):
     assert settings["server"] == {"host": "0.0.0.0", "port": 9100,
                                   "allowed_origins": ["https://a.example", "https://b.example"]}
     assert settings["http"] == {"allow": ["127.0.0.0/8", "::1/128"], "timeout_s": 2.5,
-                                "max_response_bytes": 2048}
+                                "max_response_bytes": 2048, "max_connections": 50}
     assert settings["webhooks"]["secret"] == "from-env"
     assert settings["storage"]["redis_url"] == "redis://127.0.0.1:6379/0"
     assert "unknown" not in settings
