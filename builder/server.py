@@ -7,6 +7,7 @@ the execution log writes the steps it still holds.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
@@ -21,7 +22,14 @@ FLASK_THREADS = 4  # Flask views at once per process; chat turns do not use them
 def asgi_app(flask_app: Flask) -> Any:
     """Return the ASGI application over a Flask app of the builder."""
     runtime = flask_app.extensions[RUNTIME_EXTENSION]
-    flask = WSGIMiddleware(flask_app, workers=FLASK_THREADS)
+
+    def terminated(environ: dict, start_response: Any) -> Any:
+        # a2wsgi's input ends where the request does, as granian's WSGI input did; said so,
+        # werkzeug reads a body without Content-Length (chunked) instead of taking it as empty
+        environ.setdefault("wsgi.input_terminated", True)
+        return flask_app(environ, start_response)
+
+    flask = WSGIMiddleware(terminated, workers=FLASK_THREADS)
 
     async def to_flask(scope: Scope, receive: Receive, send: Send) -> None:
         # a2wsgi reads the body from its threads with run_coroutine_threadsafe(receive()), which
@@ -41,7 +49,9 @@ def asgi_app(flask_app: Flask) -> Any:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await runtime.close_http()
-                runtime.close()
+                # a thread: closing runs the event loops of the Flask threads' HTTP clients,
+                # which cannot run inside this one
+                await asyncio.to_thread(runtime.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -82,7 +82,10 @@ class Engine:
         try:
             await self._loop(session, flow, ctx, host, turn)
         finally:
-            self.sessions.save(session)
+            if self.sessions.remote:
+                await asyncio.to_thread(self.sessions.save, session)
+            else:
+                self.sessions.save(session)
             self._hand_over(session, turn)
         return turn
 

@@ -12,7 +12,7 @@ from typing import Mapping
 from blocks import Registry
 
 from .errors import FlowNotFound, InvalidFlow
-from .flow import Flow, compile_flow
+from .flow import Flow, compile_flow, flow_version
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class Workspace:
     # after a deploy or a restart, in any process (None: this process's memory only)
     archive: Path | None = None
     _versions: dict[tuple[str, str], Flow] = field(default_factory=dict)
+    _not_kept: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
     def load(cls, root: str | Path | None, registry: Registry,
@@ -120,17 +121,27 @@ class Workspace:
                         self.archive, exc)
 
     def _kept(self, flow_id: str, version: str) -> Flow | None:
-        """Compile an earlier version from the archive, or return None if it is not there."""
+        """Compile an earlier version from the archive, or return None if it is not there.
+
+        Either answer is remembered: every turn of a session from before an upgrade asks again.
+        """
         if self.archive is None:
+            return None
+        if (flow_id, version) in self._not_kept:
             return None
         path = self.archive / flow_id / f"{version}.json"
         try:
             doc = json.loads(path.read_text("utf-8"))
+            if not isinstance(doc, dict) or doc.get("id") != flow_id \
+                    or flow_version(doc) != version:
+                raise ValueError(f"{path} holds another flow or version")
             flow = compile_flow(doc, self.registry, flows={**self.docs, flow_id: doc})
         except FileNotFoundError:
+            self._not_kept.add((flow_id, version))
             return None
         except (OSError, ValueError, InvalidFlow) as exc:  # a block type gone since, say
             log.warning("kept flow %s version %s cannot run again: %s", flow_id, version, exc)
+            self._not_kept.add((flow_id, version))
             return None
         self._versions[(flow_id, version)] = flow
         return flow

@@ -6,6 +6,7 @@ Nothing here depends on Flask, so the chat routes (WSGI and ASGI) and the Flask 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -13,15 +14,20 @@ import orjson
 from ..errors import BadRequest
 
 
+# 19 digits in a row: perhaps an integer past 64 bits, which orjson would read as a float
+_LONG_DIGITS = re.compile(rb"\d{19}")
+
+
 def parse_body(data: bytes) -> Any:
     """Parse a JSON body, or raise BadRequest saying where it is malformed."""
-    try:
-        # orjson reads UTF-8 JSON in a third of the time; what it refuses (other encodings,
-        # NaN, integers past 64 bits, lone surrogates, errors) goes to json, which reads it
-        # alike or says where it is wrong
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        pass
+    # orjson reads UTF-8 JSON in a third of the time. What it would read differently (integers
+    # past 64 bits) or refuses (other encodings, NaN, lone surrogates, errors) goes to json,
+    # which keeps big integers exact and says where a body is wrong.
+    if not _LONG_DIGITS.search(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(data)
     except json.JSONDecodeError as exc:

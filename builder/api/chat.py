@@ -166,7 +166,7 @@ def turn_of(raw: bytes) -> tuple[str | None, str]:
 
 def check_length(length: str) -> int:
     """Return a Content-Length header's value; refuse one that is no number or over the limit."""
-    if not length.isdigit():
+    if not (length.isascii() and length.isdigit()):  # isdigit alone takes "²"
         raise BadRequest(f"the Content-Length header {length!r} is not a number")
     if int(length) > MAX_BODY_BYTES:
         raise _too_large()

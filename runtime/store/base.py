@@ -32,6 +32,10 @@ class SessionStore:
     against each.
     """
 
+    # True where a call waits on the network: an event loop then runs it on a thread, so that
+    # the other turns of the loop go on meanwhile (in-process stores answer in microseconds)
+    remote = False
+
     def get(self, session_id: str) -> Session | None:
         """Return the saved session, or None when there is none with that id."""
         raise NotImplementedError

@@ -128,6 +128,8 @@ class RedisSessionStore(SessionStore):
     One client with a connection pool per store: safe to share between threads.
     """
 
+    remote = True
+
     def __init__(self, url: str, prefix: str = "callwright:",
                  claim_ttl_s: int = CLAIM_TTL_S) -> None:
         self.where = redacted(url)

@@ -31,6 +31,11 @@ _ENTRIES = "SELECT channel, address, flow_id, updated_at FROM conversations WHER
 _DROP_ENTRY = ("DELETE FROM conversations WHERE channel = ? AND address = ? AND flow_id = ? "
                "AND session_id = ? AND updated_at = ?")
 _COUNT = "SELECT value FROM meta WHERE key = 'shards'"
+EXPIRE_BATCH = 500  # sessions deleted in one transaction
+_EXPIRE_BY_ID = ("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+                 "WHERE id < ? AND updated_at < ? LIMIT ?)")
+_EXPIRE_LEGACY = ("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+                  f"WHERE {LEGACY_ID} AND updated_at < ? LIMIT ?)")
 
 
 def shard_path(path: Path, index: int) -> Path:
@@ -123,6 +128,8 @@ class SqliteSessionStore(SessionStore):
         # (benchmarks/chat.sh), at no measurable CPU.
         while not self._closing.wait(CHECKPOINT_EVERY_S):
             for shard in self._shards:
+                if self._closing.is_set():  # close() is about to close the shards
+                    return
                 shard.checkpoint()
 
     def _home(self, session_id: str) -> Shard:
@@ -237,13 +244,21 @@ class SqliteSessionStore(SessionStore):
         Message ids received before then are forgotten too: a sender redelivers within minutes.
         """
         count, made_before = 0, Session.id_after(before)
+        # a session saved before then was made before then: its id is in the range
+        batches = [(_EXPIRE_BY_ID, (made_before, before, EXPIRE_BATCH)),
+                   (_EXPIRE_LEGACY, (before, EXPIRE_BATCH))]
         for shard in self._shards:
+            # in batches, each its own transaction: a save waiting for the file's write lock
+            # waits for one batch (milliseconds), not for a whole day of sessions; under serve
+            # that save holds up every turn on its worker's event loop
+            for statement, params in batches:
+                while True:
+                    with shard.transaction() as conn:
+                        gone = conn.execute(statement, params).rowcount
+                    count += gone
+                    if gone < EXPIRE_BATCH:
+                        break
             with shard.transaction() as conn:
-                # a session saved before then was made before then: its id is in the range
-                count += conn.execute("DELETE FROM sessions WHERE id < ? AND updated_at < ?",
-                                      (made_before, before)).rowcount
-                count += conn.execute(f"DELETE FROM sessions WHERE {LEGACY_ID} AND "
-                                      "updated_at < ?", (before,)).rowcount
                 conn.execute("DELETE FROM conversations WHERE session_id NOT IN "
                              "(SELECT id FROM sessions)")
                 conn.execute("DELETE FROM inbound_messages WHERE at < ?", (before,))

@@ -170,7 +170,7 @@ class Shard:
             if self._checkpointer is None:
                 self._checkpointer = self._connect(0)
             self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.OperationalError:
+        except sqlite3.Error:  # busy, or a disk error the next save will report: not this thread
             pass
 
     def close(self) -> None:

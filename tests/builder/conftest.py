@@ -59,6 +59,7 @@ class AsgiTestClient:
 
     def __init__(self, flask_app) -> None:
         self.app = asgi_app(flask_app)
+        self.runtime = flask_app.extensions["callwright.runtime"]
         self.loop = asyncio.new_event_loop()
 
     def open(self, environ: dict | None = None, **kwargs) -> AsgiResponse:
@@ -110,6 +111,8 @@ class AsgiTestClient:
         return AsgiResponse(answer["status"], answer["headers"], answer["body"])
 
     def close(self) -> None:
+        """Close the HTTP client the turns made on this loop, then the loop (as lifespan does)."""
+        self.loop.run_until_complete(self.runtime.close_http())
         self.loop.close()
 
 

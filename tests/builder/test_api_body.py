@@ -12,7 +12,9 @@ from builder.errors import BadRequest
 
 @pytest.mark.parametrize("data, expected", [
     (b'{"text": "hello", "n": 1.5}', {"text": "hello", "n": 1.5}),
-    (b'{"big": 1180591620717411303424}', {"big": 2 ** 70}),  # past 64 bits, exact
+    (b'{"big": 1180591620717411303425}', {"big": 2 ** 70 + 1}),  # past 64 bits, exact
+    (b'[18446744073709551616, -9223372036854775809]', [2 ** 64, -2 ** 63 - 1]),
+    (b'[18446744073709551615, -9223372036854775808]', [2 ** 64 - 1, -2 ** 63]),
     ('{"text": "caf\u00e9"}'.encode("utf-16"), {"text": "caf\u00e9"}),  # json detects UTF-16
     (b'{"text": "\\ud800"}', {"text": "\ud800"}),  # a lone surrogate, as json reads it
     (b'{"a": 1, "a": 2}', {"a": 2}),

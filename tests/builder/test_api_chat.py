@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 from werkzeug.test import EnvironBuilder
 
+from builder.api.chat import MAX_BODY_BYTES, check_length
+from builder.errors import ApiError, BadRequest
 
 URL = "/api/v1/chat/support-bot/messages"
 
@@ -220,3 +221,16 @@ def test_a_chunked_body_within_the_limit_runs_the_turn(client) -> None:
 def test_urls_beside_the_messages_url_are_left_to_the_rest_of_the_api(client) -> None:
     assert client.post(URL + "/", json={"text": "hi"}).status_code == 404
     assert client.get("/api/v1/health").status_code == 200
+
+
+@pytest.mark.parametrize("length", ["12a", "\u00b2", "-1", ""])
+def test_a_content_length_that_is_no_number_is_a_400_naming_it(length: str) -> None:
+    with pytest.raises(BadRequest, match="Content-Length header"):
+        check_length(length)
+
+
+def test_a_content_length_over_the_limit_is_a_413_before_the_body_is_read() -> None:
+    assert check_length(str(MAX_BODY_BYTES)) == MAX_BODY_BYTES
+    with pytest.raises(ApiError) as caught:
+        check_length(str(MAX_BODY_BYTES + 1))
+    assert caught.value.status == 413

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 from contextlib import closing
 
 import pytest
 
 from builder.server import asgi_app
+from runtime.loop import thread_loop
 
 FLOW = {"schema": "callwright/flow@1", "id": "hello", "start": "greet",
         "blocks": {"greet": {"type": "say", "config": {"text": "Hello."},
@@ -65,6 +67,24 @@ def test_startup_is_acknowledged_and_shutdown_writes_the_pending_steps_and_close
                             (session,)).fetchall() == [("greet",), ("bye",)]
 
 
+def test_shutdown_closes_http_clients_that_flask_threads_made_on_their_own_loops(flask_app):
+    runtime = flask_app.extensions["callwright.runtime"]
+    app = asgi_app(flask_app)
+    loops: list = []
+
+    def turn() -> None:  # as a Flask view does: a turn (and an HTTP client) on its own loop
+        runtime.chat_turn("hello", None, "hi")
+        loops.append(thread_loop())
+    on_thread = threading.Thread(target=turn)
+    on_thread.start()
+    on_thread.join(10)
+    sent = run(app, {"type": "lifespan"},
+               [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete",
+                                         "lifespan.shutdown.complete"]
+    loops[0].close()  # the thread's loop outlives it, as a Flask thread's does the process
+
+
 def test_a_client_gone_before_its_message_arrived_gets_no_answer_and_no_session(flask_app):
     runtime = flask_app.extensions["callwright.runtime"]
     sent = run(asgi_app(flask_app), chat_scope(),
@@ -91,6 +111,17 @@ def test_other_urls_are_answered_by_the_flask_app(flask_app):
     assert start["status"] == 200
     listed = json.loads(b"".join(message.get("body", b"") for message in rest))["flows"]
     assert [flow["id"] for flow in listed] == ["hello"]
+
+
+def test_a_chunked_request_body_reaches_the_flask_views(flask_app):
+    body = json.dumps(FLOW).encode()
+    scope = {**chat_scope(), "path": "/api/v1/flows/hello/validate",
+             "raw_path": b"/api/v1/flows/hello/validate"}  # no Content-Length: chunked
+    start, *rest = run(asgi_app(flask_app), scope,
+                       [{"type": "http.request", "body": body[:40], "more_body": True},
+                        {"type": "http.request", "body": body[40:]}])
+    answer = json.loads(b"".join(message.get("body", b"") for message in rest))
+    assert (start["status"], answer) == (200, {"ok": True, "problems": []})
 
 
 def test_a_request_body_reaches_the_flask_views(flask_app):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
+from blocks import default_registry
 from runtime import Runtime, SessionBusy, SessionEnded, SessionNotFound
-from runtime.store import SqliteSessionStore
+from runtime.store import MemorySessionStore, SqliteSessionStore
+from runtime.workspace import Workspace
 
 
 def test_the_first_message_triggers_the_session_and_the_first_menu_waits_for_the_next(example_workspace, tmp_path):
@@ -82,3 +86,36 @@ def test_two_turns_saving_the_same_session_cannot_both_win(tmp_path, example_wor
     with pytest.raises(SessionBusy):
         store.save(copy_b)
     assert store.get(session.id).vars["turn"] == "a"
+
+
+class RemoteStore(MemorySessionStore):
+    """A store that says it waits on the network, noting the thread of every call."""
+
+    remote = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[int] = []
+
+    def get(self, session_id):
+        self.threads.append(threading.get_ident())
+        return super().get(session_id)
+
+    def save(self, session) -> None:
+        self.threads.append(threading.get_ident())
+        super().save(session)
+
+
+def test_a_store_that_waits_on_the_network_is_called_off_the_event_loop(example_workspace):
+    store = RemoteStore()
+    runtime = Runtime(Workspace.load(example_workspace, default_registry()), store)
+
+    async def conversation() -> int:
+        first = await runtime.turn("support-bot", None, "hello there")
+        await runtime.turn("support-bot", first["session"], "opening hours")
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(conversation())
+    runtime.close()
+    assert len(store.threads) == 3  # save, get, save
+    assert loop_thread not in store.threads

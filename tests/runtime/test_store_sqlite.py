@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+import runtime.store.sqlite as sqlite_store
 from blocks.sdk import ConfigurationError
 from runtime.session import Session
 from runtime.store import SqliteSessionStore, StaleSession
 from runtime.store.sqlite import message_shard, session_shard, shard_path
-from runtime.store.sqlite_shard import LEGACY_ID
 
 CONTACT = "+4915112345678"
 
@@ -238,12 +238,12 @@ def test_expiry_finds_old_sessions_by_id_range_and_legacy_ids_by_a_partial_index
                                                                                  tmp_path):
     open_store(shards=1)
     path = tmp_path / "sessions.sqlite3"
-    by_id = rows(path, "EXPLAIN QUERY PLAN DELETE FROM sessions WHERE id < ? AND updated_at < ?",
-                 ("0", 0))
-    assert "USING INDEX sqlite_autoindex_sessions_1 (id<?)" in by_id[0][-1]
-    legacy = rows(path, f"EXPLAIN QUERY PLAN DELETE FROM sessions WHERE {LEGACY_ID} AND "
-                        "updated_at < ?", (0,))
-    assert "USING INDEX sessions_legacy_expiry (updated_at<?)" in legacy[0][-1]
+    by_id = rows(path, f"EXPLAIN QUERY PLAN {sqlite_store._EXPIRE_BY_ID}", ("0", 0, 1))
+    assert any("USING COVERING INDEX sqlite_autoindex_sessions_1 (id<?)" in row[-1]
+               or "USING INDEX sqlite_autoindex_sessions_1 (id<?)" in row[-1] for row in by_id)
+    legacy = rows(path, f"EXPLAIN QUERY PLAN {sqlite_store._EXPIRE_LEGACY}", (0, 1))
+    assert any("USING INDEX sessions_legacy_expiry (updated_at<?)" in row[-1]
+               for row in legacy), legacy
 
 
 def test_expiry_deletes_exactly_the_sessions_last_saved_before_the_moment(open_store,
@@ -271,6 +271,16 @@ def test_expiry_deletes_exactly_the_sessions_last_saved_before_the_moment(open_s
     assert [store.get(one.id) is not None for one in (old, old_legacy, kept_alive, new,
                                                       new_legacy)] == [False, False, True,
                                                                        True, True]
+
+
+def test_expiry_deletes_in_batches_until_none_is_left(open_store, monkeypatch):
+    monkeypatch.setattr(sqlite_store, "EXPIRE_BATCH", 3)
+    store = open_store(shards=1)
+    saved = [session(contact={}) for _ in range(10)]
+    for one in saved:
+        store.save(one)
+    assert store.expire(before=time.time() + 1) == 10
+    assert all(store.get(one.id) is None for one in saved)
 
 
 def test_a_file_with_a_former_expiry_index_gets_the_partial_one_instead(open_store, tmp_path):

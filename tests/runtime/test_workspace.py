@@ -78,3 +78,15 @@ def test_a_session_whose_block_the_live_version_lacks_ends_with_an_error_naming_
         error["message"]
     assert (end["event"], end["disposition"]) == ("end", "flow_changed")
     assert after.sessions.get(first["session"]).status == "ended"
+
+
+def test_a_kept_file_holding_another_version_is_not_taken_for_the_one_it_is_named(deploy):
+    first = deploy(V1).chat_turn("order", None, "hi")
+    kept = deploy.root / ".callwright" / "flows" / "order"
+    (path,) = kept.iterdir()
+    changed = {**V1, "blocks": {**V1["blocks"], "done": {
+        "type": "end", "config": {"text": "Tampered."}}}}
+    path.write_text(json.dumps(changed), "utf-8")
+    after = deploy({**V1, "blocks": {**V1["blocks"], "done": {
+        "type": "end", "config": {"text": "See you today (v1.1)."}}}})
+    assert texts(after.chat_turn("order", first["session"], "1")) == ["See you today (v1.1)."]
