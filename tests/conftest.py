@@ -34,9 +34,15 @@ def flow_doc() -> Callable[..., dict]:
 
 
 @pytest.fixture
-def example_workspace() -> Path:
-    """Return the example workspace shipped in the repository."""
-    return EXAMPLE_WORKSPACE
+def example_workspace(tmp_path: Path) -> Path:
+    """Return a copy of the example workspace shipped in the repository.
+
+    A copy: a runtime writes its data and the flow versions it took live under the workspace's
+    .callwright/, and tests leave the source tree as they found it.
+    """
+    copy = tmp_path / "example-workspace"
+    shutil.copytree(EXAMPLE_WORKSPACE, copy, ignore=shutil.ignore_patterns(".callwright"))
+    return copy
 
 
 @pytest.fixture
