@@ -82,10 +82,7 @@ class Engine:
         try:
             await self._loop(session, flow, ctx, host, turn)
         finally:
-            if self.sessions.remote:
-                await asyncio.to_thread(self.sessions.save, session)
-            else:
-                self.sessions.save(session)
+            await self.sessions.from_loop(self.sessions.save, session)
             self._hand_over(session, turn)
         return turn
 

@@ -130,9 +130,7 @@ class Runtime:
             contact = {"from": sender, "to": flow_id} if sender else {"to": flow_id}
             turn = await self._begin(flow, channel, trigger, contact, replies)
         else:
-            store = self.sessions
-            session = await asyncio.to_thread(store.get, session_id) if store.remote \
-                else store.get(session_id)
+            session = await self.sessions.from_loop(self.sessions.get, session_id)
             if session is None or root_flow(session) != flow_id:
                 raise SessionNotFound(f"no session {session_id!r} for flow {flow_id!r}")
             if session.status == "ended":

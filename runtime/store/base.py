@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, Callable
+
 from ..errors import SessionBusy
 from ..session import Session
 
@@ -32,9 +35,13 @@ class SessionStore:
     against each.
     """
 
-    # True where a call waits on the network: an event loop then runs it on a thread, so that
-    # the other turns of the loop go on meanwhile (in-process stores answer in microseconds)
+    # True where a call waits on the network: `from_loop` then runs it on a thread, so that the
+    # other turns of the event loop go on meanwhile (in-process stores answer in microseconds)
     remote = False
+
+    async def from_loop(self, method: Callable[..., Any], *args: Any) -> Any:
+        """Call one of this store's methods from an event loop (on a thread if `remote`)."""
+        return await asyncio.to_thread(method, *args) if self.remote else method(*args)
 
     def get(self, session_id: str) -> Session | None:
         """Return the saved session, or None when there is none with that id."""

@@ -26,6 +26,7 @@ from blocks.sdk import BlockError, ConfigurationError
 
 from ..errors import EngineError
 from ..settings import load_settings
+from ..store.redis_store import redacted
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "callwright"  # Redis keys are huey.redis.callwright, huey.schedule.callwright...
@@ -67,7 +68,7 @@ class TaskConfig:
         if self.immediate:
             return "the calling process (immediate mode)"
         if self.redis_url:
-            return _without_password(self.redis_url)
+            return redacted(self.redis_url)
         return str(self.sqlite_path)
 
 
@@ -141,16 +142,7 @@ def _redis_pool(url: str) -> Any:
         return redis.ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=10,
                                              retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2))
     except ValueError as exc:
-        raise ConfigurationError(f"[storage] redis_url {_without_password(url)!r}: {exc}") from None
-
-
-def _without_password(url: str) -> str:
-    """Return a URL with any password replaced by `***`."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.partition(':')[0]}:***@{host}"
+        raise ConfigurationError(f"[storage] redis_url {redacted(url)!r}: {exc}") from None
 
 
 def storage_errors() -> tuple[type[BaseException], ...]:

@@ -8,23 +8,7 @@ import time
 import pytest
 
 from runtime.session import Frame, Session
-from runtime.store import MemorySessionStore, RedisSessionStore, SqliteSessionStore, StaleSession
-
-
-def open_backend(name: str, request, tmp_path):
-    """Return a fresh, empty store of a backend (Redis: the test session's server, emptied)."""
-    if name == "memory":
-        return MemorySessionStore()
-    if name == "sqlite":
-        return SqliteSessionStore(tmp_path / "s.db")
-    return RedisSessionStore(request.getfixturevalue("redis_url"))
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-def store(request, tmp_path):
-    backend = open_backend(request.param, request, tmp_path)
-    yield backend
-    backend.close()
+from runtime.store import StaleSession
 
 
 def session(**changes) -> Session:
@@ -135,11 +119,9 @@ def test_concurrent_deliveries_of_one_id_let_exactly_one_through(store):
 
 
 @pytest.fixture(params=["sqlite", "redis"])
-def expiring_store(request, tmp_path):
+def expiring_store(request, open_backend):
     """A store with `expire` (the periodic clean-up's), one per backend that has it."""
-    backend = open_backend(request.param, request, tmp_path)
-    yield backend
-    backend.close()
+    return open_backend(request.param)
 
 
 def test_expiry_forgets_old_message_ids_and_the_index_of_expired_sessions(expiring_store):

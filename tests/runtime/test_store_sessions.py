@@ -11,22 +11,6 @@ from runtime.store import (MemorySessionStore, RedisSessionStore, SqliteSessionS
                            open_session_store)
 
 
-def open_backend(name: str, request, tmp_path):
-    """Return a fresh, empty store of a backend (Redis: the test session's server, emptied)."""
-    if name == "memory":
-        return MemorySessionStore()
-    if name == "sqlite":
-        return SqliteSessionStore(tmp_path / "s.db")
-    return RedisSessionStore(request.getfixturevalue("redis_url"))
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-def store(request, tmp_path):
-    backend = open_backend(request.param, request, tmp_path)
-    yield backend
-    backend.close()
-
-
 def session(**changes) -> Session:
     base = dict(id=Session.new_id(), flow_id="f", flow_version="v1", channel="chat", block="a",
                 vars={"n": 1, "text": "Привет"}, contact={"from": "+49"}, trigger={"text": "hi"})

@@ -420,11 +420,27 @@ _WRITER = textwrap.dedent("""
 """)
 
 
+def two_processes(script: str, *args: str) -> list[subprocess.Popen]:
+    """Start `script` twice, as processes "1" and "2": python -c script ARG0 NAME ARGS..."""
+    return [subprocess.Popen([sys.executable, "-c", script, args[0], name, *args[1:]],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for name in ("1", "2")]
+
+
+def outputs_of(processes: list[subprocess.Popen]) -> list[tuple[str, str]]:
+    """Wait (bounded) for the processes; return their (stdout, stderr); kill what is left."""
+    try:
+        return [process.communicate(timeout=120) for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+
+
 def test_two_processes_saving_at_once_into_one_store_all_succeed(tmp_path):
     path = tmp_path / "sessions.sqlite3"
-    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), name, "300"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for name in ("1", "2")]
+    writers = two_processes(_WRITER, str(path), "300")
     try:
         for _ in range(6000):  # both imported and opened: at most a minute
             if all((tmp_path / f"ready-{name}").exists() for name in ("1", "2")):
@@ -433,12 +449,8 @@ def test_two_processes_saving_at_once_into_one_store_all_succeed(tmp_path):
                 break
             time.sleep(0.01)
         (tmp_path / "go").touch()
-        outputs = [writer.communicate(timeout=120) for writer in writers]
     finally:
-        for writer in writers:
-            if writer.poll() is None:
-                writer.kill()
-                writer.communicate()
+        outputs = outputs_of(writers)
     assert [writer.returncode for writer in writers] == [0, 0], [err for _, err in outputs]
     ids = [one for out, _ in outputs for one in json.loads(out)]
     store = SqliteSessionStore(path)
@@ -486,16 +498,8 @@ _OPENER = textwrap.dedent("""
 
 def test_two_processes_creating_one_store_at_the_same_moment_both_open_it(tmp_path):
     rounds = 20
-    openers = [subprocess.Popen([sys.executable, "-c", _OPENER, str(tmp_path), name, str(rounds)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for name in ("1", "2")]
-    try:
-        outputs = [opener.communicate(timeout=120) for opener in openers]
-    finally:
-        for opener in openers:
-            if opener.poll() is None:
-                opener.kill()
-                opener.communicate()
+    openers = two_processes(_OPENER, str(tmp_path), str(rounds))
+    outputs = outputs_of(openers)
     assert [opener.returncode for opener in openers] == [0, 0], [err for _, err in outputs]
     ids = [out.split() for out, _ in outputs]
     for n in range(rounds):
