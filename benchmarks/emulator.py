@@ -97,7 +97,8 @@ def main() -> None:
     parser.add_argument("--no-crm", action="store_true", help="callers who never reach the CRM")
     args = parser.parse_args()
     os.environ["CALLWRIGHT_HTTP_ALLOW"] = "127.0.0.0/8"
-    from runtime.ports import CallerScript, emulate  # after the policy is set: read on start
+    from runtime.commands import emulate
+    from runtime.ports.emulator import CallerScript  # after the policy is set: read on start
 
     callers = None
     if args.no_crm:

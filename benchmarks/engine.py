@@ -18,8 +18,8 @@ import time
 from blocks import default_registry
 from runtime import Engine, Turn, Workspace, compile_flow, run_sync
 from runtime.channels import channel_named
-from runtime.host import ScriptedInputs, SessionHost
-from runtime.store import MemorySessionStore
+from runtime.engine import ScriptedInputs, SessionHost
+from runtime.sessions import MemorySessionStore
 
 
 def loop_flow(target: int) -> dict:

@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Callable
 
-from runtime.scriptpool import ScriptPool
+from runtime.sandbox.pool import ScriptPool
 
 TRIVIAL = "vars['n'] += 1\nreturn 'next' if vars['n'] > 0 else None"
 EXPRESSION = "vars['balance'] > 100 and contact['tier'] == 'gold'"

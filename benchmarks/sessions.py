@@ -33,8 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from runtime.session import Frame, Session
-from runtime.store import MemorySessionStore, RedisSessionStore, SessionStore, SqliteSessionStore
+from runtime.sessions.session import Frame, Session
+from runtime.sessions import MemorySessionStore, RedisSessionStore, SessionStore, SqliteSessionStore
 
 
 def waiting_session() -> Session:

@@ -20,15 +20,9 @@ import schemas
 from .sdk import SDK_VERSION, Block
 
 ENTRY_POINT_GROUP = "callwright.blocks"
-BUILTIN_MODULES = (
-    "blocks.builtin.prompts",
-    "blocks.builtin.logic",
-    "blocks.builtin.hours",
-    "blocks.builtin.webrequest",
-    "blocks.builtin.routing",
-    "blocks.builtin.script",
-    "blocks.builtin.messaging",
-)
+BUILTIN_MODULES = tuple(f"blocks.builtin.{name}" for name in (
+    "say", "ask", "menu", "set", "branch", "split", "hours", "http_request", "script", "subflow",
+    "send", "transfer", "end"))
 log = logging.getLogger(__name__)
 
 

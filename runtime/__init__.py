@@ -1,12 +1,10 @@
 """The runtime: flows compiled and run on every channel, with their sessions and logs."""
 
-from .engine import Engine, Turn
+from .commands import Simulation, simulate
+from .engine import Engine, Flow, Turn, compile_flow, run_sync
 from .errors import (EngineError, FlowNotFound, InvalidFlow, SessionBusy, SessionEnded,
                      SessionNotFound)
-from .flow import Flow, compile_flow
-from .loop import run_sync
-from .service import Runtime
-from .simulator import Simulation, simulate
+from .runtime import Runtime
 from .workspace import Workspace
 
 __all__ = ["Engine", "EngineError", "Flow", "FlowNotFound", "InvalidFlow", "Runtime",

@@ -11,8 +11,8 @@ from jsonschema import Draft202012Validator
 import schemas
 from blocks import default_registry
 from runtime import Workspace
-from runtime.settings import load_settings
-from runtime.stableform import dumps
+from runtime.workspace.settings import load_settings
+from runtime.workspace.stable_form import dumps
 from runtime.validation import validate_workspace
 
 REPO = Path(__file__).resolve().parent.parent

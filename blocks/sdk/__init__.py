@@ -1,12 +1,12 @@
 """The block SDK: what a block is, what it may touch, and how to test it."""
 
-from .block import Block, Exit, read_manifest
+from .block import ERROR_EXIT, Block, Exit, pointer_token, read_manifest
 from .context import Context
 from .errors import BlockError, ConfigurationError, EndSession, EnterSubflow, Signal, Suspend
 from .host import Host, HttpRequest, HttpResponse, Input, ScriptResult
 
 SDK_VERSION = "1.0"
 
-__all__ = ["Block", "BlockError", "ConfigurationError", "Context", "EndSession", "EnterSubflow",
+__all__ = ["ERROR_EXIT", "Block", "BlockError", "ConfigurationError", "Context", "EndSession", "EnterSubflow",
            "Exit", "Host", "HttpRequest", "HttpResponse", "Input", "SDK_VERSION", "ScriptResult", "Signal",
-           "Suspend", "read_manifest"]
+           "Suspend", "pointer_token", "read_manifest"]

@@ -10,11 +10,17 @@ if TYPE_CHECKING:
     from .context import Context
 
 Exit = str
+ERROR_EXIT = "error"  # every block has it: a failure takes it, no config may name it otherwise
 
 
 def read_manifest(package: str, filename: str) -> dict:
     """Read a manifest shipped beside a block's module, as package data."""
     return json.loads(resources.files(package).joinpath(filename).read_text("utf-8"))
+
+
+def pointer_token(key: str) -> str:
+    """Escape an object key as one JSON pointer token (RFC 6901), for `check` problems."""
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 class Block:
@@ -56,8 +62,8 @@ class Block:
                 name = item.get(field) if field and isinstance(item, dict) else item
                 if isinstance(name, str) and name not in names:
                     names.append(name)
-        if "error" not in names:
-            names.append("error")
+        if ERROR_EXIT not in names:
+            names.append(ERROR_EXIT)
         return names
 
     @classmethod

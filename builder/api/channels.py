@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from runtime.errors import EngineError
-from runtime.signing import SIGNATURE_HEADER, verify
+from runtime.messaging.signing import SIGNATURE_HEADER, verify
 
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope
 from . import current_runtime, json_response

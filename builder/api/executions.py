@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, request, url_for
 
 from runtime.errors import EngineError, SessionNotFound
-from runtime.messaging import url_problem
+from runtime.messaging.replies import url_problem
 
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope, handle_error
 from . import current_runtime, json_response

@@ -8,8 +8,8 @@ import sys
 import click
 
 from runtime import InvalidFlow
-from runtime.ports import InvalidCallers
-from runtime.ports import emulate as run_emulation
+from runtime.commands import emulate as run_emulation
+from runtime.ports.emulator import InvalidCallers
 
 from .simulate import _parse_now, _parse_var
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from blocks.registry import Registry, default_registry
-from runtime.stableform import dumps, write_atomic
+from runtime.workspace.stable_form import dumps, write_atomic
 from runtime.validation import Problem, read_json
 
 DATA_FOLDERS = ("flows", "bots", "responses")

@@ -15,15 +15,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from blocks.sdk import EndSession, Input
+from runtime.engine.engine import Turn
+from runtime.engine import InputSource
 
-from ..engine import Turn
-from ..host import InputSource
 from .port import CallerHungUp, CallInfo, Port, PortError
 
 if TYPE_CHECKING:
-    from ..flow import Flow
-    from ..service import Runtime
-    from ..session import Session
+    from runtime.engine.compiled import Flow
+    from runtime.runtime import Runtime
+    from runtime.sessions.session import Session
 
 INTER_DIGIT_S = 3.0  # the wait for each next key once the caller has started typing
 MAX_KEYS = 32  # keys collected for an answer of no stated length

@@ -21,18 +21,19 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SessionNotFound
-from ..store import StaleSession
+from runtime.errors import SessionNotFound
+from runtime.ports.emulator.board import EmulatorBoard
+from runtime.ports.emulator.callers import CallerMix, load_callers
+from runtime.sessions import StaleSession
+
 from .call import run_call
-from .callers import CallerMix, load_callers
 from .clock import Clock
-from .emulator import EmulatorBoard
 from .pool import NoFreePort, PortPool
 from .port import PortBackend
 
 if TYPE_CHECKING:
-    from ..service import Runtime
-    from ..session import Session
+    from runtime.runtime import Runtime
+    from runtime.sessions.session import Session
 
 log = logging.getLogger(__name__)
 DEFAULT_PORTS = 30

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 
-from ..errors import EngineError
+from runtime.errors import EngineError
+
 from .clock import REAL_TIME, Clock
 from .port import Port
 

@@ -19,7 +19,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import EngineError
+from runtime.errors import EngineError
+
 from .clock import REAL_TIME, Clock
 
 NULL, OFFERED, ACCEPTED, DIALING = "null", "offered", "accepted", "dialing"

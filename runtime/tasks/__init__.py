@@ -1,14 +1,14 @@
 """Background work on Huey: message delivery and periodic jobs (`huey_consumer runtime.tasks.huey`)."""
 
-from .app import (QueueUnavailable, TaskConfig, build_huey, configure, current, enqueue, huey,
-                  task_config)
 from .alerts import check_alerts, findings
 from .callbacks import callback_task, post_callback
 from .calls import place_call
-from .campaigns import advance_campaign, close_runtimes
+from .campaign_runs import advance_campaign, close_runtimes
 from .delivery import deliver, send_message
 from .ledger import DeliveryLedger, close_ledgers, ledger_for
 from .periodic import expire_sessions, requeue_stuck, roll_up_steps, rollup_rows
+from .queue import (QueueUnavailable, TaskConfig, build_huey, configure, current, enqueue, huey,
+                    task_config)
 from .senders import SIGNATURE_HEADER, signature
 
 __all__ = ["check_alerts", "findings", "DeliveryLedger", "QueueUnavailable", "SIGNATURE_HEADER", "TaskConfig",

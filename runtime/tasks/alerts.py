@@ -13,10 +13,11 @@ import time
 from huey import crontab
 from sqlalchemy import distinct, func, select
 
-from ..store.executions import metadata as execution_metadata
-from ..store.executions import steps_table
-from .app import TaskConfig, current, enqueue, huey
+from runtime.records.executions import metadata as execution_metadata
+from runtime.records.executions import steps_table
+
 from .ledger import deliveries, ledger_for
+from .queue import TaskConfig, current, enqueue, huey
 
 log = logging.getLogger(__name__)
 DEFAULT_WINDOW_S = 900.0

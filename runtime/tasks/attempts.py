@@ -9,8 +9,8 @@ from typing import Callable
 from huey.api import Task
 from huey.exceptions import CancelExecution
 
-from .app import TaskConfig, current, huey, put
 from .ledger import ledger_for
+from .queue import TaskConfig, current, huey, put
 from .senders import PermanentFailure
 
 log = logging.getLogger(__name__)

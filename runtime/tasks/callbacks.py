@@ -14,10 +14,10 @@ from huey.api import Task
 from huey.signals import SIGNAL_INTERRUPTED
 
 from blocks.sdk import BlockError, ConfigurationError
+from runtime.messaging.replies import url_problem
 
-from ..messaging import url_problem
-from .app import RETRY_BACKOFF, TaskConfig, current, huey, producer
 from .attempts import attempt, queue_once, requeue_interrupted
+from .queue import RETRY_BACKOFF, TaskConfig, current, huey, producer
 from .senders import PermanentFailure, post_signed
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import time
 
-from ..errors import SessionNotFound
-from ..ports.pool import NoFreePort
-from .app import current, huey, producer, put
-from .campaigns import worker_runtime
+from runtime.errors import SessionNotFound
+from runtime.ports.pool import NoFreePort
+
+from .campaign_runs import worker_runtime
+from .queue import current, huey, producer, put
 
 log = logging.getLogger(__name__)
 PORT_RETRY_S = 2.0

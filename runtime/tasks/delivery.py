@@ -10,9 +10,9 @@ from huey.signals import SIGNAL_INTERRUPTED
 
 from blocks.sdk import BlockError, ConfigurationError
 
-from .app import RETRY_BACKOFF, TaskConfig, current, huey, producer
 from .attempts import attempt, queue_once, requeue_interrupted
 from .content import message_of
+from .queue import RETRY_BACKOFF, TaskConfig, current, huey, producer
 from .senders import CHANNELS, PermanentFailure, missing_setting, post_message, send_email
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_,
-                        create_engine, delete, event, insert, or_, select, update)
+from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, create_engine,
+                        delete, event, insert, or_, select, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 

@@ -8,18 +8,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from huey import crontab
-from sqlalchemy import (Column, Integer, MetaData, String, Table, and_, case, delete, func,
-                        insert, select, update)
+from sqlalchemy import (Column, Integer, MetaData, String, Table, and_, case, delete, func, insert,
+                        select, update)
 
-from ..store.executions import metadata as execution_metadata
-from ..store.executions import steps_table
-from ..store.redis_store import SCHEMES as REDIS_SCHEMES
-from ..store.redis_store import RedisSessionStore
-from ..store.sqlite import SqliteSessionStore
-from . import callbacks
-from .app import TaskConfig, current, huey, put
+from runtime.records.executions import metadata as execution_metadata
+from runtime.records.executions import steps_table
+from runtime.sessions.redis_store import SCHEMES as REDIS_SCHEMES
+from runtime.sessions.redis_store import RedisSessionStore
+from runtime.sessions.sqlite import SqliteSessionStore
+from runtime.tasks import callbacks
+
 from .delivery import delivery_task
 from .ledger import SENDING, ledger_for
+from .queue import TaskConfig, current, huey, put
 
 log = logging.getLogger(__name__)
 # Sessions not saved for this long are gone: a waiting conversation is abandoned, an ended one

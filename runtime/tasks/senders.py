@@ -9,10 +9,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 from blocks.sdk import BlockError, HttpRequest
-
-from ..outbound import OutboundHttp
-from ..signing import SIGNATURE_HEADER
-from ..signing import sign as signature  # the one implementation; `signature` is its old name here
+from runtime.http.client import OutboundHttp
+from runtime.messaging.signing import SIGNATURE_HEADER
+from runtime.messaging.signing import \
+    sign as signature  # the one implementation; `signature` is its old name here
 
 CHANNELS = ("sms", "email", "webhook")
 SMTP_TIMEOUT_S = 30.0

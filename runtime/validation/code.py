@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from blocks.registry import BlockType
+from runtime.sandbox import check, check_expression
 
-from .. import sandbox
 from .problem import Problem, error, join
 
 
@@ -18,10 +18,10 @@ def code_problems(block_id: str, config: dict, block_type: BlockType) -> list[Pr
         code = config.get(name)
         if isinstance(code, str):
             problems += [error(join(base, name), f"line {line}: {message}", block_id)
-                         for line, message in sandbox.check(code)]
+                         for line, message in check(code)]
     for path, expression in _expressions(config, ()):
         problems += [error(join(base, *path, "expr"), f"line {line}: {message}", block_id)
-                     for line, message in sandbox.check_expression(expression)]
+                     for line, message in check_expression(expression)]
     return problems
 
 

@@ -6,8 +6,8 @@ from typing import Any, Mapping
 
 from blocks.registry import Registry
 
-from .graph import (exits_and_edges, loop_problems, resolve_types, start_problems,
-                    subflow_problems, unreachable_problems)
+from .graph import (exits_and_edges, loop_problems, resolve_types, start_problems, subflow_problems,
+                    unreachable_problems)
 from .problem import Problem, ordered
 from .schema import SchemaCheck, config_problems, document_problems
 

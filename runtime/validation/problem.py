@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
-from runtime.jsonpos import escape_token, split_pointer
+from .positions import escape_token, split_pointer
 
 ERROR = "error"
 WARNING = "warning"

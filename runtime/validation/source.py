@@ -7,8 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from runtime.jsonpos import bare_constant, duplicate_keys, lines_of, split_pointer
-
+from .positions import bare_constant, duplicate_keys, lines_of, split_pointer
 from .problem import ERROR, Problem, block_of
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.logic import BranchBlock
+from blocks.builtin.branch import BranchBlock
 from blocks.registry import BlockType, Registry
 from blocks.sdk.testing import run_block
 

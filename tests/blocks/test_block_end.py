@@ -3,7 +3,7 @@
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.routing import EndBlock
+from blocks.builtin.end import EndBlock
 from blocks.registry import Registry
 from blocks.sdk.testing import run_block
 

@@ -3,7 +3,7 @@
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.webrequest import HttpBlock
+from blocks.builtin.http_request import HttpBlock
 from blocks.registry import Registry
 from blocks.sdk import BlockError, HttpRequest, HttpResponse
 from blocks.sdk.testing import run_block

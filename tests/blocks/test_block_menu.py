@@ -4,7 +4,7 @@
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.prompts import MenuBlock
+from blocks.builtin.menu import MenuBlock
 from blocks.registry import Registry
 from blocks.sdk import Input
 from blocks.sdk.testing import run_block

@@ -3,7 +3,7 @@
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.prompts import SayBlock
+from blocks.builtin.say import SayBlock
 from blocks.registry import Registry
 from blocks.sdk.testing import run_block
 

@@ -6,7 +6,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from blocks import default_registry
-from blocks.builtin.messaging import SendBlock
+from blocks.builtin.send import SendBlock
 from blocks.sdk import BlockError
 from blocks.sdk.testing import run_block
 

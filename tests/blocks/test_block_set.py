@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.logic import SetBlock
+from blocks.builtin.set import SetBlock
 from blocks.registry import BlockType, Registry
 from blocks.sdk import context as context_module
 from blocks.sdk.testing import run_block

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.logic import SplitBlock
+from blocks.builtin.split import SplitBlock
 from blocks.registry import BlockType, Registry
 from blocks.sdk.testing import run_block
 

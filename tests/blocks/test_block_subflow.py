@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.routing import SubflowBlock
+from blocks.builtin.subflow import SubflowBlock
 from blocks.registry import Registry
 from blocks.sdk import Context, EnterSubflow
 from blocks.sdk.testing import ScriptedHost, run_block

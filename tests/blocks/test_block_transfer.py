@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.routing import TransferBlock
+from blocks.builtin.transfer import TransferBlock
 from blocks.registry import Registry
 from blocks.sdk import Context, EndSession
 from blocks.sdk.testing import ScriptedHost, run_block

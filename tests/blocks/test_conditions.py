@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator
 from blocks.builtin import conditions
 from blocks.builtin.conditions import (OPERATORS, compile_async_condition, compile_condition, uses_expr,
                                        condition_problems)
-from blocks.builtin.logic import BranchBlock
+from blocks.builtin.branch import BranchBlock
 from blocks.sdk import BlockError, Context, Host
 
 

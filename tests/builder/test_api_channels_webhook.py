@@ -11,8 +11,8 @@ from typing import Callable
 
 import pytest
 
-from runtime.signing import sign, verify
-from runtime.store.sqlite import shard_path
+from runtime.messaging.signing import sign, verify
+from runtime.sessions.sqlite import shard_path
 
 URL = "/api/v1/channels/webhook"
 SECRET = "webhook-secret-for-tests"

@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from runtime import tasks
-from runtime.signing import sign, verify
+from runtime.messaging.signing import sign, verify
 
 TOKEN = "api-token-0123456789abcdef"
 SECRET = "webhook-secret-for-tests"

@@ -9,7 +9,7 @@ from typing import Callable
 import pytest
 
 from runtime import tasks
-from runtime.signing import verify
+from runtime.messaging.signing import verify
 
 TOKEN = "api-token-0123456789abcdef"
 SECRET = "webhook-secret-for-tests"

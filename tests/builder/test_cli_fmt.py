@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from blocks.registry import default_registry
 from builder.cli import main
-from runtime.stableform import dumps
+from runtime.workspace.stable_form import dumps
 
 MESSY_FLOW = ('{"blocks": {"z": {"type": "end"}, "a": {"exits": {"next": "z"}, '
               '"config": {"text": "Привет"}, "type": "say"}}, "start": "a", "id": "main", '

@@ -11,7 +11,7 @@ from contextlib import closing
 import pytest
 
 from builder.server import asgi_app
-from runtime.loop import thread_loop
+from runtime.engine.threadloop import thread_loop
 
 FLOW = {"schema": "callwright/flow@1", "id": "hello", "start": "greet",
         "blocks": {"greet": {"type": "say", "config": {"text": "Hello."},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.store import MemorySessionStore, RedisSessionStore, SqliteSessionStore
+from runtime.sessions import MemorySessionStore, RedisSessionStore, SqliteSessionStore
 
 
 @pytest.fixture

@@ -1,0 +1,43 @@
+"""Waiting for an answer over several attempts, as IVR practice has it (noinput, nomatch, failed).
+
+`ask`, `menu` (and every block that waits for the contact) ask through `collect`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from blocks.sdk import Context, Input
+
+# Where waiting blocks count their failed attempts; kept in ctx.state so that it survives the
+# session being saved while the block waits for the next chat message.
+ATTEMPTS = "attempts"
+NOMATCH = object()  # what `accept` returns for an answer it refuses, and `collect` after the last
+
+
+async def collect(ctx: Context, accept: Callable[[Input], Any], **ask: Any) -> Any:
+    """Ask until `accept` takes an answer and return its value; `NOMATCH` after the last attempt.
+
+    `accept` returns `NOMATCH` for an answer it refuses. A wait with no answer plays
+    `noinput_prompt`, a refused answer `nomatch_prompt`; both count towards `max_attempts`.
+    Nothing is emitted before the `ask`, so a re-run after a wait replays to it silently.
+    """
+    config = ctx.config
+    limit = config.get("max_attempts", 3)
+    while True:
+        answer = await ctx.ask(config.get("prompt"), **ask)
+        value = NOMATCH if answer is None else accept(answer)
+        if value is not NOMATCH:
+            ctx.state.pop(ATTEMPTS, None)
+            return value
+        # Count before saying the retry prompt: a wait after it must resume with this count.
+        attempts = ctx.state.get(ATTEMPTS, 0) + 1
+        ctx.state[ATTEMPTS] = attempts
+        outcome = "noinput" if answer is None else "nomatch"
+        ctx.log(f"attempt {attempts} of {limit}: {outcome}")
+        retry_prompt = config.get(f"{outcome}_prompt")
+        if retry_prompt:
+            ctx.say(retry_prompt)
+        if attempts >= limit:
+            ctx.state.pop(ATTEMPTS, None)
+            return NOMATCH

@@ -1,0 +1,124 @@
+"""The engine's side of the block context: one host per running turn of a session."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+
+from blocks.sdk import BlockError, Host, HttpRequest, HttpResponse, Input, ScriptResult
+from runtime.channels import Channel
+from runtime.sandbox.pool import shared_pool
+
+from .inputs import InputSource
+
+if TYPE_CHECKING:
+    from runtime.sessions.session import Session
+
+# queues a named task with its payload under an idempotency key and returns the key
+TaskQueue = Callable[[str, dict, str], str]
+# carries out a transfer to a target within a timeout; returns connected, busy, noanswer or failed
+Transferor = Callable[[dict, float | None], Awaitable[str]]
+
+
+class SessionHost(Host):
+    """The world as the engine offers it to blocks: channel, inputs, network, clock, secrets."""
+
+    def __init__(self, channel: Channel, inputs: InputSource, sink: Callable[[dict], None], *,
+                 http: Any = None, transfer_result: str = "connected",
+                 transfer: Transferor | None = None, clock: Callable[[], datetime] | None = None,
+                 environ: Mapping[str, str] = os.environ, rng: random.Random | None = None,
+                 tasks: TaskQueue | None = None) -> None:
+        self.channel = channel.name
+        self._channel = channel
+        self._inputs = inputs
+        self._sink = sink
+        self._http = http
+        self._transfer_result = transfer_result
+        self._transfer = transfer  # None: every transfer answers transfer_result (simulator)
+        self._clock = clock
+        self._environ = environ
+        self._rng = rng  # None: the module's generator (seeding one per turn costs more than the turn)
+        self._secrets: set[str] = set()
+        self._tasks = tasks  # None: runtime.tasks, imported when a flow first queues work
+        self.session: Session | None = None
+        self.messages: list[str] = []
+
+    def bind(self, session: Session) -> None:
+        """Serve a session: its id, turn and step make the keys of the work its blocks queue."""
+        self.session = session
+
+    def parse_input(self, text: str) -> Input:
+        """Return a raw answer typed by this host's channel."""
+        return self._channel.parse_input(text)
+
+    def emit(self, event: dict) -> None:
+        self._sink(self._channel.render(self.scrub(event)))
+
+    async def receive(self, ask: dict) -> Input | None:
+        answer = await self._inputs.next(ask)
+        self._sink(answer.event() if answer else {"event": "noinput", "block": ask["block"]})
+        return answer
+
+    async def http(self, request: HttpRequest) -> HttpResponse:
+        if self._http is None:
+            raise BlockError("outbound HTTP is not configured for this runtime")
+        return await self._http.send(request)
+
+    async def transfer(self, target: dict, timeout_s: float | None) -> str:
+        if self._transfer is not None:
+            return await self._transfer(target, timeout_s)
+        return self._transfer_result
+
+    async def enqueue(self, task: str, payload: dict, *, block: str, index: int) -> str:
+        session = self.session
+        if session is None:
+            raise BlockError("cannot queue work: this host serves no session (Engine.run binds it)")
+        key = f"{session.id}.{session.turns}.{session.steps}.{block}" + (f".{index}" if index else "")
+        queue = self._tasks
+        if queue is None:
+            from runtime.tasks import enqueue as queue  # Huey and its storage load only when needed
+        # the queue may be Redis across the network: never block the turn's event loop on it
+        return await asyncio.to_thread(queue, task, payload, key)
+
+    async def run_script(self, code: str, *, vars: dict, contact: dict, input: Any,
+                         timeout_ms: int) -> ScriptResult:
+        result = await shared_pool().run_async(code, vars, contact, input, timeout_ms=timeout_ms,
+                                               now=self.now())
+        return ScriptResult(result["exit"], result["vars"], result["output"])
+
+    async def evaluate(self, expression: str, scope: dict) -> Any:
+        return await shared_pool().evaluate_async(expression, scope, now=self.now())
+
+    def secret(self, name: str) -> str:
+        value = self._environ.get(name)
+        if value is None:
+            raise BlockError(f"secret {name!r} is not set: set the environment variable {name}")
+        if value:
+            self._secrets.add(value)
+        return value
+
+    def scrub(self, value: Any) -> Any:
+        """Return a value with every secret resolved in this session masked as `***`."""
+        if not self._secrets:
+            return value
+        if isinstance(value, str):
+            for secret in self._secrets:
+                value = value.replace(secret, "***")
+            return value
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.scrub(v) for v in value)
+        return value
+
+    def now(self) -> datetime:
+        return self._clock() if self._clock else datetime.now(timezone.utc)
+
+    def random(self) -> float:
+        return self._rng.random() if self._rng is not None else random.random()
+
+    def log(self, message: str) -> None:
+        self.messages.append(self.scrub(message))

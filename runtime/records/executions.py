@@ -1,0 +1,127 @@
+"""The execution log: every step of every session, in SQLAlchemy (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, create_engine, event,
+                        select)
+from sqlalchemy.exc import OperationalError
+
+from runtime.jsontext import dump_text
+from runtime.sessions.session import Session
+
+log = logging.getLogger(__name__)
+metadata = MetaData()
+steps_table = Table(
+    "steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(64), nullable=False, index=True),
+    Column("turn", Integer, nullable=False),
+    Column("flow_id", String(128), nullable=False),
+    Column("block", String(128), nullable=False),
+    Column("exit", String(128)),
+    Column("ms", Float, nullable=False),
+    Column("changes", Text, nullable=False),
+    Column("note", Text),
+    Column("at", Float, nullable=False),
+)
+
+
+class ExecutionLog:
+    """Records the steps of each turn; written behind the turn by one thread, in batches.
+
+    The session itself is saved before a turn answers; its step records follow within
+    `flush_s`, so a busy chat API does not pay a database round trip per step.
+    """
+
+    def __init__(self, url: str, flush_s: float = 0.2) -> None:
+        self.engine = create_engine(url)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        _create_tables(self.engine)
+        self._pending: list[tuple] = []
+        self._insert = _insert_statement(self.engine.dialect.paramstyle)
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._flush_s = flush_s
+        self._thread = threading.Thread(target=self._writer, name="execution-log", daemon=True)
+        self._thread.start()
+
+    def record(self, session: Session, steps: list[tuple]) -> None:
+        """Queue the steps of one turn for writing."""
+        at, session_id, turn = time.time(), session.id, session.turns
+        rows = [(session_id, turn, flow_id, block, exit_name, round(seconds * 1000, 3),
+                 dump_text(changes, default=str) if changes else "[]",
+                 note, at)
+                for flow_id, block, exit_name, seconds, changes, note in steps]
+        with self._lock:
+            self._pending.extend(rows)
+
+    def steps(self, session_id: str) -> list[dict]:
+        """Return the recorded steps of a session, oldest first (after pending writes land)."""
+        self.flush()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(steps_table).where(steps_table.c.session_id == session_id)
+                                .order_by(steps_table.c.id)).mappings().all()
+        return [{**row, "changes": json.loads(row["changes"])} for row in rows]
+
+    def flush(self) -> None:
+        """Write everything recorded so far, now."""
+        with self._write_lock:
+            with self._lock:
+                rows, self._pending = self._pending, []
+            if rows:
+                try:
+                    with self.engine.begin() as conn:
+                        # the driver's own executemany: a batch of thousands of rows a second
+                        # costs microseconds each, not SQLAlchemy's per-row compilation
+                        conn.exec_driver_sql(self._insert, rows)
+                except Exception:  # the log must never take the runtime down; say so loudly
+                    log.exception("could not write %d execution steps", len(rows))
+
+    def close(self) -> None:
+        """Write what is recorded and stop the writer."""
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.flush()
+        self.engine.dispose()
+
+    def _writer(self) -> None:
+        # wakes on a timer, never per record, so a busy turn loop is not interrupted per step
+        while not self._stop.wait(self._flush_s):
+            self.flush()
+
+
+_COLUMNS = ("session_id", "turn", "flow_id", "block", "exit", "ms", "changes", "note", "at")
+
+
+def _insert_statement(paramstyle: str) -> str:
+    """Return the INSERT of one step row in the driver's parameter style."""
+    marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(paramstyle)
+    if marks is None:
+        raise ValueError(f"database driver parameter style {paramstyle!r} is not supported")
+    return (f"INSERT INTO steps ({', '.join(_COLUMNS)}) "
+            f"VALUES ({', '.join([marks] * len(_COLUMNS))})")
+
+
+def _create_tables(engine) -> None:
+    """Create the log's tables; a second process creating them at the same moment is no error."""
+    try:
+        metadata.create_all(engine)
+    except OperationalError as exc:
+        if "already exists" not in str(exc):
+            raise
+        metadata.create_all(engine)  # the other process won the race: now every table exists
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,298 @@
+"""The runtime as one object: a workspace, its session store, its execution log and the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from blocks import Registry, default_registry
+from runtime.engine.engine import Engine, Turn
+from runtime.engine import InputSource, SessionHost, Transferor, TurnInputs
+from runtime.engine.threadloop import run_sync, thread_loop
+from runtime.http.client import OutboundHttp
+from runtime.messaging.replies import (MESSAGE_CHANNELS, our_address, reply_messages, require,
+                                       root_flow, status_callback)
+from runtime.records.executions import ExecutionLog
+from runtime.sessions.session import Session
+from runtime.workspace.live import Workspace
+
+from .channels import channel_named
+from .errors import NoRoute, SessionEnded, SessionNotFound
+from .sessions import MemorySessionStore, SessionStore, open_session_store
+
+log = logging.getLogger(__name__)
+_REPLY_EVENTS = frozenset({"say", "ask", "transfer", "end", "error"})
+
+
+class Runtime:
+    """Runs the live flows of one workspace for every channel."""
+
+    def __init__(self, workspace: Workspace, sessions: SessionStore | None = None,
+                 executions: ExecutionLog | None = None,
+                 environ: Mapping[str, str] = os.environ) -> None:
+        self.workspace = workspace
+        self.registry = workspace.registry
+        self.sessions = sessions or MemorySessionStore()
+        self.executions = executions
+        self.engine = Engine(workspace, self.sessions, executions)
+        self.environ = environ
+        # an HTTP client belongs to the event loop it was made on: one per thread (run_sync
+        # keeps one loop per thread), made on first use and closed with the runtime
+        self._local = threading.local()
+        self._clients: list[tuple[OutboundHttp, Any]] = []
+        self._dialer: Any = None  # runtime.ports.Dialer, made when the first call is placed
+        self._dialer_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, root: str | Path, *, sessions_url: str | None = None,
+             database_url: str | None = None, registry: Registry | None = None,
+             environ: Mapping[str, str] = os.environ) -> Runtime:
+        """Open a workspace folder with its stores (embedded SQLite under `.callwright/`)."""
+        root = Path(root)
+        data = root / ".callwright"
+        workspace = Workspace.load(root, registry or default_registry(), environ,
+                                   archive=data / "flows")
+        storage = workspace.settings.get("storage", {})
+        sessions = open_session_store(sessions_url or storage.get("sessions_url")
+                                      or f"sqlite:///{data / 'sessions.sqlite3'}")
+        if database_url is None:
+            database_url = storage.get("database_url")
+        if database_url is None:
+            data.mkdir(parents=True, exist_ok=True)
+            database_url = f"sqlite:///{data / 'callwright.sqlite3'}"
+        return cls(workspace, sessions, ExecutionLog(database_url), environ)
+
+    def close(self) -> None:
+        """Hang up calls, close HTTP clients, flush the execution log and release the stores."""
+        if self._dialer is not None:
+            self._dialer.close()
+            self._dialer = None
+        for client, loop in self._clients:
+            if not loop.is_closed() and not loop.is_running():
+                loop.run_until_complete(client.aclose())
+        self._clients.clear()
+        if self.executions is not None:
+            self.executions.close()
+        self.sessions.close()
+
+    def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
+             clock: Callable[[], datetime] | None = None,
+             tasks: Callable[[str, dict, str], str] | None = None,
+             transfer: Transferor | None = None) -> SessionHost:
+        """Return a host for one turn on a channel; `tasks` and `transfer` replace the queue and
+        transfers."""
+        return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
+                           environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer)
+
+    def enqueue(self, task: str, payload: dict, key: str) -> str:
+        """Queue background work on this workspace's queue (Huey loads on the first use)."""
+        from runtime import tasks
+
+        tasks.configure(self.workspace.root, self.workspace.settings, self.environ)
+        return tasks.enqueue(task, payload, key)
+
+    def _http(self) -> OutboundHttp:
+        client = getattr(self._local, "http", None)
+        if client is None:
+            try:  # a thread that runs its own loop (the dialer's calls) keeps its client on it
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = thread_loop()
+            client = self._local.http = OutboundHttp(self.workspace.settings)
+            self._clients.append((client, loop))
+        return client
+
+    async def close_http(self) -> None:
+        """Close the HTTP client of the running loop's thread (a loop about to stop calls it)."""
+        client = getattr(self._local, "http", None)
+        if client is not None:
+            self._local.http = None
+            self._clients = [(c, loop) for c, loop in self._clients if c is not client]
+            await client.aclose()
+
+    def chat_turn(self, flow_id: str, session_id: str | None, text: str, channel: str = "chat",
+                  sender: str | None = None) -> dict:
+        """Take one message of a conversation and return the replies up to the next wait or end."""
+        return run_sync(self.turn(flow_id, session_id, text, channel, sender))
+
+    async def turn(self, flow_id: str, session_id: str | None, text: str, channel: str = "chat",
+                   sender: str | None = None) -> dict:
+        """Async form of `chat_turn`."""
+        replies: list[dict] = []
+        if session_id is None:
+            flow = self.workspace.flow(flow_id)
+            trigger = {"channel": channel, "from": sender, "to": flow_id, "text": text}
+            contact = {"from": sender, "to": flow_id} if sender else {"to": flow_id}
+            turn = await self._begin(flow, channel, trigger, contact, replies)
+        else:
+            session = await self.sessions.from_loop(self.sessions.get, session_id)
+            if session is None or root_flow(session) != flow_id:
+                raise SessionNotFound(f"no session {session_id!r} for flow {flow_id!r}")
+            if session.status == "ended":
+                raise SessionEnded(f"session {session_id!r} has ended ({session.disposition})")
+            turn = await self._resume(session, text, replies, channel)
+        if turn.session.callback:
+            await asyncio.to_thread(self.notify, turn.session)
+        return {"session": turn.session.id, "replies": replies, "ended": turn.ended}
+
+    async def _begin(self, flow: Any, channel: str, trigger: dict, contact: dict,
+                     replies: list[dict], vars: dict | None = None,
+                     callback: str | None = None) -> Turn:
+        """Start a session of a flow and run its first turn, collecting its replies."""
+        host = self.host(channel, TurnInputs(), _collector(replies))
+        session = self.engine.new_session(flow, channel, trigger=trigger, contact=contact,
+                                          vars=vars)
+        session.callback = callback
+        return await self.engine.run(session, host, Turn(session))
+
+    async def _resume(self, session: Session, text: str, replies: list[dict],
+                      channel: str | None = None) -> Turn:
+        """Hand a message to the block a session waits in and run until it waits or ends."""
+        host = self.host(channel or session.channel, TurnInputs(), _collector(replies))
+        return await self.engine.run(session, host, Turn(session), host.parse_input(text))
+
+    def start_execution(self, flow_id: str, channel: str, to: str, *, sender: str | None = None,
+                        vars: dict | None = None, callback: str | None = None) -> dict:
+        """Start a conversation from our side, run its first turn and send its replies to `to`.
+
+        The contact is `to`: it is kept as `contact.from`, the customer's side in every session,
+        so the contact's reply continues this session; the trigger says who wrote first. On
+        `voice` the session is saved `queued` and the `call` task places it on a free port.
+        """
+        flow = self.workspace.flow(flow_id)
+        settings = self.workspace.settings
+        require(settings, channel, callback)
+        ours = sender or (settings.get("voice", {}).get("caller_id") if channel == "voice"
+                          else None) or our_address(settings, self.workspace.routes, channel,
+                                                    flow_id)
+        trigger = {"channel": channel, "from": ours, "to": to, "text": None,
+                   "direction": "outbound"}
+        contact = {"from": to, "to": ours} if ours else {"from": to}
+        if channel == "voice":
+            return self._queue_call(flow, trigger, contact, vars, callback)
+        replies: list[dict] = []
+        turn = run_sync(self._begin(flow, channel, trigger, contact, replies, vars, callback))
+        self._deliver(turn.session, replies, to, ours)
+        self.notify(turn.session)
+        session = turn.session
+        return {"execution": session.id, "status": session.status,
+                "disposition": session.disposition, "replies": replies}
+
+    def _queue_call(self, flow: Any, trigger: dict, contact: dict, vars: dict | None,
+                    callback: str | None) -> dict:
+        """Save an outbound call's session as `queued` and queue the task that places it."""
+        session = self.engine.new_session(flow, "voice", trigger=trigger, contact=contact,
+                                          vars=vars)
+        session.status, session.callback = "queued", callback
+        self.sessions.save(session)
+        try:
+            self.enqueue("call", {"execution": session.id}, f"{session.id}.call")
+        except BaseException:
+            self.sessions.delete(session.id)  # nothing will ever place it: leave no trace
+            raise
+        return {"execution": session.id, "status": session.status,
+                "disposition": session.disposition, "replies": []}
+
+    def dialer(self) -> Any:
+        """Return this process's dialer of outbound calls on the `[voice]` ports."""
+        with self._dialer_lock:
+            if self._dialer is None:
+                from runtime.ports.dialer import Dialer, line_backend
+
+                backend = line_backend(self.workspace.settings, self.workspace.root)
+                self._dialer = Dialer(self, backend)
+            return self._dialer
+
+    def inbound(self, channel: str, sender: str, to: str, text: str,
+                message_id: str | None = None) -> dict:
+        """Take a message from a contact: continue their open conversation or start one.
+
+        A message id seen before causes nothing and answers `duplicate`.
+        """
+        flow_id = self.workspace.route(channel, to)
+        if flow_id is None:
+            raise NoRoute(f"no {channel} route for {to!r}: add it (or \"*\") to the {channel!r} "
+                          f"table of routes.json")
+        require(self.workspace.settings, channel)
+        if message_id is not None:
+            seen = self.sessions.claim_message(channel, message_id)
+            if seen is not None:
+                known = self.sessions.get(seen) if seen else None
+                return {"session": seen or None, "replies": [], "duplicate": True,
+                        "ended": known is not None and known.status == "ended"}
+        replies: list[dict] = []
+        try:
+            session = self._conversation(channel, sender, flow_id)
+            if session is None:
+                trigger = {"channel": channel, "from": sender, "to": to, "text": text}
+                turn = run_sync(self._begin(self.workspace.flow(flow_id), channel, trigger,
+                                            {"from": sender, "to": to}, replies))
+            else:
+                turn = run_sync(self._resume(session, text, replies))
+        except BaseException:
+            if message_id is not None:  # nothing changed: the sender's redelivery may try again
+                self.sessions.settle_message(channel, message_id, None)
+            raise
+        if message_id is not None:
+            self.sessions.settle_message(channel, message_id, turn.session.id)
+        self._deliver(turn.session, replies, sender, to)
+        self.notify(turn.session)
+        return {"session": turn.session.id, "replies": replies, "ended": turn.ended,
+                "duplicate": False}
+
+    def execution(self, session_id: str) -> dict:
+        """Return where a session stands and the steps it took; raise SessionNotFound."""
+        session = self.sessions.get(session_id)
+        steps = self.executions.steps(session_id) if self.executions is not None else []
+        if session is None:
+            raise SessionNotFound(f"no execution {session_id!r}")
+        return {"execution": session.id, "flow": root_flow(session), "channel": session.channel,
+                "status": session.status, "disposition": session.disposition, "steps": steps}
+
+    def _conversation(self, channel: str, sender: str, flow_id: str) -> Session | None:
+        """Return the waiting session of a contact on a channel and flow, if there is one."""
+        session_id = self.sessions.open_session(channel, sender, flow_id)
+        session = self.sessions.get(session_id) if session_id else None
+        # the index may lag behind a crash: trust only a session that still waits for this contact
+        if (session is None or session.status != "waiting" or session.channel != channel
+                or session.contact.get("from") != sender or root_flow(session) != flow_id):
+            return None
+        return session
+
+    def _deliver(self, session: Session, replies: list[dict], to: str, ours: str | None) -> None:
+        """Queue each reply of a turn on a messaging channel as one message (chat: none)."""
+        if session.channel not in MESSAGE_CHANNELS:
+            return
+        flow = self.workspace.flow(session.flow_id, session.flow_version)
+        for payload, key in reply_messages(session, replies, to, ours, flow.settings["language"]):
+            self._queue("send", payload, key)
+
+    def notify(self, session: Session) -> None:
+        """Queue the status callback of a session that asked for one, once per turn."""
+        job = status_callback(session)
+        if job is not None:
+            self._queue("callback", *job)
+
+    def _queue(self, task: str, payload: dict, key: str) -> None:
+        """Queue work after a turn; the turn has happened, so a failure is logged, not raised."""
+        try:
+            self.enqueue(task, payload, key)
+        except Exception:  # the session has moved on: say loudly what was not queued
+            log.exception("%s %s of session %s could not be queued", task, key, key.split(".")[0])
+
+
+def _collector(replies: list[dict]) -> Callable[[dict], None]:
+    """Return a sink that keeps the events of a turn a contact sees."""
+    def sink(event: dict) -> None:
+        """Keep a reply event."""
+        if event["event"] in _REPLY_EVENTS:
+            replies.append(event)
+    return sink
+
+
+__all__ = ["Runtime"]

@@ -1,0 +1,321 @@
+"""The script pool: pre-forked worker processes that run sandboxed code under limits.
+
+    pool = ScriptPool(workers=2)
+    pool.run("vars['n'] += 1", vars={"n": 1}, contact={}, input=None)
+    # -> {"exit": None, "vars": {"n": 2}, "output": ""}
+
+Scripts never run in the server process. Workers are forked from a small, single-threaded
+fork server (multiprocessing's "forkserver", preloaded with the sandbox) on first use; each call
+sends one JSON request over a pipe and waits for one JSON reply until the wall-clock deadline.
+A worker that breaks a limit, overruns the deadline or dies is replaced; the caller gets a
+`ScriptError` naming the limit and every other call carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import functools
+import json
+import multiprocessing
+import select
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from blocks.sdk import BlockError
+
+from .worker import serve
+
+MAX_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one call may use."""
+
+    cpu_ms: int = 1000  # CPU time
+    memory_mb: int = 64  # memory on top of the worker's own
+    max_output: int = 65_536  # characters printed
+    max_result: int = 1_048_576  # bytes of the reply: changed vars or value, exit and output
+
+
+class ScriptError(BlockError):
+    """A script failed: `kind` is compile, error, result or limit; `limit` names the limit."""
+
+    def __init__(self, message: str, *, kind: str, limit: str | None = None,
+                 line: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.limit = limit
+        self.line = line
+
+
+class _Lost(Exception):
+    """The worker is gone or unusable: `limit` is wall_clock or crash; `at_send` if idle-dead."""
+
+    def __init__(self, limit: str, detail: str = "", at_send: bool = False) -> None:
+        super().__init__(detail)
+        self.limit = limit
+        self.detail = detail
+        self.at_send = at_send
+
+
+def _context() -> Any:
+    """Return the multiprocessing context workers are started from."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # the fork server imports the sandbox once; every worker is forked with it loaded
+        context.set_forkserver_preload(["__main__", "runtime.sandbox.worker", "runtime.sandbox.policy"])
+    return context
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, context: Any, limits: Limits) -> None:
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=serve, args=(child, asdict(limits)), daemon=True,
+                                       name="callwright-script")
+        self.process.start()
+        child.close()
+        # one poll object per worker: Connection.poll builds a selector on every call
+        self._poller = select.poll()
+        self._poller.register(self.conn.fileno(), select.POLLIN)
+
+    @property
+    def pid(self) -> int | None:
+        """Return the worker's process id."""
+        return self.process.pid
+
+    def call(self, payload: bytes, timeout_s: float, max_reply: int) -> dict:
+        """Send a request and wait for its reply; raise _Lost when the worker cannot answer."""
+        try:
+            self.conn.send_bytes(payload)
+        except OSError:
+            raise _Lost("crash", self._death(), at_send=True) from None
+        if not self._poller.poll(max(1, round(timeout_s * 1000))):
+            raise _Lost("wall_clock")
+        try:
+            return json.loads(self.conn.recv_bytes(max_reply))
+        except (EOFError, OSError):  # died mid-call, or sent more than any reply may hold
+            raise _Lost("crash", self._death()) from None
+
+    def _death(self) -> str:
+        """Wait briefly for the process to end and describe how it ended."""
+        self.process.join(1)
+        code = self.process.exitcode
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            try:
+                return f"signal {signal.Signals(-code).name}"
+            except ValueError:
+                return f"signal {-code}"
+        return f"exit status {code}"
+
+    def stop(self) -> None:
+        """Kill the process and release the pipe."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class ScriptPool:
+    """A fixed number of worker processes running scripts and expressions, thread-safe."""
+
+    def __init__(self, workers: int = 2, limits: Limits | None = None, *,
+                 queue_timeout_s: float = 30.0) -> None:
+        if workers < 1:
+            raise ValueError("a script pool needs at least one worker")
+        self.size = workers
+        self.limits = limits or Limits()
+        self.queue_timeout_s = queue_timeout_s
+        self.replaced = 0  # workers replaced after a limit, a timeout or a crash
+        self._context: Any = None
+        self._idle: list[_Worker] = []
+        self._live = 0
+        self._closed = False
+        self._cond = threading.Condition()
+        self._executor = ThreadPoolExecutor(max_workers=workers * 2,
+                                            thread_name_prefix="callwright-script")
+
+    # --- the calls ----------------------------------------------------------------------------
+    def run(self, code: str, vars: dict, contact: dict, input: Any = None, *,
+            timeout_ms: int = 1000, now: datetime | None = None) -> dict:
+        """Run script code; return {exit, vars (changed keys, null when deleted), output}."""
+        reply = self._call({"op": "run", "code": code, "vars": vars, "contact": contact,
+                            "input": input}, timeout_ms, now, "script")
+        return {"exit": reply["exit"], "vars": reply["vars"], "output": reply["output"]}
+
+    def evaluate(self, expression: str, scope: dict, *, timeout_ms: int = 1000,
+                 now: datetime | None = None) -> Any:
+        """Evaluate an expression with the scope's names (vars, contact, trigger); return it."""
+        reply = self._call({"op": "evaluate", "expression": expression, "scope": scope},
+                           timeout_ms, now, "expression")
+        return reply["value"]
+
+    async def run_async(self, code: str, vars: dict, contact: dict, input: Any = None, *,
+                        timeout_ms: int = 1000, now: datetime | None = None) -> dict:
+        """Async form of `run` (a thread waits for the worker; the event loop does not)."""
+        call = functools.partial(self.run, code, vars, contact, input, timeout_ms=timeout_ms,
+                                 now=now)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def evaluate_async(self, expression: str, scope: dict, *, timeout_ms: int = 1000,
+                             now: datetime | None = None) -> Any:
+        """Async form of `evaluate`."""
+        call = functools.partial(self.evaluate, expression, scope, timeout_ms=timeout_ms, now=now)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def _call(self, request: dict, timeout_ms: int, now: datetime | None, what: str) -> dict:
+        """Send a request to a free worker and turn its reply into a result or a ScriptError."""
+        timeout_ms = max(1, min(int(timeout_ms), MAX_TIMEOUT_MS))
+        request["now"] = now.isoformat() if now is not None else None
+        # JSON-able copies: a value that is not JSON (a partner block's datetime) goes as text
+        payload = json.dumps(request, default=str, ensure_ascii=False).encode()
+        for attempt in (1, 2):
+            worker = self._take()
+            try:
+                reply = worker.call(payload, timeout_ms / 1000, self.limits.max_result + 4096)
+            except _Lost as lost:
+                self._replace(worker)
+                if lost.at_send and attempt == 1:
+                    continue  # it had died while idle, before our request: use its successor
+                raise self._limit_error(what, lost.limit, timeout_ms, lost.detail) from None
+            if reply.get("recycle"):
+                self._replace(worker)
+            else:
+                self._give(worker)
+            if reply["ok"]:
+                return reply
+            raise self._reply_error(what, reply, timeout_ms)
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def _reply_error(self, what: str, reply: dict, timeout_ms: int) -> ScriptError:
+        """Turn a failed reply into a ScriptError with a message that says what happened."""
+        kind, message = reply["kind"], reply.get("message", "")
+        if kind in ("cpu", "memory", "output"):
+            return self._limit_error(what, kind, timeout_ms, message)
+        prefix = {"compile": f"{what} does not compile", "result": f"{what} result"}
+        return ScriptError(f"{prefix.get(kind, f'{what} failed')}: {message}", kind=kind,
+                           line=reply.get("line"))
+
+    def _limit_error(self, what: str, limit: str, timeout_ms: int, detail: str) -> ScriptError:
+        """Describe a broken limit: which one, and its value."""
+        limits = self.limits
+        if limit == "crash" and detail == f"signal {signal.SIGXCPU.name}":
+            limit = "cpu"  # the kernel's RLIMIT_CPU backstop ended it
+        label = {"cpu": f"CPU time limit ({limits.cpu_ms} ms)",
+                 "memory": f"memory limit ({limits.memory_mb} MiB)",
+                 "wall_clock": f"wall-clock limit ({timeout_ms} ms)",
+                 "output": f"output limit ({limits.max_output} characters printed, "
+                           f"{limits.max_result} bytes of result)"}.get(limit)
+        if label is None:
+            return ScriptError(f"{what} stopped: its worker process crashed ({detail})",
+                               kind="limit", limit="crash")
+        return ScriptError(f"{what} stopped by the {label}", kind="limit", limit=limit)
+
+    # --- the workers --------------------------------------------------------------------------
+    def _take(self) -> _Worker:
+        """Return an idle worker, starting one while fewer than `size` live; else wait."""
+        deadline = time.monotonic() + self.queue_timeout_s
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise ScriptError("the script pool is closed", kind="limit", limit="closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._live < self.size:
+                    self._live += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._cond.wait(remaining):
+                    raise ScriptError(f"no script worker became free within "
+                                      f"{self.queue_timeout_s:g} s", kind="limit", limit="queue")
+        return self._start_counted()
+
+    def _start_counted(self) -> _Worker:
+        """Start a worker already counted in `_live`; uncount it if the start fails."""
+        try:
+            if self._context is None:
+                self._context = _context()
+            return _Worker(self._context, self.limits)
+        except BaseException:
+            with self._cond:
+                self._live -= 1
+                self._cond.notify()
+            raise
+
+    def _give(self, worker: _Worker) -> None:
+        """Return a worker to the idle list (or stop it when the pool has closed)."""
+        with self._cond:
+            if not self._closed:
+                self._idle.append(worker)
+                self._cond.notify()
+                return
+            self._live -= 1
+        worker.stop()
+
+    def _replace(self, worker: _Worker) -> None:
+        """Stop a worker that broke a limit or died, and start its successor."""
+        worker.stop()
+        with self._cond:
+            self.replaced += 1
+            if self._closed:
+                self._live -= 1
+                return
+        self._give(self._start_counted())
+
+    def warm(self) -> None:
+        """Start every worker now rather than on first use."""
+        started = [self._take() for _ in range(self.size)]
+        for worker in started:
+            self._give(worker)
+
+    def pids(self) -> list[int]:
+        """Return the process ids of the idle workers (for tests and monitoring)."""
+        with self._cond:
+            return [w.pid for w in self._idle if w.pid is not None]
+
+    def close(self) -> None:
+        """Stop every idle worker; busy ones stop when their call returns."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._live -= len(idle)
+            self._cond.notify_all()
+        for worker in idle:
+            worker.stop()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+_shared: ScriptPool | None = None
+_shared_settings: dict[str, Any] = {}
+_shared_lock = threading.Lock()
+
+
+def configure_shared_pool(workers: int = 2, limits: Limits | None = None) -> None:
+    """Set the size and limits of the process-wide pool (closing one already started)."""
+    global _shared
+    with _shared_lock:
+        _shared_settings.update(workers=workers, limits=limits)
+        old, _shared = _shared, None
+    if old is not None:
+        old.close()
+
+
+def shared_pool() -> ScriptPool:
+    """Return the process-wide pool, created on first use and closed at exit."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = ScriptPool(**_shared_settings)
+            atexit.register(_shared.close)
+        return _shared

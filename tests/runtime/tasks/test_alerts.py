@@ -1,0 +1,85 @@
+"""Alert checks report a flow whose sessions keep failing, or failing deliveries, once a window."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import insert
+
+from runtime import tasks
+from runtime.messaging.signing import verify
+from runtime.records.executions import metadata as execution_metadata
+from runtime.records.executions import steps_table
+from runtime.tasks import check_alerts, findings, ledger_for
+
+SECRET = "alert-secret-for-tests"
+NOW = 1_800_000_000.0
+
+
+def toml(gateway_url: str = "", **alerts) -> str:
+    """Return settings with alert thresholds, tasks run where queued, callbacks to 127.0.0.1."""
+    lines = [f"{key} = {json.dumps(value)}" for key, value in alerts.items()]
+    if gateway_url:
+        lines.append(f'url = "{gateway_url}"')
+    return ("[tasks]\nimmediate = true\nretries = 0\nretry_delay_s = 0\n"
+            f'[webhooks]\nsecret = "{SECRET}"\n[http]\nallow = ["127.0.0.0/8"]\n'
+            "[alerts]\n" + "\n".join(lines) + "\n")
+
+
+def log_sessions(flow_id: str, ok: int, failing: int, at: float = NOW - 60) -> None:
+    """Write the step log of `ok` sessions that went well and `failing` ones with a block error."""
+    engine = ledger_for(tasks.current().database_url).engine
+    execution_metadata.create_all(engine)
+    rows = []
+    for n in range(ok + failing):
+        exit_name = "error" if n < failing else "next"
+        rows.append({"session_id": f"{flow_id}-{n}", "turn": 1, "flow_id": flow_id, "block": "b",
+                     "exit": exit_name, "ms": 1.0, "changes": "[]", "note": None, "at": at})
+    with engine.begin() as conn:
+        conn.execute(insert(steps_table), rows)
+
+
+def test_a_flow_whose_sessions_keep_failing_is_found_and_a_healthy_one_is_not(task_queue):
+    config = task_queue(toml(error_rate=0.2, min_sessions=10))
+    log_sessions("shaky", ok=7, failing=3)
+    log_sessions("steady", ok=19, failing=1)
+    [found] = findings(config, now=NOW)
+    assert (found["alert"], found["flow"], found["value"], found["sessions"]) == ("error_rate", "shaky", 0.3, 10)
+
+
+def test_too_few_sessions_or_old_ones_raise_no_alert(task_queue):
+    config = task_queue(toml(error_rate=0.2, min_sessions=10, window_s=900))
+    log_sessions("quiet", ok=1, failing=4)
+    log_sessions("yesterday", ok=0, failing=50, at=NOW - 86_400)
+    assert findings(config, now=NOW) == []
+
+
+def test_failed_deliveries_in_the_window_raise_an_alert(task_queue):
+    config = task_queue(toml(failed_deliveries=2))
+    ledger = ledger_for(config.database_url)
+    for n in range(2):
+        payload = {"channel": "sms", "to": "+4915112345678", "text": "x"}
+        ledger.open(f"m{n}", payload, NOW - 30)
+        ledger.claim(f"m{n}", payload, lease_s=300, now=NOW - 30)
+        ledger.fail(f"m{n}", 1, "gateway said 400", NOW - 20)
+    [found] = findings(config, now=NOW)
+    assert (found["alert"], found["value"], found["threshold"]) == ("failed_deliveries", 2, 2)
+
+
+def test_an_alert_is_posted_signed_and_only_once_per_window(task_queue, gateway):
+    url = gateway.url.rsplit("/", 1)[0] + "/alerts"
+    config = task_queue(toml(url, error_rate=0.5, min_sessions=2))
+    log_sessions("broken", ok=0, failing=4, at=time.time() - 10)
+    assert check_alerts(config) == 1
+    assert check_alerts(config) == 1  # found again a minute later: the same key, nothing posted
+    [request] = gateway.requests
+    body = json.loads(request["body"])
+    assert (body["alert"], body["flow"], body["value"]) == ("error_rate", "broken", 1.0)
+    verify(SECRET, request["headers"]["x-callwright-signature"], request["body"])
+
+
+def test_without_thresholds_nothing_is_checked(task_queue):
+    config = task_queue(toml())
+    log_sessions("broken", ok=0, failing=40)
+    assert findings(config, now=NOW) == []
