@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from blocks import Registry, default_registry
-from runtime.engine.engine import Engine, Turn
-from runtime.engine import InputSource, SessionHost, Transferor, TurnInputs
+from blocks.sdk import ConfigurationError
+from runtime.channels import channel_named
+from runtime.engine import Engine, InputSource, SessionHost, Transferor, Turn, TurnInputs
 from runtime.engine.threadloop import run_sync, thread_loop
-from runtime.http.client import OutboundHttp
-from runtime.messaging.replies import (MESSAGE_CHANNELS, our_address, reply_messages, require,
-                                       root_flow, status_callback)
-from runtime.records.executions import ExecutionLog
-from runtime.sessions.session import Session
-from runtime.workspace.live import Workspace
-
-from .channels import channel_named
-from .errors import NoRoute, SessionEnded, SessionNotFound
-from .sessions import MemorySessionStore, SessionStore, open_session_store
+from runtime.errors import NoRoute, SessionEnded, SessionNotFound
+from runtime.http import OutboundHttp
+from runtime.messaging import (MESSAGE_CHANNELS, our_address, reply_messages, require, root_flow,
+                               status_callback)
+from runtime.ports.dialer import Dialer, line_backend
+from runtime.records import ExecutionLog
+from runtime.sessions import MemorySessionStore, Session, SessionStore, open_session_store
+from runtime.tasks import TaskQueue, open_queue, task_config
+from runtime.workspace import Workspace
 
 log = logging.getLogger(__name__)
 _REPLY_EVENTS = frozenset({"say", "ask", "transfer", "end", "error"})
@@ -34,7 +34,7 @@ class Runtime:
 
     def __init__(self, workspace: Workspace, sessions: SessionStore | None = None,
                  executions: ExecutionLog | None = None,
-                 environ: Mapping[str, str] = os.environ) -> None:
+                 environ: Mapping[str, str] = os.environ, queue: TaskQueue | None = None) -> None:
         self.workspace = workspace
         self.registry = workspace.registry
         self.sessions = sessions or MemorySessionStore()
@@ -45,14 +45,18 @@ class Runtime:
         # keeps one loop per thread), made on first use and closed with the runtime
         self._local = threading.local()
         self._clients: list[tuple[OutboundHttp, Any]] = []
-        self._dialer: Any = None  # runtime.ports.Dialer, made when the first call is placed
-        self._dialer_lock = threading.Lock()
+        self._dialer: Dialer | None = None  # made when the first call is placed
+        self._lock = threading.Lock()
+        # None: made from the workspace's settings when work is first queued
+        self._tasks = queue
+        if queue is not None:
+            queue.bind(self)
 
     @classmethod
     def open(cls, root: str | Path, *, sessions_url: str | None = None,
              database_url: str | None = None, registry: Registry | None = None,
              environ: Mapping[str, str] = os.environ) -> Runtime:
-        """Open a workspace folder with its stores (embedded SQLite under `.callwright/`)."""
+        """Open a workspace folder with its stores and task queue (embedded: under `.callwright/`)."""
         root = Path(root)
         data = root / ".callwright"
         workspace = Workspace.load(root, registry or default_registry(), environ,
@@ -65,7 +69,8 @@ class Runtime:
         if database_url is None:
             data.mkdir(parents=True, exist_ok=True)
             database_url = f"sqlite:///{data / 'callwright.sqlite3'}"
-        return cls(workspace, sessions, ExecutionLog(database_url), environ)
+        queue = open_queue(task_config(root, workspace.settings, environ))
+        return cls(workspace, sessions, ExecutionLog(database_url), environ, queue)
 
     def close(self) -> None:
         """Hang up calls, close HTTP clients, flush the execution log and release the stores."""
@@ -78,6 +83,8 @@ class Runtime:
         self._clients.clear()
         if self.executions is not None:
             self.executions.close()
+        if self._tasks is not None:
+            self._tasks.close()
         self.sessions.close()
 
     def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
@@ -89,12 +96,24 @@ class Runtime:
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
                            environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer)
 
-    def enqueue(self, task: str, payload: dict, key: str) -> str:
-        """Queue background work on this workspace's queue (Huey loads on the first use)."""
-        from runtime import tasks
+    @property
+    def queue(self) -> TaskQueue:
+        """Return the workspace's task queue, made from its settings if none was given."""
+        if self._tasks is None:
+            root = self.workspace.root
+            if root is None:
+                raise ConfigurationError("a runtime without a workspace folder has no task queue: "
+                                         "give Runtime a queue")
+            with self._lock:
+                if self._tasks is None:
+                    self._tasks = open_queue(task_config(root, self.workspace.settings,
+                                                         self.environ))
+                    self._tasks.bind(self)
+        return self._tasks
 
-        tasks.configure(self.workspace.root, self.workspace.settings, self.environ)
-        return tasks.enqueue(task, payload, key)
+    def enqueue(self, task: str, payload: dict, key: str) -> str:
+        """Queue background work on this workspace's task queue."""
+        return self.queue.enqueue(task, payload, key)
 
     def _http(self) -> OutboundHttp:
         client = getattr(self._local, "http", None)
@@ -198,12 +217,10 @@ class Runtime:
         return {"execution": session.id, "status": session.status,
                 "disposition": session.disposition, "replies": []}
 
-    def dialer(self) -> Any:
+    def dialer(self) -> Dialer:
         """Return this process's dialer of outbound calls on the `[voice]` ports."""
-        with self._dialer_lock:
+        with self._lock:
             if self._dialer is None:
-                from runtime.ports.dialer import Dialer, line_backend
-
                 backend = line_backend(self.workspace.settings, self.workspace.root)
                 self._dialer = Dialer(self, backend)
             return self._dialer
@@ -270,15 +287,15 @@ class Runtime:
             return
         flow = self.workspace.flow(session.flow_id, session.flow_version)
         for payload, key in reply_messages(session, replies, to, ours, flow.settings["language"]):
-            self._queue("send", payload, key)
+            self._queue_after_turn("send", payload, key)
 
     def notify(self, session: Session) -> None:
         """Queue the status callback of a session that asked for one, once per turn."""
         job = status_callback(session)
         if job is not None:
-            self._queue("callback", *job)
+            self._queue_after_turn("callback", *job)
 
-    def _queue(self, task: str, payload: dict, key: str) -> None:
+    def _queue_after_turn(self, task: str, payload: dict, key: str) -> None:
         """Queue work after a turn; the turn has happened, so a failure is logged, not raised."""
         try:
             self.enqueue(task, payload, key)

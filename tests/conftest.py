@@ -327,61 +327,60 @@ def gateway() -> Gateway:
     thread.join(timeout=5)
 
 
-# --- The task queue, pointed at a test's own workspace -----------------------------------------
+# --- The task queue of a test's own workspace ---------------------------------------------------
 
 @pytest.fixture
 def task_queue(tmp_path: Path) -> Callable[..., object]:
-    """Point the one task queue at a fresh workspace with the given callwright.toml.
+    """Return open(toml, root=None) -> a TaskQueue of a fresh workspace with that callwright.toml.
 
-    Returns configure(toml, root=None) -> the queue's TaskConfig. The queue goes back to its
-    previous configuration after the test.
+    Every queue opened is closed after the test.
     """
-    from runtime import tasks
+    from runtime.tasks import open_queue, task_config
 
-    previous = tasks.current()
+    queues = []
 
-    def configure(toml: str, root: Path | None = None) -> object:
-        """Write the settings into the workspace and point the queue at it."""
+    def open_(toml: str, root: Path | None = None) -> object:
+        """Write the settings into the workspace and open its queue."""
         folder = root or tmp_path / "tasks-workspace"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "callwright.toml").write_text(toml, "utf-8")
-        return tasks.configure(folder)
+        queue = open_queue(task_config(folder))
+        queues.append(queue)
+        return queue
 
-    yield configure
-    tasks.configure(previous.root, previous.settings)
-    tasks.close_ledgers()
+    yield open_
+    for queue in queues:
+        queue.close()
 
 
 @pytest.fixture
 def drain() -> Callable[..., None]:
-    """Return drain(done, timeout=20), which works the queue here as a worker would until done()."""
-    from runtime import tasks
-
-    def work(done: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Return drain(queue, done, timeout=20): work a queue here as a worker would until done()."""
+    def work(queue, done: Callable[[], bool], timeout: float = 20.0) -> None:
+        huey = queue.huey
         deadline = time.monotonic() + timeout
         while not done():
             assert time.monotonic() < deadline, "the queue did not finish the work in time"
-            task = tasks.huey.dequeue()
+            task = huey.dequeue()
             if task is not None:
-                tasks.huey.execute(task)
+                huey.execute(task)
                 continue
-            for due in tasks.huey.read_schedule():
-                tasks.huey.enqueue(due)
+            for due in huey.read_schedule():
+                huey.enqueue(due)
             time.sleep(0.02)
     return work
 
 
 @pytest.fixture
-def workspace_app(make_workspace, task_queue) -> Callable[..., object]:
-    """Return app(*flows, routes=None, toml=""): a builder app over a fresh workspace whose task
-    queue runs with those settings; every app's runtime is closed after the test."""
+def workspace_app(make_workspace) -> Callable[..., object]:
+    """Return app(*flows, routes=None, toml=""): a builder app over a fresh workspace with those
+    settings (its runtime's task queue included); every app's runtime is closed after the test."""
     from builder.app import create_app
 
     apps = []
 
     def make(*flows: dict, routes: dict | None = None, toml: str = "") -> object:
-        root = make_workspace(*flows, routes=routes)
-        task_queue(toml, root=root)
+        root = make_workspace(*flows, routes=routes, toml=toml)
         app = create_app(root, {"TESTING": True})
         apps.append(app)
         return app

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from runtime.tasks import task_config
+
 # SIGTERM makes Huey's consumer put a running task back on the queue and exit at once; a worker
 # that has not gone by then is killed (the delivery ledger's lease recovers what it was doing).
 STOP_TIMEOUT_S = 5.0
@@ -79,8 +81,6 @@ class WorkerChild:
 
 def start_worker(root: Path, settings: dict, wanted: bool | None) -> WorkerChild | None:
     """Start the workspace's task worker unless it is off or the queue is immediate; say which."""
-    from runtime.tasks import task_config
-
     config = task_config(root, settings)
     if config.immediate:
         click.echo("No task worker: [tasks] immediate is true, so tasks run where they are "

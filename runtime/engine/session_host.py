@@ -6,16 +6,14 @@ import asyncio
 import os
 import random
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from blocks.sdk import BlockError, Host, HttpRequest, HttpResponse, Input, ScriptResult
 from runtime.channels import Channel
+from runtime.sessions import Session
 from runtime.sandbox.pool import shared_pool
 
 from .inputs import InputSource
-
-if TYPE_CHECKING:
-    from runtime.sessions.session import Session
 
 # queues a named task with its payload under an idempotency key and returns the key
 TaskQueue = Callable[[str, dict, str], str]
@@ -42,7 +40,7 @@ class SessionHost(Host):
         self._environ = environ
         self._rng = rng  # None: the module's generator (seeding one per turn costs more than the turn)
         self._secrets: set[str] = set()
-        self._tasks = tasks  # None: runtime.tasks, imported when a flow first queues work
+        self._tasks = tasks  # None: queueing work is an error (a bare host in a test)
         self.session: Session | None = None
         self.messages: list[str] = []
 
@@ -79,7 +77,7 @@ class SessionHost(Host):
         key = f"{session.id}.{session.turns}.{session.steps}.{block}" + (f".{index}" if index else "")
         queue = self._tasks
         if queue is None:
-            from runtime.tasks import enqueue as queue  # Huey and its storage load only when needed
+            raise BlockError("cannot queue work: this host was given no task queue")
         # the queue may be Redis across the network: never block the turn's event loop on it
         return await asyncio.to_thread(queue, task, payload, key)
 

@@ -12,18 +12,27 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from blocks.sdk import EndSession, Input
-from runtime.engine.engine import Turn
-from runtime.engine import InputSource
+from runtime.engine import Engine, Flow, FlowSource, InputSource, SessionHost, Transferor, Turn
+from runtime.sessions import Session
 
 from .port import CallerHungUp, CallInfo, Port, PortError
 
-if TYPE_CHECKING:
-    from runtime.engine.compiled import Flow
-    from runtime.runtime import Runtime
-    from runtime.sessions.session import Session
+
+class CallRunner(Protocol):
+    """What a call needs of the runtime: its live flows, its engine and a host for a turn."""
+
+    workspace: FlowSource
+    engine: Engine
+
+    def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
+             clock: Callable[[], datetime] | None = None,
+             tasks: Callable[[str, dict, str], str] | None = None,
+             transfer: Transferor | None = None) -> SessionHost:
+        """Return a host for one turn on a channel."""
+
 
 INTER_DIGIT_S = 3.0  # the wait for each next key once the caller has started typing
 MAX_KEYS = 32  # keys collected for an answer of no stated length
@@ -130,7 +139,7 @@ def addresses(call: CallInfo) -> tuple[dict, dict]:
     return trigger, {k: v for k, v in contact.items() if v}
 
 
-async def run_call(runtime: Runtime, flow: Flow | str, port: Port, *, vars: dict | None = None,
+async def run_call(runtime: CallRunner, flow: Flow | str, port: Port, *, vars: dict | None = None,
                    clock: Callable[[], datetime] | None = None,
                    on_event: Callable[[dict], None] | None = None,
                    tasks: Callable[[str, dict, str], str] | None = None,

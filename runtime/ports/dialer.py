@@ -19,21 +19,31 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from runtime.errors import SessionNotFound
-from runtime.ports.emulator.board import EmulatorBoard
-from runtime.ports.emulator.callers import CallerMix, load_callers
-from runtime.sessions import StaleSession
+from runtime.sessions import Session, SessionStore, StaleSession
+from runtime.workspace import Workspace
 
-from .call import run_call
+from .call import CallRunner, run_call
 from .clock import Clock
+from .emulator import CallerMix, EmulatorBoard, load_callers
 from .pool import NoFreePort, PortPool
 from .port import PortBackend
 
-if TYPE_CHECKING:
-    from runtime.runtime import Runtime
-    from runtime.sessions.session import Session
+
+class DialerHost(CallRunner, Protocol):
+    """What the dialer needs of the runtime: a call runner with sessions, callbacks and HTTP."""
+
+    workspace: Workspace
+    sessions: SessionStore
+
+    def notify(self, session: Session) -> None:
+        """Queue the status callback of a session that asked for one."""
+
+    async def close_http(self) -> None:
+        """Close the HTTP client of the running loop's thread."""
+
 
 log = logging.getLogger(__name__)
 DEFAULT_PORTS = 30
@@ -57,7 +67,7 @@ def line_backend(settings: Mapping[str, Any], root: Path) -> PortBackend:
 class Dialer:
     """Places a runtime's queued voice sessions on the ports of one backend."""
 
-    def __init__(self, runtime: Runtime, backend: PortBackend) -> None:
+    def __init__(self, runtime: DialerHost, backend: PortBackend) -> None:
         self.runtime = runtime
         self.backend = backend
         self.pool = PortPool(backend.ports, backend.clock)

@@ -9,6 +9,7 @@ from blocks.sdk import ConfigurationError
 from .memory import MemorySessionStore
 from .redis_store import SCHEMES as REDIS_SCHEMES
 from .redis_store import RedisSessionStore
+from .session import Frame, Session
 from .sqlite import SqliteSessionStore
 from .store import SessionStore, StaleSession
 
@@ -28,5 +29,5 @@ def open_session_store(url: str) -> SessionStore:
                              f"redis://HOST:PORT/DB (also rediss:// and unix://)")
 
 
-__all__ = ["MemorySessionStore", "RedisSessionStore", "SessionStore", "SqliteSessionStore",
-           "StaleSession", "open_session_store"]
+__all__ = ["REDIS_SCHEMES", "Frame", "MemorySessionStore", "RedisSessionStore", "Session",
+           "SessionStore", "SqliteSessionStore", "StaleSession", "open_session_store"]

@@ -16,21 +16,26 @@ from sqlalchemy import distinct, func, select
 from runtime.records.executions import metadata as execution_metadata
 from runtime.records.executions import steps_table
 
-from .ledger import deliveries, ledger_for
-from .queue import TaskConfig, current, enqueue, huey
+from .ledger import deliveries
+from .queue import TaskQueue
 
 log = logging.getLogger(__name__)
 DEFAULT_WINDOW_S = 900.0
 DEFAULT_MIN_SESSIONS = 20
 
 
-def findings(config: TaskConfig, now: float | None = None) -> list[dict]:
+def register(queue: TaskQueue) -> None:
+    """Put the alert checks on a queue, every minute in consumers started with periodic on."""
+    queue.periodic(crontab(minute="*"), check_alerts_task)
+
+
+def findings(queue: TaskQueue, now: float | None = None) -> list[dict]:
     """Return what crosses a configured threshold in the window ending now."""
-    settings = config.settings.get("alerts", {})
+    settings = queue.config.settings.get("alerts", {})
     window = float(settings.get("window_s", DEFAULT_WINDOW_S))
     moment = time.time() if now is None else now
     found: list[dict] = []
-    engine = ledger_for(config.database_url).engine  # the execution-log database
+    engine = queue.ledger.engine  # the execution-log database
     execution_metadata.create_all(engine)  # a worker may check before any turn was logged
     with engine.connect() as conn:
         if "error_rate" in settings:
@@ -65,21 +70,20 @@ def _error_rates(conn, settings: dict, since: float) -> list[dict]:
     return found
 
 
-def check_alerts(config: TaskConfig, now: float | None = None) -> int:
+def check_alerts(queue: TaskQueue, now: float | None = None) -> int:
     """Post every finding to `[alerts] url`, once per window; return how many were queued."""
-    url = config.settings.get("alerts", {}).get("url")
-    found = findings(config, now)
+    url = queue.config.settings.get("alerts", {}).get("url")
+    found = findings(queue, now)
     if found and not url:
         log.warning("%d alert(s) found but [alerts] url is not set: %s", len(found), found)
         return 0
     for finding in found:
         bucket = int(finding["at"] // finding["window_s"])
         key = f"alert.{finding['alert']}.{finding.get('flow', '-')}.{bucket}"
-        enqueue("callback", {"url": url, "body": finding}, key)
+        queue.enqueue("callback", {"url": url, "body": finding}, key)
     return len(found)
 
 
-@huey.periodic_task(crontab(minute="*"))
-def check_alerts_task() -> int:
+def check_alerts_task(queue: TaskQueue) -> int:
     """Every minute: run the alert checks of the workspace's settings."""
-    return check_alerts(current())
+    return check_alerts(queue)

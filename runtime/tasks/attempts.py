@@ -9,32 +9,32 @@ from typing import Callable
 from huey.api import Task
 from huey.exceptions import CancelExecution
 
-from .ledger import ledger_for
-from .queue import TaskConfig, current, huey, put
+from .config import TaskConfig
+from .queue import TaskQueue
 from .senders import PermanentFailure
 
 log = logging.getLogger(__name__)
 
 
-def queue_once(what: str, key: str, row: dict, task: Task) -> bool:
+def queue_once(queue: TaskQueue, what: str, key: str, row: dict, task: Task) -> bool:
     """Record `row` under `key` in the ledger and queue `task`; False when the key is recorded.
 
     A key already in the ledger is never queued again, so the same step or turn replayed after a
     crash queues nothing twice; when queueing fails the row is forgotten, so a retry can queue it.
     """
-    ledger = ledger_for(current().database_url)
+    ledger = queue.ledger
     if not ledger.open(key, row, time.time()):
         log.info("%s %s is already recorded; not queued again", what, key)
         return False
     try:
-        put(task)
+        queue.put(task)
     except BaseException:
         ledger.forget(key)
         raise
     return True
 
 
-def attempt(what: str, key: str, payload: dict, task: Task | None,
+def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | None,
             act: Callable[[TaskConfig], str]) -> str:
     """Claim the ledger row, do `act` once, and record delivered, retry or failed.
 
@@ -42,8 +42,7 @@ def attempt(what: str, key: str, payload: dict, task: Task | None,
     what turns Huey's at-most-once into exactly once. A `PermanentFailure` is not retried; any
     other error is, by Huey, with back-off, until the task's retries are used up.
     """
-    config = current()
-    ledger = ledger_for(config.database_url)
+    config, ledger = queue.config, queue.ledger
     number = ledger.claim(key, payload, config.lease_s, time.time())
     if number is None:
         log.info("%s %s: delivered, failed or in hand elsewhere; skipped", what, key)
@@ -69,13 +68,13 @@ def attempt(what: str, key: str, payload: dict, task: Task | None,
     return "delivered"
 
 
-def requeue_interrupted(what: str, task: Task) -> None:
+def requeue_interrupted(queue: TaskQueue, task: Task) -> None:
     """Put a task that a stopping worker interrupted back on the queue, due now."""
     key = task.args[0]
-    ledger = ledger_for(current().database_url)
+    ledger = queue.ledger
     row = ledger.get(key)
     if row is not None and row["state"] == "sending":
         ledger.release(key, "sending", row["attempts"], "interrupted: the worker stopped",
                        time.time())
-    huey.enqueue(task)
-    log.warning("%s %s was interrupted by a stopping worker; queued again", what, key)
+    queue.huey.enqueue(task)
+    log.warning("%s %s was interrupted by a stopping worker; queued again", task.name, key)

@@ -8,16 +8,15 @@ with the workspace's back-off, and a 4xx other than 408/425/429 fails at once.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from huey.api import Task
-from huey.signals import SIGNAL_INTERRUPTED
 
 from blocks.sdk import BlockError, ConfigurationError
-from runtime.messaging.replies import url_problem
+from runtime.messaging import url_problem
 
 from .attempts import attempt, queue_once, requeue_interrupted
-from .queue import RETRY_BACKOFF, TaskConfig, current, huey, producer
+from .config import RETRY_BACKOFF, TaskConfig
+from .queue import TaskQueue
 from .senders import PermanentFailure, post_signed
 
 log = logging.getLogger(__name__)
@@ -25,16 +24,21 @@ CHANNEL = "callback"  # the ledger's channel of status callbacks
 MAX_KEY_LENGTH = 255
 
 
-@producer("callback")
-def queue_callback(payload: dict, key: str) -> None:
+def register(queue: TaskQueue) -> None:
+    """Put the `callback` producer and its task on a queue."""
+    queue.task(post_callback, context=True)
+    queue.on_interrupted("post_callback", requeue_interrupted)
+    queue.producer("callback", queue_callback)
+
+
+def queue_callback(queue: TaskQueue, payload: dict, key: str) -> None:
     """Record a status callback `{url, body}` in the ledger and queue it, unless already recorded."""
-    config = current()
     check_callback(payload, key)
-    if not config.settings.get("webhooks", {}).get("secret"):
+    if not queue.config.settings.get("webhooks", {}).get("secret"):
         raise ConfigurationError("status callbacks are signed: they need [webhooks] secret in "
                                  "callwright.toml (or CALLWRIGHT_WEBHOOKS_SECRET)")
     row = {"channel": CHANNEL, "url": payload["url"], "body": payload["body"]}
-    queue_once("callback", key, row, callback_task(config, key, row))
+    queue_once(queue, "callback", key, row, callback_task(queue, key, row))
 
 
 def check_callback(payload: dict, key: str) -> None:
@@ -48,18 +52,18 @@ def check_callback(payload: dict, key: str) -> None:
         raise BlockError("callback: /body must be a JSON object")
 
 
-def callback_task(config: TaskConfig, key: str, payload: dict,
-                  retries: int | None = None) -> Task:
+def callback_task(queue: TaskQueue, key: str, payload: dict, retries: int | None = None) -> Task:
     """Return the Huey task that posts one status callback, with the workspace's retry policy."""
-    return post_callback.s(key, payload,
-                           retries=config.retries if retries is None else retries,
-                           retry_delay=config.retry_delay_s, retry_backoff=RETRY_BACKOFF)
+    config = queue.config
+    return queue.tasks["post_callback"].s(
+        key, payload, retries=config.retries if retries is None else retries,
+        retry_delay=config.retry_delay_s, retry_backoff=RETRY_BACKOFF)
 
 
-@huey.task(context=True)
-def post_callback(key: str, payload: dict, task: Task | None = None) -> str:
+def post_callback(queue: TaskQueue, key: str, payload: dict, task: Task | None = None) -> str:
     """Post a status callback unless the ledger shows it posted, failed or in hand elsewhere."""
-    return attempt("callback", key, payload, task, lambda config: _post(config, key, payload))
+    return attempt(queue, "callback", key, payload, task,
+                   lambda config: _post(config, key, payload))
 
 
 def _post(config: TaskConfig, key: str, payload: dict) -> str:
@@ -68,10 +72,3 @@ def _post(config: TaskConfig, key: str, payload: dict) -> str:
         raise PermanentFailure("status callbacks need [webhooks] secret to be signed")
     post_signed(config.settings, payload["url"], key, payload["body"], "status callback")
     return payload["url"]
-
-
-@huey.signal(SIGNAL_INTERRUPTED)
-def requeue_interrupted_callback(signal: str, task: Any, *args: Any) -> None:
-    """Put a callback that a stopping worker interrupted back on the queue."""
-    if isinstance(task, post_callback.task_class):
-        requeue_interrupted("callback", task)

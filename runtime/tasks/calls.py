@@ -13,26 +13,29 @@ import logging
 import time
 
 from runtime.errors import SessionNotFound
-from runtime.ports.pool import NoFreePort
+from runtime.ports import NoFreePort
 
-from .campaign_runs import worker_runtime
-from .queue import current, huey, producer, put
+from .queue import TaskQueue
 
 log = logging.getLogger(__name__)
 PORT_RETRY_S = 2.0
 DEFAULT_PORT_WAIT_S = 600.0
 
 
-@producer("call")
-def queue_call(payload: dict, key: str) -> None:
+def register(queue: TaskQueue) -> None:
+    """Put the `call` producer and its task on a queue."""
+    queue.task(place_call)
+    queue.producer("call", queue_call)
+
+
+def queue_call(queue: TaskQueue, payload: dict, key: str) -> None:
     """Queue the placing of a queued voice session `{execution}`."""
-    put(place_call.s(payload["execution"]))
+    queue.put(queue.tasks["place_call"].s(payload["execution"]))
 
 
-@huey.task()
-def place_call(execution: str) -> str:
+def place_call(queue: TaskQueue, execution: str) -> str:
     """Place a queued call now, or look again shortly while every port is busy."""
-    runtime = worker_runtime(current())
+    runtime = queue.runtime
     dialer = runtime.dialer()
     try:
         port = dialer.place(execution)
@@ -44,9 +47,9 @@ def place_call(execution: str) -> str:
         if session is None or session.status != "queued":
             return "skipped"
         waited = time.time() - session.started_at
-        if waited < runtime.workspace.settings.get("voice", {}).get("port_wait_s",
-                                                                     DEFAULT_PORT_WAIT_S):
-            place_call.schedule((execution,), delay=PORT_RETRY_S)
+        wait_s = queue.config.settings.get("voice", {}).get("port_wait_s", DEFAULT_PORT_WAIT_S)
+        if waited < wait_s:
+            queue.tasks["place_call"].schedule((execution,), delay=PORT_RETRY_S)
             return "waiting"
         dialer.give_up(session, "no_free_port")
         log.warning("call %s: no port came free in %.0f s; ended no_free_port", execution, waited)

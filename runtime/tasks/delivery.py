@@ -3,39 +3,43 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from huey.api import Task
-from huey.signals import SIGNAL_INTERRUPTED
 
 from blocks.sdk import BlockError, ConfigurationError
 
 from .attempts import attempt, queue_once, requeue_interrupted
+from .config import RETRY_BACKOFF, TaskConfig
 from .content import message_of
-from .queue import RETRY_BACKOFF, TaskConfig, current, huey, producer
+from .queue import TaskQueue
 from .senders import CHANNELS, PermanentFailure, missing_setting, post_message, send_email
 
 log = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 255
 
 
-@producer("send")
-def queue_send(payload: dict, key: str) -> None:
+def register(queue: TaskQueue) -> None:
+    """Put the `send` producer and its delivery task on a queue."""
+    queue.task(send_message, context=True)
+    queue.on_interrupted("send_message", requeue_interrupted)
+    queue.producer("send", queue_send)
+
+
+def queue_send(queue: TaskQueue, payload: dict, key: str) -> None:
     """Record a message in the ledger and queue its delivery, unless its key is recorded already."""
-    config = current()
     check_payload(payload, key)
-    problem = missing_setting(config.settings, payload["channel"])
+    problem = missing_setting(queue.config.settings, payload["channel"])
     if problem:
         raise ConfigurationError(problem)
-    queue_once("message", key, payload, delivery_task(config, key, payload))
+    queue_once(queue, "message", key, payload, delivery_task(queue, key, payload))
 
 
-def delivery_task(config: TaskConfig, key: str, payload: dict,
-                  retries: int | None = None) -> Task:
+def delivery_task(queue: TaskQueue, key: str, payload: dict, retries: int | None = None) -> Task:
     """Return the Huey task that delivers one message, with the workspace's retry policy."""
-    return send_message.s(key, payload,
-                          retries=config.retries if retries is None else retries,
-                          retry_delay=config.retry_delay_s, retry_backoff=RETRY_BACKOFF)
+    config = queue.config
+    return queue.tasks["send_message"].s(
+        key, payload, retries=config.retries if retries is None else retries,
+        retry_delay=config.retry_delay_s, retry_backoff=RETRY_BACKOFF)
 
 
 def check_payload(payload: dict, key: str) -> None:
@@ -71,14 +75,7 @@ def deliver(config: TaskConfig, key: str, payload: dict) -> str:
     return settings["sms"]["gateway"] if channel == "sms" else settings["webhooks"]["url"]
 
 
-@huey.task(context=True)
-def send_message(key: str, payload: dict, task: Task | None = None) -> str:
+def send_message(queue: TaskQueue, key: str, payload: dict, task: Task | None = None) -> str:
     """Deliver a message unless the ledger shows it delivered, failed or being sent elsewhere."""
-    return attempt("message", key, payload, task, lambda config: deliver(config, key, payload))
-
-
-@huey.signal(SIGNAL_INTERRUPTED)
-def requeue_interrupted_send(signal: str, task: Any, *args: Any) -> None:
-    """Put a send that a stopping worker interrupted back on the queue."""
-    if isinstance(task, send_message.task_class):
-        requeue_interrupted("message", task)
+    return attempt(queue, "message", key, payload, task,
+                   lambda config: deliver(config, key, payload))

@@ -8,7 +8,6 @@ Every move is a compare-and-set on (state, attempts), so two workers that run th
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -157,24 +156,3 @@ class DeliveryLedger:
 def _decoded(row: Any) -> dict:
     """Return a row as a dict with its payload parsed."""
     return {**row, "payload": json.loads(row["payload"])}
-
-
-_ledgers: dict[str, DeliveryLedger] = {}
-_ledgers_lock = threading.Lock()
-
-
-def ledger_for(url: str) -> DeliveryLedger:
-    """Return the process's ledger for a database URL, opening it on first use."""
-    with _ledgers_lock:
-        ledger = _ledgers.get(url)
-        if ledger is None:
-            ledger = _ledgers[url] = DeliveryLedger(url)
-        return ledger
-
-
-def close_ledgers() -> None:
-    """Close every ledger this process opened."""
-    with _ledgers_lock:
-        for ledger in _ledgers.values():
-            ledger.close()
-        _ledgers.clear()

@@ -13,14 +13,12 @@ from sqlalchemy import (Column, Integer, MetaData, String, Table, and_, case, de
 
 from runtime.records.executions import metadata as execution_metadata
 from runtime.records.executions import steps_table
-from runtime.sessions.redis_store import SCHEMES as REDIS_SCHEMES
-from runtime.sessions.redis_store import RedisSessionStore
-from runtime.sessions.sqlite import SqliteSessionStore
-from runtime.tasks import callbacks
+from runtime.sessions import REDIS_SCHEMES, RedisSessionStore, SqliteSessionStore
 
+from . import callbacks
 from .delivery import delivery_task
-from .ledger import SENDING, ledger_for
-from .queue import TaskConfig, current, huey, put
+from .ledger import SENDING
+from .queue import TaskQueue
 
 log = logging.getLogger(__name__)
 # Sessions not saved for this long are gone: a waiting conversation is abandoned, an ended one
@@ -44,16 +42,23 @@ marks = Table(
 )
 
 
-def requeue_stuck(config: TaskConfig, lease_s: float | None = None,
+def register(queue: TaskQueue) -> None:
+    """Put the periodic jobs on a queue (they run in consumers started with periodic on)."""
+    queue.periodic(crontab(minute="*"), recover_deliveries)
+    queue.periodic(crontab(minute="*/15"), clean_up_sessions)
+    queue.periodic(crontab(minute="5"), roll_up)
+
+
+def requeue_stuck(queue: TaskQueue, lease_s: float | None = None,
                   now: float | None = None) -> int:
     """Queue again the deliveries whose worker died mid-send or whose due attempt never ran.
 
     Huey delivers at most once; this turns it into at least once, and the ledger's claim into
     exactly once. A message that has used up its attempts is marked failed, never dropped.
     """
+    config, ledger = queue.config, queue.ledger
     lease = config.lease_s if lease_s is None else lease_s
     moment = time.time() if now is None else now
-    ledger = ledger_for(config.database_url)
     queued = 0
     for row in ledger.stuck(lease, moment):
         key, attempts = row["key"], row["attempts"]
@@ -69,18 +74,18 @@ def requeue_stuck(config: TaskConfig, lease_s: float | None = None,
             continue  # its worker finished, or another recovery took it, meanwhile
         retries = config.retries - attempts
         if row["channel"] == callbacks.CHANNEL:
-            put(callbacks.callback_task(config, key, row["payload"], retries=retries))
+            queue.put(callbacks.callback_task(queue, key, row["payload"], retries=retries))
         else:
-            put(delivery_task(config, key, row["payload"], retries=retries))
+            queue.put(delivery_task(queue, key, row["payload"], retries=retries))
         queued += 1
         log.warning("message %s queued again: %s", key, reason)
     return queued
 
 
-def expire_sessions(config: TaskConfig, now: float | None = None,
+def expire_sessions(queue: TaskQueue, now: float | None = None,
                     ttl_s: float = SESSION_TTL_S) -> int:
     """Delete sessions of the SQLite or Redis store not saved within `ttl_s`; return how many."""
-    url = config.sessions_url
+    url = queue.config.sessions_url
     if url.startswith(REDIS_SCHEMES):
         store: SqliteSessionStore | RedisSessionStore = RedisSessionStore(url)
     elif url.startswith("sqlite:///"):
@@ -96,13 +101,13 @@ def expire_sessions(config: TaskConfig, now: float | None = None,
         store.close()
 
 
-def roll_up_steps(config: TaskConfig) -> int:
+def roll_up_steps(queue: TaskQueue) -> int:
     """Recount steps, sessions and errors per flow and UTC day for days with new steps.
 
     Return how many days were recounted. A day is recounted whole, so running twice, or
     after steps arrive late, gives the same counts.
     """
-    engine = ledger_for(config.database_url).engine
+    engine = queue.ledger.engine
     execution_metadata.create_all(engine)
     metadata.create_all(engine)
     with engine.begin() as conn:
@@ -149,28 +154,25 @@ def _recount(conn, day: str, start: float) -> None:
             for flow_id, total, sessions, errors in counts])
 
 
-def rollup_rows(config: TaskConfig) -> list[dict]:
+def rollup_rows(queue: TaskQueue) -> list[dict]:
     """Return the roll-up rows, by day then flow."""
-    engine = ledger_for(config.database_url).engine
+    engine = queue.ledger.engine
     metadata.create_all(engine)
     with engine.connect() as conn:
         rows = conn.execute(select(rollups).order_by(rollups.c.day, rollups.c.flow_id))
         return [dict(row) for row in rows.mappings()]
 
 
-@huey.periodic_task(crontab(minute="*"))
-def recover_deliveries() -> int:
+def recover_deliveries(queue: TaskQueue) -> int:
     """Every minute: queue again the deliveries that interrupted workers left behind."""
-    return requeue_stuck(current())
+    return requeue_stuck(queue)
 
 
-@huey.periodic_task(crontab(minute="*/15"))
-def clean_up_sessions() -> int:
+def clean_up_sessions(queue: TaskQueue) -> int:
     """Every quarter hour: delete sessions not saved for SESSION_TTL_S."""
-    return expire_sessions(current())
+    return expire_sessions(queue)
 
 
-@huey.periodic_task(crontab(minute="5"))
-def roll_up() -> int:
+def roll_up(queue: TaskQueue) -> int:
     """Every hour: recount the step log's per-flow, per-day totals."""
-    return roll_up_steps(current())
+    return roll_up_steps(queue)

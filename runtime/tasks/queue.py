@@ -1,214 +1,132 @@
-"""The task queue: the one Huey instance, built from the workspace's settings at import.
+"""The task queue of one workspace: a Huey instance made from its settings, with the tasks on it.
 
-`RedisHuey` when `[storage] redis_url` (or `CALLWRIGHT_STORAGE_REDIS_URL`) is set, `SqliteHuey`
-on `<workspace>/.callwright/tasks.sqlite3` (or `CALLWRIGHT_TASKS_SQLITE`) otherwise; the
-workspace is `CALLWRIGHT_WORKSPACE`, else the current directory. `huey_consumer
-runtime.tasks.huey` and `callwright worker` run this instance, so producer and consumer agree
-on task names. Huey delivers at most once; the delivery ledger and the periodic re-enqueue
-make every task idempotent and recoverable, and production Redis keeps an append-only file.
+Whoever starts a runtime makes its queue (`open_queue` in runtime.tasks.catalogue) and hands it
+to what needs it: the runtime queues work on it, and `callwright worker` builds its consumer from
+it, so producer and consumer agree on task names. There is no queue made at import.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import os
-import sqlite3
 import threading
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
-from huey import RedisHuey, SqliteHuey
-from huey.api import Huey
-from huey.storage import SqliteStorage
+from huey.api import Huey, Task, TaskWrapper
+from huey.consumer import Consumer
+from huey.signals import SIGNAL_INTERRUPTED
 
 from blocks.sdk import BlockError, ConfigurationError
-from runtime.errors import EngineError
-from runtime.sessions.redis_store import redacted
-from runtime.workspace.settings import load_settings
+
+from .config import QueueUnavailable, TaskConfig, build_huey, storage_errors
+from .ledger import DeliveryLedger
 
 log = logging.getLogger(__name__)
-QUEUE_NAME = "callwright"  # Redis keys are huey.redis.callwright, huey.schedule.callwright...
-WORKSPACE_ENV = "CALLWRIGHT_WORKSPACE"
-SQLITE_ENV = "CALLWRIGHT_TASKS_SQLITE"
-DEFAULT_RETRIES = 5
-DEFAULT_RETRY_DELAY_S = 2.0
-RETRY_BACKOFF = 2.0
-# A delivery left in `sending` longer than this was interrupted (its worker died): well above
-# the HTTP and SMTP timeouts, so a slow send is never taken for a dead one.
-LEASE_S = 300.0
-REDIS_PIN = "redis==8.1.0"
+# queues one named task's payload under an idempotency key: producer(queue, payload, key)
+Producer = Callable[["TaskQueue", dict, str], None]
 
 
-class QueueUnavailable(EngineError):
-    """The task queue cannot take work now (Redis down, SQLite file unwritable)."""
+class TaskQueue:
+    """A workspace's Huey instance, the tasks registered on it and the ledger they share."""
 
-    code = "queue_unavailable"
+    def __init__(self, config: TaskConfig) -> None:
+        self.config = config
+        self.huey: Huey = build_huey(config)
+        self.tasks: dict[str, TaskWrapper] = {}
+        self._producers: dict[str, Producer] = {}
+        self._ledger: DeliveryLedger | None = None
+        self._lock = threading.Lock()
+        # the runtime whose sessions, flows and ports the tasks work with; it binds itself
+        self._runtime: Any = None
 
+    # --- what task modules register -----------------------------------------------------------
 
-@dataclass(frozen=True)
-class TaskConfig:
-    """Where the queue lives and what its tasks read from the workspace's settings."""
+    def task(self, function: Callable[..., Any], *, context: bool = False) -> TaskWrapper:
+        """Register `function(queue, *args)` as a Huey task named after it; return its wrapper."""
+        wrapper = self.huey.task(context=context)(self._bound(function))
+        self.tasks[function.__name__] = wrapper
+        return wrapper
 
-    root: Path
-    redis_url: str | None
-    sqlite_path: Path
-    database_url: str
-    sessions_url: str
-    immediate: bool
-    retries: int
-    retry_delay_s: float
-    lease_s: float = LEASE_S
-    settings: dict = field(default_factory=dict, hash=False)
+    def periodic(self, schedule: Callable, function: Callable[..., Any]) -> TaskWrapper:
+        """Register `function(queue)` to run on a crontab `schedule` in consumers with periodic on."""
+        wrapper = self.huey.periodic_task(schedule)(self._bound(function))
+        self.tasks[function.__name__] = wrapper
+        return wrapper
+
+    def producer(self, name: str, function: Producer) -> None:
+        """Make `function(queue, payload, key)` what `enqueue(name, ...)` calls."""
+        self._producers[name] = function
+
+    def on_interrupted(self, name: str, function: Callable[[TaskQueue, Task], None]) -> None:
+        """Call `function(queue, task)` when a stopping worker interrupts a task of that name."""
+        task_class = self.tasks[name].task_class
+
+        def interrupted(signal: str, task: Task, *args: Any) -> None:
+            """Hand an interrupted task of this kind to its handler."""
+            if isinstance(task, task_class):
+                function(self, task)
+        self.huey.signal(SIGNAL_INTERRUPTED)(interrupted)
+
+    def _bound(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """Return `function` with this queue as its first argument, keeping its name and module."""
+        @functools.wraps(function)
+        def bound(*args: Any, **kwargs: Any) -> Any:
+            return function(self, *args, **kwargs)
+        return bound
+
+    # --- what producers and tasks use ---------------------------------------------------------
+
+    def enqueue(self, task: str, payload: dict, key: str) -> str:
+        """Queue a named task with its payload under an idempotency key; return the key."""
+        producer = self._producers.get(task)
+        if producer is None:
+            known = ", ".join(sorted(self._producers)) or "none"
+            raise BlockError(f"unknown task {task!r}: the known tasks are {known}")
+        producer(self, payload, key)
+        return key
+
+    def put(self, task: Task) -> None:
+        """Put a task on the queue; raise QueueUnavailable naming the queue when it cannot."""
+        try:
+            self.huey.enqueue(task)
+        except storage_errors() as exc:
+            log.warning("cannot queue %s on %s: %s", task.name, self.config.where, exc)
+            raise QueueUnavailable(f"the task queue at {self.config.where} is unavailable: "
+                                   f"{exc}") from exc
 
     @property
-    def where(self) -> str:
-        """Return where the queue lives, for messages (a Redis URL without its password)."""
-        if self.immediate:
-            return "the calling process (immediate mode)"
-        if self.redis_url:
-            return redacted(self.redis_url)
-        return str(self.sqlite_path)
+    def ledger(self) -> DeliveryLedger:
+        """Return the delivery ledger in the records database, opened on first use."""
+        with self._lock:
+            if self._ledger is None:
+                self._ledger = DeliveryLedger(self.config.database_url)
+            return self._ledger
+
+    def bind(self, runtime: Any) -> None:
+        """Give the tasks the runtime whose sessions, flows and ports they work with."""
+        self._runtime = runtime
+
+    @property
+    def runtime(self) -> Any:
+        """Return the bound runtime; campaigns and calls need one."""
+        if self._runtime is None:
+            raise ConfigurationError("this task queue serves no runtime: open the workspace "
+                                     "with runtime.Runtime.open, which binds its queue")
+        return self._runtime
+
+    def consumer(self, *, workers: int, periodic: bool, max_delay: float) -> Consumer:
+        """Return a Huey consumer of this queue: `workers` threads, polling at most `max_delay` s."""
+        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic,
+                                         initial_delay=0.1, backoff=1.15, max_delay=max_delay,
+                                         check_worker_health=True)
+
+    def close(self) -> None:
+        """Release the queue's storage and the ledger's connections."""
+        with self._lock:
+            ledger, self._ledger = self._ledger, None
+        if ledger is not None:
+            ledger.close()
+        self.huey.storage.close()
 
 
-def task_config(root: str | Path | None = None, settings: dict | None = None,
-                environ: Mapping[str, str] = os.environ) -> TaskConfig:
-    """Return the queue's configuration for a workspace (default: CALLWRIGHT_WORKSPACE or `.`)."""
-    folder = Path(root if root is not None else environ.get(WORKSPACE_ENV) or ".").absolute()
-    if settings is None:
-        settings = load_settings(folder, environ)
-    storage, tasks = settings.get("storage", {}), settings.get("tasks", {})
-    data = folder / ".callwright"
-    return TaskConfig(
-        root=folder,
-        redis_url=storage.get("redis_url") or None,
-        sqlite_path=Path(environ.get(SQLITE_ENV) or data / "tasks.sqlite3"),
-        database_url=storage.get("database_url") or f"sqlite:///{data / 'callwright.sqlite3'}",
-        sessions_url=storage.get("sessions_url") or f"sqlite:///{data / 'sessions.sqlite3'}",
-        immediate=bool(tasks.get("immediate", False)),
-        retries=int(tasks.get("retries", DEFAULT_RETRIES)),
-        retry_delay_s=float(tasks.get("retry_delay_s", DEFAULT_RETRY_DELAY_S)),
-        settings=settings)
-
-
-class SqliteTaskStorage(SqliteStorage):
-    """Huey's SQLite storage, making its folder and tables on first use rather than at import."""
-
-    def __init__(self, name: str = QUEUE_NAME, filename: str = "tasks.sqlite3",
-                 **kwargs: Any) -> None:
-        super().__init__(name, filename, create_tables=False, **kwargs)
-
-    def _create_connection(self) -> sqlite3.Connection:
-        """Open the file (creating its folder) and make sure the queue's tables exist."""
-        Path(self.filename).parent.mkdir(parents=True, exist_ok=True)
-        conn = super()._create_connection()
-        for statement in self.ddl:
-            conn.execute(statement)
-        return conn
-
-
-class SqliteTaskHuey(SqliteHuey):
-    """The embedded queue: a SqliteHuey whose file appears only when work is queued."""
-
-    storage_class = SqliteTaskStorage
-
-
-def kind_for(config: TaskConfig) -> tuple[type[Huey], dict]:
-    """Return the Huey class (RedisHuey or SqliteHuey) and storage arguments a config calls for."""
-    if config.redis_url:
-        return RedisHuey, {"connection_pool": _redis_pool(config.redis_url)}
-    return SqliteTaskHuey, {"filename": str(config.sqlite_path)}
-
-
-def build_huey(config: TaskConfig) -> Huey:
-    """Return a Huey instance for a configuration: RedisHuey or SqliteHuey, maybe immediate."""
-    kind, kwargs = kind_for(config)
-    return kind(QUEUE_NAME, immediate=config.immediate, **kwargs)
-
-
-def _redis_pool(url: str) -> Any:
-    """Return a connection pool for a Redis URL; fail clearly when redis-py is missing."""
-    try:
-        import redis
-        from redis.backoff import ExponentialBackoff
-        from redis.retry import Retry
-    except ImportError:
-        raise ConfigurationError(f"[storage] redis_url is set but the redis package is not "
-                                 f"installed: pip install {REDIS_PIN}") from None
-    try:
-        # A short connect timeout and two quick retries: a producer learns within a second that
-        # Redis is down, yet rides over a brief restart.
-        return redis.ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=10,
-                                             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2))
-    except ValueError as exc:
-        raise ConfigurationError(f"[storage] redis_url {redacted(url)!r}: {exc}") from None
-
-
-def storage_errors() -> tuple[type[BaseException], ...]:
-    """Return the exceptions that mean the queue's storage cannot be reached."""
-    errors: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
-    try:
-        from redis.exceptions import RedisError
-    except ImportError:
-        return errors
-    return errors + (RedisError,)
-
-
-config = task_config()
-huey = build_huey(config)
-_lock = threading.Lock()
-_producers: dict[str, Callable[[dict, str], None]] = {}
-
-
-def configure(root: str | Path | None = None, settings: dict | None = None,
-              environ: Mapping[str, str] = os.environ) -> TaskConfig:
-    """Point the one Huey instance and its tasks at a workspace's queue and settings."""
-    global config
-    new = task_config(root, settings, environ)
-    with _lock:
-        if new == config:
-            return config
-        # as Huey's own `immediate` switch does: the instance keeps its tasks, its storage changes.
-        # RedisHuey and SqliteHuey differ only in `storage_class`, so the instance takes the kind
-        # the settings call for.
-        old = huey.storage
-        huey.__class__, huey.storage_kwargs = kind_for(new)
-        huey.immediate = new.immediate  # makes a new storage when the mode changes
-        if huey.storage is old:
-            huey.storage = huey.create_storage()
-        old.close()
-        config = new
-    return new
-
-
-def current() -> TaskConfig:
-    """Return the configuration tasks run with."""
-    return config
-
-
-def producer(task: str) -> Callable:
-    """Register the function that queues a named task (`send`) for `enqueue`."""
-    def register(function: Callable[[dict, str], None]) -> Callable[[dict, str], None]:
-        """Remember the function under the task's name."""
-        _producers[task] = function
-        return function
-    return register
-
-
-def enqueue(task: str, payload: dict, key: str) -> str:
-    """Queue a named task with its payload under an idempotency key; return the key."""
-    queue = _producers.get(task)
-    if queue is None:
-        known = ", ".join(sorted(_producers)) or "none"
-        raise BlockError(f"unknown task {task!r}: the known tasks are {known}")
-    queue(payload, key)
-    return key
-
-
-def put(task: Any) -> None:
-    """Put a task on the queue; raise QueueUnavailable naming the queue when it cannot."""
-    try:
-        huey.enqueue(task)
-    except storage_errors() as exc:
-        log.warning("cannot queue %s on %s: %s", task.name, config.where, exc)
-        raise QueueUnavailable(f"the task queue at {config.where} is unavailable: {exc}") from exc
+__all__ = ["Producer", "TaskQueue"]

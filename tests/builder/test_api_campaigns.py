@@ -10,7 +10,6 @@ from typing import Callable
 import pytest
 from jsonschema import Draft202012Validator
 
-from runtime import tasks
 
 TOKEN = "campaign-token-0123456789ab"
 SECRET = "webhook-secret-for-campaigns"
@@ -43,9 +42,8 @@ from = "{OURS}"
 @pytest.fixture
 def make_app(workspace_app, gateway, reminder_flow) -> Callable:
     """Return a maker of apps over a workspace with the reminder flow routed on SMS."""
-    yield lambda **options: workspace_app(reminder_flow, routes=ROUTES,
-                                          toml=settings(gateway.url, **options))
-    tasks.close_runtimes()  # the advance task's runtimes, before the apps' close
+    return lambda **options: workspace_app(reminder_flow, routes=ROUTES,
+                                           toml=settings(gateway.url, **options))
 
 
 @pytest.fixture
@@ -87,12 +85,18 @@ def spec_errors(client, name: str, instance: object) -> list[str]:
     return [e.message for e in Draft202012Validator(schema).iter_errors(instance)]
 
 
-def run_scheduled_advances() -> int:
+def huey_of(app):
+    """Return the Huey instance of an app's task queue."""
+    return app.extensions["callwright.runtime"].queue.huey
+
+
+def run_scheduled_advances(app) -> int:
     """Run the campaign advances the queue holds for later, as a worker would when they fall due."""
     later = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=8)
-    due = tasks.huey.read_schedule(later)
+    huey = huey_of(app)
+    due = huey.read_schedule(later)
     for task in due:
-        tasks.huey.execute(task, later)
+        huey.execute(task, later)
     return len(due)
 
 
@@ -187,7 +191,7 @@ def test_a_voice_campaign_calls_each_contact_on_the_emulated_ports_within_its_co
         if status["status"] == "done":
             break
         assert time.monotonic() < deadline, f"the campaign did not finish: {status['counts']}"
-        run_scheduled_advances()
+        run_scheduled_advances(app)
         time.sleep(0.05)
     assert status["counts"] == {"pending": 0, "started": 0, "done": 3, "failed": 0}
     assert sorted(c["disposition"] for c in status["contacts"]) == ["confirmed", "confirmed",
@@ -217,12 +221,12 @@ def test_an_sms_campaign_sends_each_contact_its_first_message_once(make_app, gat
     assert response.headers["Location"] == f"/api/v1/campaigns/{started['campaign']}"
     assert spec_errors(client, "CampaignStarted", started) == []
     assert first_messages(gateway) == {CONTACTS[0]: 1, CONTACTS[1]: 1}  # concurrency 2
-    assert run_scheduled_advances() == 1
+    assert run_scheduled_advances(app) == 1
     assert first_messages(gateway) == {CONTACTS[0]: 1, CONTACTS[1]: 1}  # both still talk
 
     runtime = app.extensions["callwright.runtime"]
     assert runtime.inbound("sms", CONTACTS[0], OURS, "1", "sms-1")["ended"] is True
-    run_scheduled_advances()
+    run_scheduled_advances(app)
     assert first_messages(gateway) == dict.fromkeys(CONTACTS, 1)
     first = json.loads(next(r["body"] for r in gateway.requests
                             if json.loads(r["body"])["to"] == CONTACTS[2]))
@@ -230,8 +234,8 @@ def test_an_sms_campaign_sends_each_contact_its_first_message_once(make_app, gat
 
     runtime.inbound("sms", CONTACTS[1], OURS, "2", "sms-2")
     runtime.inbound("sms", CONTACTS[2], OURS, "1", "sms-3")
-    run_scheduled_advances()
-    assert run_scheduled_advances() == 0  # done: it stopped scheduling itself
+    run_scheduled_advances(app)
+    assert run_scheduled_advances(app) == 0  # done: it stopped scheduling itself
     status = client.get(f"/api/v1/campaigns/{started['campaign']}", headers=auth()).get_json()
     assert spec_errors(client, "CampaignStatus", status) == []
     assert (status["status"], status["flow"]) == ("done", "reminder")
@@ -249,7 +253,7 @@ def test_a_cancelled_campaign_starts_no_more_contacts(make_app, gateway):
     assert cancelled.status_code == 200
     assert cancelled.get_json()["status"] == "cancelled"
     app.extensions["callwright.runtime"].inbound("sms", CONTACTS[0], OURS, "1", "sms-1")
-    run_scheduled_advances()
+    run_scheduled_advances(app)
     assert first_messages(gateway) == {CONTACTS[0]: 1}
     status = client.get(f"/api/v1/campaigns/{campaign}", headers=auth()).get_json()
     assert status["counts"]["pending"] == 2 and status["status"] == "cancelled"
@@ -262,5 +266,5 @@ def test_a_campaign_outside_its_window_waits_for_the_opening(client, gateway):
     response = launch(client, body(window=closed))
     assert response.status_code == 202
     assert gateway.requests == []
-    [task] = tasks.huey.read_schedule(now + timedelta(days=8))
+    [task] = huey_of(client.application).read_schedule(now + timedelta(days=8))
     assert timedelta(hours=1, minutes=58) < task.eta - now <= timedelta(hours=2)

@@ -9,7 +9,6 @@ from typing import Callable
 import pytest
 from jsonschema import Draft202012Validator
 
-from runtime import tasks
 from runtime.messaging.signing import sign, verify
 
 TOKEN = "api-token-0123456789abcdef"
@@ -60,6 +59,11 @@ def make_app(workspace_app, gateway, reminder_flow) -> Callable:
 def client(make_app):
     """Return a test client of an app with API tokens, SMS and webhooks configured."""
     return make_app().test_client()
+
+
+def queue_of(app):
+    """Return the task queue of an app's runtime."""
+    return app.extensions["callwright.runtime"].queue
 
 
 def auth(token: str = TOKEN) -> dict:
@@ -280,11 +284,12 @@ def test_a_callback_follows_every_turn_until_the_end(client, gateway):
     assert keys == [f"{execution}.1.callback", f"{execution}.2.callback"]
 
 def test_a_callback_to_a_refused_address_fails_in_the_ledger_not_the_request(make_app, gateway):
-    client = make_app().test_client()
+    app = make_app()
+    client = app.test_client()
     body = start(client, "notice", channel="chat", to="v-1",
                  callback_url="http://169.254.169.254/latest").get_json()
     assert body["status"] == "ended"  # the turn happened; the callback is the queue's business
-    row = tasks.ledger_for(tasks.current().database_url).get(f"{body['execution']}.1.callback")
+    row = queue_of(app).ledger.get(f"{body['execution']}.1.callback")
     assert row["state"] == "failed" and "link-local" in row["last_error"]
 
 def test_get_execution_shows_status_and_steps(client):
@@ -306,14 +311,16 @@ def test_an_unknown_execution_is_not_found(client):
     assert error_of(response)["code"] == "execution_not_found"
 
 def test_with_a_real_queue_the_answer_comes_first_and_a_worker_delivers(make_app, gateway):
-    client = make_app(immediate=False).test_client()
+    app = make_app(immediate=False)
+    client = app.test_client()
+    queue = queue_of(app)
     body = start(client, channel="sms", to=CONTACT).get_json()
     assert gateway.requests == []  # queued in the workspace's SQLite queue, not sent yet
     key = f"{body['execution']}.1.reply.1"
     deadline = time.monotonic() + 20
-    while (tasks.ledger_for(tasks.current().database_url).get(key) or {}).get("state") != "delivered":
+    while (queue.ledger.get(key) or {}).get("state") != "delivered":
         assert time.monotonic() < deadline, "the queued reply was not delivered"
-        task = tasks.huey.dequeue()  # what `callwright worker` does
+        task = queue.huey.dequeue()  # what `callwright worker` does
         if task is not None:
-            tasks.huey.execute(task)
+            queue.huey.execute(task)
     assert [r["headers"]["idempotency-key"] for r in gateway.requests] == [key]

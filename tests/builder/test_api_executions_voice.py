@@ -8,7 +8,6 @@ from typing import Callable
 
 import pytest
 
-from runtime import tasks
 from runtime.messaging.signing import verify
 
 TOKEN = "api-token-0123456789abcdef"
@@ -51,8 +50,12 @@ def make_app(workspace_app, gateway, reminder_flow) -> Callable:
             root = app.extensions["callwright.runtime"].workspace.root
             (root / "callers.json").write_text(json.dumps(callers), "utf-8")
         return app
-    yield make
-    tasks.close_runtimes()  # the call task's runtime and its dialer, before the apps close
+    return make
+
+
+def queue_of(app):
+    """Return the task queue of an app's runtime."""
+    return app.extensions["callwright.runtime"].queue
 
 
 def start(client, **body):
@@ -129,29 +132,31 @@ def test_with_every_port_busy_a_queued_call_waits_for_one_and_runs_after(make_ap
     # one port; the first callee listens in silence through the menu's retries, the second
     # says yes: the second call can only start once the first has hung up
     callers = [{"name": "silent", "then": "silence"}, *SAYS_YES]
-    client = make_app(callers=callers, ports=1, immediate=False).test_client()
+    app = make_app(callers=callers, ports=1, immediate=False)
+    client, queue = app.test_client(), queue_of(app)
     first = start(client, to=CONTACT).get_json()["execution"]
     second = start(client, to="+4915199999999").get_json()["execution"]
-    drain(lambda: execution(client, second)["status"] == "ended", timeout=30)
+    drain(queue, lambda: execution(client, second)["status"] == "ended", timeout=30)
     assert execution(client, first)["status"] == "ended"
     assert execution(client, second)["disposition"] == "confirmed"
 
 
 def test_a_call_that_finds_no_free_port_in_time_ends_no_free_port(make_app, drain):
-    client = make_app(callers=[{"then": "silence"}], ports=1, immediate=False,
-                      port_wait_s=0).test_client()
+    app = make_app(callers=[{"then": "silence"}], ports=1, immediate=False, port_wait_s=0)
+    client, queue = app.test_client(), queue_of(app)
     first = start(client, to=CONTACT).get_json()["execution"]
     second = start(client, to="+4915199999999").get_json()["execution"]
-    drain(lambda: execution(client, second)["status"] == "ended", timeout=30)
+    drain(queue, lambda: execution(client, second)["status"] == "ended", timeout=30)
     assert execution(client, second)["disposition"] == "no_free_port"
-    drain(lambda: execution(client, first)["status"] == "ended", timeout=30)
+    drain(queue, lambda: execution(client, first)["status"] == "ended", timeout=30)
 
 
 def test_a_call_task_that_runs_twice_places_one_call(make_app, drain):
     app = make_app(immediate=False)
-    client = app.test_client()
+    client, queue = app.test_client(), queue_of(app)
     execution_id = start(client, to=CONTACT).get_json()["execution"]
-    assert tasks.place_call.call_local(execution_id) not in ("skipped", "missing")
-    assert tasks.place_call.call_local(execution_id) == "skipped"
-    drain(lambda: execution(client, execution_id)["status"] == "ended")  # the queued copy too
+    place_call = queue.tasks["place_call"]
+    assert place_call.call_local(execution_id) not in ("skipped", "missing")
+    assert place_call.call_local(execution_id) == "skipped"
+    drain(queue, lambda: execution(client, execution_id)["status"] == "ended")  # the queued copy too
     assert execution(client, execution_id)["disposition"] == "confirmed"

@@ -18,8 +18,7 @@ from typing import Callable
 
 import pytest
 
-from runtime import tasks
-from runtime.tasks import QueueUnavailable, ledger_for, requeue_stuck
+from runtime.tasks import QueueUnavailable, requeue_stuck
 
 HOLD = "hold"  # the gateway fixture's answer that keeps a request open (tests/conftest.py)
 START_TIMEOUT_S = 120.0  # a worker normally starts in about a second; a loaded machine is slower
@@ -108,20 +107,20 @@ def workers(tmp_path: Path) -> Workers:
         stop(process)
 
 
-def row(key: str) -> dict | None:
+def row(queue, key: str) -> dict | None:
     """Return a message's ledger row."""
-    return ledger_for(tasks.current().database_url).get(key)
+    return queue.ledger.get(key)
 
 
-def state(key: str) -> str | None:
+def state(queue, key: str) -> str | None:
     """Return a message's delivery state."""
-    found = row(key)
+    found = row(queue, key)
     return found["state"] if found else None
 
 
-def queued_sends() -> list[str]:
+def queued_sends(queue) -> list[str]:
     """Return the keys of the deliveries waiting in the queue, next first."""
-    return [task.args[0] for task in tasks.huey.pending() if task.name == "send_message"]
+    return [task.args[0] for task in queue.huey.pending() if task.name == "send_message"]
 
 
 def keys_seen(gateway) -> list[str]:
@@ -133,76 +132,76 @@ def keys_seen(gateway) -> list[str]:
 
 def test_a_worker_killed_mid_send_is_recovered_and_the_message_delivered_once(
         task_queue, gateway, redis_url, workers):
-    config = task_queue(settings(gateway.url, redis_url))
+    queue = task_queue(settings(gateway.url, redis_url))
     gateway.answer(HOLD)
-    first = workers.start(config.root)
-    tasks.enqueue("send", sms("Your code is 4711."), "kill.1.1.notify")
+    first = workers.start(queue.config.root)
+    queue.enqueue("send", sms("Your code is 4711."), "kill.1.1.notify")
     workers.wait_until(lambda: len(gateway.requests) == 1, "the first attempt")
     os.kill(first.pid, signal.SIGKILL)
     first.wait(STOP_TIMEOUT_S)
-    assert (row("kill.1.1.notify")["state"], row("kill.1.1.notify")["attempts"]) == ("sending", 1)
+    assert (row(queue, "kill.1.1.notify")["state"], row(queue, "kill.1.1.notify")["attempts"]) == ("sending", 1)
     gateway.release()  # the gateway accepts the held request; the dead worker never hears it
-    workers.start(config.root)
-    assert requeue_stuck(config, lease_s=0) == 1  # what the periodic job does after the lease
-    workers.wait_until(lambda: state("kill.1.1.notify") == "delivered", "the recovered delivery")
+    workers.start(queue.config.root)
+    assert requeue_stuck(queue, lease_s=0) == 1  # what the periodic job does after the lease
+    workers.wait_until(lambda: state(queue, "kill.1.1.notify") == "delivered", "the recovered delivery")
     assert keys_seen(gateway) == ["kill.1.1.notify", "kill.1.1.notify"]
     assert list(gateway.delivered) == ["kill.1.1.notify"]  # the gateway dropped the copy
-    assert row("kill.1.1.notify")["attempts"] == 2
+    assert row(queue, "kill.1.1.notify")["attempts"] == 2
 
 
 def test_a_worker_stopped_mid_send_puts_the_message_back_on_the_queue(
         task_queue, gateway, redis_url, workers):
-    config = task_queue(settings(gateway.url, redis_url))
+    queue = task_queue(settings(gateway.url, redis_url))
     gateway.answer(HOLD)
-    first = workers.start(config.root)
-    tasks.enqueue("send", sms("Your code is 4711."), "term.1.1.notify")
+    first = workers.start(queue.config.root)
+    queue.enqueue("send", sms("Your code is 4711."), "term.1.1.notify")
     workers.wait_until(lambda: len(gateway.requests) == 1, "the first attempt")
     stop(first)  # SIGTERM: the consumer stops without waiting for the held request
     assert first.returncode == 0, workers.logs()
-    assert state("term.1.1.notify") == "pending", workers.logs()
-    assert row("term.1.1.notify")["last_error"] == "interrupted: the worker stopped"
-    assert queued_sends() == ["term.1.1.notify"]
+    assert state(queue, "term.1.1.notify") == "pending", workers.logs()
+    assert row(queue, "term.1.1.notify")["last_error"] == "interrupted: the worker stopped"
+    assert queued_sends(queue) == ["term.1.1.notify"]
     gateway.release()
-    workers.start(config.root)
-    workers.wait_until(lambda: state("term.1.1.notify") == "delivered", "the re-queued delivery")
+    workers.start(queue.config.root)
+    workers.wait_until(lambda: state(queue, "term.1.1.notify") == "delivered", "the re-queued delivery")
     assert keys_seen(gateway) == ["term.1.1.notify"] * 2
     assert list(gateway.delivered) == ["term.1.1.notify"]
 
 
 def test_redis_restarted_while_tasks_wait_loses_none_of_them(task_queue, gateway, own_redis,
                                                               workers):
-    config = task_queue(settings(gateway.url, own_redis.url))
+    queue = task_queue(settings(gateway.url, own_redis.url))
     gateway.answer(HOLD)
-    workers.start(config.root)
-    tasks.enqueue("send", sms("one"), "redis.1.1.a")
+    workers.start(queue.config.root)
+    queue.enqueue("send", sms("one"), "redis.1.1.a")
     workers.wait_until(lambda: len(gateway.requests) == 1, "the first delivery to start")
-    tasks.enqueue("send", sms("two"), "redis.1.1.b")
-    tasks.enqueue("send", sms("three"), "redis.1.1.c")
-    assert queued_sends() == ["redis.1.1.b", "redis.1.1.c"]  # the worker's thread is busy
+    queue.enqueue("send", sms("two"), "redis.1.1.b")
+    queue.enqueue("send", sms("three"), "redis.1.1.c")
+    assert queued_sends(queue) == ["redis.1.1.b", "redis.1.1.c"]  # the worker's thread is busy
     own_redis.stop()
     with pytest.raises(QueueUnavailable, match=f"the task queue at {own_redis.url} is unavailable"):
-        tasks.enqueue("send", sms("four"), "redis.1.1.d")
-    assert row("redis.1.1.d") is None  # refused, not half-recorded: the step may try again
+        queue.enqueue("send", sms("four"), "redis.1.1.d")
+    assert row(queue, "redis.1.1.d") is None  # refused, not half-recorded: the step may try again
     gateway.release()
-    workers.wait_until(lambda: state("redis.1.1.a") == "delivered", "the held delivery to end")
+    workers.wait_until(lambda: state(queue, "redis.1.1.a") == "delivered", "the held delivery to end")
     own_redis.start()  # same port and folder: the append-only file brings the queue back
-    workers.wait_until(lambda: state("redis.1.1.b") == state("redis.1.1.c") == "delivered",
+    workers.wait_until(lambda: state(queue, "redis.1.1.b") == state(queue, "redis.1.1.c") == "delivered",
                        "the queued deliveries after Redis came back")
-    tasks.enqueue("send", sms("four"), "redis.1.1.d")
-    workers.wait_until(lambda: state("redis.1.1.d") == "delivered", "a delivery queued afterwards")
+    queue.enqueue("send", sms("four"), "redis.1.1.d")
+    workers.wait_until(lambda: state(queue, "redis.1.1.d") == "delivered", "a delivery queued afterwards")
     assert sorted(keys_seen(gateway)) == ["redis.1.1.a", "redis.1.1.b", "redis.1.1.c",
                                           "redis.1.1.d"]
 
 
 def test_a_gateway_answering_500_then_200_gets_the_message_once_after_a_backed_off_retry(
         task_queue, gateway, redis_url, workers):
-    config = task_queue(settings(gateway.url, redis_url, retry_delay_s=0.5))
+    queue = task_queue(settings(gateway.url, redis_url, retry_delay_s=0.5))
     gateway.answer(500, 200)
-    workers.start(config.root)
-    tasks.enqueue("send", sms("Your code is 4711."), "retry.1.1.notify")
-    workers.wait_until(lambda: state("retry.1.1.notify") == "delivered", "the retried delivery")
+    workers.start(queue.config.root)
+    queue.enqueue("send", sms("Your code is 4711."), "retry.1.1.notify")
+    workers.wait_until(lambda: state(queue, "retry.1.1.notify") == "delivered", "the retried delivery")
     first, second = gateway.requests
     assert second["at"] - first["at"] >= 0.5
     assert keys_seen(gateway) == ["retry.1.1.notify"] * 2
     assert list(gateway.delivered) == ["retry.1.1.notify"]
-    assert row("retry.1.1.notify")["attempts"] == 2
+    assert row(queue, "retry.1.1.notify")["attempts"] == 2

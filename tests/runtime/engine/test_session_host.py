@@ -9,7 +9,7 @@ import pytest
 
 from blocks.sdk import Block, BlockError, Context, read_manifest
 from blocks.sdk.testing import run_block
-from runtime import Runtime, tasks
+from runtime import Runtime
 from runtime.channels import channel_named
 from runtime.engine import SessionHost, TurnInputs
 from runtime.sessions.session import Session
@@ -89,7 +89,7 @@ FLOW = {"schema": "callwright/flow@1", "id": "thanks", "start": "notify",
 def test_a_send_block_in_a_flow_delivers_through_the_gateway_with_the_steps_key(
         task_queue, gateway, make_workspace):
     root = make_workspace(FLOW)
-    task_queue(f'[sms]\ngateway = "{gateway.url}"\nfrom = "+4930999000"\n'
+    queue = task_queue(f'[sms]\ngateway = "{gateway.url}"\nfrom = "+4930999000"\n'
                '[webhooks]\nsecret = "secret"\n[http]\nallow = ["127.0.0.0/8"]\n'
                "[tasks]\nimmediate = true\n", root=root)
     runtime = Runtime.open(root)
@@ -103,4 +103,4 @@ def test_a_send_block_in_a_flow_delivers_through_the_gateway_with_the_steps_key(
     message = json.loads(request["body"])
     assert message == {"id": f"{turn['session']}.1.1.notify", "from": "+4930999000",
                        "to": "+4915112345678", "text": "Thanks, we got: my card is lost"}
-    assert tasks.ledger_for(tasks.current().database_url).get(message["id"])["state"] == "delivered"
+    assert queue.ledger.get(message["id"])["state"] == "delivered"  # the same records database

@@ -7,11 +7,10 @@ import time
 
 from sqlalchemy import insert
 
-from runtime import tasks
 from runtime.messaging.signing import verify
 from runtime.records.executions import metadata as execution_metadata
 from runtime.records.executions import steps_table
-from runtime.tasks import check_alerts, findings, ledger_for
+from runtime.tasks import check_alerts, findings
 
 SECRET = "alert-secret-for-tests"
 NOW = 1_800_000_000.0
@@ -27,9 +26,9 @@ def toml(gateway_url: str = "", **alerts) -> str:
             "[alerts]\n" + "\n".join(lines) + "\n")
 
 
-def log_sessions(flow_id: str, ok: int, failing: int, at: float = NOW - 60) -> None:
+def log_sessions(queue, flow_id: str, ok: int, failing: int, at: float = NOW - 60) -> None:
     """Write the step log of `ok` sessions that went well and `failing` ones with a block error."""
-    engine = ledger_for(tasks.current().database_url).engine
+    engine = queue.ledger.engine
     execution_metadata.create_all(engine)
     rows = []
     for n in range(ok + failing):
@@ -41,38 +40,38 @@ def log_sessions(flow_id: str, ok: int, failing: int, at: float = NOW - 60) -> N
 
 
 def test_a_flow_whose_sessions_keep_failing_is_found_and_a_healthy_one_is_not(task_queue):
-    config = task_queue(toml(error_rate=0.2, min_sessions=10))
-    log_sessions("shaky", ok=7, failing=3)
-    log_sessions("steady", ok=19, failing=1)
-    [found] = findings(config, now=NOW)
+    queue = task_queue(toml(error_rate=0.2, min_sessions=10))
+    log_sessions(queue, "shaky", ok=7, failing=3)
+    log_sessions(queue, "steady", ok=19, failing=1)
+    [found] = findings(queue, now=NOW)
     assert (found["alert"], found["flow"], found["value"], found["sessions"]) == ("error_rate", "shaky", 0.3, 10)
 
 
 def test_too_few_sessions_or_old_ones_raise_no_alert(task_queue):
-    config = task_queue(toml(error_rate=0.2, min_sessions=10, window_s=900))
-    log_sessions("quiet", ok=1, failing=4)
-    log_sessions("yesterday", ok=0, failing=50, at=NOW - 86_400)
-    assert findings(config, now=NOW) == []
+    queue = task_queue(toml(error_rate=0.2, min_sessions=10, window_s=900))
+    log_sessions(queue, "quiet", ok=1, failing=4)
+    log_sessions(queue, "yesterday", ok=0, failing=50, at=NOW - 86_400)
+    assert findings(queue, now=NOW) == []
 
 
 def test_failed_deliveries_in_the_window_raise_an_alert(task_queue):
-    config = task_queue(toml(failed_deliveries=2))
-    ledger = ledger_for(config.database_url)
+    queue = task_queue(toml(failed_deliveries=2))
+    ledger = queue.ledger
     for n in range(2):
         payload = {"channel": "sms", "to": "+4915112345678", "text": "x"}
         ledger.open(f"m{n}", payload, NOW - 30)
         ledger.claim(f"m{n}", payload, lease_s=300, now=NOW - 30)
         ledger.fail(f"m{n}", 1, "gateway said 400", NOW - 20)
-    [found] = findings(config, now=NOW)
+    [found] = findings(queue, now=NOW)
     assert (found["alert"], found["value"], found["threshold"]) == ("failed_deliveries", 2, 2)
 
 
 def test_an_alert_is_posted_signed_and_only_once_per_window(task_queue, gateway):
     url = gateway.url.rsplit("/", 1)[0] + "/alerts"
-    config = task_queue(toml(url, error_rate=0.5, min_sessions=2))
-    log_sessions("broken", ok=0, failing=4, at=time.time() - 10)
-    assert check_alerts(config) == 1
-    assert check_alerts(config) == 1  # found again a minute later: the same key, nothing posted
+    queue = task_queue(toml(url, error_rate=0.5, min_sessions=2))
+    log_sessions(queue, "broken", ok=0, failing=4, at=time.time() - 10)
+    assert check_alerts(queue) == 1
+    assert check_alerts(queue) == 1  # found again a minute later: the same key, nothing posted
     [request] = gateway.requests
     body = json.loads(request["body"])
     assert (body["alert"], body["flow"], body["value"]) == ("error_rate", "broken", 1.0)
@@ -80,6 +79,6 @@ def test_an_alert_is_posted_signed_and_only_once_per_window(task_queue, gateway)
 
 
 def test_without_thresholds_nothing_is_checked(task_queue):
-    config = task_queue(toml())
-    log_sessions("broken", ok=0, failing=40)
-    assert findings(config, now=NOW) == []
+    queue = task_queue(toml())
+    log_sessions(queue, "broken", ok=0, failing=40)
+    assert findings(queue, now=NOW) == []

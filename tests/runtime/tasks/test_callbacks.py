@@ -8,9 +8,7 @@ from typing import Callable
 import pytest
 
 from blocks.sdk import BlockError, ConfigurationError
-from runtime import tasks
 from runtime.messaging.signing import verify
-from runtime.tasks import ledger_for
 
 SECRET = "callback-secret-for-tests"
 BODY = {"execution": "s1", "flow": "reminder", "status": "ended", "disposition": "completed",
@@ -33,14 +31,14 @@ def status_url(gateway) -> str:
     return gateway.url.rsplit("/", 1)[0] + "/status"
 
 
-def row(key: str) -> dict | None:
+def row(queue, key: str) -> dict | None:
     """Return the ledger row of a callback."""
-    return ledger_for(tasks.current().database_url).get(key)
+    return queue.ledger.get(key)
 
 
-def settled(key: str) -> Callable[[], bool]:
+def settled(queue, key: str) -> Callable[[], bool]:
     """Return a check that a callback was posted or failed for good."""
-    return lambda: (row(key) or {}).get("state") in ("delivered", "failed")
+    return lambda: (row(queue, key) or {}).get("state") in ("delivered", "failed")
 
 
 @pytest.fixture(params=["immediate", "sqlite"])
@@ -50,67 +48,67 @@ def queue_mode(request) -> bool:
 
 
 def test_a_callback_is_posted_once_as_signed_json_with_its_key(task_queue, gateway, queue_mode, drain):
-    task_queue(toml(immediate=queue_mode))
-    tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.2.callback")
-    drain(settled("s1.2.callback"))
+    queue = task_queue(toml(immediate=queue_mode))
+    queue.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.2.callback")
+    drain(queue, settled(queue, "s1.2.callback"))
     [request] = gateway.requests
     assert request["path"] == "/status"
     assert json.loads(request["body"]) == BODY
     assert request["headers"]["idempotency-key"] == "s1.2.callback"
     verify(SECRET, request["headers"]["x-callwright-signature"], request["body"])
-    assert (row("s1.2.callback")["state"], row("s1.2.callback")["channel"]) == ("delivered", "callback")
+    assert (row(queue, "s1.2.callback")["state"], row(queue, "s1.2.callback")["channel"]) == ("delivered", "callback")
 
 
 def test_the_same_key_queued_again_posts_nothing_more(task_queue, gateway):
-    task_queue(toml())
+    queue = task_queue(toml())
     for _ in range(3):
-        tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.3.callback")
+        queue.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.3.callback")
     assert len(gateway.requests) == 1
 
 
 def test_a_task_run_twice_posts_once(task_queue, gateway, drain):
-    task_queue(toml(immediate=False))
-    tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.4.callback")
-    drain(settled("s1.4.callback"))
+    queue = task_queue(toml(immediate=False))
+    queue.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.4.callback")
+    drain(queue, settled(queue, "s1.4.callback"))
     payload = {"channel": "callback", "url": status_url(gateway), "body": BODY}
-    tasks.huey.enqueue(tasks.post_callback.s("s1.4.callback", payload))
-    drain(lambda: tasks.huey.pending_count() == 0)
+    queue.huey.enqueue(queue.tasks["post_callback"].s("s1.4.callback", payload))
+    drain(queue, lambda: queue.huey.pending_count() == 0)
     assert len(gateway.requests) == 1
 
 
 def test_a_server_error_is_retried_until_the_callback_gets_through(task_queue, gateway, queue_mode, drain):
-    task_queue(toml(immediate=queue_mode))
+    queue = task_queue(toml(immediate=queue_mode))
     gateway.answer(503, 200)
-    tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.5.callback")
-    drain(settled("s1.5.callback"))
+    queue.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.5.callback")
+    drain(queue, settled(queue, "s1.5.callback"))
     assert len(gateway.requests) == 2
-    assert (row("s1.5.callback")["state"], row("s1.5.callback")["attempts"]) == ("delivered", 2)
+    assert (row(queue, "s1.5.callback")["state"], row(queue, "s1.5.callback")["attempts"]) == ("delivered", 2)
 
 
 def test_a_client_error_gives_up_at_once_with_the_answer(task_queue, gateway):
-    task_queue(toml(retries=3))
+    queue = task_queue(toml(retries=3))
     gateway.answer(410)
-    tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.6.callback")
+    queue.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.6.callback")
     assert len(gateway.requests) == 1
-    assert row("s1.6.callback")["state"] == "failed"
-    assert "status callback answered 410" in row("s1.6.callback")["last_error"]
+    assert row(queue, "s1.6.callback")["state"] == "failed"
+    assert "status callback answered 410" in row(queue, "s1.6.callback")["last_error"]
 
 
 def test_a_callback_to_a_private_address_is_refused_by_the_network_policy(task_queue, gateway,
                                                                           monkeypatch):
     monkeypatch.delenv("CALLWRIGHT_HTTP_ALLOW", raising=False)
-    task_queue(toml(allow=False, retries=3))
-    tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.7.callback")
+    queue = task_queue(toml(allow=False, retries=3))
+    queue.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.7.callback")
     assert gateway.requests == []
-    assert row("s1.7.callback")["state"] == "failed"
-    assert "loopback" in row("s1.7.callback")["last_error"]
+    assert row(queue, "s1.7.callback")["state"] == "failed"
+    assert "loopback" in row(queue, "s1.7.callback")["last_error"]
 
 
 def test_callbacks_without_a_secret_are_refused_before_anything_is_recorded(task_queue, gateway):
-    task_queue(toml(secret=False))
+    queue = task_queue(toml(secret=False))
     with pytest.raises(ConfigurationError, match=r"\[webhooks\] secret"):
-        tasks.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.8.callback")
-    assert row("s1.8.callback") is None
+        queue.enqueue("callback", {"url": status_url(gateway), "body": BODY}, "s1.8.callback")
+    assert row(queue, "s1.8.callback") is None
 
 
 @pytest.mark.parametrize("payload, message", [
@@ -119,6 +117,6 @@ def test_callbacks_without_a_secret_are_refused_before_anything_is_recorded(task
     ({"url": "http://127.0.0.1/x", "body": []}, "/body must be a JSON object"),
 ])
 def test_a_payload_that_cannot_be_posted_is_refused_naming_the_field(task_queue, payload, message):
-    task_queue(toml())
+    queue = task_queue(toml())
     with pytest.raises(BlockError, match=message):
-        tasks.enqueue("callback", payload, "s1.9.callback")
+        queue.enqueue("callback", payload, "s1.9.callback")

@@ -11,8 +11,6 @@ from typing import Callable
 import pytest
 
 from blocks.sdk import BlockError, ConfigurationError
-from runtime import tasks
-from runtime.tasks import ledger_for
 
 SECRET = "gateway-secret-for-tests"
 SMS = {"channel": "sms", "to": "+4915112345678", "text": "Your code is 4711."}
@@ -40,14 +38,14 @@ retry_delay_s = {delay_s}
     return text + extra
 
 
-def state_of(key: str) -> dict | None:
+def state_of(queue, key: str) -> dict | None:
     """Return the ledger row of a message."""
-    return ledger_for(tasks.current().database_url).get(key)
+    return queue.ledger.get(key)
 
 
-def settled(key: str) -> Callable[[], bool]:
+def settled(queue, key: str) -> Callable[[], bool]:
     """Return a check that a message was delivered or failed for good."""
-    return lambda: (state_of(key) or {}).get("state") in ("delivered", "failed")
+    return lambda: (state_of(queue, key) or {}).get("state") in ("delivered", "failed")
 
 
 @pytest.fixture(params=["immediate", "sqlite", "redis"])
@@ -62,9 +60,9 @@ def backend(request: pytest.FixtureRequest) -> dict:
 
 def test_an_sms_goes_to_the_gateway_once_as_signed_json_carrying_its_key(task_queue, gateway,
                                                                         backend, drain):
-    task_queue(toml(gateway.url, **backend))
-    tasks.enqueue("send", SMS, "s1.1.2.notify")
-    drain(settled("s1.1.2.notify"))
+    queue = task_queue(toml(gateway.url, **backend))
+    queue.enqueue("send", SMS, "s1.1.2.notify")
+    drain(queue, settled(queue, "s1.1.2.notify"))
     [request] = gateway.requests
     assert json.loads(request["body"]) == {"id": "s1.1.2.notify", "from": "+4930999000",
                                            "to": "+4915112345678", "text": "Your code is 4711."}
@@ -76,71 +74,71 @@ def test_an_sms_goes_to_the_gateway_once_as_signed_json_carrying_its_key(task_qu
     assert abs(int(timestamp) - time.time()) < 60
     assert mac == hmac.new(SECRET.encode(), f"{timestamp}.".encode() + request["body"],
                            hashlib.sha256).hexdigest()
-    row = state_of("s1.1.2.notify")
+    row = state_of(queue, "s1.1.2.notify")
     assert (row["state"], row["attempts"], row["last_error"]) == ("delivered", 1, None)
 
 
 def test_queueing_the_same_key_again_delivers_nothing_more(task_queue, gateway, backend, drain):
-    task_queue(toml(gateway.url, **backend))
-    tasks.enqueue("send", SMS, "s1.1.2.notify")
-    drain(settled("s1.1.2.notify"))
-    tasks.enqueue("send", {**SMS, "text": "changed"}, "s1.1.2.notify")
-    drain(lambda: True)
+    queue = task_queue(toml(gateway.url, **backend))
+    queue.enqueue("send", SMS, "s1.1.2.notify")
+    drain(queue, settled(queue, "s1.1.2.notify"))
+    queue.enqueue("send", {**SMS, "text": "changed"}, "s1.1.2.notify")
+    drain(queue, lambda: True)
     assert len(gateway.requests) == 1
-    assert tasks.huey.pending_count() == 0
+    assert queue.huey.pending_count() == 0
 
 
 def test_a_task_run_twice_sends_once(task_queue, gateway, backend, drain):
-    task_queue(toml(gateway.url, **backend))
-    tasks.enqueue("send", SMS, "s2.1.1.notify")
-    drain(settled("s2.1.1.notify"))
+    queue = task_queue(toml(gateway.url, **backend))
+    queue.enqueue("send", SMS, "s2.1.1.notify")
+    drain(queue, settled(queue, "s2.1.1.notify"))
     # what Huey does when a task is re-enqueued after its worker was stopped
-    tasks.huey.enqueue(tasks.send_message.s("s2.1.1.notify", SMS))
-    drain(lambda: tasks.huey.pending_count() == 0)
+    queue.huey.enqueue(queue.tasks["send_message"].s("s2.1.1.notify", SMS))
+    drain(queue, lambda: queue.huey.pending_count() == 0)
     assert len(gateway.requests) == 1
 
 
 def test_a_gateway_answering_500_then_200_gets_the_message_on_the_retry(task_queue, gateway,
                                                                        backend, drain):
-    task_queue(toml(gateway.url, **backend))
+    queue = task_queue(toml(gateway.url, **backend))
     gateway.answer(500, 200)
-    tasks.enqueue("send", SMS, "s3.1.1.notify")
-    drain(settled("s3.1.1.notify"))
+    queue.enqueue("send", SMS, "s3.1.1.notify")
+    drain(queue, settled(queue, "s3.1.1.notify"))
     assert [r["headers"]["idempotency-key"] for r in gateway.requests] == ["s3.1.1.notify"] * 2
     assert list(gateway.delivered) == ["s3.1.1.notify"]
-    row = state_of("s3.1.1.notify")
+    row = state_of(queue, "s3.1.1.notify")
     assert (row["state"], row["attempts"]) == ("delivered", 2)
 
 
 def test_retries_wait_longer_each_time(task_queue, gateway, drain):
-    task_queue(toml(gateway.url, immediate=False, retries=2, delay_s=0.3))
+    queue = task_queue(toml(gateway.url, immediate=False, retries=2, delay_s=0.3))
     gateway.answer(503, 503, 200)
-    tasks.enqueue("send", SMS, "s4.1.1.notify")
-    drain(settled("s4.1.1.notify"))
+    queue.enqueue("send", SMS, "s4.1.1.notify")
+    drain(queue, settled(queue, "s4.1.1.notify"))
     first, second, third = (r["at"] for r in gateway.requests)
     assert second - first >= 0.3
     assert third - second >= 0.6  # back-off doubles the delay
-    assert state_of("s4.1.1.notify")["state"] == "delivered"
+    assert state_of(queue, "s4.1.1.notify")["state"] == "delivered"
 
 
 def test_a_message_the_gateway_keeps_refusing_fails_with_the_last_error(task_queue, gateway,
                                                                        backend, drain):
-    task_queue(toml(gateway.url, retries=1, **backend))
+    queue = task_queue(toml(gateway.url, retries=1, **backend))
     gateway.answer(502, 502, 502)
-    tasks.enqueue("send", SMS, "s5.1.1.notify")
-    drain(settled("s5.1.1.notify"))
+    queue.enqueue("send", SMS, "s5.1.1.notify")
+    drain(queue, settled(queue, "s5.1.1.notify"))
     assert len(gateway.requests) == 2
-    row = state_of("s5.1.1.notify")
+    row = state_of(queue, "s5.1.1.notify")
     assert (row["state"], row["attempts"]) == ("failed", 2)
     assert "sms gateway answered 502" in row["last_error"]
 
 
 def test_a_client_error_fails_at_once_without_retries(task_queue, gateway):
-    task_queue(toml(gateway.url, retries=3))
+    queue = task_queue(toml(gateway.url, retries=3))
     gateway.answer(422)
-    tasks.enqueue("send", SMS, "s6.1.1.notify")
+    queue.enqueue("send", SMS, "s6.1.1.notify")
     assert len(gateway.requests) == 1
-    row = state_of("s6.1.1.notify")
+    row = state_of(queue, "s6.1.1.notify")
     assert (row["state"], row["attempts"]) == ("failed", 1)
     assert "answered 422" in row["last_error"]
 
@@ -148,17 +146,17 @@ def test_a_client_error_fails_at_once_without_retries(task_queue, gateway):
 def test_a_gateway_on_a_private_address_is_refused_by_the_network_policy(task_queue, gateway,
                                                                         monkeypatch):
     monkeypatch.delenv("CALLWRIGHT_HTTP_ALLOW", raising=False)
-    task_queue(toml(gateway.url, allow=False, retries=3))
-    tasks.enqueue("send", SMS, "s7.1.1.notify")
+    queue = task_queue(toml(gateway.url, allow=False, retries=3))
+    queue.enqueue("send", SMS, "s7.1.1.notify")
     assert gateway.requests == []
-    row = state_of("s7.1.1.notify")
+    row = state_of(queue, "s7.1.1.notify")
     assert row["state"] == "failed"
     assert "loopback" in row["last_error"] and "CALLWRIGHT_HTTP_ALLOW" in row["last_error"]
 
 
 def test_a_webhook_message_goes_to_the_webhooks_url(task_queue, gateway):
-    task_queue(toml(gateway.url))
-    tasks.enqueue("send", {"channel": "webhook", "to": "visitor-7", "text": "Hi",
+    queue = task_queue(toml(gateway.url))
+    queue.enqueue("send", {"channel": "webhook", "to": "visitor-7", "text": "Hi",
                            "from": "support-bot"}, "s8.1.1.hook")
     [request] = gateway.requests
     assert request["path"] == "/hook"
@@ -170,16 +168,16 @@ def test_a_webhook_message_goes_to_the_webhooks_url(task_queue, gateway):
     ("[sms]\nfrom = \"+1\"\n", "[sms] gateway"),
 ])
 def test_sending_without_a_gateway_is_refused_naming_the_setting(task_queue, missing, named):
-    task_queue(f"[webhooks]\nsecret = \"{SECRET}\"\n[tasks]\nimmediate = true\n{missing}")
+    queue = task_queue(f"[webhooks]\nsecret = \"{SECRET}\"\n[tasks]\nimmediate = true\n{missing}")
     with pytest.raises(ConfigurationError, match=r"\[sms\] gateway .*CALLWRIGHT_SMS_GATEWAY"):
-        tasks.enqueue("send", SMS, "s9.1.1.notify")
-    assert state_of("s9.1.1.notify") is None
+        queue.enqueue("send", SMS, "s9.1.1.notify")
+    assert state_of(queue, "s9.1.1.notify") is None
 
 
 def test_sending_unsigned_is_refused(task_queue, gateway):
-    task_queue(f'[sms]\ngateway = "{gateway.url}"\n[tasks]\nimmediate = true\n')
+    queue = task_queue(f'[sms]\ngateway = "{gateway.url}"\n[tasks]\nimmediate = true\n')
     with pytest.raises(ConfigurationError, match=r"\[webhooks\] secret"):
-        tasks.enqueue("send", SMS, "s10.1.1.notify")
+        queue.enqueue("send", SMS, "s10.1.1.notify")
     assert gateway.requests == []
 
 
@@ -191,15 +189,15 @@ def test_sending_unsigned_is_refused(task_queue, gateway):
 ])
 def test_a_payload_that_cannot_be_sent_is_refused_naming_the_field(task_queue, gateway, payload,
                                                                    message):
-    task_queue(toml(gateway.url))
+    queue = task_queue(toml(gateway.url))
     with pytest.raises(BlockError, match=message):
-        tasks.enqueue("send", payload, "s11.1.1.notify")
+        queue.enqueue("send", payload, "s11.1.1.notify")
 
 
 def test_an_unknown_task_is_refused_naming_the_known_ones(task_queue, gateway):
-    task_queue(toml(gateway.url))
+    queue = task_queue(toml(gateway.url))
     with pytest.raises(BlockError, match="unknown task 'fax'.*send"):
-        tasks.enqueue("fax", SMS, "s12.1.1.notify")
+        queue.enqueue("fax", SMS, "s12.1.1.notify")
 
 
 def test_a_named_response_is_rendered_for_the_channel_and_language(task_queue, gateway,
@@ -213,22 +211,22 @@ def test_a_named_response_is_rendered_for_the_channel_and_language(task_queue, g
             {"channel": "sms", "text": "Acme: Mon-Fri 8-20."},
             {"channel": "sms", "language": "ru", "text": "Акме: Пн-Пт 8-20, {{ vars.name }}."}]}}}),
         "utf-8")
-    task_queue(toml(gateway.url), root=root)
+    queue = task_queue(toml(gateway.url), root=root)
     scope = {"vars": {"name": "Анна"}, "contact": {}, "trigger": {}}
-    tasks.enqueue("send", {"channel": "sms", "to": "+1", "response": "bank/hours",
+    queue.enqueue("send", {"channel": "sms", "to": "+1", "response": "bank/hours",
                            "language": "ru-RU", "scope": scope}, "s13.1.1.a")
-    tasks.enqueue("send", {"channel": "sms", "to": "+1", "response": "bank/hours",
+    queue.enqueue("send", {"channel": "sms", "to": "+1", "response": "bank/hours",
                            "language": "en-US", "scope": scope}, "s13.1.1.b")
-    tasks.enqueue("send", {"channel": "webhook", "to": "+1", "response": "bank/hours",
+    queue.enqueue("send", {"channel": "webhook", "to": "+1", "response": "bank/hours",
                            "language": "en", "scope": scope}, "s13.1.1.c")
     texts = [json.loads(r["body"])["text"] for r in gateway.requests]
     assert texts == ["Акме: Пн-Пт 8-20, Анна.", "Acme: Mon-Fri 8-20.", "Open 8-20."]
 
 
 def test_a_missing_response_fails_the_message_naming_it(task_queue, gateway):
-    task_queue(toml(gateway.url, retries=3))
-    tasks.enqueue("send", {"channel": "sms", "to": "+1", "response": "bank/nope",
+    queue = task_queue(toml(gateway.url, retries=3))
+    queue.enqueue("send", {"channel": "sms", "to": "+1", "response": "bank/nope",
                            "language": "en"}, "s14.1.1.notify")
-    row = state_of("s14.1.1.notify")
+    row = state_of(queue, "s14.1.1.notify")
     assert row["state"] == "failed" and "bank/nope" in row["last_error"]
     assert gateway.requests == []

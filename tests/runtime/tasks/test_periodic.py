@@ -9,12 +9,11 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import insert
 
-from runtime import tasks
 from runtime.sessions.session import Session
 from runtime.sessions import RedisSessionStore, SqliteSessionStore
 from runtime.records.executions import metadata as execution_metadata
 from runtime.records.executions import steps_table
-from runtime.tasks import expire_sessions, ledger_for, requeue_stuck, roll_up_steps, rollup_rows
+from runtime.tasks import expire_sessions, requeue_stuck, roll_up_steps, rollup_rows
 
 SMS = {"channel": "sms", "to": "+4915112345678", "text": "Your code is 4711."}
 
@@ -26,55 +25,57 @@ def toml(gateway_url: str, retries: int = 2) -> str:
             f"[tasks]\nimmediate = true\nretries = {retries}\nretry_delay_s = 0\n")
 
 
-def interrupted(key: str, at: float, attempts: int = 1) -> None:
+def interrupted(queue, key: str, at: float, attempts: int = 1) -> None:
     """Leave a message as a worker killed mid-send leaves it: `sending` since `at`."""
-    ledger = ledger_for(tasks.current().database_url)
+    ledger = queue.ledger
     ledger.open(key, SMS, at)
     for _ in range(attempts):
         ledger.claim(key, SMS, lease_s=0, now=at)
 
 
 def test_a_delivery_whose_worker_died_is_queued_again_and_delivered_once(task_queue, gateway):
-    config = task_queue(toml(gateway.url))
-    interrupted("s1.1.1.notify", at=time.time() - 600)
-    assert requeue_stuck(config, lease_s=300) == 1
+    queue = task_queue(toml(gateway.url))
+    interrupted(queue, "s1.1.1.notify", at=time.time() - 600)
+    assert requeue_stuck(queue, lease_s=300) == 1
     assert list(gateway.delivered) == ["s1.1.1.notify"]
-    row = ledger_for(config.database_url).get("s1.1.1.notify")
+    row = queue.ledger.get("s1.1.1.notify")
     assert (row["state"], row["attempts"]) == ("delivered", 2)
-    assert requeue_stuck(config, lease_s=300) == 0
+    assert requeue_stuck(queue, lease_s=300) == 0
     assert len(gateway.requests) == 1
 
 
 def test_a_delivery_still_within_its_lease_is_left_to_its_worker(task_queue, gateway):
-    config = task_queue(toml(gateway.url))
-    interrupted("s2.1.1.notify", at=time.time() - 10)
-    assert requeue_stuck(config, lease_s=300) == 0
+    queue = task_queue(toml(gateway.url))
+    interrupted(queue, "s2.1.1.notify", at=time.time() - 10)
+    assert requeue_stuck(queue, lease_s=300) == 0
     assert gateway.requests == []
-    assert ledger_for(config.database_url).get("s2.1.1.notify")["state"] == "sending"
+    assert queue.ledger.get("s2.1.1.notify")["state"] == "sending"
 
 
 def test_a_delivery_that_used_up_its_attempts_is_recorded_as_failed_not_dropped(task_queue,
                                                                                gateway):
-    config = task_queue(toml(gateway.url, retries=1))
-    interrupted("s3.1.1.notify", at=time.time() - 600, attempts=2)
-    assert requeue_stuck(config, lease_s=300) == 0
-    row = ledger_for(config.database_url).get("s3.1.1.notify")
+    queue = task_queue(toml(gateway.url, retries=1))
+    interrupted(queue, "s3.1.1.notify", at=time.time() - 600, attempts=2)
+    assert requeue_stuck(queue, lease_s=300) == 0
+    row = queue.ledger.get("s3.1.1.notify")
     assert row["state"] == "failed"
     assert row["last_error"].startswith("gave up after 2 attempts; last: interrupted")
     assert gateway.requests == []
 
 
 def test_a_queued_delivery_that_never_started_is_queued_again(task_queue, gateway):
-    config = task_queue(toml(gateway.url))
-    ledger_for(config.database_url).open("s4.1.1.notify", SMS, time.time() - 600)
-    assert requeue_stuck(config, lease_s=300) == 1
+    queue = task_queue(toml(gateway.url))
+    queue.ledger.open("s4.1.1.notify", SMS, time.time() - 600)
+    assert requeue_stuck(queue, lease_s=300) == 1
     assert list(gateway.delivered) == ["s4.1.1.notify"]
 
 
-def test_the_jobs_run_every_minute_quarter_hour_and_hour():
+def test_the_jobs_run_every_minute_quarter_hour_and_hour(task_queue):
+    queue = task_queue("")
+
     def due(hour: int, minute: int) -> set[str]:
         moment = datetime(2026, 3, 2, hour, minute)
-        return {task.name for task in tasks.huey.read_periodic(moment)}
+        return {task.name for task in queue.huey.read_periodic(moment)}
 
     every_minute = {"recover_deliveries", "check_alerts_task"}
     assert due(10, 7) == every_minute
@@ -86,27 +87,27 @@ def test_the_jobs_run_every_minute_quarter_hour_and_hour():
 def test_sessions_not_saved_within_the_ttl_are_expired(task_queue, request, backend):
     if backend == "redis":
         url = request.getfixturevalue("redis_url")
-        config = task_queue(f'[storage]\nsessions_url = "{url}"\n')
+        queue = task_queue(f'[storage]\nsessions_url = "{url}"\n')
         store = RedisSessionStore(url)
     else:
-        config = task_queue("")
-        store = SqliteSessionStore(config.sessions_url.removeprefix("sqlite:///"))
+        queue = task_queue("")
+        store = SqliteSessionStore(queue.config.sessions_url.removeprefix("sqlite:///"))
     old, new = (Session(id=Session.new_id(), flow_id="f", flow_version="1", channel="chat",
                         block="b", vars={}, contact={}, trigger={}) for _ in range(2))
     store.save(old)
     between = time.time()
     time.sleep(0.01)
     store.save(new)
-    assert expire_sessions(config, now=between + 100, ttl_s=100) == 1
+    assert expire_sessions(queue, now=between + 100, ttl_s=100) == 1
     assert store.get(old.id) is None and store.get(new.id) is not None
     assert store.expire(time.time() + 1) == 1
     store.close()
 
 
 def test_without_a_session_file_nothing_is_expired_or_created(task_queue):
-    config = task_queue("")
-    assert expire_sessions(config) == 0
-    assert not (config.root / ".callwright" / "sessions.sqlite3").exists()
+    queue = task_queue("")
+    assert expire_sessions(queue) == 0
+    assert not (queue.config.root / ".callwright" / "sessions.sqlite3").exists()
     memory = task_queue('[storage]\nsessions_url = "memory:"\n')
     assert expire_sessions(memory) == 0
 
@@ -116,9 +117,9 @@ def day(text: str, hour: int) -> float:
     return datetime.fromisoformat(text).replace(hour=hour, tzinfo=timezone.utc).timestamp()
 
 
-def add_steps(config, *steps: tuple[str, str, str | None, float]) -> None:
+def add_steps(queue, *steps: tuple[str, str, str | None, float]) -> None:
     """Write steps (session, flow, exit, at) into the execution log's table."""
-    engine = ledger_for(config.database_url).engine
+    engine = queue.ledger.engine
     execution_metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(insert(steps_table), [
@@ -128,48 +129,48 @@ def add_steps(config, *steps: tuple[str, str, str | None, float]) -> None:
 
 
 def test_the_step_log_is_rolled_up_per_flow_and_day(task_queue):
-    config = task_queue("")
-    add_steps(config, ("a", "bank", "next", day("2026-03-01", 23)),
+    queue = task_queue("")
+    add_steps(queue, ("a", "bank", "next", day("2026-03-01", 23)),
               ("a", "bank", "error", day("2026-03-02", 0)),
               ("b", "bank", "next", day("2026-03-02", 9)),
               ("c", "support", None, day("2026-03-02", 10)))
-    assert roll_up_steps(config) == 2
-    assert rollup_rows(config) == [
+    assert roll_up_steps(queue) == 2
+    assert rollup_rows(queue) == [
         {"flow_id": "bank", "day": "2026-03-01", "steps": 1, "sessions": 1, "errors": 0},
         {"flow_id": "bank", "day": "2026-03-02", "steps": 2, "sessions": 2, "errors": 1},
         {"flow_id": "support", "day": "2026-03-02", "steps": 1, "sessions": 1, "errors": 0}]
 
 
 def test_rolling_up_again_changes_nothing_and_late_steps_recount_their_day(task_queue):
-    config = task_queue("")
-    add_steps(config, ("a", "bank", "next", day("2026-03-01", 8)),
+    queue = task_queue("")
+    add_steps(queue, ("a", "bank", "next", day("2026-03-01", 8)),
               ("b", "bank", "next", day("2026-03-02", 8)))
-    roll_up_steps(config)
-    before = rollup_rows(config)
-    assert roll_up_steps(config) == 0
-    assert rollup_rows(config) == before
-    add_steps(config, ("c", "bank", "error", day("2026-03-01", 9)))
-    assert roll_up_steps(config) == 1
-    assert rollup_rows(config)[0] == {"flow_id": "bank", "day": "2026-03-01", "steps": 2,
+    roll_up_steps(queue)
+    before = rollup_rows(queue)
+    assert roll_up_steps(queue) == 0
+    assert rollup_rows(queue) == before
+    add_steps(queue, ("c", "bank", "error", day("2026-03-01", 9)))
+    assert roll_up_steps(queue) == 1
+    assert rollup_rows(queue)[0] == {"flow_id": "bank", "day": "2026-03-01", "steps": 2,
                                       "sessions": 2, "errors": 1}
-    assert rollup_rows(config)[1] == before[1]
+    assert rollup_rows(queue)[1] == before[1]
 
 
 def test_an_empty_step_log_rolls_up_nothing(task_queue):
-    config = task_queue("")
-    assert roll_up_steps(config) == 0
-    assert rollup_rows(config) == []
+    queue = task_queue("")
+    assert roll_up_steps(queue) == 0
+    assert rollup_rows(queue) == []
 
 
 def test_an_interrupted_status_callback_is_queued_again_as_a_callback(task_queue, gateway):
-    config = task_queue(toml(gateway.url))
+    queue = task_queue(toml(gateway.url))
     row = {"channel": "callback", "url": gateway.url + "/status",
            "body": {"execution": "s9", "status": "ended"}}
-    ledger = ledger_for(config.database_url)
+    ledger = queue.ledger
     at = time.time() - 600
     ledger.open("s9.1.callback", row, at)
     ledger.claim("s9.1.callback", row, lease_s=0, now=at)
-    assert requeue_stuck(config, lease_s=300) == 1
+    assert requeue_stuck(queue, lease_s=300) == 1
     [request] = gateway.requests
     assert request["path"].endswith("/status")
     assert json.loads(request["body"]) == {"execution": "s9", "status": "ended"}

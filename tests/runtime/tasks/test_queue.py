@@ -1,8 +1,9 @@
-"""The one Huey instance: RedisHuey with a Redis URL, SqliteHuey otherwise, built at import."""
+"""A workspace's task queue: RedisHuey with a Redis URL, SqliteHuey otherwise, made by its runtime."""
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -12,8 +13,8 @@ import pytest
 from huey import RedisHuey, SqliteHuey
 from huey.storage import MemoryStorage
 
-from blocks.sdk import ConfigurationError
-from runtime import tasks
+from blocks.sdk import BlockError, ConfigurationError
+from runtime import Runtime
 from runtime.tasks import QueueUnavailable, build_huey, task_config
 
 SMS = {"channel": "sms", "to": "+1", "text": "hi"}
@@ -86,25 +87,56 @@ def test_a_redis_url_redis_cannot_use_is_a_configuration_error_naming_it(tmp_pat
 
 def test_queueing_while_redis_is_down_raises_a_clear_error_and_records_nothing(task_queue):
     port = closed_port()
-    task_queue(GATEWAY + f'[storage]\nredis_url = "redis://127.0.0.1:{port}/0"\n')
+    queue = task_queue(GATEWAY + f'[storage]\nredis_url = "redis://127.0.0.1:{port}/0"\n')
     with pytest.raises(QueueUnavailable) as caught:
-        tasks.enqueue("send", SMS, "s1.1.1.notify")
+        queue.enqueue("send", SMS, "s1.1.1.notify")
     assert caught.value.code == "queue_unavailable"
     assert f"the task queue at redis://127.0.0.1:{port}/0 is unavailable" in str(caught.value)
-    assert tasks.ledger_for(tasks.current().database_url).get("s1.1.1.notify") is None
+    assert queue.ledger.get("s1.1.1.notify") is None
 
 
-def test_configure_switches_the_one_instance_and_back(task_queue, tmp_path):
-    instance = tasks.huey
-    task_queue("[tasks]\nimmediate = true\n")
-    assert tasks.huey is instance and tasks.huey.immediate
-    assert isinstance(tasks.huey.storage, MemoryStorage)
-    config = task_queue("[tasks]\nimmediate = false\n")
-    assert not tasks.huey.immediate and isinstance(tasks.huey, SqliteHuey)
-    assert tasks.huey.storage.filename == str(config.sqlite_path)
-    task_queue('[storage]\nredis_url = "redis://127.0.0.1:6399/0"\n')
-    assert tasks.huey is instance and isinstance(tasks.huey, RedisHuey)
-    assert tasks.huey.storage.queue_key == "huey.redis.callwright"
+def test_each_workspace_has_a_queue_of_its_own_kind(task_queue, tmp_path):
+    immediate = task_queue("[tasks]\nimmediate = true\n", root=tmp_path / "a")
+    embedded = task_queue("[tasks]\nimmediate = false\n", root=tmp_path / "b")
+    shared = task_queue('[storage]\nredis_url = "redis://127.0.0.1:6399/0"\n', root=tmp_path / "c")
+    assert isinstance(immediate.huey.storage, MemoryStorage) and immediate.huey.immediate
+    assert isinstance(embedded.huey, SqliteHuey) and not embedded.huey.immediate
+    assert embedded.huey.storage.filename == str(tmp_path / "b" / ".callwright" / "tasks.sqlite3")
+    assert isinstance(shared.huey, RedisHuey)
+    assert shared.huey.storage.queue_key == "huey.redis.callwright"
+    assert len({id(q.huey) for q in (immediate, embedded, shared)}) == 3
+
+
+def test_every_queue_carries_the_products_tasks_under_stable_names(task_queue):
+    # a consumer in another process opens its own queue: the names are what producer and
+    # consumer agree on
+    queue = task_queue("")
+    assert sorted(queue.huey._registry._registry) == [
+        "runtime.tasks.alerts.check_alerts_task", "runtime.tasks.callbacks.post_callback",
+        "runtime.tasks.calls.place_call", "runtime.tasks.campaign_runs.advance_campaign",
+        "runtime.tasks.delivery.send_message", "runtime.tasks.periodic.clean_up_sessions",
+        "runtime.tasks.periodic.recover_deliveries", "runtime.tasks.periodic.roll_up"]
+
+
+def test_an_unknown_task_is_refused_naming_the_known_ones(task_queue):
+    queue = task_queue("")
+    with pytest.raises(BlockError, match="unknown task 'fax': the known tasks are call, callback, "
+                                         "campaign, send"):
+        queue.enqueue("fax", SMS, "k")
+
+
+def test_campaign_and_call_tasks_need_the_runtime_the_queue_serves(task_queue):
+    queue = task_queue("")
+    with pytest.raises(ConfigurationError, match="serves no runtime"):
+        queue.runtime
+
+
+def test_a_runtime_opened_on_a_workspace_binds_its_queue(make_workspace):
+    runtime = Runtime.open(make_workspace())
+    try:
+        assert runtime.queue.runtime is runtime
+    finally:
+        runtime.close()
 
 
 def run_python(code: str, env: dict, cwd: Path) -> dict:
@@ -115,21 +147,10 @@ def run_python(code: str, env: dict, cwd: Path) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def test_the_consumer_module_path_builds_the_queue_from_the_environment(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "CALLWRIGHT_WORKSPACE": str(write(tmp_path / "ws", "")),
-           "CALLWRIGHT_STORAGE_REDIS_URL": "redis://127.0.0.1:6399/0"}
-    code = ("import json, runtime.tasks as t\n"
-            "print(json.dumps({'kind': type(t.huey).__name__,"
-            " 'tasks': sorted(t.huey._registry._registry)}))")
-    found = run_python(code, env, tmp_path)
-    assert found == {"kind": "RedisHuey", "tasks": [
-        "runtime.tasks.alerts.check_alerts_task", "runtime.tasks.callbacks.post_callback",
-        "runtime.tasks.calls.place_call", "runtime.tasks.campaign_runs.advance_campaign",
-        "runtime.tasks.delivery.send_message", "runtime.tasks.periodic.clean_up_sessions",
-        "runtime.tasks.periodic.recover_deliveries", "runtime.tasks.periodic.roll_up"]}
-
-
-def test_importing_the_runtime_does_not_load_the_queue(tmp_path):
-    code = "import json, sys, runtime\nprint(json.dumps(sorted(sys.modules)))"
-    loaded = run_python(code, {"PATH": "/usr/bin:/bin"}, tmp_path)
-    assert not {name for name in loaded if name.startswith(("huey", "redis", "runtime.tasks"))}
+def test_importing_the_runtime_makes_no_queue(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+           "CALLWRIGHT_WORKSPACE": str(tmp_path)}
+    code = ("import gc, json, runtime\nfrom huey.api import Huey\n"
+            "print(json.dumps(sum(isinstance(o, Huey) for o in gc.get_objects())))")
+    assert run_python(code, env, tmp_path) == 0
+    assert list(tmp_path.iterdir()) == []

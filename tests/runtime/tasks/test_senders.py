@@ -11,8 +11,7 @@ from email import policy
 
 import pytest
 
-from runtime import tasks
-from runtime.tasks import ledger_for, signature
+from runtime.tasks import signature
 
 
 class SmtpRelay(socketserver.ThreadingTCPServer):
@@ -86,14 +85,14 @@ def email_toml(relay: SmtpRelay, retries: int = 2) -> str:
             f"[tasks]\nimmediate = true\nretries = {retries}\nretry_delay_s = 0\n")
 
 
-def row(key: str) -> dict:
+def row(queue, key: str) -> dict:
     """Return a message's ledger row."""
-    return ledger_for(tasks.current().database_url).get(key)
+    return queue.ledger.get(key)
 
 
 def test_an_email_goes_through_the_relay_as_one_mail_identified_by_its_key(task_queue, relay):
-    task_queue(email_toml(relay))
-    tasks.enqueue("send", {"channel": "email", "to": "ada@example.com", "subject": "Your code",
+    queue = task_queue(email_toml(relay))
+    queue.enqueue("send", {"channel": "email", "to": "ada@example.com", "subject": "Your code",
                            "text": "Your code is 4711.\nAcme"}, "s1.2.3.mail")
     [mail] = relay.mails
     assert mail["From"] == "Acme Bank <bank@acme.test>"
@@ -102,64 +101,64 @@ def test_an_email_goes_through_the_relay_as_one_mail_identified_by_its_key(task_
     assert mail["Message-ID"] == "<s1.2.3.mail@acme.test>"
     assert mail.get_content().replace("\r\n", "\n") == "Your code is 4711.\nAcme\n"
     assert relay.recipients == ["<ada@example.com>"]
-    assert row("s1.2.3.mail")["state"] == "delivered"
+    assert row(queue, "s1.2.3.mail")["state"] == "delivered"
 
 
 def test_cyrillic_mail_arrives_intact(task_queue, relay):
-    task_queue(email_toml(relay))
-    tasks.enqueue("send", {"channel": "email", "to": "anna@example.com", "subject": "Код",
+    queue = task_queue(email_toml(relay))
+    queue.enqueue("send", {"channel": "email", "to": "anna@example.com", "subject": "Код",
                            "text": "Ваш код 4711."}, "s1.2.4.mail")
     [mail] = relay.mails
     assert (mail["Subject"], mail.get_content().strip()) == ("Код", "Ваш код 4711.")
 
 
 def test_a_recipient_the_relay_refuses_for_good_fails_at_once(task_queue, relay):
-    task_queue(email_toml(relay, retries=3))
+    queue = task_queue(email_toml(relay, retries=3))
     relay.rcpt_answers = ["550 no such user"]
-    tasks.enqueue("send", {"channel": "email", "to": "ghost@example.com", "text": "Hi"},
+    queue.enqueue("send", {"channel": "email", "to": "ghost@example.com", "text": "Hi"},
                   "s2.1.1.mail")
     assert relay.mails == []
-    state = row("s2.1.1.mail")
+    state = row(queue, "s2.1.1.mail")
     assert (state["state"], state["attempts"]) == ("failed", 1)
     assert "550" in state["last_error"] and "ghost@example.com" in state["last_error"]
 
 
 def test_a_recipient_refused_for_now_is_retried(task_queue, relay):
-    task_queue(email_toml(relay, retries=3))
+    queue = task_queue(email_toml(relay, retries=3))
     relay.rcpt_answers = ["451 try again later"]
-    tasks.enqueue("send", {"channel": "email", "to": "ada@example.com", "text": "Hi"},
+    queue.enqueue("send", {"channel": "email", "to": "ada@example.com", "text": "Hi"},
                   "s3.1.1.mail")
     assert len(relay.mails) == 1
-    assert (row("s3.1.1.mail")["state"], row("s3.1.1.mail")["attempts"]) == ("delivered", 2)
+    assert (row(queue, "s3.1.1.mail")["state"], row(queue, "s3.1.1.mail")["attempts"]) == ("delivered", 2)
 
 
 def test_an_unreachable_relay_is_retried_then_recorded_as_failed(task_queue, relay):
     address = relay.address
     relay.shutdown()
     relay.server_close()
-    task_queue(f'[email]\nrelay = "{address}"\nfrom = "bank@acme.test"\n'
+    queue = task_queue(f'[email]\nrelay = "{address}"\nfrom = "bank@acme.test"\n'
                "[tasks]\nimmediate = true\nretries = 1\nretry_delay_s = 0\n")
-    tasks.enqueue("send", {"channel": "email", "to": "ada@example.com", "text": "Hi"},
+    queue.enqueue("send", {"channel": "email", "to": "ada@example.com", "text": "Hi"},
                   "s4.1.1.mail")
-    state = row("s4.1.1.mail")
+    state = row(queue, "s4.1.1.mail")
     assert (state["state"], state["attempts"]) == ("failed", 2)
     assert "refused" in state["last_error"].lower()
 
 
 def test_a_relay_that_is_not_host_and_port_fails_naming_the_setting(task_queue):
-    task_queue('[email]\nrelay = "mail.example.com:smtp"\nfrom = "bank@acme.test"\n'
+    queue = task_queue('[email]\nrelay = "mail.example.com:smtp"\nfrom = "bank@acme.test"\n'
                "[tasks]\nimmediate = true\n")
-    tasks.enqueue("send", {"channel": "email", "to": "ada@example.com", "text": "Hi"},
+    queue.enqueue("send", {"channel": "email", "to": "ada@example.com", "text": "Hi"},
                   "s5.1.1.mail")
-    assert "[email] relay 'mail.example.com:smtp' is not host:port" in row("s5.1.1.mail")["last_error"]
+    assert "[email] relay 'mail.example.com:smtp' is not host:port" in row(queue, "s5.1.1.mail")["last_error"]
 
 
 def test_an_address_with_a_line_break_cannot_inject_headers(task_queue, relay):
-    task_queue(email_toml(relay))
-    tasks.enqueue("send", {"channel": "email", "to": "ada@example.com\r\nBcc: all@example.com",
+    queue = task_queue(email_toml(relay))
+    queue.enqueue("send", {"channel": "email", "to": "ada@example.com\r\nBcc: all@example.com",
                            "text": "Hi"}, "s6.1.1.mail")
     assert relay.mails == []
-    assert row("s6.1.1.mail")["state"] == "failed"
+    assert row(queue, "s6.1.1.mail")["state"] == "failed"
 
 
 def test_the_signature_is_an_hmac_of_the_timestamp_and_the_raw_body():
