@@ -9,8 +9,7 @@ from typing import Any
 
 import httpx
 
-from blocks.sdk import BlockError, HttpRequest, HttpResponse
-from runtime.workspace.settings import DEFAULTS, SettingsError
+from blocks.sdk import BlockError, ConfigurationError, HttpRequest, HttpResponse
 
 from .addresses import AddressPolicy, Resolver
 
@@ -32,15 +31,20 @@ class _NoCookies(CookieJar):
         """Keep no cookie from a response."""
 
 
+# the [http] settings a workspace leaves out
+HTTP_DEFAULTS: dict[str, Any] = {"allow": [], "timeout_s": 10.0, "max_response_bytes": 1024 * 1024,
+                                 "max_connections": 1000}
+
+
 class OutboundHttp:
     """Sends flows' HTTP requests under the workspace's network policy and limits."""
 
     def __init__(self, settings: dict, *, resolver: Resolver | None = None) -> None:
-        section = {**DEFAULTS["http"], **settings.get("http", {})}
+        section = {**HTTP_DEFAULTS, **settings.get("http", {})}
         try:
             self.policy = AddressPolicy(section["allow"], resolver)
         except ValueError as exc:
-            raise SettingsError(f"[http] allow: {exc}") from None
+            raise ConfigurationError(f"[http] allow: {exc}") from None
         self.timeout_s = float(section["timeout_s"])
         self.max_response_bytes = int(section["max_response_bytes"])
         # trust_env=False: an environment proxy would connect to the name, not the checked address.

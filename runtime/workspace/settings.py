@@ -16,13 +16,12 @@ from referencing import Registry, Resource
 
 import schemas
 from runtime.errors import EngineError
-from runtime.http.addresses import parse_networks
+from runtime.http import HTTP_DEFAULTS, parse_networks
 
 FILENAME = "callwright.toml"
 ENV_PREFIX = "CALLWRIGHT_"
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "http": {"allow": [], "timeout_s": 10.0, "max_response_bytes": 1024 * 1024,
-             "max_connections": 1000},
+    "http": HTTP_DEFAULTS,
     "server": {"host": "127.0.0.1", "port": 8080},
 }
 _TRUE = {"1", "true", "yes", "on"}

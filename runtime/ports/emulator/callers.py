@@ -42,15 +42,12 @@ import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable, Protocol
 
 from jsonschema import Draft202012Validator
 
 from runtime.errors import EngineError
 from runtime.ports.port import DIAL_RESULTS, TRANSFER_RESULTS
-
-if TYPE_CHECKING:
-    from .board import EmulatorPort
 
 _OUTCOMES = {"type": "string", "enum": list(TRANSFER_RESULTS)}
 _SECONDS = {"type": "number", "minimum": 0}
@@ -170,6 +167,19 @@ def load_callers(path: str | Path) -> tuple[CallerScript, ...]:
     return parse_callers(data, str(path))
 
 
+class CallerLine(Protocol):
+    """The line a scripted caller acts on: a clock to act later, keys to press, a hang-up."""
+
+    def later(self, seconds: float, callback: Callable[..., Any], *args: Any) -> None:
+        """Call `callback(*args)` after `seconds` of the line's clock."""
+
+    def _press(self, key: str) -> None:
+        """The far end pressed a key."""
+
+    def _gone(self, by: str = "caller") -> None:
+        """The far end hung up."""
+
+
 class ScriptedCaller:
     """One emulated caller on a call: acts on the port as its script says, when prompts ask."""
 
@@ -182,12 +192,12 @@ class ScriptedCaller:
         self._pending: tuple[dict, dict] | None = None  # the answer to the prompt now playing
         self._acted = False  # this turn's answer was given during the prompt (barge-in)
 
-    def started(self, port: EmulatorPort) -> None:
+    def started(self, port: CallerLine) -> None:
         """The call has started: arm the caller's own hang-up."""
         if self.script.hangup_after_s is not None:
             port.later(self.script.hangup_after_s, port._gone)
 
-    def prompt_started(self, port: EmulatorPort, prompt: dict) -> None:
+    def prompt_started(self, port: CallerLine, prompt: dict) -> None:
         """A prompt starts playing; one that asks for input begins the caller's turn."""
         wanted = prompt.get("input")
         if wanted is None:
@@ -199,7 +209,7 @@ class ScriptedCaller:
         else:
             self._pending, self._acted = (action, wanted), False
 
-    def collecting(self, port: EmulatorPort) -> None:
+    def collecting(self, port: CallerLine) -> None:
         """Key collection starts: answer now, unless this turn's answer was given already."""
         if self._pending is not None:
             (action, wanted), self._pending = self._pending, None
@@ -223,7 +233,7 @@ class ScriptedCaller:
             return action
         return {"silence": True} if self.script.then == "silence" else {self.script.then: True}
 
-    def _act(self, port: EmulatorPort, action: dict, wanted: dict, delay: float | None) -> None:
+    def _act(self, port: CallerLine, action: dict, wanted: dict, delay: float | None) -> None:
         """Schedule what the caller does for one turn, `delay` seconds from now."""
         if action.get("hangup"):
             port.later(THINK_S if delay is None else delay, port._gone)

@@ -11,9 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from blocks.sdk import BlockError, HttpRequest
+from blocks.sdk import BlockError, ConfigurationError, HttpRequest
 from runtime.http.client import OutboundHttp
-from runtime.workspace.settings import SettingsError
 
 LOOPBACK = {"http": {"allow": ["127.0.0.0/8"]}}
 
@@ -338,5 +337,5 @@ def test_a_name_resolving_to_a_refused_address_is_refused(server):
 
 
 def test_an_unusable_allow_list_is_a_settings_error():
-    with pytest.raises(SettingsError, match=r"\[http\] allow: 'intranet' is not a CIDR"):
+    with pytest.raises(ConfigurationError, match=r"\[http\] allow: 'intranet' is not a CIDR"):
         OutboundHttp({"http": {"allow": ["intranet"]}})
