@@ -20,7 +20,7 @@ from runtime.http import OutboundHttp
 from runtime.messaging import (MESSAGE_CHANNELS, our_address, reply_messages, require, root_flow,
                                status_callback)
 from runtime.ports.dialer import Dialer, line_backend
-from runtime.records import ExecutionLog
+from runtime.records import ExecutionLog, RecordsDatabase
 from runtime.sessions import MemorySessionStore, Session, SessionStore, open_session_store
 from runtime.tasks import TaskQueue, open_queue, task_config
 from runtime.workspace import Workspace
@@ -34,8 +34,10 @@ class Runtime:
 
     def __init__(self, workspace: Workspace, sessions: SessionStore | None = None,
                  executions: ExecutionLog | None = None,
-                 environ: Mapping[str, str] = os.environ, queue: TaskQueue | None = None) -> None:
+                 environ: Mapping[str, str] = os.environ, queue: TaskQueue | None = None,
+                 records: RecordsDatabase | None = None) -> None:
         self.workspace = workspace
+        self.records = records  # the execution log, ledger and campaigns live there
         self.registry = workspace.registry
         self.sessions = sessions or MemorySessionStore()
         self.executions = executions
@@ -64,13 +66,14 @@ class Runtime:
         storage = workspace.settings.get("storage", {})
         sessions = open_session_store(sessions_url or storage.get("sessions_url")
                                       or f"sqlite:///{data / 'sessions.sqlite3'}")
-        if database_url is None:
-            database_url = storage.get("database_url")
-        if database_url is None:
-            data.mkdir(parents=True, exist_ok=True)
-            database_url = f"sqlite:///{data / 'callwright.sqlite3'}"
-        queue = open_queue(task_config(root, workspace.settings, environ))
-        return cls(workspace, sessions, ExecutionLog(database_url), environ, queue)
+        config = task_config(root, workspace.settings, environ)
+        try:
+            records = RecordsDatabase(database_url or config.database_url, migrate=config.migrate)
+        except BaseException:
+            sessions.close()
+            raise
+        return cls(workspace, sessions, ExecutionLog(records.engine), environ,
+                   open_queue(config, records), records)
 
     def close(self) -> None:
         """Hang up calls, close HTTP clients, flush the execution log and release the stores."""
@@ -85,6 +88,8 @@ class Runtime:
             self.executions.close()
         if self._tasks is not None:
             self._tasks.close()
+        if self.records is not None:
+            self.records.close()
         self.sessions.close()
 
     def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
@@ -107,7 +112,7 @@ class Runtime:
             with self._lock:
                 if self._tasks is None:
                     self._tasks = open_queue(task_config(root, self.workspace.settings,
-                                                         self.environ))
+                                                         self.environ), self.records)
                     self._tasks.bind(self)
         return self._tasks
 

@@ -26,6 +26,7 @@ fail() { say "$*"; exit 1; }
 debian_needs=(
   "python3-venv|$python -c 'import ensurepip'"
   "redis-server|command -v redis-server"      # Redis session store and Huey contract tests
+  "postgresql|ls /usr/lib/postgresql/*/bin/initdb"  # the records database's PostgreSQL tests
   # "sip-tester|command -v sipp"              # SIP peers for the port tests (tests/e2e)
   # "chromium|command -v chromium"            # the browser suite (tests/e2e)
 )

@@ -241,6 +241,128 @@ def own_redis(tmp_path: Path) -> RedisServer:
     server.stop()
 
 
+# --- PostgreSQL: a real server that the suite starts itself (the records database) -------------
+# One server for the session, in a folder of its own, on 127.0.0.1 and a free port, stopped by
+# its PID; each test gets a database of its own. PostgreSQL refuses to run as root, so as root
+# the server runs as the `postgres` user that Debian's package makes. Without PostgreSQL the
+# tests that need it are skipped, except under CI=true (scripts/test.sh installs `postgresql`).
+
+POSTGRES_START_TIMEOUT_S = 60.0
+
+
+def _postgres_bin() -> Path | None:
+    """Return the folder of PostgreSQL's server programs (initdb, postgres), or None."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                      key=lambda path: int(path.parent.parent.name) if path.parent.parent.name.isdigit() else 0)
+    return versions[-1].parent if versions else None
+
+
+class PostgresServer:
+    """A postgres process with its own data folder, trusting local connections."""
+
+    def __init__(self, bindir: Path) -> None:
+        import tempfile
+
+        self.bindir = bindir
+        # not under pytest's tmp folders: they are private to root, and the server may not be
+        self.folder = Path(tempfile.mkdtemp(prefix="callwright-postgres-"))
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+        self.user = "postgres" if os.geteuid() == 0 else None
+        self._databases = 0
+
+    def _run_as(self) -> dict:
+        """Return the Popen arguments that run a program as the server's user."""
+        return {"user": self.user, "group": self.user} if self.user else {}
+
+    def start(self) -> None:
+        """Make the data folder and start the server; wait until it accepts connections."""
+        if self.user:
+            shutil.chown(self.folder, self.user, self.user)
+        data = self.folder / "data"
+        subprocess.run([str(self.bindir / "initdb"), "-D", str(data), "-U", "callwright",
+                        "--auth=trust", "--encoding=UTF8", "--no-sync"], check=True,
+                       capture_output=True, timeout=120, cwd=self.folder, **self._run_as())
+        with (self.folder / "postgres.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port),
+                 "-k", str(self.folder), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, **self._run_as())
+        deadline = time.monotonic() + POSTGRES_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"postgres exited with {self.process.returncode}: "
+                                   f"{(self.folder / 'postgres.log').read_text(errors='replace')}")
+            try:
+                self.execute("SELECT 1")
+                return
+            except Exception:  # not accepting connections yet
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"postgres on port {self.port} did not start within "
+                           f"{POSTGRES_START_TIMEOUT_S:g} s")
+
+    def execute(self, statement: str) -> None:
+        """Run one statement outside a transaction in the `postgres` database."""
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="callwright",
+                             dbname="postgres", autocommit=True, connect_timeout=5) as conn:
+            conn.execute(statement)
+
+    def new_database(self) -> str:
+        """Create an empty database and return its SQLAlchemy URL."""
+        self._databases += 1
+        name = f"test_{self._databases}"
+        self.execute(f"CREATE DATABASE {name}")
+        return f"postgresql+psycopg://callwright@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        """Stop the server by its PID (SIGINT: fast shutdown) and remove its folder."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            os.kill(process.pid, signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    """Start one PostgreSQL server for the whole test session."""
+    bindir = _postgres_bin()
+    if bindir is None:
+        message = "PostgreSQL is not installed (Debian package postgresql)"
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+            pytest.fail(f"{message}; under CI every dependency must be present")
+        pytest.skip(message)
+    server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """Return the URL of a fresh, empty database on the session's PostgreSQL server."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def records_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return the URL of an empty records database: SQLite in a file, then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records' / 'callwright.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
 # --- A message gateway: what `send` POSTs SMS and webhook messages to ---------------------------
 
 HOLD = "hold"  # a gateway answer: keep the request open until `release()`, then accept it

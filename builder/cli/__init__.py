@@ -14,6 +14,7 @@ COMMANDS = {
     "emulate": "builder.cli.emulate:emulate",
     "serve": "builder.cli.serve:serve",
     "worker": "builder.cli.worker:worker",
+    "db": "builder.cli.db:db",
 }
 
 

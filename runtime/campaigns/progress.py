@@ -14,39 +14,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, func, insert,
-                        select, update)
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from runtime.errors import EngineError
+from runtime.records.schema import campaign_contacts as contacts_table
+from runtime.records.schema import campaigns as campaigns_table
 from runtime.messaging.replies import require
 
 from .window import inside, next_opening
 
-metadata = MetaData()
-campaigns_table = Table(
-    "campaigns", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("flow_id", String(128), nullable=False),
-    Column("channel", String(32), nullable=False),
-    Column("from", String(256)),
-    Column("concurrency", Integer, nullable=False),
-    Column("window", Text),  # JSON {timezone, start, end, days} or NULL: always open
-    Column("status", String(16), nullable=False),  # running, done, cancelled
-    Column("created_at", Float, nullable=False),
-)
-contacts_table = Table(
-    "campaign_contacts", metadata,
-    Column("campaign_id", String(64), primary_key=True),
-    Column("idx", Integer, primary_key=True),
-    Column("to", String(256), nullable=False),
-    Column("vars", Text, nullable=False),
-    Column("state", String(16), nullable=False, index=True),  # pending, started, done, failed
-    Column("execution", String(64)),
-    Column("disposition", String(128)),
-    Column("error", Text),
-    Column("updated_at", Float, nullable=False),
-)
 STATES = ("pending", "started", "done", "failed")
 # A contact claimed this long ago without an execution lost its worker between the claim and the
 # start; whether its first message went out is unknown, so it is failed, never started again.
@@ -59,17 +36,11 @@ class CampaignNotFound(EngineError):
     code = "campaign_not_found"
 
 
-def tables(engine: Engine) -> Engine:
-    """Create the campaign tables in a database if they are missing; return the engine."""
-    metadata.create_all(engine)
-    return engine
-
-
 def engine_of(runtime: Any) -> Engine:
-    """Return the execution-log database of a runtime, with the campaign tables in it."""
-    if runtime.executions is None:
-        raise EngineError("campaigns need the execution-log database (Runtime.open makes one)")
-    return tables(runtime.executions.engine)
+    """Return the engine of a runtime's records database, where campaigns are kept."""
+    if runtime.records is None:
+        raise EngineError("campaigns need the records database (Runtime.open opens it)")
+    return runtime.records.engine
 
 
 def create(engine: Engine, flow_id: str, channel: str, contacts: list[dict], *,
@@ -78,7 +49,7 @@ def create(engine: Engine, flow_id: str, channel: str, contacts: list[dict], *,
     """Store a running campaign and its pending contacts; return its id."""
     campaign_id = uuid.uuid4().hex
     at = time.time() if now is None else now
-    with tables(engine).begin() as conn:
+    with engine.begin() as conn:
         conn.execute(insert(campaigns_table).values({
             "id": campaign_id, "flow_id": flow_id, "channel": channel, "from": sender,
             "concurrency": concurrency, "window": json.dumps(window) if window else None,
@@ -104,7 +75,7 @@ def launch(runtime: Any, flow_id: str, channel: str, contacts: list[dict], *,
 
 def _campaign(engine: Engine, campaign_id: str) -> dict:
     """Return a campaign's row; raise CampaignNotFound."""
-    with tables(engine).connect() as conn:
+    with engine.connect() as conn:
         row = conn.execute(select(campaigns_table).where(campaigns_table.c.id == campaign_id)
                            ).mappings().first()
     if row is None:

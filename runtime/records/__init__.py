@@ -1,5 +1,12 @@
-"""The records database (SQLAlchemy: SQLite by default, PostgreSQL by URL): the execution log."""
+"""The records database (SQLAlchemy: SQLite by default, PostgreSQL by URL): one schema, migrated.
 
+It holds the execution log, the delivery ledger, campaigns and roll-ups; `schema` is every
+table, `database` opens it and runs its migrations.
+"""
+
+from . import schema
+from .database import RecordsDatabase, SchemaBehind, ensure_current, head, open_engine, revision, upgrade
 from .executions import ExecutionLog
 
-__all__ = ["ExecutionLog"]
+__all__ = ["ExecutionLog", "RecordsDatabase", "SchemaBehind", "ensure_current", "head",
+           "open_engine", "revision", "schema", "upgrade"]

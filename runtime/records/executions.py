@@ -7,28 +7,15 @@ import logging
 import threading
 import time
 
-from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, create_engine, event,
-                        select)
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from runtime.jsontext import dump_text
-from runtime.sessions.session import Session
+from runtime.sessions import Session
+
+from .schema import steps as steps_table
 
 log = logging.getLogger(__name__)
-metadata = MetaData()
-steps_table = Table(
-    "steps", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("session_id", String(64), nullable=False, index=True),
-    Column("turn", Integer, nullable=False),
-    Column("flow_id", String(128), nullable=False),
-    Column("block", String(128), nullable=False),
-    Column("exit", String(128)),
-    Column("ms", Float, nullable=False),
-    Column("changes", Text, nullable=False),
-    Column("note", Text),
-    Column("at", Float, nullable=False),
-)
 
 
 class ExecutionLog:
@@ -38,11 +25,8 @@ class ExecutionLog:
     `flush_s`, so a busy chat API does not pay a database round trip per step.
     """
 
-    def __init__(self, url: str, flush_s: float = 0.2) -> None:
-        self.engine = create_engine(url)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        _create_tables(self.engine)
+    def __init__(self, engine: Engine, flush_s: float = 0.2) -> None:
+        self.engine = engine
         self._pending: list[tuple] = []
         self._insert = _insert_statement(self.engine.dialect.paramstyle)
         self._lock = threading.Lock()
@@ -89,7 +73,6 @@ class ExecutionLog:
         self._stop.set()
         self._thread.join(timeout=30)
         self.flush()
-        self.engine.dispose()
 
     def _writer(self) -> None:
         # wakes on a timer, never per record, so a busy turn loop is not interrupted per step
@@ -107,21 +90,3 @@ def _insert_statement(paramstyle: str) -> str:
         raise ValueError(f"database driver parameter style {paramstyle!r} is not supported")
     return (f"INSERT INTO steps ({', '.join(_COLUMNS)}) "
             f"VALUES ({', '.join([marks] * len(_COLUMNS))})")
-
-
-def _create_tables(engine) -> None:
-    """Create the log's tables; a second process creating them at the same moment is no error."""
-    try:
-        metadata.create_all(engine)
-    except OperationalError as exc:
-        if "already exists" not in str(exc):
-            raise
-        metadata.create_all(engine)  # the other process won the race: now every table exists
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()

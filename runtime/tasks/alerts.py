@@ -13,10 +13,9 @@ import time
 from huey import crontab
 from sqlalchemy import distinct, func, select
 
-from runtime.records.executions import metadata as execution_metadata
-from runtime.records.executions import steps_table
+from runtime.records.schema import deliveries
+from runtime.records.schema import steps as steps_table
 
-from .ledger import deliveries
 from .queue import TaskQueue
 
 log = logging.getLogger(__name__)
@@ -35,9 +34,7 @@ def findings(queue: TaskQueue, now: float | None = None) -> list[dict]:
     window = float(settings.get("window_s", DEFAULT_WINDOW_S))
     moment = time.time() if now is None else now
     found: list[dict] = []
-    engine = queue.ledger.engine  # the execution-log database
-    execution_metadata.create_all(engine)  # a worker may check before any turn was logged
-    with engine.connect() as conn:
+    with queue.records.engine.connect() as conn:
         if "error_rate" in settings:
             found += _error_rates(conn, settings, moment - window)
         if "failed_deliveries" in settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from runtime.records import RecordsDatabase
+
 from . import alerts, callbacks, calls, campaign_runs, delivery, periodic
 from .config import TaskConfig
 from .queue import TaskQueue
@@ -9,9 +11,9 @@ from .queue import TaskQueue
 MODULES = (delivery, callbacks, calls, campaign_runs, periodic, alerts)
 
 
-def open_queue(config: TaskConfig) -> TaskQueue:
+def open_queue(config: TaskConfig, records: RecordsDatabase | None = None) -> TaskQueue:
     """Return a configuration's task queue with every task, producer and periodic job on it."""
-    queue = TaskQueue(config)
+    queue = TaskQueue(config, records)
     for module in MODULES:
         module.register(queue)
     return queue

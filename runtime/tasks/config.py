@@ -50,6 +50,7 @@ class TaskConfig:
     database_url: str
     sessions_url: str
     immediate: bool
+    migrate: bool
     retries: int
     retry_delay_s: float
     lease_s: float = LEASE_S
@@ -80,6 +81,7 @@ def task_config(root: str | Path, settings: dict | None = None,
         database_url=storage.get("database_url") or f"sqlite:///{data / 'callwright.sqlite3'}",
         sessions_url=storage.get("sessions_url") or f"sqlite:///{data / 'sessions.sqlite3'}",
         immediate=bool(tasks.get("immediate", False)),
+        migrate=bool(storage.get("migrate", True)),
         retries=int(tasks.get("retries", DEFAULT_RETRIES)),
         retry_delay_s=float(tasks.get("retry_delay_s", DEFAULT_RETRY_DELAY_S)),
         settings=settings)

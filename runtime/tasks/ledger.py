@@ -8,56 +8,22 @@ Every move is a compare-and-set on (state, attempts), so two workers that run th
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, create_engine,
-                        delete, event, insert, or_, select, update)
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from runtime.records.schema import deliveries
+
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
-metadata = MetaData()
-deliveries = Table(
-    "deliveries", metadata,
-    Column("key", String(255), primary_key=True),
-    Column("channel", String(16), nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("state", String(16), nullable=False, index=True),
-    Column("attempts", Integer, nullable=False),
-    Column("last_error", Text),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-    Column("due_at", Float, nullable=False),  # when the next attempt should start (pending)
-    Column("delivered_at", Float),
-)
-
-
-def open_engine(url: str) -> Engine:
-    """Return a SQLAlchemy engine for a database URL, its SQLite folder made and tuned."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if url.startswith("sqlite"):
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Use WAL and wait for locks: producers and workers in several processes share the file."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
 
 
 class DeliveryLedger:
-    """Records each message's delivery by idempotency key, in the execution log's database."""
+    """Records each message's delivery by idempotency key, in the records database."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = open_engine(url)
-        metadata.create_all(self.engine)
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def open(self, key: str, payload: dict, now: float) -> bool:
         """Record a message as pending; return False when its key is already recorded."""
@@ -147,10 +113,6 @@ class DeliveryLedger:
                                               deliveries.c.attempts == attempts))
                                   .values(values))
         return result.rowcount == 1
-
-    def close(self) -> None:
-        """Release the database connections."""
-        self.engine.dispose()
 
 
 def _decoded(row: Any) -> dict:

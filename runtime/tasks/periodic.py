@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from huey import crontab
-from sqlalchemy import (Column, Integer, MetaData, String, Table, and_, case, delete, func, insert,
-                        select, update)
+from sqlalchemy import and_, case, delete, func, insert, select, update
 
-from runtime.records.executions import metadata as execution_metadata
-from runtime.records.executions import steps_table
+from runtime.records.schema import rollup_marks as marks
+from runtime.records.schema import step_rollups as rollups
+from runtime.records.schema import steps as steps_table
 from runtime.sessions import REDIS_SCHEMES, RedisSessionStore, SqliteSessionStore
 
 from . import callbacks
@@ -25,22 +25,6 @@ log = logging.getLogger(__name__)
 # has answered "session ended" long enough. Its steps stay in the execution log.
 SESSION_TTL_S = 7 * 24 * 3600.0
 DAY_S = 24 * 3600
-
-metadata = MetaData()
-rollups = Table(
-    "step_rollups", metadata,
-    Column("flow_id", String(128), primary_key=True),
-    Column("day", String(10), primary_key=True),  # ISO date, UTC
-    Column("steps", Integer, nullable=False),
-    Column("sessions", Integer, nullable=False),
-    Column("errors", Integer, nullable=False),
-)
-marks = Table(
-    "rollup_marks", metadata,
-    Column("name", String(64), primary_key=True),
-    Column("value", Integer, nullable=False),  # the last step id rolled up
-)
-
 
 def register(queue: TaskQueue) -> None:
     """Put the periodic jobs on a queue (they run in consumers started with periodic on)."""
@@ -107,10 +91,7 @@ def roll_up_steps(queue: TaskQueue) -> int:
     Return how many days were recounted. A day is recounted whole, so running twice, or
     after steps arrive late, gives the same counts.
     """
-    engine = queue.ledger.engine
-    execution_metadata.create_all(engine)
-    metadata.create_all(engine)
-    with engine.begin() as conn:
+    with queue.records.engine.begin() as conn:
         mark = conn.execute(select(marks.c.value).where(marks.c.name == "steps")).scalar()
         since = mark or 0
         first, last, top = conn.execute(
@@ -156,9 +137,7 @@ def _recount(conn, day: str, start: float) -> None:
 
 def rollup_rows(queue: TaskQueue) -> list[dict]:
     """Return the roll-up rows, by day then flow."""
-    engine = queue.ledger.engine
-    metadata.create_all(engine)
-    with engine.connect() as conn:
+    with queue.records.engine.connect() as conn:
         rows = conn.execute(select(rollups).order_by(rollups.c.day, rollups.c.flow_id))
         return [dict(row) for row in rows.mappings()]
 

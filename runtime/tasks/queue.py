@@ -18,6 +18,8 @@ from huey.signals import SIGNAL_INTERRUPTED
 
 from blocks.sdk import BlockError, ConfigurationError
 
+from runtime.records import RecordsDatabase
+
 from .config import QueueUnavailable, TaskConfig, build_huey, storage_errors
 from .ledger import DeliveryLedger
 
@@ -29,11 +31,14 @@ Producer = Callable[["TaskQueue", dict, str], None]
 class TaskQueue:
     """A workspace's Huey instance, the tasks registered on it and the ledger they share."""
 
-    def __init__(self, config: TaskConfig) -> None:
+    def __init__(self, config: TaskConfig, records: RecordsDatabase | None = None) -> None:
         self.config = config
         self.huey: Huey = build_huey(config)
         self.tasks: dict[str, TaskWrapper] = {}
         self._producers: dict[str, Producer] = {}
+        # the runtime's records database when it gave one; else opened here on first use
+        self._records = records
+        self._own_records = False
         self._ledger: DeliveryLedger | None = None
         self._lock = threading.Lock()
         # the runtime whose sessions, flows and ports the tasks work with; it binds itself
@@ -95,12 +100,21 @@ class TaskQueue:
                                    f"{exc}") from exc
 
     @property
-    def ledger(self) -> DeliveryLedger:
-        """Return the delivery ledger in the records database, opened on first use."""
+    def records(self) -> RecordsDatabase:
+        """Return the records database the tasks keep their ledger and figures in."""
         with self._lock:
-            if self._ledger is None:
-                self._ledger = DeliveryLedger(self.config.database_url)
-            return self._ledger
+            if self._records is None:
+                self._records = RecordsDatabase(self.config.database_url,
+                                                migrate=self.config.migrate)
+                self._own_records = True
+            return self._records
+
+    @property
+    def ledger(self) -> DeliveryLedger:
+        """Return the delivery ledger in the records database."""
+        if self._ledger is None:
+            self._ledger = DeliveryLedger(self.records.engine)
+        return self._ledger
 
     def bind(self, runtime: Any) -> None:
         """Give the tasks the runtime whose sessions, flows and ports they work with."""
@@ -121,11 +135,12 @@ class TaskQueue:
                                          check_worker_health=True)
 
     def close(self) -> None:
-        """Release the queue's storage and the ledger's connections."""
+        """Release the queue's storage, and the records database if the queue opened it."""
         with self._lock:
-            ledger, self._ledger = self._ledger, None
-        if ledger is not None:
-            ledger.close()
+            records, own = self._records, self._own_records
+            self._records, self._own_records, self._ledger = None, False, None
+        if records is not None and own:
+            records.close()
         self.huey.storage.close()
 
 

@@ -11,7 +11,7 @@ from runtime import Runtime, Workspace, run_sync
 from runtime.ports import Clock, PortError, run_call
 from runtime.ports.emulator import CallerMix, CallerScript, EmulatorBoard
 from runtime.ports.call import collection
-from runtime.records.executions import ExecutionLog
+from runtime.records import ExecutionLog, RecordsDatabase
 
 OPEN = datetime.fromisoformat("2026-11-23T10:00:00+01:00")  # a Monday morning in Berlin
 SPEED = 40
@@ -152,7 +152,8 @@ def test_the_right_pin_typed_in_the_subflow_blocks_the_card(example_workspace):
 
 def test_the_steps_of_a_call_go_to_the_execution_log_when_the_runtime_has_one(
         example_workspace, tmp_path):
-    log = ExecutionLog(f"sqlite:///{tmp_path / 'log.sqlite3'}")
+    records = RecordsDatabase(f"sqlite:///{tmp_path / 'log.sqlite3'}")
+    log = ExecutionLog(records.engine)
     try:
         call = Call(example_workspace, "bank-ivr", CallerScript(actions=({"digits": "0"},)),
                     executions=log)
@@ -160,6 +161,7 @@ def test_the_steps_of_a_call_go_to_the_execution_log_when_the_runtime_has_one(
         blocks = [step["block"] for step in log.steps(call.session.id)]
     finally:
         log.close()
+        records.close()
     assert blocks == ["office_hours", "welcome", "main_menu", "to_agent"]
 
 

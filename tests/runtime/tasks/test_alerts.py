@@ -8,8 +8,7 @@ import time
 from sqlalchemy import insert
 
 from runtime.messaging.signing import verify
-from runtime.records.executions import metadata as execution_metadata
-from runtime.records.executions import steps_table
+from runtime.records.schema import steps as steps_table
 from runtime.tasks import check_alerts, findings
 
 SECRET = "alert-secret-for-tests"
@@ -28,8 +27,7 @@ def toml(gateway_url: str = "", **alerts) -> str:
 
 def log_sessions(queue, flow_id: str, ok: int, failing: int, at: float = NOW - 60) -> None:
     """Write the step log of `ok` sessions that went well and `failing` ones with a block error."""
-    engine = queue.ledger.engine
-    execution_metadata.create_all(engine)
+    engine = queue.records.engine
     rows = []
     for n in range(ok + failing):
         exit_name = "error" if n < failing else "next"

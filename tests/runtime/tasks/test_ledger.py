@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
+from runtime.records import RecordsDatabase
 from runtime.tasks.ledger import DeliveryLedger
 
 PAYLOAD = {"channel": "sms", "to": "+1", "text": "hi"}
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> DeliveryLedger:
-    """Open a ledger in a fresh SQLite file (its folder made on the way)."""
-    ledger = DeliveryLedger(f"sqlite:///{tmp_path / 'data' / 'callwright.sqlite3'}")
-    yield ledger
-    ledger.close()
+def ledger(records_url: str) -> DeliveryLedger:
+    """Open a ledger in a fresh records database: an SQLite file, then PostgreSQL."""
+    records = RecordsDatabase(records_url)
+    yield DeliveryLedger(records.engine)
+    records.close()
 
 
 def test_a_key_is_opened_once(ledger):

@@ -11,8 +11,7 @@ from sqlalchemy import insert
 
 from runtime.sessions.session import Session
 from runtime.sessions import RedisSessionStore, SqliteSessionStore
-from runtime.records.executions import metadata as execution_metadata
-from runtime.records.executions import steps_table
+from runtime.records.schema import steps as steps_table
 from runtime.tasks import expire_sessions, requeue_stuck, roll_up_steps, rollup_rows
 
 SMS = {"channel": "sms", "to": "+4915112345678", "text": "Your code is 4711."}
@@ -119,8 +118,7 @@ def day(text: str, hour: int) -> float:
 
 def add_steps(queue, *steps: tuple[str, str, str | None, float]) -> None:
     """Write steps (session, flow, exit, at) into the execution log's table."""
-    engine = queue.ledger.engine
-    execution_metadata.create_all(engine)
+    engine = queue.records.engine
     with engine.begin() as conn:
         conn.execute(insert(steps_table), [
             {"session_id": session, "turn": 1, "flow_id": flow, "block": "b", "exit": exit_name,
