@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -34,8 +36,9 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
               default=".", show_default=True, help="The workspace folder to serve.")
 @click.option("--host", default=None,
               help="Address to listen on [default: [server] host in settings, else 127.0.0.1].")
-@click.option("--port", type=click.IntRange(1, 65535), default=None,
-              help="TCP port [default: [server] port in settings, else 8080].")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="TCP port; 0 picks a free one, which the banner names [default: [server] "
+                   "port in settings, else 8080].")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes [default: [server] workers in settings, else 1].")
 @click.option("--sip", default=None, metavar="HOST:PORT", callback=parse_hostport,
@@ -52,9 +55,10 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     settings = preflight(root)
     server = settings.get("server", {})
     host = host or server.get("host") or DEFAULT_HOST
-    port = port or server.get("port") or DEFAULT_PORT
+    port = port if port is not None else server.get("port") or DEFAULT_PORT
     workers = workers or server.get("workers") or 1
     sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
+    port = claim_port(host, port)
     click.echo(f"SIP on {sip} is not started yet: the voice runtime is not part of serve yet.")
     # the workers build the app from these: builder.asgi reads the workspace, and the runtime's
     # settings take [sip] listen from CALLWRIGHT_SIP_LISTEN
@@ -95,6 +99,30 @@ def preflight(root: Path) -> dict:
         return runtime.workspace.settings
     finally:
         runtime.close()
+
+
+def claim_port(host: str, port: int) -> int:
+    """Check that nothing listens on host:port, or pick a free port for 0; return the port."""
+    # granian's workers bind with SO_REUSEPORT: on a taken port a second serve would start
+    # without a word and split the traffic with the first, and each worker given port 0 would
+    # take a port of its own. A socket bound without SO_REUSEPORT fails wherever anyone listens;
+    # SO_REUSEADDR still lets a restart take a port whose old connections linger in TIME_WAIT.
+    # Two serves started in the very same instant could both pass; a second serve started by
+    # hand or by a script while the first runs cannot.
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+            return probe.getsockname()[1]
+    except OSError as exc:  # socket.gaierror too: a host name that does not resolve
+        shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        why = ("the address is already in use (is another `callwright serve` running there?); "
+               "stop that server, or choose another --port (0 picks a free one)"
+               if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
+        click.echo(f"error: cannot listen on {shown}: {why}", err=True)
+        sys.exit(1)
 
 
 def run_server(host: str, port: int, workers: int) -> None:

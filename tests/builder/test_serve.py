@@ -454,7 +454,7 @@ def test_a_worker_that_dies_is_reported_and_the_api_stays_up(tmp_path) -> None:
         assert process.poll() is None
 
 
-def test_a_serve_that_cannot_listen_stops_its_worker(tmp_path: Path) -> None:
+def test_a_taken_address_stops_serve_before_its_worker_starts(tmp_path: Path) -> None:
     root = make_workspace(tmp_path / "ws")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -463,6 +463,58 @@ def test_a_serve_that_cannot_listen_stops_its_worker(tmp_path: Path) -> None:
         result = subprocess.run(command("serve", "--workspace", str(root), "--port", str(port)),
                                 capture_output=True, text=True, timeout=START_TIMEOUT_S,
                                 check=False)
-    assert result.returncode != 0
-    worker = int(re.search(r"Task worker running \(PID (\d+)\)", result.stdout)[1])
-    assert not is_running(worker)
+    assert result.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: the address is already in use" \
+        in result.stderr
+    assert "Task worker running" not in result.stdout  # nothing was started, nothing is left
+
+
+def run_to_exit(argv: list[str], log: Path) -> int:
+    """Run a serve that should stop by itself; stop it by PID if it starts serving instead."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while process.poll() is None and time.monotonic() < deadline:
+            if "Callwright serving" in log.read_text():
+                # it did not stop: let it finish starting, so that SIGTERM stops it cleanly
+                deadline = min(deadline, time.monotonic() + 5)
+            time.sleep(0.1)
+    finally:
+        code = stop(process)
+    return code
+
+
+def test_a_second_serve_on_a_served_port_stops_and_the_first_keeps_it(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    with served(root) as (base, first, log):
+        port = base.rpartition(":")[2]
+        second_log = tmp_path / "second.log"
+        code = run_to_exit(command("serve", "--workspace", str(root), "--port", port), second_log)
+        second = second_log.read_text()
+        assert code == 1, second
+        assert f"error: cannot listen on 127.0.0.1:{port}: the address is already in use" in second
+        assert "Task worker running" not in second
+        # granian's SO_REUSEPORT would have let both listen; the first still has every request
+        assert first.poll() is None and len(worker_children(first)) == 1
+        for _ in range(20):
+            assert call(f"{base}/api/v1/health") == (200, {"status": "ok"}), log.read_text()
+
+
+def test_port_0_picks_a_free_port_and_the_banner_names_it(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command("serve", "--workspace", str(root), "--port", "0",
+                                           "--no-worker"),
+                                   stdout=out, stderr=subprocess.STDOUT, cwd=root)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while (found := re.search(r"at http://127\.0\.0\.1:(\d+)/", log.read_text())) is None:
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        port = int(found[1])
+        assert port != 0
+        wait_healthy(f"http://127.0.0.1:{port}", process, log)
+    finally:
+        assert stop(process) == 0
