@@ -10,17 +10,23 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from blocks.sdk import ConfigurationError
 from runtime.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-# HTTP status of each runtime error code; an EngineError not listed here is a server fault (500)
-ENGINE_STATUS = {
+# The one table of HTTP statuses for the runtime's errors, by their stable code. A runtime error
+# whose code is not listed is a server fault (500, logged, no detail to the client).
+ERROR_STATUS = {
     "flow_not_found": 404,
     "session_not_found": 404,
+    "no_route": 404,
+    "bad_signature": 401,
     "session_ended": 409,
     "session_busy": 409,
+    "not_configured": 409,
     "invalid_flow": 422,
+    "queue_unavailable": 503,
     "session_store_unavailable": 503,
 }
 
@@ -89,9 +95,9 @@ def error_parts(exc: Exception) -> tuple[int, bytes, dict[str, str]]:
     """Return (status, envelope bytes, extra headers) for any exception raised serving a request."""
     if isinstance(exc, ApiError):
         return exc.status, error_body(exc.code, exc.message, exc.details), exc.headers
-    if isinstance(exc, EngineError) and exc.code in ENGINE_STATUS:
+    if isinstance(exc, (EngineError, ConfigurationError)) and exc.code in ERROR_STATUS:
         details = [_problem_dict(p) for p in getattr(exc, "problems", ())]
-        return ENGINE_STATUS[exc.code], error_body(exc.code, str(exc), details), {}
+        return ERROR_STATUS[exc.code], error_body(exc.code, str(exc), details), {}
     if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
         # keep headers such as Allow (405) but not werkzeug's HTML content type
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}

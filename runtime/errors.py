@@ -49,12 +49,6 @@ class NoRoute(EngineError):
     code = "no_route"
 
 
-class NotConfigured(EngineError):
-    """A channel or callback needs settings this workspace does not have; the message names them."""
-
-    code = "not_configured"
-
-
 class SessionStoreUnavailable(EngineError):
     """The session store cannot be reached (Redis down or timing out); the message names it."""
 

@@ -8,7 +8,12 @@ class BlockError(Exception):
 
 
 class ConfigurationError(Exception):
-    """Something the product needs is not installed or not configured; the message says what."""
+    """Something the product needs is not installed or not configured; the message says what.
+
+    The one "not configured" error of every package (the API answers it 409 `not_configured`).
+    """
+
+    code = "not_configured"
 
 
 class Signal(BaseException):

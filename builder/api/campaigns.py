@@ -7,16 +7,14 @@ from typing import Any
 from flask import Blueprint, Response, url_for
 
 from runtime import campaigns
-from runtime.errors import EngineError
 
 from ..errors import ApiError, BadRequest
 from . import current_runtime, json_response
 from .body import kind_of, pointer_of
-from .executions import E164, authenticate, check_address, read_json, runtime_error
+from .executions import E164, authenticate, check_address, read_json
 
 bp = Blueprint("campaigns", __name__)
 bp.before_request(authenticate)
-bp.register_error_handler(EngineError, runtime_error)
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # 10000 contacts with a few variables each
 MAX_CONTACTS = 10000

@@ -6,17 +6,14 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from runtime.errors import EngineError
 from runtime.messaging.signing import SIGNATURE_HEADER, verify
 
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope
 from . import current_runtime, json_response
 from .body import kind_of, parse_body, pointer_of
-from .executions import MAX_ADDRESS, runtime_error
+from .executions import MAX_ADDRESS
 
 bp = Blueprint("channels", __name__)
-# no_route 404, not_configured 409, bad_signature 401... as the executions API answers them
-bp.register_error_handler(EngineError, runtime_error)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT = 4000

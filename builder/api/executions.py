@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 
-from runtime.errors import EngineError, SessionNotFound
+from runtime.errors import SessionNotFound
 from runtime.messaging.replies import url_problem
 
-from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope, handle_error
+from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope
 from . import current_runtime, json_response
 from .body import kind_of, parse_body, pointer_of
 
@@ -22,20 +22,6 @@ MAX_ADDRESS = 256
 CHANNELS = ("sms", "webhook", "chat", "voice")
 FIELDS = ("channel", "to", "from", "vars", "callback_url")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-# runtime errors of the messaging side, beside the ones builder.errors knows
-RUNTIME_STATUS = {"no_route": 404, "not_configured": 409,
-                  "bad_signature": 401, "queue_unavailable": 503}
-
-
-@bp.errorhandler(EngineError)
-def runtime_error(exc: EngineError) -> Response:
-    """Answer a runtime error of the messaging side with its status; others as everywhere."""
-    status = RUNTIME_STATUS.get(exc.code)
-    if status is None:
-        return handle_error(exc)
-    return envelope(status, exc.code, str(exc))
-
-
 @bp.before_request
 def authenticate() -> Response | None:
     """Let a request through only with `Authorization: Bearer <one of [api] tokens>`."""

@@ -7,8 +7,9 @@ import time
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from blocks.sdk import ConfigurationError
+
 from runtime.channels import channel_named
-from runtime.errors import NotConfigured
 from runtime.sessions.session import Session
 
 MESSAGE_CHANNELS = ("sms", "webhook")  # channels whose replies go out through the `send` task
@@ -29,15 +30,15 @@ def our_address(settings: dict, routes: dict, channel: str, flow_id: str) -> str
 
 
 def require(settings: dict, channel: str, callback: str | None = None) -> None:
-    """Raise NotConfigured naming what a channel's replies or a status callback would need."""
+    """Raise ConfigurationError naming what a channel's replies or a status callback would need."""
     if channel in MESSAGE_CHANNELS:
         for section, key in (("sms", "gateway") if channel == "sms" else ("webhooks", "url"),
                              ("webhooks", "secret")):
             if not settings.get(section, {}).get(key):
-                raise NotConfigured(f"replies on {channel} need [{section}] {key} in "
+                raise ConfigurationError(f"replies on {channel} need [{section}] {key} in "
                                     f"callwright.toml (or CALLWRIGHT_{section.upper()}_{key.upper()})")
     if callback and not settings.get("webhooks", {}).get("secret"):
-        raise NotConfigured("status callbacks are signed: they need [webhooks] secret in "
+        raise ConfigurationError("status callbacks are signed: they need [webhooks] secret in "
                             "callwright.toml (or CALLWRIGHT_WEBHOOKS_SECRET)")
 
 

@@ -7,9 +7,12 @@ import logging
 import pytest
 from flask import abort
 
+from blocks.sdk import ConfigurationError
 from builder.errors import ApiError
-from runtime.errors import (EngineError, FlowNotFound, InvalidFlow, SessionBusy, SessionEnded,
-                            SessionNotFound)
+from runtime.errors import (EngineError, FlowNotFound, InvalidFlow, NoRoute, SessionBusy,
+                            SessionEnded, SessionNotFound, SessionStoreUnavailable)
+from runtime.messaging import SignatureError
+from runtime.tasks import QueueUnavailable
 from runtime.validation import Problem
 
 
@@ -51,8 +54,14 @@ def test_an_api_error_defaults_to_400_bad_request(app) -> None:
     (SessionEnded("session 'y' has ended"), 409, "session_ended"),
     (SessionBusy("session 'y' is busy"), 409, "session_busy"),
     (InvalidFlow("flow 'x' has 1 error"), 422, "invalid_flow"),
+    (NoRoute("no sms route for '+1'"), 404, "no_route"),
+    (SignatureError("the signature does not match"), 401, "bad_signature"),
+    (QueueUnavailable("the task queue at q is unavailable"), 503, "queue_unavailable"),
+    (SessionStoreUnavailable("the session store at r is unavailable"), 503,
+     "session_store_unavailable"),
+    (ConfigurationError("replies on sms need [sms] gateway"), 409, "not_configured"),
 ])
-def test_runtime_errors_map_to_their_status(app, exc: EngineError, status: int, code: str) -> None:
+def test_runtime_errors_map_to_their_status(app, exc: Exception, status: int, code: str) -> None:
     error = raising(app, exc)
     assert (error["status"], error["code"], error["message"]) == (status, code, str(exc))
 
