@@ -1,6 +1,9 @@
-# Callwright: the editor, the API and the runtime in one image.
+# Callwright in one image: the REST API, web chat turns and inbound webhooks on port 8080
+# (GET / says where everything is), with the runtime and its task worker.
 #   docker build -t callwright .
-#   docker run -p 8080:8080 -p 5060:5060/udp -v "$PWD/my-workspace:/workspace" callwright
+#   docker run -p 8080:8080 -v "$PWD/my-workspace:/workspace" callwright
+# Not yet: the editor (its files join the image once frontend/ exists) and SIP (5060/udp is
+# exposed for it, but serve does not start it yet and says so).
 
 # --- the editor's static files ----------------------------------------------------------------
 FROM node:20-slim AS frontend
@@ -30,6 +33,7 @@ RUN useradd --system --create-home --home-dir /home/callwright --shell /usr/sbin
     && chown -R callwright:callwright /workspace
 USER callwright
 WORKDIR /workspace
+# 5060/udp: SIP, once serve starts it (not yet)
 EXPOSE 8080 5060/udp
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["/opt/callwright/bin/python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/api/v1/health', timeout=4)"]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up Callwright (scripts/install.sh) and start it on embedded defaults with the example
-# workspace: editor and API on http://127.0.0.1:8080, SIP on 127.0.0.1:5060.
+# workspace: the REST API, web chat turns and inbound webhooks on http://127.0.0.1:8080/api/v1
+# (http://127.0.0.1:8080/ says where everything is), and a task worker. Not yet: the editor (flows
+# are JSON files in the workspace) and SIP (serve says so at start).
 #
 #   bash scripts/start.sh                    # as is
 #   bash scripts/start.sh --port 9000        # extra arguments go to `callwright serve`

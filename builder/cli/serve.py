@@ -50,7 +50,7 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
                    "run separately.")
 def serve(workspace: Path, host: str | None, port: int | None, workers: int | None,
           sip: str | None, worker: bool | None) -> None:
-    """Serve a workspace's REST API and web chat, and run its tasks, until SIGTERM or Ctrl+C."""
+    """Serve a workspace's REST API, web chat and webhooks, and run its tasks, until stopped."""
     root = workspace.resolve()
     settings = preflight(root)
     server = settings.get("server", {})
@@ -67,8 +67,11 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     # before granian forks its workers, so that one consumer runs however many workers serve
     child = start_worker(root, settings, worker)
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
-    click.echo(f"Callwright serving workspace {root} at {url} (API {url}api/v1/, "
-               f"{workers} HTTP worker{'s' if workers > 1 else ''}); stop with Ctrl+C or SIGTERM.")
+    click.echo(f"Callwright serving workspace {root} at {url}: the REST API, web chat turns and "
+               f"inbound webhooks under {url}api/v1 (described by {url}api/v1/openapi.json), "
+               f"{workers} HTTP worker{'s' if workers > 1 else ''}; stop with Ctrl+C or SIGTERM.")
+    click.echo(f"No editor yet: {url} answers where the API and its document are; flows are "
+               f"JSON files in the workspace (callwright validate, fmt, simulate).")
     try:
         run_server(host, port, workers)
     finally:

@@ -80,10 +80,15 @@ def test_every_reference_in_the_document_resolves(spec: dict) -> None:
 
 def test_the_document_describes_exactly_the_routes_the_app_serves(app, spec: dict) -> None:
     served = set()
+    outside = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/"):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1"):])
             served |= {(path, m.lower()) for m in rule.methods if m.lower() in METHODS}
+        else:
+            outside.add(rule.rule)
+    # the front page and Flask's static files are not part of the API; anything else must be
+    assert outside <= {"/", "/static/<path:filename>"}
     served.add((chat.ROUTE, "post"))  # served in front of Flask's router, by builder.api.chat
     described = {(path, method) for path, item in spec["paths"].items()
                  for method in item if method in METHODS}

@@ -129,12 +129,21 @@ def server(tmp_path_factory):
         stop(process)
 
 
-def test_serve_prints_the_url_and_that_sip_is_not_started(server) -> None:
+def test_serve_prints_what_it_serves_and_what_it_does_not_yet(server) -> None:
     base, _, log = server
     text = log.read_text()
-    assert f"{base}/" in text
+    assert f"at {base}/: the REST API, web chat turns and inbound webhooks under {base}/api/v1 " \
+           f"(described by {base}/api/v1/openapi.json)" in text
+    assert f"No editor yet: {base}/ answers where the API and its document are" in text
     assert "SIP on 127.0.0.1:5099 is not started yet" in text
     assert "granian" in text  # the production server, not Flask's development server
+
+
+def test_the_front_page_says_where_the_api_is(server) -> None:
+    base, _, _ = server
+    status, body = call(f"{base}/")
+    assert status == 200 and body["openapi"] == "/api/v1/openapi.json"
+    assert call(f"{base}/api/v1") == (200, body)
 
 
 def test_a_chat_conversation_runs_over_real_http(server) -> None:
