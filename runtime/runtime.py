@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
@@ -26,7 +27,10 @@ from runtime.tasks import TaskQueue, open_queue, task_config
 from runtime.workspace import Workspace
 
 log = logging.getLogger(__name__)
-_REPLY_EVENTS = frozenset({"say", "ask", "transfer", "end", "error"})
+# what a contact is shown of a turn: the flow's own words and the turn's outcome. A block's
+# failure is the flow's business (its `error` exit); its detail (a refused address, a script's
+# line) is for operators, in the execution log, never for the contact.
+_REPLY_EVENTS = frozenset({"say", "ask", "transfer", "end"})
 
 
 class Runtime:
@@ -155,7 +159,9 @@ class Runtime:
             turn = await self._begin(flow, channel, trigger, contact, replies)
         else:
             session = await self.sessions.from_loop(self.sessions.get, session_id)
-            if session is None or root_flow(session) != flow_id:
+            # a session belongs to the channel it was opened on: one opened by a webhook or an
+            # execution elsewhere is, to this channel, a session that does not exist
+            if session is None or root_flow(session) != flow_id or session.channel != channel:
                 raise SessionNotFound(f"no session {session_id!r} for flow {flow_id!r}")
             if session.status == "ended":
                 raise SessionEnded(f"session {session_id!r} has ended ({session.disposition})")
@@ -242,6 +248,8 @@ class Runtime:
                           f"table of routes.json")
         require(self.workspace.settings, channel)
         if message_id is not None:
+            # ids are the sender's own: two senders may both send a message "1"
+            message_id = json.dumps([sender, message_id], ensure_ascii=False)
             seen = self.sessions.claim_message(channel, message_id)
             if seen is not None:
                 known = self.sessions.get(seen) if seen else None

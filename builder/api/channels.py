@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -35,7 +36,7 @@ def webhook_message() -> Response:
                        f"bytes", code="request_entity_too_large", status=413)
     raw = request.get_data(cache=False)
     # the signature covers the bytes as they arrived: check it before reading anything in them
-    verify(secret, request.headers.get(SIGNATURE_HEADER), raw)
+    stamp = verify(secret, request.headers.get(SIGNATURE_HEADER), raw)
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         sent = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
@@ -45,8 +46,11 @@ def webhook_message() -> Response:
     problems = check_message(body)
     if problems:
         raise BadRequest.fields(problems)
+    # a message without an id is known by its signed moment and bytes: a replay of the same
+    # signed request within the signature's window runs nothing
+    message_id = body.get("id") or f"signed:{stamp}:{hashlib.sha256(raw).hexdigest()}"
     result = current_runtime().inbound("webhook", body["from"], body["to"], body["text"],
-                                       body.get("id"))
+                                       message_id)
     return json_response(result)
 
 

@@ -34,8 +34,11 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
 
 
 def verify(secret: str, header: str | None, body: bytes, now: float | None = None,
-           tolerance_s: float = TOLERANCE_S) -> None:
-    """Check a signature header against the raw body; raise SignatureError saying what is wrong."""
+           tolerance_s: float = TOLERANCE_S) -> int:
+    """Check a signature header against the raw body; return its timestamp.
+
+    Raise SignatureError saying what is wrong.
+    """
     if header is None or not header.strip():
         raise SignatureError(f"the request has no {SIGNATURE_HEADER} header")
     stamp, macs = _parse(header)
@@ -54,6 +57,7 @@ def verify(secret: str, header: str | None, body: bytes, now: float | None = Non
     if not any(matches):
         raise SignatureError(f"the {SIGNATURE_HEADER} does not match the body: sign the raw body "
                              f"exactly as sent, with the shared [webhooks] secret")
+    return stamp
 
 
 def _digest(secret: str, stamp: int, body: bytes) -> str:

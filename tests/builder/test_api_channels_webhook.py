@@ -249,13 +249,38 @@ def test_a_redelivered_message_id_answers_200_and_causes_nothing(app, gateway):
     assert sessions_in(app) == 1
 
 
-def test_messages_without_an_id_are_each_taken(app):
+def test_messages_without_an_id_signed_apart_are_each_taken(app):
     client = app.test_client()
     message = {key: value for key, value in HELLO.items() if key != "id"}
-    first = post(client, message).get_json()
-    second = post(client, message).get_json()
+    now = int(time.time())
+    first = post(client, message, stamp=now - 1).get_json()
+    second = post(client, message, stamp=now).get_json()
     assert second["session"] == first["session"] and second["duplicate"] is False
     assert app.extensions["callwright.runtime"].sessions.get(first["session"]).turns == 2
+
+
+def test_a_signed_request_without_an_id_replayed_in_its_window_runs_nothing(app, gateway):
+    client = app.test_client()
+    raw = json.dumps({key: value for key, value in HELLO.items() if key != "id"}).encode()
+    headers = {"X-Callwright-Signature": sign(SECRET, raw)}
+    first = client.post(URL, data=raw, headers=headers, content_type="application/json")
+    sent = len(gateway.requests)
+    replayed = client.post(URL, data=raw, headers=headers, content_type="application/json")
+    assert replayed.status_code == 200
+    assert replayed.get_json() == {"session": first.get_json()["session"], "replies": [],
+                                   "ended": False, "duplicate": True}
+    assert len(gateway.requests) == sent
+    assert app.extensions["callwright.runtime"].sessions.get(
+        first.get_json()["session"]).turns == 1
+
+
+def test_the_same_message_id_from_two_senders_is_two_messages(app):
+    client = app.test_client()
+    mine = post(client, {**HELLO, "id": "1"}).get_json()
+    theirs = post(client, {**HELLO, "id": "1", "from": "visitor-9"}).get_json()
+    assert theirs["duplicate"] is False and theirs["session"] != mine["session"]
+    again = post(client, {**HELLO, "id": "1", "from": "visitor-9"}).get_json()
+    assert again["duplicate"] is True and again["session"] == theirs["session"]
 
 
 def test_a_message_whose_turn_failed_is_taken_when_redelivered(app, gateway, monkeypatch):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from werkzeug.test import EnvironBuilder
 
@@ -234,3 +236,53 @@ def test_a_content_length_over_the_limit_is_a_413_before_the_body_is_read() -> N
     with pytest.raises(ApiError) as caught:
         check_length(str(MAX_BODY_BYTES + 1))
     assert caught.value.status == 413
+
+
+# --- what a visitor may reach and see ---------------------------------------------------------
+
+WEBHOOK_ROUTES = {"schema": "callwright/routes@1", "webhook": {"support": "support-bot"}}
+WEBHOOK_TOML = ('[webhooks]\nsecret = "s"\nurl = "https://messenger.example/out"\n'
+                "[tasks]\nimmediate = true\n")
+
+
+def test_a_conversation_of_another_channel_cannot_be_continued_through_the_chat_api(
+        workspace_app, front_door, monkeypatch) -> None:
+    app = workspace_app(SUPPORT_BOT, routes=WEBHOOK_ROUTES, toml=WEBHOOK_TOML)
+    runtime = app.extensions["callwright.runtime"]
+    monkeypatch.setattr(runtime, "_deliver", lambda *args: None)  # no messenger to post to
+    opened = runtime.inbound("webhook", "tg:4711", "support", "hello", "m-1")
+    client = front_door(app)
+    response = client.post(URL, json={"session": opened["session"], "text": "balance"})
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "session_not_found"
+    assert runtime.sessions.get(opened["session"]).turns == 1  # nothing ran
+
+
+FAILING = {
+    "schema": "callwright/flow@1", "id": "lookup", "start": "crm",
+    "blocks": {
+        "crm": {"type": "http", "config": {"url": "http://127.0.0.1:9/accounts"},
+                "exits": {"success": "done", "error": "sorry"}},
+        "sorry": {"type": "end", "config": {"text": "Our systems are busy, please try later."}},
+        "done": {"type": "end"},
+    },
+}
+UNHANDLED = {**FAILING, "id": "unhandled",
+             "blocks": {**FAILING["blocks"], "crm": {**FAILING["blocks"]["crm"],
+                                                     "exits": {"success": "done"}}}}
+
+
+@pytest.mark.parametrize("flow", [FAILING, UNHANDLED], ids=["error exit", "no error exit"])
+def test_a_visitor_sees_the_flow_s_words_and_the_execution_log_keeps_the_detail(
+        workspace_app, front_door, monkeypatch, flow) -> None:
+    monkeypatch.delenv("CALLWRIGHT_HTTP_ALLOW", raising=False)  # loopback is refused
+    app = workspace_app(flow)
+    client = front_door(app)
+    response = client.post(f"/api/v1/chat/{flow['id']}/messages", json={"text": "my balance"})
+    assert response.status_code == 200
+    body = response.get_json()
+    text = json.dumps(body)
+    assert "127.0.0.1" not in text and "loopback" not in text and "refused" not in text
+    assert [event["event"] for event in body["replies"]] in (["say", "end"], ["end"])
+    steps = app.extensions["callwright.runtime"].execution(body["session"])["steps"]
+    assert steps[0]["exit"] == "error" and "loopback" in steps[0]["note"]
