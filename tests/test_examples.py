@@ -1,9 +1,15 @@
-"""Every example document in the repository is valid: the examples are what newcomers copy."""
+"""Every example in the repository is valid and the README's commands do what it says."""
 
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -52,3 +58,79 @@ def test_every_example_document_is_kept_in_the_stable_form(path):
 def test_every_example_block_manifest_is_a_valid_manifest(path):
     manifest = json.loads(path.read_text("utf-8"))
     assert list(Draft202012Validator(schemas.load("block")).iter_errors(manifest)) == []
+
+
+# --- the README's command line, run as written --------------------------------------------------
+
+README = REPO / "README.md"
+# commands that run until they are stopped; tests/builder/test_serve.py runs serve and its worker
+UNTIL_STOPPED = {"serve", "worker"}
+# the path each README simulation shows: the flow it runs -> the disposition it ends with
+SIMULATED_ENDS = {"bank-ivr": "transferred", "support-bot": "completed",
+                  "card-services": "card_blocked"}
+
+
+def readme_commands() -> list[list[str]]:
+    """Return the argv of every `callwright` command in the README's command-line section."""
+    section = README.read_text("utf-8").split("\n## The command line\n", 1)[1].split("\n## ")[0]
+    commands = []
+    for block in re.findall(r"^```sh\n(.*?)^```", section, re.S | re.M):
+        for line in block.replace("\\\n", " ").splitlines():
+            if line.startswith("callwright "):
+                commands.append(shlex.split(line))
+    return commands
+
+
+COMMANDS = readme_commands()
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    """Return a folder holding a copy of examples/workspace, where the README's paths resolve."""
+    root = tmp_path_factory.mktemp("checkout")
+    shutil.copytree(WORKSPACE, root / "examples" / "workspace",
+                    ignore=shutil.ignore_patterns(".callwright"))
+    return root
+
+
+def check_exit_0(argv: list[str], result: subprocess.CompletedProcess) -> None:
+    """A check or format command finds nothing to report."""
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def check_simulation(argv: list[str], result: subprocess.CompletedProcess) -> None:
+    """A simulation takes every input and ends where the README says, with no error."""
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e for e in events if e["event"] in ("error", "noinput")] == []
+    assert events[-1]["event"] == "end"
+    assert events[-1]["disposition"] == SIMULATED_ENDS[Path(argv[2]).stem]
+
+
+def check_emulation(argv: list[str], result: subprocess.CompletedProcess) -> None:
+    """An emulation answers every call and every call ends with no error to explain."""
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    calls = report["calls"]
+    assert calls["offered"] > 0 and calls["answered"] == calls["offered"]
+    assert (calls["failed"], calls["unfinished"], report["errors"]) == (0, 0, 0), report
+
+
+CHECKS: dict[str, Callable[[list[str], subprocess.CompletedProcess], None]] = {
+    "validate": check_exit_0, "fmt": check_exit_0, "simulate": check_simulation,
+    "emulate": check_emulation}
+
+
+def test_the_readme_shows_every_command_and_only_flows_with_a_known_end() -> None:
+    assert {argv[1] for argv in COMMANDS} == set(CHECKS) | UNTIL_STOPPED
+    simulated = {Path(argv[2]).stem for argv in COMMANDS if argv[1] == "simulate"}
+    assert simulated == set(SIMULATED_ENDS)
+
+
+@pytest.mark.parametrize("argv", [c for c in COMMANDS if c[1] not in UNTIL_STOPPED],
+                         ids=lambda argv: " ".join(argv[1:3]))
+def test_each_readme_command_does_what_the_readme_says(argv: list[str], checkout: Path) -> None:
+    # the console script is this interpreter's `python -m builder.cli`
+    result = subprocess.run([sys.executable, "-m", "builder.cli", *argv[1:]], cwd=checkout,
+                            capture_output=True, text=True, timeout=300, check=False)
+    CHECKS[argv[1]](argv, result)
