@@ -75,12 +75,13 @@ class Engine:
         host.bind(session)
         ctx = Context(host, vars=session.vars, contact=session.contact,
                       trigger=session.trigger, settings=flow.settings)
-        if answer is not _NO_ANSWER:
+        resumed = answer is not _NO_ANSWER
+        if resumed:
             ctx.resume_with(answer)  # type: ignore[arg-type]
         session.status = "running"
         session.turns += 1
         try:
-            await self._loop(session, flow, ctx, host, turn)
+            await self._loop(session, flow, ctx, host, turn, resumed)
         finally:
             await self.sessions.from_loop(self.sessions.save, session)
             self._hand_over(session, turn)
@@ -93,7 +94,7 @@ class Engine:
         turn.steps = []
 
     async def _loop(self, session: Session, flow: Flow, ctx: Context, host: SessionHost,
-                    turn: Turn) -> None:
+                    turn: Turn, resumed: bool = False) -> None:
         steps = turn.steps
         max_steps = flow.settings["max_steps"]
         deadline = session.started_at + flow.settings["max_session_s"]
@@ -104,11 +105,17 @@ class Engine:
             node = nodes.get(session.block)
             if node is None:  # waiting in a version that is not kept, in a block since removed
                 return self._lost(session, flow, ctx)
-            if session.steps >= max_steps:
+            if not resumed and session.steps >= max_steps:
                 return self._limit(session, node, ctx, f"max_steps ({max_steps}) reached", "max_steps")
             if time.time() > deadline:
                 return self._limit(session, node, ctx, "max_session_s reached", "max_session_time")
-            session.steps += 1
+            if resumed:
+                # a block re-run with the answer it waited for goes on with the step it began: a
+                # menu is one step whether its answer comes in the same run (voice, simulate) or
+                # in the next chat turn
+                resumed = False
+            else:
+                session.steps += 1
             started = clock()
             error = None
             try:
