@@ -13,13 +13,25 @@ from blocks.sdk import Context, Input
 # session being saved while the block waits for the next chat message.
 ATTEMPTS = "attempts"
 NOMATCH = object()  # what `accept` returns for an answer it refuses, and `collect` after the last
+# What a waiting block says after a failed attempt when its flow sets no `noinput_prompt` or
+# `nomatch_prompt`, by the session's language (its primary subtag; any other language gets
+# English). A menu's wrong answer (kind `choice`) says it is not one of the choices.
+DEFAULT_PROMPTS: dict[str, dict[str, str]] = {
+    "en": {"noinput": "Sorry, I did not get that.",
+           "nomatch": "Sorry, that is not a valid answer.",
+           "nomatch_choice": "That is not one of the choices."},
+    "ru": {"noinput": "Извините, ответ не получен.",
+           "nomatch": "Извините, такой ответ не подходит.",
+           "nomatch_choice": "Такого варианта нет среди предложенных."},
+}
 
 
 async def collect(ctx: Context, accept: Callable[[Input], Any], **ask: Any) -> Any:
     """Ask until `accept` takes an answer and return its value; `NOMATCH` after the last attempt.
 
     `accept` returns `NOMATCH` for an answer it refuses. A wait with no answer plays
-    `noinput_prompt`, a refused answer `nomatch_prompt`; both count towards `max_attempts`.
+    `noinput_prompt`, a refused answer `nomatch_prompt` (unset: the default in the session's
+    language); both count towards `max_attempts`.
     Nothing is emitted before the `ask`, so a re-run after a wait replays to it silently.
     """
     config = ctx.config
@@ -36,8 +48,17 @@ async def collect(ctx: Context, accept: Callable[[Input], Any], **ask: Any) -> A
         outcome = "noinput" if answer is None else "nomatch"
         ctx.log(f"attempt {attempts} of {limit}: {outcome}")
         retry_prompt = config.get(f"{outcome}_prompt")
+        if retry_prompt is None:  # an empty prompt is the flow's choice of silence
+            retry_prompt = default_prompt(ctx.language, outcome, ask.get("kind", "text"))
         if retry_prompt:
             ctx.say(retry_prompt)
         if attempts >= limit:
             ctx.state.pop(ATTEMPTS, None)
             return NOMATCH
+
+
+def default_prompt(language: str, outcome: str, kind: str) -> str:
+    """Return the built-in retry prompt for an outcome and kind of answer, in a language."""
+    primary = language.replace("_", "-").split("-")[0].lower()
+    prompts = DEFAULT_PROMPTS.get(primary, DEFAULT_PROMPTS["en"])
+    return prompts.get(f"{outcome}_{kind}", prompts[outcome])

@@ -157,13 +157,30 @@ def test_max_attempts_is_honoured():
     assert says(result) == ["Sorry, I did not hear you."] * 5
 
 
-def test_without_retry_prompts_only_the_question_is_repeated():
+def test_without_retry_prompts_the_built_in_ones_are_said():
     config = {"prompt": "PIN?", "variable": "vars.pin", "kind": "digits", "timeout_s": 8}
     result = run_block(AskBlock, config, inputs=["abc"])
     assert result.exit == "failed"
-    assert [e["event"] for e in result.events] == ["ask", "input", "ask", "noinput", "ask",
-                                                   "noinput"]
+    assert [e["event"] for e in result.events] == ["ask", "input", "say", "ask", "noinput", "say",
+                                                   "ask", "noinput", "say"]
+    assert says(result) == ["Sorry, that is not a valid answer."] + \
+        ["Sorry, I did not get that."] * 2
     assert all(e["timeout_s"] == 8 for e in result.of("ask"))
+
+
+@pytest.mark.parametrize("channel", ["chat", "voice"])
+def test_the_built_in_prompts_speak_the_sessions_language(channel):
+    config = {"prompt": "ПИН?", "variable": "vars.pin", "kind": "digits", "max_attempts": 2}
+    result = run_block(AskBlock, config, channel=channel, contact={"language": "ru"},
+                       settings={"language": "en-US"}, inputs=["abc", None])
+    assert says(result) == ["Извините, такой ответ не подходит.", "Извините, ответ не получен."]
+
+
+def test_a_set_prompt_wins_over_the_built_in_one_and_an_empty_one_is_silence():
+    config = {"prompt": "PIN?", "variable": "vars.pin", "kind": "digits", "max_attempts": 2,
+              "nomatch_prompt": "Four digits, please.", "noinput_prompt": ""}
+    result = run_block(AskBlock, config, settings={"language": "ru-RU"}, inputs=["abc", None])
+    assert says(result) == ["Four digits, please."]
 
 
 def test_prompts_are_rendered_templates():

@@ -105,12 +105,54 @@ def test_after_max_attempts_the_menu_takes_failed():
     assert result.state == {}
 
 
-def test_max_attempts_defaults_to_three_and_prompts_are_optional():
+def test_max_attempts_defaults_to_three():
     config = {"prompt": "Press 1.", "options": [{"key": "1", "exit": "one"}]}
     result = run_block(MenuBlock, config, inputs=[])
     assert result.exit == "failed"
-    assert [e["event"] for e in result.events] == ["ask", "noinput"] * 3
+    assert [e["event"] for e in result.events] == ["ask", "noinput", "say"] * 3
     assert result.of("ask")[0]["timeout_s"] == 5
+
+
+# --- built-in retry prompts, when the flow sets none ----------------------------------------------
+BARE = {"prompt": "Balance or agent?", "options": MAIN["options"]}
+
+
+@pytest.mark.parametrize("channel", ["chat", "sms", "voice"])
+def test_without_retry_prompts_the_built_in_ones_are_said_on_every_channel(channel):
+    result = run_block(MenuBlock, BARE, channel=channel, inputs=["pizza", None, "0"])
+    assert result.exit == "agent"
+    assert says(result) == ["That is not one of the choices.", "Sorry, I did not get that."]
+
+
+@pytest.mark.parametrize(("contact", "settings", "said"), [
+    ({"language": "ru"}, {}, "Такого варианта нет среди предложенных."),
+    ({}, {"language": "ru-RU"}, "Такого варианта нет среди предложенных."),
+    ({"language": "en-GB"}, {"language": "ru-RU"}, "That is not one of the choices."),
+    ({}, {"language": "de-DE"}, "That is not one of the choices."),  # no German table: English
+    ({}, {}, "That is not one of the choices."),
+], ids=["contact-ru", "flow-ru", "contact-before-flow", "unknown-language", "no-language"])
+def test_the_built_in_prompt_speaks_the_sessions_language(contact, settings, said):
+    result = run_block(MenuBlock, BARE, contact=contact, settings=settings, inputs=["pizza", "1"])
+    assert says(result) == [said]
+
+
+def test_the_built_in_noinput_prompt_is_in_russian_too():
+    result = run_block(MenuBlock, BARE, settings={"language": "ru-RU"}, inputs=[None, "1"])
+    assert says(result) == ["Извините, ответ не получен."]
+
+
+def test_an_empty_retry_prompt_is_silence():
+    config = {**BARE, "noinput_prompt": "", "nomatch_prompt": ""}
+    result = run_block(MenuBlock, config, inputs=["pizza", None, "1"])
+    assert result.exit == "balance" and says(result) == []
+
+
+def test_a_chat_answer_that_matches_nothing_hears_the_built_in_line_in_the_next_turn():
+    outcome, _, state = turn(BARE, {})
+    outcome, events, state = turn(BARE, state, Input("pizza"))
+    assert outcome == "waiting"
+    assert [(e["event"], e.get("text")) for e in events] == [
+        ("say", "That is not one of the choices."), ("ask", None)]
 
 
 def test_one_attempt_fails_at_once():
