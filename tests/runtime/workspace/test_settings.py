@@ -126,6 +126,13 @@ def test_a_bad_file_is_refused_even_when_the_environment_would_fix_it(tmp_path):
      "CALLWRIGHT_HTTP_ALLOW: 'intranet' is not a CIDR network such as 10.0.0.0/8"),
     ("CALLWRIGHT_SECRETS_PROVIDER", "vault",
      "CALLWRIGHT_SECRETS_PROVIDER: 'vault' is not one of ['env']"),
+    ("CALLWRIGHT_SANDBOX_WORKERS", "many", "CALLWRIGHT_SANDBOX_WORKERS: 'many' is not an integer"),
+    ("CALLWRIGHT_SANDBOX_WORKERS", "0",
+     "CALLWRIGHT_SANDBOX_WORKERS: 0 is less than the minimum of 1"),
+    ("CALLWRIGHT_SANDBOX_MAX_QUEUED", "-1",
+     "CALLWRIGHT_SANDBOX_MAX_QUEUED: -1 is less than the minimum of 0"),
+    ("CALLWRIGHT_SANDBOX_QUEUE_TIMEOUT_S", "-2",
+     "CALLWRIGHT_SANDBOX_QUEUE_TIMEOUT_S: -2.0 is less than the minimum of 0"),
 ])
 def test_a_bad_environment_value_names_the_variable(name, value, message):
     with pytest.raises(SettingsError) as caught:
@@ -137,3 +144,28 @@ def test_a_file_that_is_not_utf8_is_refused_by_name(tmp_path):
     (tmp_path / "callwright.toml").write_bytes(b'[server]\nhost = "\xff"\n')
     with pytest.raises(SettingsError, match="callwright.toml"):
         load_settings(tmp_path, environ={})
+
+
+def test_the_script_sandbox_is_sized_by_the_file_then_the_environment(tmp_path):
+    root = write(tmp_path, "[sandbox]\nworkers = 4\nmax_queued = 10\nqueue_timeout_s = 2.5\n"
+                           "cpu_ms = 500\nmemory_mb = 32\n")
+    settings = load_settings(root, environ={"CALLWRIGHT_SANDBOX_WORKERS": "6",
+                                            "CALLWRIGHT_SANDBOX_QUEUE_TIMEOUT_S": "0.5"})
+    assert settings["sandbox"] == {"workers": 6, "max_queued": 10, "queue_timeout_s": 0.5,
+                                   "cpu_ms": 500, "memory_mb": 32}
+
+
+def test_the_script_sandbox_defaults_are_left_to_the_pool():
+    # the pool derives them: workers from the CPUs, max_queued from workers (runtime.sandbox)
+    assert load_settings(None, environ={})["sandbox"] == {}
+
+
+def test_a_bad_sandbox_setting_names_its_key(tmp_path):
+    root = write(tmp_path, "[sandbox]\nworkers = 0\nmax_queued = -1\nthreads = 3\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(root, environ={})
+    problems = [p.split(": ", 2)[1:] for p in caught.value.problems]
+    assert problems == [["/sandbox",
+                         "Additional properties are not allowed ('threads' was unexpected)"],
+                        ["/sandbox/max_queued", "-1 is less than the minimum of 0"],
+                        ["/sandbox/workers", "0 is less than the minimum of 1"]]

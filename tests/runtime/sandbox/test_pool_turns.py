@@ -1,0 +1,58 @@
+"""Concurrent chat turns on a CPU-heavy script: a saturated pool answers them at once.
+
+The refusal's wording is checked in test_pool_busy; here the turns take the script block's
+`error` exit as soon as the pool is full, on one event loop as a serve worker runs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from blocks.registry import default_registry
+from runtime import Runtime
+from runtime.sandbox import configure_shared_pool, pool_options
+from runtime.workspace import Workspace
+
+HEAVY = "n = 0\nfor i in range(1500000):\n    n += i\nvars['out'] = 'computed'"
+
+
+@pytest.fixture
+def small_shared_pool():
+    """Size the process-wide pool as `[sandbox] workers = 1, max_queued = 2` would."""
+    configure_shared_pool(**pool_options({"sandbox": {"workers": 1, "max_queued": 2,
+                                                      "queue_timeout_s": 60}}))
+    yield
+    configure_shared_pool()
+
+
+def test_turns_past_the_bound_take_the_error_exit_at_once(make_workspace, flow_doc,
+                                                         small_shared_pool):
+    doc = flow_doc("heavy", {
+        "calc": {"type": "script", "config": {"code": HEAVY, "timeout_ms": 10_000},
+                 "exits": {"next": "done", "error": "sorry"}},
+        "done": {"type": "end", "config": {"text": "out={{ vars.out }}"}},
+        "sorry": {"type": "end", "config": {"text": "busy, try again",
+                                            "disposition": "busy"}}})
+    runtime = Runtime(Workspace.load(make_workspace(doc), default_registry(), environ={}))
+
+    async def turns() -> list[tuple[dict, float]]:
+        started = time.monotonic()
+
+        async def one() -> tuple[dict, float]:
+            reply = await runtime.turn("heavy", None, "go")
+            return reply, time.monotonic() - started
+        return await asyncio.gather(*(one() for _ in range(8)))
+    try:
+        outcomes = asyncio.run(turns())
+    finally:
+        runtime.close()
+    texts = [[r.get("text") for r in reply["replies"]] for reply, _ in outcomes]
+    served = [t for t, (reply, _) in zip(texts, outcomes) if "out=computed" in t]
+    refused = [(reply, seconds) for t, (reply, seconds) in zip(texts, outcomes)
+               if "busy, try again" in t]
+    assert len(served) == 3 and len(refused) == 5
+    assert all(seconds < 0.5 for _, seconds in refused)  # not after the others' scripts
+    assert all(reply["ended"] for reply, _ in refused)
