@@ -7,9 +7,11 @@
 It runs the block through the same `Context` and config templating the engine uses, against a
 scripted host: inputs are consumed in order (None or "" is a wait with no answer; when they run
 out every wait is a noinput), HTTP answers come from a function you give, transfers return the
-status you give, and the clock is the one you fix. Queued work (`ctx.enqueue`) is recorded in
-`result.enqueued` as {task, payload, key}; pass `enqueue=` a function of (task, payload) that
-raises to script a queue that refuses it.
+status you give, and the clock is the one you fix. As in the engine, a failure takes the `error`
+exit with its message in `result.error`, and so does an exit the block does not declare for this
+config (`exits_for(config)`): a green test means the engine takes the same exit. Queued work
+(`ctx.enqueue`) is recorded in `result.enqueued` as {task, payload, key}; pass `enqueue=` a
+function of (task, payload) that raises to script a queue that refuses it.
 
 Waiting blocks are tested across turns as chat runs them: `suspend=True` makes every wait end
 the turn (`result.waiting`), and the next turn passes the saved `state=result.state` and the
@@ -154,6 +156,8 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
         if resume is not _NOTHING:
             ctx.resume_with(_as_input(resume, channel))
         exit_name = asyncio.run(block(block_id, rendered).run(ctx))
+        if exit_name not in block.exits_for(config):  # the engine refuses it the same way
+            raise RuntimeError(f"block returned exit {exit_name!r}, which it does not declare")
     except Suspend:
         waiting = True
     except EndSession as end:
