@@ -77,7 +77,9 @@ if [ ! -f "$partner_stamp" ] || [ "$(cat "$partner_stamp")" != "$partner_hash" ]
 fi
 
 set +e
-"$venv/bin/pytest" "$@"
+# CI's log says why each test was skipped or expected to fail (-rsxX) and which tests took
+# longest (--durations); options given to test.sh come after, so they override these
+"$venv/bin/pytest" -rsxX --durations=20 "$@"
 code=$?
 set -e
 if [ "$code" -eq 5 ]; then

@@ -48,24 +48,31 @@ def client(tmp_path: Path):
     app.extensions["callwright.runtime"].close()
 
 
-def test_every_registered_block_is_listed_with_its_manifest_and_source(client) -> None:
+def catalogue(client) -> list[dict]:
+    """Return the listed blocks, checking that the built-ins and the partner block are there."""
     response = client.get("/api/v1/blocks")
     assert response.status_code == 200
-    blocks = {(b["type"], b["version"]): b for b in response.get_json()["blocks"]}
+    blocks = response.get_json()["blocks"]
+    assert {"say", "ask", "menu", "branch", "end", "acme.shout"} <= {b["type"] for b in blocks}
+    return blocks
+
+
+def test_every_registered_block_is_listed_with_its_manifest_and_source(client) -> None:
+    blocks = {(b["type"], b["version"]): b for b in catalogue(client)}
     assert blocks[("acme.shout", "2.1.0")] == {**ShoutBlock.manifest, "source": "acme-blocks:shout"}
     builtin = {t for (t, _), b in blocks.items() if b["source"] == "builtin"}
     assert {"say", "menu", "branch", "end"} <= builtin
 
 
 def test_manifests_carry_what_the_editor_draws_forms_and_handles_from(client) -> None:
-    for block in client.get("/api/v1/blocks").get_json()["blocks"]:
+    for block in catalogue(client):
         assert block["config_schema"]["type"] == "object", block["type"]
         assert isinstance(block["title"], str) and isinstance(block["category"], str)
         assert "exits" in block or "exits_from" in block, block["type"]
 
 
 def test_blocks_are_sorted_by_type(client) -> None:
-    types = [b["type"] for b in client.get("/api/v1/blocks").get_json()["blocks"]]
+    types = [b["type"] for b in catalogue(client)]
     assert types == sorted(types)
 
 
@@ -76,8 +83,7 @@ def test_a_refused_block_is_reported_with_where_and_why(client) -> None:
     assert broken[0]["type"] == "acme.broken"
     assert broken[0]["path"].startswith("$.config_schema")
     assert "no-such-type" in broken[0]["error"]
-    types = [b["type"] for b in client.get("/api/v1/blocks").get_json()["blocks"]]
-    assert "acme.broken" not in types
+    assert "acme.broken" not in {b["type"] for b in catalogue(client)}
 
 
 def test_without_a_registry_the_app_serves_the_process_wide_one(tmp_path: Path) -> None:

@@ -139,13 +139,19 @@ def test_any_input_gives_problems_never_a_crash(doc, registry: Registry):
 
 def test_any_input_gives_problems_never_a_crash_with_the_built_in_blocks():
     registry = default_registry()
+    types = [block_type.type for block_type in registry.types()]
+    assert {"say", "ask", "menu", "branch", "http", "script", "subflow", "end"} <= set(types)
     for block_type in registry.types():
         for config in [None, [], {}, {"x": 1}, {"options": [None]}, {"rules": [{"when": 3}]},
                        {"branches": [{"percent": "a"}]}, {"flow": 3}, {"values": []}]:
+            # every document is wrong at least in its exit `failed`, which goes to no block
             doc = {"schema": "callwright/flow@1", "id": "f", "start": "a",
                    "blocks": {"a": {"type": block_type.type, "config": config,
                                     "exits": {"next": "a", "failed": "zz"}}}}
-            for problem in validate_flow(doc, registry, flows={}):
+            problems = validate_flow(doc, registry, flows={})
+            assert any(p.is_error for p in problems), (block_type.type, config)
+            assert "/blocks/a/exits/failed" in {p.pointer for p in problems}
+            for problem in problems:
                 assert problem.pointer.startswith("/blocks/a")
 
 
