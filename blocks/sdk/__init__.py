@@ -1,6 +1,6 @@
 """The block SDK: what a block is, what it may touch, and how to test it."""
 
-from .block import ERROR_EXIT, Block, Exit, pointer_token, read_manifest
+from .block import ERROR_EXIT, Block, Exit, pointer_token, read_manifest, undeclared_exit
 from .context import Context
 from .errors import BlockError, ConfigurationError, EndSession, EnterSubflow, Signal, Suspend
 from .host import Host, HttpRequest, HttpResponse, Input, ScriptResult
@@ -9,4 +9,4 @@ SDK_VERSION = "1.0"
 
 __all__ = ["ERROR_EXIT", "Block", "BlockError", "ConfigurationError", "Context", "EndSession", "EnterSubflow",
            "Exit", "Host", "HttpRequest", "HttpResponse", "Input", "SDK_VERSION", "ScriptResult", "Signal",
-           "Suspend", "pointer_token", "read_manifest"]
+           "Suspend", "pointer_token", "read_manifest", "undeclared_exit"]

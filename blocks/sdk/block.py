@@ -18,6 +18,11 @@ def read_manifest(package: str, filename: str) -> dict:
     return json.loads(resources.files(package).joinpath(filename).read_text("utf-8"))
 
 
+def undeclared_exit(exit_name: object) -> RuntimeError:
+    """Return the error of a block that returned an exit its manifest does not declare."""
+    return RuntimeError(f"block returned exit {exit_name!r}, which it does not declare")
+
+
 def pointer_token(key: str) -> str:
     """Escape an object key as one JSON pointer token (RFC 6901), for `check` problems."""
     return key.replace("~", "~0").replace("/", "~1")

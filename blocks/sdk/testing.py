@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Iterable
 
-from .block import Block
+from .block import Block, undeclared_exit
 from .context import Context
 from .errors import BlockError, EndSession, EnterSubflow, Suspend
 from .host import Host, HttpRequest, HttpResponse, Input
@@ -157,7 +157,7 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
             ctx.resume_with(_as_input(resume, channel))
         exit_name = asyncio.run(block(block_id, rendered).run(ctx))
         if exit_name not in block.exits_for(config):  # the engine refuses it the same way
-            raise RuntimeError(f"block returned exit {exit_name!r}, which it does not declare")
+            raise undeclared_exit(exit_name)
     except Suspend:
         waiting = True
     except EndSession as end:

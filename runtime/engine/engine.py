@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from blocks.sdk import Context, EndSession, EnterSubflow, Input, Suspend
+from blocks.sdk import Context, EndSession, EnterSubflow, Input, Suspend, undeclared_exit
 from runtime.errors import FlowNotFound
 from runtime.sessions import SessionStore
 from runtime.sessions.session import Frame, Session
@@ -128,7 +128,7 @@ class Engine:
                 else:
                     exit_name = await node.block.run(ctx)
                 if exit_name not in node.known_exits:
-                    raise RuntimeError(f"block returned exit {exit_name!r}, which it does not declare")
+                    raise undeclared_exit(exit_name)
             except Suspend:
                 session.status = "waiting"
                 steps.append((flow.id, node.id, None, clock() - started, host.scrub(ctx.changes), None))
