@@ -22,6 +22,7 @@ from runtime.messaging import (MESSAGE_CHANNELS, our_address, reply_messages, re
                                status_callback)
 from runtime.ports.dialer import Dialer, line_backend
 from runtime.records import ExecutionLog, RecordsDatabase
+from runtime.sandbox import ScriptPool
 from runtime.sessions import MemorySessionStore, Session, SessionStore, open_session_store
 from runtime.tasks import TaskQueue, open_queue, task_config
 from runtime.workspace import Workspace
@@ -47,6 +48,8 @@ class Runtime:
         self.executions = executions
         self.engine = Engine(workspace, self.sessions, executions)
         self.environ = environ
+        # this workspace's script workers ([sandbox]); processes start when a script first runs
+        self.scripts = ScriptPool.from_settings(workspace.settings)
         # an HTTP client belongs to the event loop it was made on: one per thread (run_sync
         # keeps one loop per thread), made on first use and closed with the runtime
         self._local = threading.local()
@@ -94,6 +97,7 @@ class Runtime:
             self._tasks.close()
         if self.records is not None:
             self.records.close()
+        self.scripts.close()
         self.sessions.close()
 
     def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
@@ -103,7 +107,8 @@ class Runtime:
         """Return a host for one turn on a channel; `tasks` and `transfer` replace the queue and
         transfers."""
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
-                           environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer)
+                           environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer,
+                           scripts=self.scripts)
 
     @property
     def queue(self) -> TaskQueue:

@@ -11,7 +11,7 @@ from typing import Any, Awaitable, Callable, Mapping
 from blocks.sdk import BlockError, Host, HttpRequest, HttpResponse, Input, ScriptResult
 from runtime.channels import Channel
 from runtime.sessions import Session
-from runtime.sandbox.pool import shared_pool
+from runtime.sandbox import ScriptPool, shared_pool
 
 from .inputs import InputSource
 
@@ -28,7 +28,7 @@ class SessionHost(Host):
                  http: Any = None, transfer_result: str = "connected",
                  transfer: Transferor | None = None, clock: Callable[[], datetime] | None = None,
                  environ: Mapping[str, str] = os.environ, rng: random.Random | None = None,
-                 tasks: TaskQueue | None = None) -> None:
+                 tasks: TaskQueue | None = None, scripts: ScriptPool | None = None) -> None:
         self.channel = channel.name
         self._channel = channel
         self._inputs = inputs
@@ -41,6 +41,7 @@ class SessionHost(Host):
         self._rng = rng  # None: the module's generator (seeding one per turn costs more than the turn)
         self._secrets: set[str] = set()
         self._tasks = tasks  # None: queueing work is an error (a bare host in a test)
+        self._scripts = scripts  # None: the process-wide pool (a bare host in a test)
         self.session: Session | None = None
         self.messages: list[str] = []
 
@@ -83,12 +84,12 @@ class SessionHost(Host):
 
     async def run_script(self, code: str, *, vars: dict, contact: dict, input: Any,
                          timeout_ms: int) -> ScriptResult:
-        result = await shared_pool().run_async(code, vars, contact, input, timeout_ms=timeout_ms,
+        result = await (self._scripts or shared_pool()).run_async(code, vars, contact, input, timeout_ms=timeout_ms,
                                                now=self.now())
         return ScriptResult(result["exit"], result["vars"], result["output"])
 
     async def evaluate(self, expression: str, scope: dict) -> Any:
-        return await shared_pool().evaluate_async(expression, scope, now=self.now())
+        return await (self._scripts or shared_pool()).evaluate_async(expression, scope, now=self.now())
 
     def secret(self, name: str) -> str:
         value = self._environ.get(name)

@@ -9,34 +9,26 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-
 from blocks.registry import default_registry
 from runtime import Runtime
-from runtime.sandbox import configure_shared_pool, pool_options
 from runtime.workspace import Workspace
 
 HEAVY = "n = 0\nfor i in range(1500000):\n    n += i\nvars['out'] = 'computed'"
 
 
-@pytest.fixture
-def small_shared_pool():
-    """Size the process-wide pool as `[sandbox] workers = 1, max_queued = 2` would."""
-    configure_shared_pool(**pool_options({"sandbox": {"workers": 1, "max_queued": 2,
-                                                      "queue_timeout_s": 60}}))
-    yield
-    configure_shared_pool()
+SMALL_POOL = "[sandbox]\nworkers = 1\nmax_queued = 2\nqueue_timeout_s = 60\n"
 
 
-def test_turns_past_the_bound_take_the_error_exit_at_once(make_workspace, flow_doc,
-                                                         small_shared_pool):
+def test_turns_past_the_bound_take_the_error_exit_at_once(make_workspace, flow_doc):
     doc = flow_doc("heavy", {
         "calc": {"type": "script", "config": {"code": HEAVY, "timeout_ms": 10_000},
                  "exits": {"next": "done", "error": "sorry"}},
         "done": {"type": "end", "config": {"text": "out={{ vars.out }}"}},
         "sorry": {"type": "end", "config": {"text": "busy, try again",
                                             "disposition": "busy"}}})
-    runtime = Runtime(Workspace.load(make_workspace(doc), default_registry(), environ={}))
+    # the runtime's own pool, sized by the workspace's settings
+    runtime = Runtime(Workspace.load(make_workspace(doc, toml=SMALL_POOL), default_registry(),
+                                     environ={}))
 
     async def turns() -> list[tuple[dict, float]]:
         started = time.monotonic()
