@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from http.cookiejar import Cookie, CookieJar
-from typing import Any
+from typing import Any, Iterable
 
 import httpx
 
@@ -16,8 +16,8 @@ from .addresses import AddressPolicy, Resolver
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_PORTS = {"http": 80, "https": 443}
-# Credentials belong to the host the flow named; they never follow a redirect elsewhere.
-CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie")
+# What describes a request's body goes with the body, and only with it
+BODY_HEADERS = ("content-type", "content-length")
 USER_AGENT = "Callwright"
 
 
@@ -91,6 +91,9 @@ class OutboundHttp:
         """Send the request and follow up to MAX_REDIRECTS redirects, checking every hop."""
         method = request.method.upper()
         headers = httpx.Headers({str(k): str(v) for k, v in request.headers.items()})
+        # The headers a flow sets (an X-Api-Key as much as an Authorization) belong to the
+        # origin it named; they never follow a redirect to another one
+        configured = [name for name in headers if name not in BODY_HEADERS]
         content, payload = _body(request, headers)
         first, origin, redirects = url, _origin(url), 0
         while True:
@@ -107,12 +110,10 @@ class OutboundHttp:
             redirects += 1
             url = _redirect_target(url, location)
             if _origin(url) != origin:
-                for name in CREDENTIAL_HEADERS:
-                    headers.pop(name, None)
+                _drop(headers, configured)
             if _redirect_method(response.status_code, method) != method:
                 method, content, payload = "GET", None, None
-                for name in ("content-type", "content-length"):
-                    headers.pop(name, None)
+                _drop(headers, BODY_HEADERS)
 
     async def _exchange(self, method: str, url: httpx.URL, headers: httpx.Headers,
                         content: bytes | None, payload: Any, timeout: float) -> httpx.Response:
@@ -213,6 +214,12 @@ def _redirect_method(status: int, method: str) -> str:
 def _origin(url: httpx.URL) -> tuple[str, str, int]:
     """Return the (scheme, host, port) a URL addresses."""
     return url.scheme, url.raw_host.decode("ascii").lower(), url.port or DEFAULT_PORTS[url.scheme]
+
+
+def _drop(headers: httpx.Headers, names: Iterable[str]) -> None:
+    """Remove the named headers, whichever of them are there."""
+    for name in names:
+        headers.pop(name, None)
 
 
 def _body(request: HttpRequest, headers: httpx.Headers) -> tuple[bytes | None, Any]:
