@@ -17,8 +17,13 @@ from runtime.errors import EngineError
 SIGNATURE_HEADER = "X-Callwright-Signature"
 TOLERANCE_S = 300
 SCHEME = "v1"
+# whole unix seconds have 10 digits until 2286 and 12 until the year 33658; a stamp of more is
+# not seconds (13 are milliseconds), and thousands of digits are more than int() will read
+MAX_STAMP_DIGITS = 12
+# t, one v1 per secret in rotation and a few newer schemes: a header of more is not a signature
+MAX_PARTS = 16
 _FORMAT = f"t=<unix seconds>,{SCHEME}=<hex HMAC-SHA256>"
-_HEX = re.compile(r"^[0-9a-f]{64}$")
+_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class SignatureError(EngineError):
@@ -70,19 +75,23 @@ def _digest(secret: str, stamp: int, body: bytes) -> str:
 
 def _parse(header: str) -> tuple[int, list[str]]:
     """Return the timestamp and the v1 MACs of a header; raise SignatureError when malformed."""
+    parts = header.split(",")
+    if len(parts) > MAX_PARTS:
+        raise _malformed(header, f"it has {len(parts)} parts; a signature has at most {MAX_PARTS}")
     stamp: int | None = None
     macs: list[str] = []
-    for part in header.split(","):
+    for part in parts:
         name, sep, value = part.strip().partition("=")
         if not sep:
-            raise _malformed(header, f"{part.strip()!r} is not name=value")
+            raise _malformed(header, f"{_shown(part.strip())} is not name=value")
         if name == "t":
-            if stamp is not None or not value.isascii() or not value.isdigit():
-                raise _malformed(header, "t must appear once, as whole unix seconds")
-            stamp = int(value)
+            if stamp is not None:
+                raise _malformed(header, "t must appear once")
+            stamp = _stamp(header, value)
         elif name == SCHEME:
-            if not _HEX.match(value):
-                raise _malformed(header, f"{SCHEME} must be 64 lower-case hex digits")
+            if not _HEX.fullmatch(value):
+                raise _malformed(header, f"{SCHEME} must be 64 lower-case hex digits, not "
+                                         f"{len(value)} characters {_shown(value)}")
             macs.append(value)
         # other schemes are ignored, so a sender may add a newer one beside v1
     if stamp is None or not macs:
@@ -90,11 +99,26 @@ def _parse(header: str) -> tuple[int, list[str]]:
     return stamp, macs
 
 
+def _stamp(header: str, value: str) -> int:
+    """Return the whole unix seconds of a t value; raise SignatureError for anything else."""
+    if not (value.isascii() and value.isdigit()):  # isdigit alone takes "²" and "١"
+        raise _malformed(header, f"t must be whole unix seconds (digits 0-9 only), not "
+                                 f"{_shown(value)}")
+    if len(value) > MAX_STAMP_DIGITS:
+        raise _malformed(header, f"t has {len(value)} digits; whole unix seconds have at most "
+                                 f"{MAX_STAMP_DIGITS} (milliseconds have 13)")
+    return int(value)
+
+
+def _shown(text: str, most: int = 24) -> str:
+    """Return a piece of a header for a message: quoted, ASCII, cut short when long."""
+    return ascii(text if len(text) <= most else text[:most] + "...")
+
+
 def _malformed(header: str, reason: str) -> SignatureError:
     """Return the error for a header that cannot be read."""
-    shown = header if len(header) <= 120 else header[:120] + "…"
-    return SignatureError(f"the {SIGNATURE_HEADER} header {shown!r} is malformed ({reason}); "
-                          f"expected {_FORMAT}")
+    return SignatureError(f"the {SIGNATURE_HEADER} header {_shown(header, 120)} is malformed "
+                          f"({reason}); expected {_FORMAT}")
 
 
 __all__ = ["SIGNATURE_HEADER", "SignatureError", "TOLERANCE_S", "sign", "verify"]

@@ -56,6 +56,35 @@ def test_a_missing_or_malformed_header_is_refused_saying_what_is_wrong(header, m
         verify(SECRET, header, BODY, now=NOW)
 
 
+MAC = "0" * 64
+
+
+@pytest.mark.parametrize("header, message", [
+    (f"t={'1' * 5000},v1={MAC}", "t has 5000 digits; whole unix seconds have at most 12"),
+    (f"t={NOW}000,v1={MAC}", "t has 13 digits"),  # milliseconds
+    (f"t=-{NOW},v1={MAC}", "t must be whole unix seconds (digits 0-9 only), not '-1700000000'"),
+    (f"t=+{NOW},v1={MAC}", "not '+1700000000'"),
+    (f"t={NOW}.5,v1={MAC}", "not '1700000000.5'"),
+    (f"t=,v1={MAC}", "not ''"),
+    ("t=\u0661\u0662,v1=" + MAC, r"not '\u0661\u0662'"),  # Arabic-Indic digits
+    ("t=\xd9\xa1,v1=" + MAC, r"not '\xd9\xa1'"),  # UTF-8 bytes as a server hands them over
+    (f"t={NOW},v1={'a' * 10000}", "v1 must be 64 lower-case hex digits, not 10000 characters"),
+    (f"t={NOW},v1={MAC}0", "not 65 characters"),
+    (f"t={NOW},v1={'AB' * 32}", "64 lower-case hex digits"),
+    (f"t={NOW},v1=\u00e9{MAC[1:]}", "64 lower-case hex digits"),
+    (",".join([f"t={NOW}"] + [f"v1={MAC}"] * 20), "it has 21 parts; a signature has at most 16"),
+    (",".join(["x=1"] * 5000), "it has 5000 parts"),
+    (f"t={NOW},t=1{'0' * 5000},v1={MAC}", "t must appear once"),
+], ids=["t-5000-digits", "t-milliseconds", "t-negative", "t-plus", "t-fraction", "t-empty",
+        "t-arabic-digits", "t-utf8-bytes", "v1-10000-chars", "v1-65-chars", "v1-upper-case",
+        "v1-non-ascii", "21-parts", "5000-parts", "t-twice"])
+def test_an_absurd_header_is_refused_naming_what_is_wrong(header, message):
+    with pytest.raises(SignatureError, match=re.escape(message)) as caught:
+        verify(SECRET, header, BODY, now=NOW)
+    assert str(caught.value).isascii()  # whatever came, the message can be sent back
+    assert len(str(caught.value)) < 400
+
+
 def test_a_signature_older_than_300_seconds_is_refused_as_too_old():
     with pytest.raises(SignatureError, match=r"is 301 s old; signatures are accepted for 300 s"):
         verify(SECRET, sign(SECRET, BODY, NOW), BODY, now=NOW + 301)
