@@ -104,7 +104,7 @@ class Engine:
         while True:
             node = nodes.get(session.block)
             if node is None:  # waiting in a version that is not kept, in a block since removed
-                return self._lost(session, flow, ctx)
+                return self._lost(session, flow, ctx, steps)
             if not resumed and session.steps >= max_steps:
                 return self._limit(session, node, ctx, f"max_steps ({max_steps}) reached", "max_steps")
             if time.time() > deadline:
@@ -208,12 +208,13 @@ class Engine:
                        "steps": session.steps})
         return None
 
-    def _lost(self, session: Session, flow: Flow, ctx: Context) -> None:
+    def _lost(self, session: Session, flow: Flow, ctx: Context, steps: list[tuple]) -> None:
         """End a session whose block its flow no longer has, saying which block it was."""
         block = session.block
-        ctx.host.emit({"event": "error", "block": block, "message": (
-            f"flow {flow.id} version {flow.version} has no block {block!r}, where this session "
-            f"waited: the version it started in is no longer kept")})
+        message = (f"flow {flow.id} version {flow.version} has no block {block!r}, where this "
+                   f"session waited: the version it started in is no longer kept")
+        ctx.host.emit({"event": "error", "block": block, "message": message})
+        steps.append((flow.id, block, None, 0.0, {}, message))  # the operator's record of it
         session.frames.clear()
         session.status, session.disposition = "ended", "flow_changed"
         ctx.host.emit({"event": "end", "block": block, "disposition": "flow_changed",

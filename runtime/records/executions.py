@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from runtime.jsontext import dump_text
 from runtime.sessions import Session
 
+from .schema import executions as executions_table
 from .schema import steps as steps_table
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ class ExecutionLog:
     def __init__(self, engine: Engine, flush_s: float = 0.2) -> None:
         self.engine = engine
         self._pending: list[tuple] = []
-        self._insert = _insert_statement(self.engine.dialect.paramstyle)
+        self._sessions: dict[str, tuple] = {}  # the latest summary of each session, by id
+        self._insert, self._upsert = _statements(self.engine.dialect.paramstyle)
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._stop = threading.Event()
@@ -37,14 +39,20 @@ class ExecutionLog:
         self._thread.start()
 
     def record(self, session: Session, steps: list[tuple]) -> None:
-        """Queue the steps of one turn for writing."""
+        """Queue the steps of one turn, and where its session stands, for writing."""
         at, session_id, turn = time.time(), session.id, session.turns
         rows = [(session_id, turn, flow_id, block, exit_name, round(seconds * 1000, 3),
                  dump_text(changes, default=str) if changes else "[]",
                  note, at)
                 for flow_id, block, exit_name, seconds, changes, note in steps]
+        # listed under the flow it started in, even while inside a subflow
+        root = session.frames[0] if session.frames else session
+        summary = (session_id, root.flow_id, root.flow_version, session.channel, session.status,
+                   session.disposition, turn, session.steps,
+                   bool(session.trigger.get("simulation")), session.started_at, at)
         with self._lock:
             self._pending.extend(rows)
+            self._sessions[session_id] = summary
 
     def steps(self, session_id: str) -> list[dict]:
         """Return the recorded steps of a session, oldest first (after pending writes land)."""
@@ -59,14 +67,32 @@ class ExecutionLog:
         with self._write_lock:
             with self._lock:
                 rows, self._pending = self._pending, []
-            if rows:
+                sessions, self._sessions = list(self._sessions.values()), {}
+            if rows or sessions:
                 try:
                     with self.engine.begin() as conn:
                         # the driver's own executemany: a batch of thousands of rows a second
                         # costs microseconds each, not SQLAlchemy's per-row compilation
-                        conn.exec_driver_sql(self._insert, rows)
+                        if rows:
+                            conn.exec_driver_sql(self._insert, rows)
+                        if sessions:
+                            conn.exec_driver_sql(self._upsert, sessions)
                 except Exception:  # the log must never take the runtime down; say so loudly
                     log.exception("could not write %d execution steps", len(rows))
+
+    def recent(self, flow_id: str, *, limit: int = 50, before: float | None = None,
+               simulations: bool = False) -> list[dict]:
+        """Return a flow's sessions, the most recently active first (after pending writes land)."""
+        self.flush()
+        table = executions_table
+        query = select(table).where(table.c.flow_id == flow_id)
+        if not simulations:
+            query = query.where(table.c.simulation.is_(False))
+        if before is not None:
+            query = query.where(table.c.updated_at < before)
+        query = query.order_by(table.c.updated_at.desc(), table.c.session_id).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
 
     def close(self) -> None:
         """Write what is recorded and stop the writer."""
@@ -81,12 +107,20 @@ class ExecutionLog:
 
 
 _COLUMNS = ("session_id", "turn", "flow_id", "block", "exit", "ms", "changes", "note", "at")
+_SUMMARY = ("session_id", "flow_id", "flow_version", "channel", "status", "disposition", "turns",
+            "steps", "simulation", "started_at", "updated_at")
+_CHANGING = ("flow_version", "status", "disposition", "turns", "steps", "updated_at")
 
 
-def _insert_statement(paramstyle: str) -> str:
-    """Return the INSERT of one step row in the driver's parameter style."""
-    marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(paramstyle)
-    if marks is None:
+def _statements(paramstyle: str) -> tuple[str, str]:
+    """Return the step INSERT and the session summary upsert in the driver's parameter style."""
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(paramstyle)
+    if mark is None:
         raise ValueError(f"database driver parameter style {paramstyle!r} is not supported")
-    return (f"INSERT INTO steps ({', '.join(_COLUMNS)}) "
-            f"VALUES ({', '.join([marks] * len(_COLUMNS))})")
+    insert = (f"INSERT INTO steps ({', '.join(_COLUMNS)}) "
+              f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
+    # the same ON CONFLICT clause in SQLite (3.24+) and PostgreSQL
+    upsert = (f"INSERT INTO executions ({', '.join(_SUMMARY)}) "
+              f"VALUES ({', '.join([mark] * len(_SUMMARY))}) ON CONFLICT (session_id) DO UPDATE "
+              f"SET {', '.join(f'{name} = excluded.{name}' for name in _CHANGING)}")
+    return insert, upsert

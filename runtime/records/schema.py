@@ -7,7 +7,8 @@ migrated database and this MetaData agree, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table,
+                        Text)
 
 # Stable constraint and index names, the same on every database, so migrations can name them
 # (SQLite's batch migrations need names). Primary keys keep each database's own names, as the
@@ -87,4 +88,96 @@ campaign_contacts = Table(
     Column("disposition", String(128)),
     Column("error", Text),
     Column("updated_at", Float, nullable=False),
+)
+
+# The published versions of every flow: immutable, numbered per flow (builder's flow store).
+flow_versions = Table(
+    "flow_versions", metadata,
+    Column("flow_id", String(128), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("content_hash", String(64), nullable=False),  # runtime.engine.flow_version of it
+    Column("document", Text, nullable=False),  # the flow as published, in the stable form
+    Column("author", String(256)),  # "Name <email>" of a user, a token's name, or git's author
+    Column("note", Text),
+    Column("source", String(16), nullable=False),  # editor, rollback, git (changed on disk)
+    Column("commit_sha", String(64)),  # the git commit that published it, in a git workspace
+    Column("created_at", Float, nullable=False),
+)
+
+# One row per session, kept by the execution log on every turn: what lists executions per flow.
+executions = Table(
+    "executions", metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("flow_id", String(128), nullable=False),
+    Column("flow_version", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # running, waiting, queued, ended
+    Column("disposition", String(128)),
+    Column("turns", Integer, nullable=False),
+    Column("steps", Integer, nullable=False),
+    Column("simulation", Boolean, nullable=False),  # a session of the editor's simulator
+    Column("started_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_executions_flow_updated", "flow_id", "updated_at"),
+)
+
+# People who sign in to the editor and API, one role each (builder.auth).
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # admin, editor, viewer
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("display_name", String(128)),
+    Column("email", String(256)),
+    Column("language", String(16), nullable=False),  # the editor's language: en, ru
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# API tokens for scripts and CI, each with a role; only a hash of the secret is kept.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", String(32), primary_key=True),  # the public part: cw_<id>_<secret>
+    Column("name", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("secret_hash", String(64), nullable=False),  # SHA-256 of the secret, hex
+    Column("created_by", String(64)),
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float),
+)
+
+# Signed-in browsers: the cookie holds a random id, the table its hash and the CSRF token.
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# Failed sign-ins per user and address, per address: what the rate limit counts.
+sign_in_failures = Table(
+    "sign_in_failures", metadata,
+    Column("key", String(384), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", Float, nullable=False),
+    Column("last_at", Float, nullable=False),
+)
+
+# Who saved, published, rolled back, deleted, signed in and changed users: when and what.
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("actor", String(128), nullable=False),  # a user's name, a token's name, "local"
+    Column("actor_kind", String(16), nullable=False),  # user, token, local, system
+    Column("action", String(32), nullable=False, index=True),
+    Column("target_kind", String(32), nullable=False),  # flow, user, token, session
+    Column("target_id", String(128)),
+    Column("detail", Text, nullable=False),  # JSON object
+    Column("address", String(64)),
 )

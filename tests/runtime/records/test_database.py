@@ -18,6 +18,11 @@ from runtime.records.database import alembic_config
 from runtime.records.schema import metadata
 
 
+# the tables earlier releases created at first use, before the first migration
+BEFORE_MIGRATIONS = ("steps", "step_rollups", "rollup_marks", "deliveries", "campaigns",
+                     "campaign_contacts")
+
+
 def differences(engine) -> list:
     """Return how a database's tables differ from the schema's MetaData (Alembic's comparison)."""
     with engine.connect() as conn:
@@ -53,8 +58,8 @@ def test_a_database_made_before_migrations_is_adopted_with_its_rows(records_url)
     engine = open_engine(records_url)
     try:
         old = MetaData()
-        for table in metadata.tables.values():
-            table.to_metadata(old)
+        for name in BEFORE_MIGRATIONS:
+            metadata.tables[name].to_metadata(old)
         old.create_all(engine)
         with engine.begin() as conn:
             conn.execute(insert(old.tables["campaigns"]).values(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runtime.records import ExecutionLog, RecordsDatabase
-from runtime.sessions import Session
+from runtime.sessions import Frame, Session
 
 
 @pytest.fixture
@@ -54,3 +54,34 @@ def test_text_that_is_not_ascii_is_kept_as_it_was(log):
 def test_another_session_s_steps_are_not_shown(log):
     log.record(session(1), [("bank", "welcome", "next", 0.0, {}, None)])
     assert log.steps("s-2") == []
+
+
+def test_each_session_is_listed_under_its_flow_with_how_it_stands(log):
+    first = session(1)
+    log.record(first, [("bank", "menu", None, 0.0, {}, None)])
+    first.status, first.turns, first.steps = "waiting", 1, 3
+    log.record(first, [])  # the same turn recorded again: one row, the latest
+    other = Session(id="s-2", flow_id="bank", flow_version="v2", channel="sms", block="b",
+                    vars={}, contact={}, trigger={}, turns=2, status="ended",
+                    disposition="completed", steps=7)
+    log.record(other, [("bank", "b", None, 0.0, {}, None)])
+    simulated = Session(id="s-3", flow_id="bank", flow_version="draft", channel="chat",
+                        block="b", vars={}, contact={}, trigger={"simulation": True}, turns=1)
+    log.record(simulated, [("bank", "b", None, 0.0, {}, None)])
+    listed = log.recent("bank")
+    assert [row["session_id"] for row in listed] == ["s-2", "s-1"]  # newest activity first
+    assert {k: listed[0][k] for k in ("channel", "status", "disposition", "turns", "steps")} == {
+        "channel": "sms", "status": "ended", "disposition": "completed", "turns": 2, "steps": 7}
+    assert {k: listed[1][k] for k in ("status", "turns", "steps")} == {
+        "status": "waiting", "turns": 1, "steps": 3}
+    assert [row["session_id"] for row in log.recent("bank", simulations=True)][0] == "s-3"
+    assert log.recent("other") == []
+
+
+def test_a_session_inside_a_subflow_is_listed_under_the_flow_it_started_in(log):
+    inside = session(1)
+    inside.frames = [Frame("bank", "v1", "verify", {}, {})]
+    inside.flow_id, inside.flow_version = "verify-pin", "p1"
+    log.record(inside, [("verify-pin", "ask_pin", None, 0.0, {}, None)])
+    [row] = log.recent("bank")
+    assert (row["flow_id"], row["flow_version"]) == ("bank", "v1")
