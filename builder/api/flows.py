@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from runtime.validation import Problem, locate, parse_json, validate_flow
+from runtime.validation import FlowTooLarge, ValidationBusy, shared_validation_pool
 
 from ..errors import ApiError
 from . import current_runtime, json_response
@@ -34,10 +34,23 @@ def get_flow(flow_id: str) -> Response:
 
 @bp.post("/flows/<flow_id>/validate")
 def validate(flow_id: str) -> Response:
-    """Validate a flow document (JSON text) against the schemas, the registry and the workspace."""
-    problems = check_document(flow_id, request_text())
-    ok = not any(problem.severity == "error" for problem in problems)
-    return json_response({"ok": ok, "problems": [problem.as_dict() for problem in problems]})
+    """Validate a flow document (JSON text) against the schemas, the registry and the workspace.
+
+    The work runs in a validation worker process (it would hold up this process's chat turns);
+    a flow over the block limit is a 413, a full pool a 503 with Retry-After.
+    """
+    runtime = current_runtime()
+    pool = shared_validation_pool(runtime.workspace.settings)
+    try:
+        report = pool.check(request_text(), flow_id=flow_id, registry=runtime.registry,
+                            flows=runtime.workspace.docs)
+    except FlowTooLarge as exc:
+        raise ApiError(str(exc), code=exc.code, status=413,
+                       details=[problem.as_dict() for problem in exc.problems]) from None
+    except ValidationBusy as exc:
+        raise ApiError(str(exc), code=exc.code, status=503,
+                       headers={"Retry-After": str(exc.retry_after_s)}) from None
+    return Response(report, mimetype="application/json")
 
 
 def request_text() -> str:
@@ -48,19 +61,3 @@ def request_text() -> str:
     except UnicodeDecodeError as exc:
         raise ApiError(f"the body is not UTF-8 text: {exc.reason} at byte {exc.start}",
                        details=[{"pointer": "", "message": "not UTF-8 text"}]) from None
-
-
-def check_document(flow_id: str, text: str) -> list[Problem]:
-    """Return every problem of a flow document sent for `flow_id`, sorted, with lines."""
-    source = f"flows/{flow_id}.json"
-    doc, problems = parse_json(text, source)
-    if problems:
-        return problems
-    runtime = current_runtime()
-    problems = validate_flow(doc, runtime.registry, flows={**runtime.workspace.docs, flow_id: doc})
-    body_id = doc.get("id") if isinstance(doc, dict) else None
-    if isinstance(body_id, str) and body_id != flow_id:
-        problems.append(Problem("error", "/id", f"flow id {body_id!r} does not match the flow "
-                                                f"{flow_id!r} of the URL"))
-    problems.sort(key=lambda p: (p.pointer, p.message, p.severity))
-    return locate(problems, text, source)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import schemas
 from blocks.registry import Registry
 
 from .graph import (exits_and_edges, loop_problems, resolve_types, start_problems, subflow_problems,
                     unreachable_problems)
-from .problem import Problem, ordered
+from .problem import Problem, error, ordered
 from .schema import SchemaCheck, config_problems, document_problems
+
+# the flow schema's bound, so that the server, `callwright validate` and the editor agree
+MAX_BLOCKS: int = schemas.load("flow")["properties"]["blocks"]["maxProperties"]
 
 
 def validate_flow(doc: Any, registry: Registry, *,
@@ -20,7 +24,11 @@ def validate_flow(doc: Any, registry: Registry, *,
     syntax); the graph (types, exits, start, subflows; warnings for unreachable blocks and loops
     that never wait). `flows` (flow id -> document, None for a file that did not parse) enables
     the subflow checks; without it subflow references are not checked. Never raises on bad input.
+    A flow of more than MAX_BLOCKS blocks gets that one error and no further look.
     """
+    too_big = too_many_blocks(doc)
+    if too_big is not None:
+        return [too_big]
     problems = document_problems(doc)
     blocks = doc.get("blocks") if isinstance(doc, dict) else None
     if not isinstance(blocks, dict):
@@ -44,3 +52,12 @@ def validate_flow(doc: Any, registry: Registry, *,
     if flows is not None:
         problems.extend(subflow_problems(doc, flows))
     return ordered(problems)
+
+
+def too_many_blocks(doc: Any) -> Problem | None:
+    """Return the error of a flow with more than MAX_BLOCKS blocks, else None."""
+    blocks = doc.get("blocks") if isinstance(doc, dict) else None
+    if not isinstance(blocks, dict) or len(blocks) <= MAX_BLOCKS:
+        return None
+    return error("/blocks", f"the flow has {len(blocks):,} blocks, more than the {MAX_BLOCKS:,} a "
+                            "flow may have: split it into subflows")

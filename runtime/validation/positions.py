@@ -39,6 +39,20 @@ def column_at(text: str, offset: int) -> int:
     return offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
+def lines_at(text: str, offsets: Iterable[int]) -> dict[int, int]:
+    """Return the 1-based line of each offset, counting each stretch of the text once.
+
+    A count per offset would read the text once per problem: quadratic in a big flow.
+    """
+    lines: dict[int, int] = {}
+    line, counted = 1, 0
+    for offset in sorted(set(offsets)):
+        line += text.count("\n", counted, offset)
+        counted = offset
+        lines[offset] = line
+    return lines
+
+
 def line_of(text: str, pointer: str) -> int | None:
     """Return the 1-based line where the value at `pointer` starts, or None when it is absent."""
     offset = offsets_of(text, [pointer]).get(pointer)
@@ -54,13 +68,14 @@ def lines_of(text: str, pointers: Iterable[str]) -> dict[str, int]:
             pointer = pointer[:pointer.rfind("/")]
             everything.add(pointer)
     found = offsets_of(text, everything)
+    line_of_offset = lines_at(text, found.values())
     lines: dict[str, int] = {}
     for pointer in wanted:
         probe = pointer
         while probe not in found and probe:
             probe = probe[:probe.rfind("/")]
         if probe in found:
-            lines[pointer] = line_at(text, found[probe])
+            lines[pointer] = line_of_offset[found[probe]]
     return lines
 
 
@@ -80,9 +95,10 @@ def offsets_of(text: str, pointers: Iterable[str]) -> dict[str, int]:
 
 def duplicate_keys(text: str) -> list[tuple[str, int, int]]:
     """Return (pointer, line, column) of every object member whose key repeats an earlier one."""
-    return [(pointer, line_at(text, offset), column_at(text, offset))
-            for kind, pointer, offset in _events(text, lambda pointer: True)
-            if kind == "duplicate"]
+    found = [(pointer, offset) for kind, pointer, offset in _events(text, lambda pointer: True)
+             if kind == "duplicate"]
+    lines = lines_at(text, (offset for _, offset in found))
+    return [(pointer, lines[offset], column_at(text, offset)) for pointer, offset in found]
 
 
 def bare_constant(text: str) -> tuple[str, int, int] | None:

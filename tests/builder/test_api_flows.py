@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+import schemas
 from builder.app import create_app
+from runtime.validation import MAX_BLOCKS, shared_validation_pool, workers
 
 HELPER = {"schema": "callwright/flow@1", "id": "helper", "start": "hi",
           "blocks": {"hi": {"type": "say", "config": {"text": "Helping."}}}}
@@ -168,3 +172,84 @@ def test_a_body_that_is_not_utf8_is_a_400(client) -> None:
     response = client.post("/api/v1/flows/main/validate", data=b'{"id": "\xff"}')
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
+
+
+def chain(count: int, flow_id: str = "main") -> dict:
+    """Return a valid flow of `count` blocks, each saying a line and going on to the next."""
+    blocks = {f"b{i}": {"type": "say", "config": {"text": f"Line {i}."},
+                        "exits": {"next": f"b{i + 1}"}} for i in range(count - 1)}
+    blocks[f"b{count - 1}"] = {"type": "end"}
+    return {"schema": "callwright/flow@1", "id": flow_id, "start": "b0", "blocks": blocks}
+
+
+def slow(count: int, flow_id: str = "main") -> dict:
+    """Return a flow whose every block is wrong: seconds of validation for a few thousand."""
+    doc = chain(count, flow_id)
+    for block in doc["blocks"].values():
+        block["config"] = {"text": 5, "bogus": True}
+    return doc
+
+
+def test_a_flow_over_the_block_limit_is_a_413_naming_the_limit(client) -> None:
+    text = json.dumps(chain(10_001), indent=2)
+    started = time.monotonic()
+    response = client.post("/api/v1/flows/main/validate", data=text)
+    assert response.status_code == 413
+    error = response.get_json()["error"]
+    assert error["code"] == "flow_too_large"
+    assert error["message"] == ("the flow has 10,001 blocks, more than the 10,000 a flow may "
+                                "have: split it into subflows")
+    [detail] = error["details"]
+    assert (detail["pointer"], detail["severity"]) == ("/blocks", "error")
+    assert '"blocks"' in text.splitlines()[detail["line"] - 1]
+    assert time.monotonic() - started < 10  # refused on counting, not after every check
+
+
+def test_the_block_limit_comes_from_the_flow_schema() -> None:
+    blocks = schemas.load("flow")["properties"]["blocks"]
+    assert blocks["maxProperties"] == MAX_BLOCKS == 10_000
+
+
+def test_validation_runs_in_a_worker_process_not_in_the_server(client, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("validated in the server process")
+    # the worker processes are started fresh, without this patch
+    monkeypatch.setattr(workers, "validate_flow", refuse)
+    doc = copy.deepcopy(MAIN)
+    doc["blocks"]["help"]["config"]["flow"] = "ghost"
+    report = validate(client, "main", doc)
+    assert [p["pointer"] for p in report["problems"]] == ["/blocks/help/config/flow"]
+
+
+def test_a_full_validation_pool_answers_503_at_once_with_retry_after(workspace: Path) -> None:
+    (workspace / "callwright.toml").write_text("[validation]\nworkers = 1\nmax_queued = 0\n",
+                                               "utf-8")
+    app = create_app(workspace, {"TESTING": True})
+    pool = shared_validation_pool(app.extensions["callwright.runtime"].workspace.settings)
+    first: dict = {}
+
+    def occupy() -> None:
+        response = app.test_client().post("/api/v1/flows/main/validate",
+                                          data=json.dumps(slow(3000)))
+        first["status"] = response.status_code
+    thread = threading.Thread(target=occupy)
+    try:
+        thread.start()
+        deadline = time.monotonic() + 30
+        while pool.in_flight == 0 and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        started = time.monotonic()
+        response = app.test_client().post("/api/v1/flows/main/validate", json=MAIN)
+        assert time.monotonic() - started < 0.5
+        assert response.status_code == 503
+        error = response.get_json()["error"]
+        assert error["code"] == "validation_busy"
+        assert "[validation] workers (CALLWRIGHT_VALIDATION_WORKERS)" in error["message"]
+        assert int(response.headers["Retry-After"]) >= 1
+        thread.join(60)
+        assert first["status"] == 200
+        again = app.test_client().post("/api/v1/flows/main/validate", json=MAIN)
+        assert again.get_json() == {"ok": True, "problems": []}
+    finally:
+        thread.join(60)
+        app.extensions["callwright.runtime"].close()

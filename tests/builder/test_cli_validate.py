@@ -139,3 +139,34 @@ def test_validate_does_not_load_flask(workspace: Path):
     done = subprocess.run([sys.executable, "-c", code, str(workspace)], capture_output=True,
                           text=True, timeout=120)
     assert done.stdout.split() == ["0", "False", "False"], done.stderr
+
+
+def chain(flow_id: str, count: int) -> dict:
+    """Return a valid flow of `count` blocks, each saying a line and going on to the next."""
+    blocks = {f"b{i}": {"type": "say", "config": {"text": f"Line {i}."},
+                        "exits": {"next": f"b{i + 1}"}} for i in range(count - 1)}
+    blocks[f"b{count - 1}"] = {"type": "end"}
+    return {"schema": "callwright/flow@1", "id": flow_id, "start": "b0", "blocks": blocks}
+
+
+def test_a_flow_over_the_block_limit_is_one_error_at_blocks_and_exit_1(tmp_path: Path):
+    path = write(tmp_path / "flows" / "huge.json", chain("huge", 10_001))
+    result = run("validate", tmp_path)
+    assert result.exit_code == 1
+    line = line_with(path, '"blocks"')
+    assert result.stdout == (f"{path}:{line}: error: /blocks: the flow "
+                             "has 10,001 blocks, more than the 10,000 a flow may have: split it "
+                             "into subflows\n")
+
+
+def test_a_flow_at_the_block_limit_is_checked_as_any_other(tmp_path: Path):
+    write(tmp_path / "flows" / "big.json", chain("big", 10_000))
+    result = run("validate", tmp_path)
+    assert result.exit_code == 0, result.output
+    doc = chain("big", 10_000)
+    doc["blocks"]["b9998"]["exits"]["next"] = "nowhere"
+    write(tmp_path / "flows" / "big.json", doc)
+    result = run("validate", "--json", tmp_path)
+    assert result.exit_code == 1
+    pointers = [p["pointer"] for p in json.loads(result.stdout)["problems"]]
+    assert pointers == ["/blocks/b9998/exits/next", "/blocks/b9999"]
