@@ -1,4 +1,4 @@
-"""Chat turns while flows are validated: a real `callwright serve`, turns timed alone and under load.
+"""Chat turns while flows are validated: a real `callwright serve`, turns alone and under load.
 
     python benchmarks/validation_load.py [--blocks 10000] [--validators 4] [--seconds 10]
                                          [--workers 1] [--invalid] [--json]
@@ -144,13 +144,13 @@ def figures(samples: list[float]) -> dict[str, float]:
 
 def start_server(workspace: Path, port: int, workers: int) -> subprocess.Popen:
     """Start `callwright serve` on the workspace; return the process once it answers."""
-    log = open(workspace / "serve.log", "wb")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                                     os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from builder.cli import main; main()", "serve", "--workspace",
-         str(workspace), "--port", str(port), "--workers", str(workers), "--no-worker"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=workspace, env=env)
+    paths = [str(ROOT), os.environ.get("PYTHONPATH")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    with open(workspace / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from builder.cli import main; main()", "serve", "--workspace",
+             str(workspace), "--port", str(port), "--workers", str(workers), "--no-worker"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=workspace, env=env)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
