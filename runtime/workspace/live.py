@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -12,11 +13,31 @@ from typing import Mapping
 from blocks import Registry
 from runtime.engine.compiled import Flow, compile_flow, flow_version
 from runtime.errors import FlowNotFound, InvalidFlow
-from runtime.validation import flow_id_problems, locate, read_json, validate_routes
+from runtime.validation import Problem, flow_id_problems, locate, read_json, validate_routes
 
 from .settings import load_settings
 
 log = logging.getLogger(__name__)
+
+ROUTES_FILE = "routes.json"
+# what tells that a file changed on disk: a new inode (an atomic replace, a git checkout), a
+# new modification time or a new size
+Stamp = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Reloaded:
+    """What a reload changed: flows taken live, flows taken out, files refused, new routes."""
+
+    live: tuple[str, ...] = ()  # flow ids whose new or changed file went live
+    removed: tuple[str, ...] = ()  # flow ids whose file is gone
+    refused: Mapping[str, list[Problem]] = field(default_factory=dict)  # file -> its problems
+    routes: bool = False  # routes.json changed and its new table is live
+
+    @property
+    def changed(self) -> bool:
+        """Return whether anything went live or was taken out."""
+        return bool(self.live or self.removed or self.routes)
 
 
 @dataclass
@@ -35,6 +56,8 @@ class Workspace:
     archive: Path | None = None
     _versions: dict[tuple[str, str], Flow] = field(default_factory=dict)
     _not_kept: set[tuple[str, str]] = field(default_factory=set)
+    _stamps: dict[Path, Stamp] = field(default_factory=dict)
+    _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, root: str | Path | None, registry: Registry,
@@ -44,29 +67,37 @@ class Workspace:
         path = Path(root) if root is not None else None
         workspace = cls(root=path, registry=registry, settings=load_settings(path, environ),
                         archive=archive)
-        if path is None:
-            return workspace
-        texts: dict[str, str] = {}
-        for file in sorted((path / "flows").glob("*.json")):
-            text, doc, problems = read_json(file)
-            problems = problems or locate(flow_id_problems(doc, file), text or "", str(file))
-            if problems:
-                workspace.problems[str(file)] = problems
-            else:
-                workspace.docs[file.stem] = doc
-                texts[file.stem] = text or ""
-        routes_file = path / "routes.json"
-        if routes_file.exists():
-            text, routes, problems = read_json(routes_file)
-            problems = problems or locate(validate_routes(routes, set(workspace.docs)),
-                                          text or "", str(routes_file))
-            if problems:
-                workspace.problems[str(routes_file)] = problems
-            else:
-                workspace.routes = routes
-        for flow_id, doc in list(workspace.docs.items()):
-            workspace.add(doc, source=str(path / "flows" / f"{flow_id}.json"), text=texts[flow_id])
+        workspace.reload()
         return workspace
+
+    def reload(self) -> Reloaded:
+        """Take live the flow files and routes.json changed on disk since the last look.
+
+        A new or changed flow file that fails validation is not taken live: the version that
+        was live keeps running and the file's problems are in `problems` (and the answer). A
+        deleted file takes its flow out; sessions already running finish on their version.
+        Only files whose stamp (inode, mtime, size) changed are read again. Thread-safe: the
+        tables are swapped whole, so a reader sees them before or after, never half-changed.
+        """
+        if self.root is None:
+            return Reloaded()
+        with self._reloading:
+            found = _stamps(self.root)
+            changed = [path for path, stamp in found.items() if self._stamps.get(path) != stamp]
+            gone = [path for path in self._stamps if path not in found]
+            if not changed and not gone:
+                return Reloaded()
+            answer = _Reload(self)
+            answer.take_out([path for path in gone if path.name != ROUTES_FILE])
+            answer.take_in([path for path in changed if path.name != ROUTES_FILE])
+            routes = self.root / ROUTES_FILE
+            if routes in changed or routes in gone or answer.live or answer.removed:
+                answer.read_routes(routes)
+            result = answer.result()
+            self.flows, self.docs, self.problems = answer.flows, answer.docs, answer.problems
+            self.routes = answer.routes
+            self._stamps = found
+            return result
 
     def add(self, doc: dict, source: str | None = None, text: str | None = None) -> Flow | None:
         """Compile a flow document and make it live; on errors record them and return None."""
@@ -101,6 +132,10 @@ class Workspace:
                         flow_id, version, live.version)
         return live
 
+    def keep(self, flow: Flow) -> None:
+        """Keep a version that is not live (a draft in the editor's simulator) for every process."""
+        self._keep(flow)
+
     def _keep(self, flow: Flow) -> None:
         """Write a live version to the archive once (whole or not at all)."""
         if self.archive is None:
@@ -122,9 +157,18 @@ class Workspace:
 
         Either answer is remembered: every turn of a session from before an upgrade asks again.
         """
-        if self.archive is None:
-            return None
         if (flow_id, version) in self._not_kept:
+            return None
+        flow = self.kept(flow_id, version)
+        if flow is None:
+            self._not_kept.add((flow_id, version))
+            return None
+        self._versions[(flow_id, version)] = flow
+        return flow
+
+    def kept(self, flow_id: str, version: str) -> Flow | None:
+        """Compile a version from the archive, remembering nothing; None if it is not there."""
+        if self.archive is None:
             return None
         path = self.archive / flow_id / f"{version}.json"
         try:
@@ -132,22 +176,113 @@ class Workspace:
             if not isinstance(doc, dict) or doc.get("id") != flow_id \
                     or flow_version(doc) != version:
                 raise ValueError(f"{path} holds another flow or version")
-            flow = compile_flow(doc, self.registry, flows={**self.docs, flow_id: doc})
+            return compile_flow(doc, self.registry, flows={**self.docs, flow_id: doc})
         except FileNotFoundError:
-            self._not_kept.add((flow_id, version))
             return None
         except (OSError, ValueError, InvalidFlow) as exc:  # a block type gone since, say
             log.warning("kept flow %s version %s cannot run again: %s", flow_id, version, exc)
-            self._not_kept.add((flow_id, version))
             return None
-        self._versions[(flow_id, version)] = flow
-        return flow
 
     def route(self, channel: str, address: str) -> str | None:
         """Return the flow id routed for an address on a channel (`*` is the fallback)."""
         table = self.routes.get(channel) or {}
         return table.get(address) or table.get("*")
 
+
+class _Reload:
+    """One reload's work on copies of the workspace's tables, which it then swaps in whole."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.flows = dict(workspace.flows)
+        self.docs = dict(workspace.docs)
+        self.problems = dict(workspace.problems)
+        self.routes = workspace.routes
+        self.live: list[str] = []
+        self.removed: list[str] = []
+        self.refused: dict[str, list[Problem]] = {}
+
+    def take_out(self, paths: list[Path]) -> None:
+        """Take out the flows whose files are gone."""
+        for path in paths:
+            self.problems.pop(str(path), None)
+            self.docs.pop(path.stem, None)
+            if self.flows.pop(path.stem, None) is not None:
+                self.removed.append(path.stem)
+
+    def take_in(self, paths: list[Path]) -> None:
+        """Read new and changed flow files; take live each one that validates."""
+        parsed: dict[Path, tuple[dict, str]] = {}
+        for path in sorted(paths):
+            text, doc, problems = read_json(path)
+            problems = problems or locate(flow_id_problems(doc, path), text or "", str(path))
+            if problems:
+                self.refuse(path, problems)
+            else:
+                parsed[path] = (doc, text or "")
+        # flows that arrive together may call each other as subflows
+        candidates = {**self.docs, **{path.stem: doc for path, (doc, _) in parsed.items()}}
+        for path, (doc, text) in parsed.items():
+            self.take(path, doc, text, candidates)
+
+    def take(self, path: Path, doc: dict, text: str, candidates: Mapping[str, dict]) -> None:
+        """Compile one flow file's document and take it live, or refuse it with its problems."""
+        flow_id = path.stem
+        current = self.flows.get(flow_id)
+        if current is not None and current.version == flow_version(doc):
+            self.problems.pop(str(path), None)  # the file is back to what runs
+            return
+        try:
+            flow = compile_flow(doc, self.workspace.registry, flows=candidates)
+        except InvalidFlow as exc:
+            self.refuse(path, locate(exc.problems, text, str(path)))
+            if current is None:
+                self.docs[flow_id] = doc  # still a flow other flows may name, as at load
+            return
+        self.flows[flow_id] = flow
+        self.docs[flow_id] = doc
+        self.problems.pop(str(path), None)
+        self.workspace._versions[(flow.id, flow.version)] = flow
+        self.workspace._keep(flow)
+        self.live.append(flow_id)
+
+    def read_routes(self, path: Path) -> None:
+        """Take routes.json live if it validates against the flows; else keep the routes that run."""
+        if not path.exists():
+            self.problems.pop(str(path), None)
+            self.routes = {}
+            return
+        text, routes, problems = read_json(path)
+        problems = problems or locate(validate_routes(routes, set(self.docs)), text or "",
+                                      str(path))
+        if problems:
+            self.refuse(path, problems)
+            return
+        self.problems.pop(str(path), None)
+        self.routes = routes
+
+    def refuse(self, path: Path, problems: list[Problem]) -> None:
+        """Record why a file was not taken live."""
+        self.problems[str(path)] = problems
+        self.refused[str(path)] = problems
+        log.warning("%s not taken live (%d problem(s)): %s", path, len(problems), problems[0])
+
+    def result(self) -> Reloaded:
+        """Return what this reload changed."""
+        return Reloaded(live=tuple(self.live), removed=tuple(sorted(self.removed)),
+                        refused=self.refused, routes=self.routes != self.workspace.routes)
+
+
+def _stamps(root: Path) -> dict[Path, Stamp]:
+    """Return the stamp of every flow file and of routes.json, by path."""
+    found: dict[Path, Stamp] = {}
+    for path in [*sorted((root / "flows").glob("*.json")), root / ROUTES_FILE]:
+        try:
+            info = path.stat()
+        except OSError:  # gone between the listing and now, or never there
+            continue
+        found[path] = (info.st_ino, info.st_mtime_ns, info.st_size)
+    return found
 
 def read_flow_file(path: str | Path) -> tuple[str | None, dict | None, list]:
     """Read a flow file; return its text, its document and the problems that stop it parsing."""
