@@ -165,8 +165,10 @@ class Runtime:
         else:
             session = await self.sessions.from_loop(self.sessions.get, session_id)
             # a session belongs to the channel it was opened on: one opened by a webhook or an
-            # execution elsewhere is, to this channel, a session that does not exist
-            if session is None or root_flow(session) != flow_id or session.channel != channel:
+            # execution elsewhere is, to this channel, a session that does not exist; nor is the
+            # editor's simulation of a draft (runtime.commands.Simulator) a contact's conversation
+            if session is None or root_flow(session) != flow_id or session.channel != channel \
+                    or session.trigger.get("simulation"):
                 raise SessionNotFound(f"no session {session_id!r} for flow {flow_id!r}")
             if session.status == "ended":
                 raise SessionEnded(f"session {session_id!r} has ended ({session.disposition})")

@@ -18,6 +18,8 @@ from runtime.errors import InvalidFlow
 from runtime.runtime import Runtime
 from runtime.workspace.live import Workspace, read_flow_file
 
+from .simulator import simulated_session, simulation_host
+
 # dispositions that mean the flow itself went wrong (exit code 1)
 FAILED_DISPOSITIONS = frozenset({"error", "max_steps", "max_session_time"})
 
@@ -46,14 +48,10 @@ def simulate(flow_file: str | Path, *, channel: str, inputs: Sequence[str] = (),
     channel_named(channel)  # unknown channels fail before anything runs
     space, flow = load_flow(flow_file, workspace=workspace, registry=registry, environ=environ)
     runtime = Runtime(space, environ=environ)
-    clock = (lambda: now) if now is not None else None
-    # the transcript shows what a `send` would queue; a simulation delivers nothing
-    host = runtime.host(channel, ScriptedInputs(inputs, channel_named(channel)), emit, clock=clock,
-                        tasks=lambda task, payload, key: key)
-    trigger = {"channel": channel, "from": sender, "to": to, "text": trigger_text}
-    contact = {k: v for k, v in (("from", sender), ("to", to)) if v is not None}
-    session = runtime.engine.new_session(flow, channel, trigger=trigger, contact=contact,
-                                         vars=dict(vars or {}))
+    host = simulation_host(runtime, channel, ScriptedInputs(inputs, channel_named(channel)), emit,
+                           now)
+    session = simulated_session(runtime.engine, flow, channel, trigger_text=trigger_text,
+                                vars=vars, sender=sender, to=to, now=now)
     try:
         run_sync(runtime.engine.run(session, host, Turn(session)))
     finally:

@@ -19,10 +19,14 @@ def conversation_key(session: Session) -> tuple[str, str, str] | None:
 
     The address is `contact.from`, the customer's side whoever wrote first; the flow is the
     one the session started on (the bottom frame's, inside a subflow). Sessions that do not
-    wait, or have no contact address (web chat), are not found by address.
+    wait, have no contact address (web chat) or are the editor's simulations are not found by
+    address.
     """
     address = session.contact.get("from") if isinstance(session.contact, dict) else None
     if session.status != "waiting" or not isinstance(address, str) or not address:
+        return None
+    # a simulation only plays a contact: a real message from that address must not continue it
+    if session.trigger.get("simulation"):
         return None
     flow_id = session.frames[0].flow_id if session.frames else session.flow_id
     return session.channel, address, flow_id
