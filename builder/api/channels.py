@@ -9,9 +9,9 @@ from flask import Blueprint, Response, request
 
 from runtime.messaging.signing import SIGNATURE_HEADER, verify
 
-from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope
+from ..errors import BadRequest, envelope
 from . import current_runtime, json_response
-from .body import kind_of, parse_body, pointer_of
+from .body import check_media_type, kind_of, parse_body, pointer_of, read_body
 from .executions import MAX_ADDRESS
 
 bp = Blueprint("channels", __name__)
@@ -30,18 +30,10 @@ def webhook_message() -> Response:
         return envelope(403, "webhooks_not_configured",
                         "inbound webhooks are verified with a shared secret: set [webhooks] secret "
                         "in callwright.toml (or CALLWRIGHT_WEBHOOKS_SECRET)")
-    length = request.content_length
-    if length is not None and length > MAX_BODY_BYTES:
-        raise ApiError(f"the body is {length} bytes; a message may be at most {MAX_BODY_BYTES} "
-                       f"bytes", code="request_entity_too_large", status=413)
-    raw = request.get_data(cache=False)
+    raw = read_body(request.environ, MAX_BODY_BYTES)
     # the signature covers the bytes as they arrived: check it before reading anything in them
     stamp = verify(secret, request.headers.get(SIGNATURE_HEADER), raw)
-    mimetype = request.mimetype
-    if mimetype != "application/json" and not mimetype.endswith("+json"):
-        sent = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
-        raise UnsupportedMediaType(f"send the message as JSON with Content-Type "
-                                   f"application/json (got {sent})")
+    check_media_type(request.content_type or "")
     body = parse_body(raw)
     problems = check_message(body)
     if problems:

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, MutableMap
 
 from runtime.jsontext import dump_bytes
 
-from ..errors import ApiError, BadRequest, UnsupportedMediaType, error_parts
+from ..errors import ApiError, BadRequest, error_parts
 from . import API_PREFIX
-from .body import kind_of, parse_body, pointer_of
+from .body import (ClientDisconnected, check_media_type, kind_of, parse_body, pointer_of,
+                   read_body, receive_body)
 
 if TYPE_CHECKING:
     from runtime import Runtime
@@ -97,22 +98,21 @@ class AsgiChatRoute:
                                code="method_not_allowed", status=405, headers={"Allow": ALLOWED})
             fields = dict(scope["headers"])
             check_media_type(fields.get(b"content-type", b"").decode("latin-1"))
-            session, text = turn_of(await _receive_body(receive, fields.get(b"content-length")))
+            length = fields.get(b"content-length")
+            raw = await receive_body(receive, None if length is None else length.decode("latin-1"),
+                                     MAX_BODY_BYTES)
+            session, text = turn_of(raw)
             # ASGI hands the path over decoded: the flow id is as the client wrote it
             turn = await self.runtime.turn(match.group(1), session, text)
             status = 200
             body = dump_bytes(turn)
-        except _Disconnected:
+        except ClientDisconnected:
             return  # nobody is left to answer
         except Exception as exc:  # every failure answers the error envelope, as in Flask views
             status, body, extra = error_parts(exc)
             headers += extra.items()
         headers.append(("Content-Length", str(len(body))))
         await _respond(send, status, headers, body)
-
-
-class _Disconnected(Exception):
-    """The client went away before its whole message arrived."""
 
 
 async def _respond(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
@@ -122,37 +122,10 @@ async def _respond(send: Send, status: int, headers: list[tuple[str, str]], body
     await send({"type": "http.response.body", "body": body})
 
 
-async def _receive_body(receive: Receive, length: bytes | None) -> bytes:
-    """Return an ASGI request's body, refusing one over MAX_BODY_BYTES as soon as it shows."""
-    if length is not None:
-        check_length(length.decode("latin-1"))
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:  # chunked, or more than Content-Length said
-            raise _too_large()
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
 def read_turn(environ: dict) -> tuple[str | None, str]:
     """Return (session id or None, text) from a WSGI request's JSON body, or raise an ApiError."""
     check_media_type(environ.get("CONTENT_TYPE", ""))
-    return turn_of(_read_body(environ))
-
-
-def check_media_type(content_type: str) -> None:
-    """Refuse (415) a body that is not JSON."""
-    mimetype = content_type.partition(";")[0].strip().lower()
-    if mimetype != "application/json" and not mimetype.endswith("+json"):
-        sent = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
-        raise UnsupportedMediaType(
-            f"send the message as JSON with Content-Type application/json (got {sent})")
+    return turn_of(read_body(environ, MAX_BODY_BYTES))
 
 
 def turn_of(raw: bytes) -> tuple[str | None, str]:
@@ -162,35 +135,6 @@ def turn_of(raw: bytes) -> tuple[str | None, str]:
     if problems:
         raise BadRequest.fields(problems)
     return body.get("session"), body["text"]
-
-
-def check_length(length: str) -> int:
-    """Return a Content-Length header's value; refuse one that is no number or over the limit."""
-    if not (length.isascii() and length.isdigit()):  # isdigit alone takes "²"
-        raise BadRequest(f"the Content-Length header {length!r} is not a number")
-    if int(length) > MAX_BODY_BYTES:
-        raise _too_large()
-    return int(length)
-
-
-def _read_body(environ: dict) -> bytes:
-    """Return a WSGI request's body, refusing one over MAX_BODY_BYTES before reading it."""
-    length = environ.get("CONTENT_LENGTH")
-    stream = environ["wsgi.input"]
-    if length:
-        return stream.read(check_length(length))
-    if environ.get("wsgi.input_terminated"):  # chunked: read no more than the limit allows
-        data = stream.read(MAX_BODY_BYTES + 1)
-        if len(data) > MAX_BODY_BYTES:
-            raise _too_large()
-        return data
-    return b""
-
-
-def _too_large() -> ApiError:
-    """Return the 413 error of a body over MAX_BODY_BYTES."""
-    return ApiError(f"the body is over {MAX_BODY_BYTES} bytes, the most a chat message may be",
-                    code="request_entity_too_large", status=413)
 
 
 def check_turn(body: Any) -> list[tuple[str, str]]:

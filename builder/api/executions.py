@@ -11,9 +11,9 @@ from flask import Blueprint, Response, request, url_for
 from runtime.errors import SessionNotFound
 from runtime.messaging.replies import url_problem
 
-from ..errors import ApiError, BadRequest, UnsupportedMediaType, envelope
+from ..errors import ApiError, BadRequest, envelope
 from . import current_runtime, json_response
-from .body import kind_of, parse_body, pointer_of
+from .body import check_media_type, kind_of, parse_body, pointer_of, read_body
 
 bp = Blueprint("executions", __name__)
 
@@ -80,15 +80,8 @@ def get_execution(execution_id: str) -> Response:
 
 def read_json(limit: int = MAX_BODY_BYTES) -> Any:
     """Return the parsed JSON body, or raise a 4xx ApiError saying what is wrong with it."""
-    mimetype = request.mimetype
-    if mimetype != "application/json" and not mimetype.endswith("+json"):
-        sent = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
-        raise UnsupportedMediaType(f"send JSON with Content-Type application/json (got {sent})")
-    length = request.content_length
-    if length is not None and length > limit:
-        raise ApiError(f"the body is {length} bytes; at most {limit} bytes are accepted",
-                       code="request_entity_too_large", status=413)
-    return parse_body(request.get_data(cache=False))
+    check_media_type(request.content_type or "")
+    return parse_body(read_body(request.environ, limit))
 
 
 def check_execution(body: Any) -> list[tuple[str, str]]:

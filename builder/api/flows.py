@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from runtime.validation import FlowTooLarge, ValidationBusy, shared_validation_pool
 
 from ..errors import ApiError
 from . import current_runtime, json_response
+from .body import check_readable, read_body
 
 bp = Blueprint("flows", __name__)
+
+MAX_BODY_BYTES = 4 * 1024 * 1024  # when the app sets no MAX_CONTENT_LENGTH
 
 
 @bp.get("/flows")
@@ -54,10 +57,15 @@ def validate(flow_id: str) -> Response:
 
 
 def request_text() -> str:
-    """Return the request body as text (a BOM is tolerated), or raise ApiError if not UTF-8."""
-    data = request.get_data(cache=False)
+    """Return the whole request body as text (a BOM is tolerated), or raise a 4xx ApiError."""
+    # over MAX_CONTENT_LENGTH, not UTF-8, or holding what no JSON reader here holds (a lone
+    # surrogate, an integer of thousands of digits) is the request's fault; every other problem
+    # of the document is the validation's to report
+    data = read_body(request.environ, current_app.config["MAX_CONTENT_LENGTH"] or MAX_BODY_BYTES)
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ApiError(f"the body is not UTF-8 text: {exc.reason} at byte {exc.start}",
                        details=[{"pointer": "", "message": "not UTF-8 text"}]) from None
+    check_readable(text)
+    return text

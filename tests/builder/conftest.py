@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import threading
 from typing import Any
 
 import pytest
 from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from builder.server import asgi_app
 
@@ -62,9 +64,11 @@ class AsgiTestClient:
         self.runtime = flask_app.extensions["callwright.runtime"]
         self.loop = asyncio.new_event_loop()
 
-    def open(self, environ: dict | None = None, **kwargs) -> AsgiResponse:
+    def open(self, environ: dict | Request | None = None, **kwargs) -> AsgiResponse:
         if environ is None:
             environ = EnvironBuilder(**kwargs).get_environ()
+        elif isinstance(environ, Request):  # as Flask's client takes an environ to send as is
+            environ = environ.environ
         return self.loop.run_until_complete(self._call(environ))
 
     def post(self, path: str, **kwargs) -> AsgiResponse:
@@ -114,6 +118,29 @@ class AsgiTestClient:
         """Close the HTTP client the turns made on this loop, then the loop (as lifespan does)."""
         self.loop.run_until_complete(self.runtime.close_http())
         self.loop.close()
+
+
+@pytest.fixture
+def thread_loops(monkeypatch):
+    """Close, after the test, the event loops made on threads other than the main one.
+
+    Through the ASGI door, Flask views run on a2wsgi's threads, each with an event loop of its
+    own that nothing closes (a server's threads live as long as its process). Ask for this
+    fixture before the app's: its end comes after the app's runtime has closed its clients.
+    """
+    made: list[asyncio.AbstractEventLoop] = []
+    new_event_loop = asyncio.new_event_loop
+
+    def recorded() -> asyncio.AbstractEventLoop:
+        loop = new_event_loop()
+        if threading.current_thread() is not threading.main_thread():
+            made.append(loop)
+        return loop
+    monkeypatch.setattr(asyncio, "new_event_loop", recorded)
+    yield made
+    for loop in made:
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
 
 
 @pytest.fixture(params=["wsgi", "asgi"])
