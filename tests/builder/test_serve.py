@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -11,8 +12,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -265,6 +268,75 @@ def test_errors_over_http_are_the_json_envelope(server) -> None:
     status, body = call(f"{base}/api/v1/chat/support-bot/messages", {"text": 7})
     assert status == 400
     assert body["error"]["details"][0]["pointer"] == "/text"
+
+
+def post_raw(base: str, path: str, body: bytes, *, chunk: int | None = None) -> tuple[int, dict]:
+    """POST bytes over a socket of our own, chunked in pieces of `chunk` bytes when given.
+
+    The body goes out on a thread while the answer is read: a server may answer (a 413) before
+    it has read all of it, and stop reading.
+    """
+    url = urllib.parse.urlsplit(base)
+    head = [f"POST {path} HTTP/1.1", f"Host: {url.netloc}", "Content-Type: application/json",
+            "Connection: close"]
+    if chunk is None:
+        head.append(f"Content-Length: {len(body)}")
+        payload = body
+    else:
+        head.append("Transfer-Encoding: chunked")
+        payload = b"".join(b"%x\r\n%s\r\n" % (len(body[at:at + chunk]), body[at:at + chunk])
+                           for at in range(0, len(body), chunk)) + b"0\r\n\r\n"
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        def send() -> None:
+            with contextlib.suppress(OSError):  # the server answered and stopped reading
+                sock.sendall("\r\n".join(head).encode() + b"\r\n\r\n" + payload)
+        sender = threading.Thread(target=send)
+        sender.start()
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        answer = json.loads(response.read())
+        sender.join(30)
+    return response.status, answer
+
+
+CHAT = "/api/v1/chat/support-bot/messages"
+
+
+@pytest.mark.parametrize("chunk", [None, 16 * 1024], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_is_a_413_over_real_http_whatever_its_framing(server,
+                                                                           chunk) -> None:
+    base, _, _ = server
+    body = b" " * (3 * 1024 * 1024) + b'{"text": "hi"}'  # 3 MB where 64 KB is the limit
+    status, answer = post_raw(base, CHAT, body, chunk=chunk)
+    assert (status, answer["error"]["code"]) == (413, "request_entity_too_large")
+    flow = json.dumps(FLOW).encode()
+    big = b" " * (4 * 1024 * 1024 + 1 - len(flow)) + flow  # a flow one byte over 4 MB
+    status, answer = post_raw(base, "/api/v1/flows/support-bot/validate", big, chunk=chunk)
+    assert (status, answer["error"]["code"]) == (413, "request_entity_too_large")
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole_over_real_http(server) -> None:
+    base, _, _ = server
+    body = b'{"text": "there"}' + b" " * (60 * 1024)
+    status, answer = post_raw(base, CHAT, body, chunk=1000)
+    assert status == 200
+    assert [r["text"] for r in answer["replies"] if r["event"] == "say"] == ["Hello there."]
+    flow = json.dumps(FLOW).encode()
+    status, answer = post_raw(base, "/api/v1/flows/support-bot/validate",
+                              b" " * (3 * 1024 * 1024) + flow, chunk=64 * 1024)
+    assert (status, answer) == (200, {"ok": True, "problems": []})
+
+
+@pytest.mark.parametrize("body, pointer", [
+    (b'{"text": "\\ud800"}', "/text"),
+    (b'{"session": ' + b"1" * 5000 + b', "text": "hi"}', "/session"),
+])
+def test_what_a_chat_message_cannot_hold_is_a_400_over_real_http(server, body: bytes,
+                                                                 pointer: str) -> None:
+    base, _, _ = server
+    status, answer = post_raw(base, CHAT, body, chunk=7)
+    assert status == 400
+    assert answer["error"]["details"][0]["pointer"] == pointer
 
 
 def test_sigterm_stops_the_server_cleanly_and_frees_the_port(tmp_path: Path) -> None:
