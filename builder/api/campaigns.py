@@ -76,10 +76,25 @@ def check_campaign(body: Any) -> list[tuple[str, str]]:
     problems += check_contacts(body.get("contacts"), channel) if "contacts" in body else [
         ("/contacts", "is required")]
     if "window" in body:
-        problems += campaigns.window_problems(body["window"])
+        problems += _window_problems(body["window"])
     problems += [(pointer_of(key), f"is not a field of a campaign (expected {', '.join(FIELDS)})")
                  for key in body if key not in FIELDS]
     return problems
+
+
+def _window_problems(window: Any) -> list[tuple[str, str]]:
+    """Return the problems of a campaign's window, a time zone no file holds among them."""
+    try:
+        return campaigns.window_problems(window)
+    except OSError:
+        # zoneinfo opens the file the name names: "America" is a folder and 300 letters are
+        # too long a file name, neither a ZoneInfoNotFoundError (runtime.campaigns should
+        # catch it too; until then, the rest of the window is still checked)
+        zone = window["timezone"]
+        shown = zone if len(zone) <= 40 else zone[:40] + "..."
+        return [("/window/timezone", f"must be an IANA time zone like Europe/Berlin, not "
+                                     f"{shown!r}"),
+                *campaigns.window_problems({**window, "timezone": "UTC"})]
 
 
 def _check_count(body: dict, field: str, top: int) -> list[tuple[str, str]]:

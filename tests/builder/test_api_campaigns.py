@@ -268,3 +268,12 @@ def test_a_campaign_outside_its_window_waits_for_the_opening(client, gateway):
     assert gateway.requests == []
     [task] = huey_of(client.application).read_schedule(now + timedelta(days=8))
     assert timedelta(hours=1, minutes=58) < task.eta - now <= timedelta(hours=2)
+
+
+@pytest.mark.parametrize("zone", ["America", "Etc", "x" * 300])
+def test_a_time_zone_that_names_a_folder_or_no_file_is_a_400(client, zone: str):
+    window = {"timezone": zone, "start": "9am", "end": "17:00"}
+    response = launch(client, body(window=window))
+    assert response.status_code == 400
+    pointers = [detail["pointer"] for detail in error_of(response)["details"]]
+    assert pointers == ["/window/timezone", "/window/start"]
