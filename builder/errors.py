@@ -15,17 +15,25 @@ from runtime.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-# The one table of HTTP statuses for the runtime's errors, by their stable code. A runtime error
-# whose code is not listed is a server fault (500, logged, no detail to the client).
+# The one table of HTTP statuses for the runtime's and the flow store's errors, by their stable
+# code. A runtime error whose code is not listed is a server fault (500, logged, no detail to
+# the client).
 ERROR_STATUS = {
     "flow_not_found": 404,
     "session_not_found": 404,
     "no_route": 404,
+    "version_not_found": 404,
+    "draft_not_found": 404,
     "bad_signature": 401,
     "session_ended": 409,
     "session_busy": 409,
     "not_configured": 409,
+    "flow_exists": 409,
+    "flow_in_use": 409,
+    "version_mismatch": 409,
     "invalid_flow": 422,
+    "precondition_required": 428,
+    "git_failed": 500,
     "queue_unavailable": 503,
     "session_store_unavailable": 503,
 }

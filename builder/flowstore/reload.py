@@ -1,0 +1,145 @@
+"""Files changed on disk go live in every serve worker, and each change becomes one version.
+
+A `FlowWatcher` thread in each worker process looks at the workspace's files about once a
+second (their stamps: a few stat calls) and, on SIGHUP where the process lets it install a
+handler, at once. Each flow a reload takes live is recorded as a version from `git` under the
+store's lock, unless the newest version already has that content: a publish of this process or
+another, or another worker that noticed the same change first.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Any, Callable
+
+from runtime.workspace import Reloaded, Workspace
+from runtime.workspace.stable_form import dumps
+
+from .errors import GitFailed
+from .locking import StoreLock
+from .versions import GIT, Version, VersionLog
+from .workspace import WorkspaceStore
+
+log = logging.getLogger(__name__)
+
+INTERVAL_S = 1.0
+CHANGED_ON_DISK = "Changed on disk"
+
+
+class VersionRecorder:
+    """Records the flows a reload took live as versions from git, one per change."""
+
+    def __init__(self, workspace: Workspace, versions: VersionLog, files: WorkspaceStore,
+                 lock: StoreLock) -> None:
+        self.workspace = workspace
+        self.versions = versions
+        self.files = files
+        self.lock = lock
+
+    def refresh(self) -> Reloaded:
+        """Reload the workspace and record what went live; return what the reload changed."""
+        reloaded = self.workspace.reload()
+        if reloaded.live:
+            with self.lock.held():
+                for flow_id in reloaded.live:
+                    self.record(flow_id)
+        for file, problems in reloaded.refused.items():
+            log.warning("%s is not live: %s", file, "; ".join(map(str, problems)))
+        return reloaded
+
+    def sync(self) -> list[Version]:
+        """Record every live flow whose content no version has yet (a server's first look)."""
+        newest = self.versions.newest()
+        behind = [flow_id for flow_id, flow in self.workspace.flows.items()
+                  if flow_id not in newest or newest[flow_id].content_hash != flow.version]
+        if not behind:
+            return []
+        with self.lock.held():
+            return [version for version in map(self.record, sorted(behind)) if version]
+
+    def record(self, flow_id: str) -> Version | None:
+        """Record a live flow as the next version from git unless the newest has its content."""
+        flow = self.workspace.flows.get(flow_id)
+        if flow is None:
+            return None
+        try:
+            origin = self.files.origin(f"flows/{flow_id}.json")
+        except GitFailed as exc:
+            log.warning("who changed flow %s is unknown: %s", flow_id, exc)
+            origin = None
+        version = self.versions.record(
+            flow_id, dumps(flow.doc, self.workspace.registry), flow.version, source=GIT,
+            author=str(origin.author) if origin else None,
+            note=origin.subject if origin and origin.subject else CHANGED_ON_DISK,
+            commit=origin.commit if origin else None, unless_latest=True)
+        if version is not None:
+            log.info("flow %s changed on disk is live as version %d", flow_id, version.number)
+        return version
+
+
+class FlowWatcher:
+    """A thread that calls `refresh` when the files may have changed: every interval, on SIGHUP."""
+
+    def __init__(self, refresh: Callable[[], Any], interval_s: float = INTERVAL_S) -> None:
+        self.refresh = refresh
+        self.interval_s = interval_s
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._previous: Any = None  # the SIGHUP handler before ours
+        self.hangup = False  # whether SIGHUP wakes it (only the main thread installs handlers)
+
+    def start(self) -> None:
+        """Start watching; SIGHUP wakes the watcher where this process lets it take the signal."""
+        if self._thread is not None:
+            return
+        self.hangup = self._take_hangup()
+        self._thread = threading.Thread(target=self._run, name="callwright-flow-watcher",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop watching, give SIGHUP back to the handler it had, wait for the thread to end."""
+        self._stopping.set()
+        self._wake.set()
+        if self.hangup and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGHUP, self._previous if self._previous is not None
+                          else signal.SIG_DFL)
+            self.hangup = False
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def wake(self) -> None:
+        """Look at the files now rather than at the next interval."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self.refresh()
+            except Exception:  # a database or disk hiccup: look again at the next interval
+                log.exception("reloading the workspace failed")
+
+    def _take_hangup(self) -> bool:
+        """Install a SIGHUP handler that wakes the watcher, passing the signal on to any other."""
+        if threading.current_thread() is not threading.main_thread():
+            return False  # Python lets only the main thread install signal handlers
+        previous = self._previous = signal.getsignal(signal.SIGHUP)
+
+        def on_hangup(signum: int, frame: FrameType | None) -> None:
+            self.wake()
+            if callable(previous):
+                previous(signum, frame)
+        try:
+            signal.signal(signal.SIGHUP, on_hangup)
+        except (ValueError, OSError):  # not the main interpreter, or no SIGHUP here
+            return False
+        return True

@@ -1,0 +1,398 @@
+"""The flow store: a workspace's drafts, its published flow files and their numbered versions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+from sqlalchemy.engine import Engine
+
+import schemas
+from blocks.sdk import ConfigurationError
+from runtime.engine import flow_version
+from runtime.errors import InvalidFlow
+from runtime.validation import Problem, has_errors, parse_json, validate_flow
+from runtime.validation.problem import error
+from runtime.workspace import Reloaded, Workspace
+from runtime.workspace.stable_form import FLOW_KIND, dumps
+
+from ..errors import BadRequest
+from .author import Author
+from .catalogue import catalogue
+from .diff import diff_flows
+from .drafts import Draft, DraftStore, etag_of
+from .errors import DraftMissing, FlowExists, FlowInUse, FlowMissing, PreconditionRequired, \
+    VersionMismatch
+from .git import Git, GitStore
+from .locking import StoreLock
+from .references import references_to
+from .reload import VersionRecorder
+from .versions import EDITOR, ROLLBACK, Version, VersionLog
+from .workspace import Changes, FolderStore, WorkspaceStore
+
+log = logging.getLogger(__name__)
+
+FLOW_ID = re.compile(schemas.load("flow")["$defs"]["id"]["pattern"])
+DATA = ".callwright"
+DRAFT = "draft"  # the side of a diff that is the working copy
+Side = int | Literal["draft"]
+
+
+class WorkingCopy(NamedTuple):
+    """A flow as the editor works on it: its draft, else its published file; and its ETag."""
+
+    document: dict
+    etag: str
+
+
+@dataclass(frozen=True)
+class Published:
+    """The version a publish made live; `created` is False when the newest one had its content."""
+
+    version: Version
+    created: bool
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """The bytes of a working copy, their ETag, and whether they are a draft's."""
+
+    data: bytes
+    etag: str
+    is_draft: bool
+
+
+class FlowStore:
+    """Drafts, publishing and versions of the flows of one workspace, for the builder's API.
+
+    Changes are made under one lock shared by the workspace's processes, so two saves, a publish
+    and a reload noticed by another worker never interleave. A draft's and a published file's
+    ETag is a hash of their bytes; every change of an existing flow names the ETag it was made
+    on (`if_match`: the ETag, `"*"` for any, None when the client sent none).
+    """
+
+    def __init__(self, workspace: Workspace, versions: VersionLog, files: WorkspaceStore,
+                 drafts: DraftStore, lock: StoreLock) -> None:
+        self.workspace = workspace
+        self.registry = workspace.registry
+        self.versions = versions
+        self.files = files
+        self.drafts = drafts
+        self.lock = lock
+        self.recorder = VersionRecorder(workspace, versions, files, lock)
+
+    @classmethod
+    def open(cls, workspace: Workspace, database: Engine) -> FlowStore:
+        """Open the store of a workspace folder: a git one when the folder is in a repository."""
+        root = workspace.root
+        if root is None:
+            raise ConfigurationError("the flow store needs a workspace folder")
+        data = root / DATA
+        data.mkdir(exist_ok=True)
+        ignore = data / ".gitignore"
+        if not ignore.exists():  # drafts, sessions and kept versions are never committed
+            ignore.write_text("*\n", "utf-8")
+        files = GitStore(root) if Git(root).is_work_tree() else FolderStore(root)
+        return cls(workspace, VersionLog(database), files, DraftStore(data / "drafts"),
+                   StoreLock(data / "flowstore.lock"))
+
+    # reading
+
+    def working_copy(self, flow_id: str) -> WorkingCopy:
+        """Return a flow's working copy (its draft, else its published file) and its ETag.
+
+        Raise FlowMissing when the flow has neither, and runtime.errors.InvalidFlow when the
+        published file is not JSON (a draft always is).
+        """
+        copy = self._copy(flow_id)
+        return WorkingCopy(self._document(flow_id, copy), copy.etag)
+
+    def working_bytes(self, flow_id: str) -> tuple[bytes, str]:
+        """Return a flow's working copy as its bytes (as saved), and its ETag."""
+        copy = self._copy(flow_id)
+        return copy.data, copy.etag
+
+    def catalogue(self) -> list[dict]:
+        """Return every flow (with a file, a live version or a draft) as the editor lists it."""
+        return catalogue(self.workspace, self.drafts, self.versions)
+
+    def history(self, flow_id: str) -> list[Version]:
+        """Return a flow's versions, newest first (those of a deleted flow too)."""
+        _known(flow_id)
+        history = self.versions.history(flow_id)
+        if not history and not self._exists(flow_id):
+            raise FlowMissing(f"no flow {flow_id!r}")
+        return history
+
+    def version(self, flow_id: str, number: int) -> Version:
+        """Return one version of a flow, with its document."""
+        _known(flow_id)
+        return self.versions.get(flow_id, number)
+
+    def diff(self, flow_id: str, old: Side, new: Side) -> dict:
+        """Return what changed from one version (or the working copy, "draft") to another."""
+        before, after = (self._side(flow_id, side) for side in (old, new))
+        return {"from": old, "to": new, **diff_flows(before, after)}
+
+    # drafts
+
+    def create(self, flow_id: str, author: Author, *, name: str | None = None,
+               description: str | None = None) -> Draft:
+        """Start a new flow as a draft whose start is one `end` block."""
+        _check_new_id(flow_id)
+        doc = new_flow(flow_id, name, description)
+        with self.lock.held():
+            self._check_free(flow_id)
+            return self._write_draft(flow_id, doc, str(author))
+
+    def save_draft(self, flow_id: str, data: bytes, document: Any, author: Author, *,
+                   if_match: str | None) -> Draft:
+        """Save a flow's draft as sent (valid or not, but a JSON object of this flow's id)."""
+        _known(flow_id)
+        problems = _draft_problems(flow_id, document)
+        if problems:
+            raise BadRequest.fields(problems)
+        with self.lock.held():
+            _check_precondition(flow_id, self._copy(flow_id).etag, if_match)
+            return self.drafts.write(flow_id, data, document, str(author))
+
+    def discard_draft(self, flow_id: str, *, if_match: str | None = None) -> None:
+        """Delete a flow's draft (the published flow, if any, stays as it is)."""
+        _known(flow_id)
+        with self.lock.held():
+            draft = self.drafts.read(flow_id)
+            if draft is None:
+                raise DraftMissing(f"flow {flow_id!r} has no draft")
+            if if_match is not None:
+                _check_precondition(flow_id, draft.etag, if_match)
+            self.drafts.remove(flow_id)
+
+    def duplicate(self, flow_id: str, new_id: str, author: Author, *,
+                  name: str | None = None) -> Draft:
+        """Copy a flow's working copy into a new flow's draft."""
+        _check_new_id(new_id)
+        source = self.working_copy(flow_id).document
+        base = source.get("name") if isinstance(source.get("name"), str) else flow_id
+        doc = {**source, "id": new_id, "name": name or f"{base} (copy)"}
+        with self.lock.held():
+            self._check_free(new_id)
+            return self._write_draft(new_id, doc, str(author))
+
+    # publishing
+
+    def publish(self, flow_id: str, author: Author, *, note: str | None,
+                if_match: str | None) -> Published:
+        """Publish a flow's working copy: validate, write in stable form, commit, go live.
+
+        Errors of validation stop it (runtime.errors.InvalidFlow with every problem). The new
+        version is recorded and taken live in this process at once; the draft is dropped.
+        """
+        _known(flow_id)
+        with self.lock.held():
+            copy = self._copy(flow_id)
+            _check_precondition(flow_id, copy.etag, if_match)
+            published = self._publish(flow_id, self._document(flow_id, copy), author,
+                                      note=note, source=EDITOR)
+            self.drafts.remove(flow_id)
+            return published
+
+    def rollback(self, flow_id: str, number: int, author: Author, *,
+                 note: str | None = None) -> Published:
+        """Publish an earlier version's document again, as a new version (a draft stays)."""
+        _known(flow_id)
+        with self.lock.held():
+            old = self.versions.get(flow_id, number)
+            said = f"Rollback to version {number}" + (f": {note}" if note else "")
+            return self._publish(flow_id, old.document, author, note=said, source=ROLLBACK)
+
+    def delete(self, flow_id: str, author: Author) -> None:
+        """Delete a flow's file (a commit in a git workspace) and its draft; versions stay.
+
+        Refused (FlowInUse) while routes or other flows name it.
+        """
+        _known(flow_id)
+        with self.lock.held():
+            has_file = self.files.read(_file(flow_id)) is not None
+            if has_file:
+                self._refuse_if_named(flow_id, "deleted")
+                self.files.apply({_file(flow_id): None}, message=f"Delete flow {flow_id}",
+                                 author=author)
+            if not self.drafts.remove(flow_id) and not has_file:
+                raise FlowMissing(f"no flow {flow_id!r}")
+            self.recorder.refresh()
+
+    def rename(self, flow_id: str, new_id: str, author: Author) -> None:
+        """Give a flow another id: its file (published again under it) and its draft move.
+
+        Refused (FlowInUse) while routes or other flows name it: they are changed on purpose
+        by whoever owns them, not behind their back. The old id's versions stay its history.
+        """
+        _known(flow_id)
+        _check_new_id(new_id)
+        with self.lock.held():
+            self._check_free(new_id)
+            draft = self.drafts.read(flow_id)
+            data = self.files.read(_file(flow_id))
+            if draft is None and data is None:
+                raise FlowMissing(f"no flow {flow_id!r}")
+            if data is not None:
+                self._refuse_if_named(flow_id, "renamed")
+                doc = self._document(flow_id, _Copy(data, etag_of(data), False))
+                self._publish(new_id, {**doc, "id": new_id}, author,
+                              note=f"Renamed from {flow_id}", source=EDITOR,
+                              also={_file(flow_id): None},
+                              message=f"Rename flow {flow_id} to {new_id}")
+            if draft is not None:
+                moved = {**json.loads(draft.data), "id": new_id}
+                self._write_draft(new_id, moved, draft.info.saved_by)
+                self.drafts.remove(flow_id)
+
+    # reloading
+
+    def refresh(self) -> Reloaded:
+        """Take live what changed on disk and record each flow that went live as a version."""
+        return self.recorder.refresh()
+
+    def sync(self) -> list[Version]:
+        """Record every live flow no version has the content of (at a server's start)."""
+        return self.recorder.sync()
+
+    # helpers
+
+    def _publish(self, flow_id: str, doc: Any, author: Author, *, note: str | None,
+                 source: str, also: Changes | None = None,
+                 message: str | None = None) -> Published:
+        """Validate a document, write it as the flow's file, commit, record and reload."""
+        problems = self._problems(flow_id, doc)
+        if has_errors(problems):
+            errors = [p for p in problems if p.is_error]
+            raise InvalidFlow(f"flow {flow_id!r} has {len(errors)} error(s) and cannot be "
+                              f"published: {errors[0]}", problems)
+        text = dumps(doc, self.registry)
+        content_hash = flow_version(doc)
+        latest = self.versions.latest(flow_id)
+        created = latest is None or latest.content_hash != content_hash
+        number = (latest.number if latest else 0) + (1 if created else 0)
+        commit = self.files.apply(
+            {**(also or {}), _file(flow_id): text}, author=author,
+            message=message or f"Publish flow {flow_id} version {number}"
+                               + (f": {note}" if note else ""))
+        version = latest if latest is not None and not created else self.versions.record(
+            flow_id, text, content_hash, source=source, author=str(author), note=note,
+            commit=commit)
+        self.recorder.refresh()
+        live = self.workspace.flows.get(flow_id)
+        if live is None or live.version != content_hash:
+            log.error("flow %s version %d was published but is not live: %s", flow_id,
+                      version.number, self.workspace.problems.get(str(self.files.root / _file(
+                          flow_id))))
+        return Published(version, created)
+
+    def _problems(self, flow_id: str, doc: Any) -> list[Problem]:
+        """Return every problem of a flow document published as `flow_id`."""
+        problems = validate_flow(doc, self.registry, flows={**self.workspace.docs, flow_id: doc})
+        if isinstance(doc, dict) and doc.get("id") != flow_id:
+            problems.append(error("/id", f"is {doc.get('id')!r}, not the flow's id {flow_id!r}"))
+        return problems
+
+    def _copy(self, flow_id: str) -> _Copy:
+        """Return a flow's working copy; raise FlowMissing when it has neither draft nor file."""
+        _known(flow_id)
+        draft = self.drafts.read(flow_id)
+        if draft is not None:
+            return _Copy(draft.data, draft.etag, True)
+        data = self.files.read(_file(flow_id))
+        if data is None:
+            raise FlowMissing(f"no flow {flow_id!r}: it has neither a draft nor a file")
+        return _Copy(data, etag_of(data), False)
+
+    def _document(self, flow_id: str, copy: _Copy) -> dict:
+        """Return the document of a working copy; raise InvalidFlow when it is not a flow."""
+        source = f"flows/{flow_id}.json" if not copy.is_draft else f"draft of {flow_id}"
+        try:
+            doc, problems = parse_json(copy.data.decode("utf-8-sig"), source)
+        except UnicodeDecodeError as exc:
+            doc, problems = None, [error("", f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
+        if not problems and not isinstance(doc, dict):
+            problems = [error("", "a flow is a JSON object")]
+        if problems:
+            raise InvalidFlow(f"{source} is not a flow document", problems)
+        return doc
+
+    def _side(self, flow_id: str, side: Side) -> dict:
+        """Return the document of a version number, or of the working copy ("draft")."""
+        if side == DRAFT:
+            return self.working_copy(flow_id).document
+        return self.version(flow_id, side).document
+
+    def _exists(self, flow_id: str) -> bool:
+        """Return whether a flow has a draft, a file or a live version."""
+        return (self.drafts.read(flow_id) is not None or flow_id in self.workspace.flows
+                or self.files.read(_file(flow_id)) is not None)
+
+    def _check_free(self, flow_id: str) -> None:
+        """Refuse (FlowExists) an id that a flow already has."""
+        if self._exists(flow_id):
+            raise FlowExists(f"a flow {flow_id!r} exists already",
+                             details=[{"pointer": "/id", "message": "is taken"}])
+
+    def _refuse_if_named(self, flow_id: str, change: str) -> None:
+        """Refuse (FlowInUse) to change a flow that routes or other flows name."""
+        assert self.workspace.root is not None
+        found = references_to(flow_id, self.workspace.root)
+        if found:
+            named = ", ".join(f"{ref['file']}#{ref['pointer']}" for ref in found)
+            raise FlowInUse(f"flow {flow_id!r} cannot be {change} while {named} name it: change "
+                            f"those first", details=found)
+
+    def _write_draft(self, flow_id: str, doc: dict, saved_by: str | None) -> Draft:
+        """Save a document the server made as a draft, in the stable form."""
+        return self.drafts.write(flow_id, dumps(doc, self.registry).encode("utf-8"), doc,
+                                 saved_by)
+
+
+def new_flow(flow_id: str, name: str | None, description: str | None) -> dict:
+    """Return the document of a new flow: one `end` block, where it starts."""
+    doc: dict[str, Any] = {"schema": FLOW_KIND, "id": flow_id, "name": name or flow_id}
+    if description:
+        doc["description"] = description
+    return {**doc, "start": "end", "blocks": {"end": {"type": "end", "config": {}}},
+            "layout": {"end": {"x": 0, "y": 0}}}
+
+
+def _file(flow_id: str) -> str:
+    """Return the workspace path of a flow's published file."""
+    return f"flows/{flow_id}.json"
+
+
+def _known(flow_id: str) -> None:
+    """Refuse (FlowMissing) an id no flow can have, before it reaches a file name."""
+    if not FLOW_ID.fullmatch(flow_id):
+        raise FlowMissing(f"no flow {flow_id[:130]!r}: flow ids match {FLOW_ID.pattern}")
+
+
+def _check_new_id(flow_id: Any) -> None:
+    """Refuse (400, at /id) an id a new flow cannot have."""
+    if not isinstance(flow_id, str) or not FLOW_ID.fullmatch(flow_id):
+        raise BadRequest.fields([("/id", f"must match {FLOW_ID.pattern} (letters, digits, "
+                                         f"_ . -; at most 128; not starting with a digit)")])
+
+
+def _check_precondition(flow_id: str, current: str, if_match: str | None) -> None:
+    """Refuse a change made without an ETag (428) or on another state than the current (409)."""
+    if if_match is None:
+        raise PreconditionRequired(flow_id, current)
+    if if_match != "*" and if_match != current:
+        raise VersionMismatch(flow_id, current)
+
+
+def _draft_problems(flow_id: str, document: Any) -> list[tuple[str, str]]:
+    """Return what keeps a body from being saved as a flow's draft (pointer, message)."""
+    if not isinstance(document, dict):
+        return [("", "must be a JSON object: the flow document")]
+    if document.get("id") != flow_id:
+        return [("/id", f"must be {flow_id!r}, the id of the flow this is the draft of")]
+    return []
