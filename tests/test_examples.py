@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 import schemas
 from blocks import default_registry
 from runtime import Workspace
+from runtime.records import head
 from runtime.workspace.settings import load_settings
 from runtime.workspace.stable_form import dumps
 from runtime.validation import validate_workspace
@@ -116,9 +117,15 @@ def check_emulation(argv: list[str], result: subprocess.CompletedProcess) -> Non
     assert (calls["failed"], calls["unfinished"], report["errors"]) == (0, 0, 0), report
 
 
+def check_database(argv: list[str], result: subprocess.CompletedProcess) -> None:
+    """The records database is brought to, or found at, the newest revision."""
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert head() in result.stdout
+
+
 CHECKS: dict[str, Callable[[list[str], subprocess.CompletedProcess], None]] = {
     "validate": check_exit_0, "fmt": check_exit_0, "simulate": check_simulation,
-    "emulate": check_emulation}
+    "emulate": check_emulation, "db": check_database}
 
 
 def test_the_readme_shows_every_command_and_only_flows_with_a_known_end() -> None:
