@@ -1,0 +1,62 @@
+// The ONE node component: any block type, drawn from its manifest and config. Its source handles
+// are the block's exits, recomputed as options, rules or branches are added to its config.
+import { memo, useEffect, useMemo } from "react";
+import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
+import type { NodeProps } from "@xyflow/react";
+import { useTranslation } from "react-i18next";
+import { ERROR_EXIT, exitsOf } from "../../lib/exits";
+import { GHOST_TYPE } from "../../lib/flow-format";
+import type { BlockNode } from "../../lib/flow-format";
+import { summarize } from "../../lib/summary";
+import { useEditor } from "../../store/context";
+import { Icon } from "../Icon";
+
+function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
+  const { t } = useTranslation();
+  const block = data.block;
+  const catalog = useEditor((s) => s.catalog);
+  const mark = useEditor((s) => s.marks.blocks[id]);
+  const counts = useEditor((s) => s.problemCounts[id]);
+  const isStart = useEditor((s) => s.base.start === id);
+  const manifest = catalog.find(block.type);
+  const exits = useMemo(() => exitsOf(manifest, block), [manifest, block]);
+  const summary = useMemo(() => summarize(block.config), [block.config]);
+  const exitKey = exits.join("\u0000");
+  const updateInternals = useUpdateNodeInternals();
+  useEffect(() => { updateInternals(id); }, [exitKey, id, updateInternals]);
+  const ghost = type === GHOST_TYPE;
+
+  const classes = ["block-node", mark ? `mark-${mark}` : "", selected ? "selected" : "", ghost ? "ghost" : "",
+    counts?.errors ? "has-errors" : counts?.warnings ? "has-warnings" : "", manifest ? "" : "unknown-type"].join(" ");
+  return (
+    <div className={classes} aria-label={t("node.label", { id, title: manifest?.title ?? block.type })}>
+      <Handle type="target" position={Position.Left} className="in-handle" isConnectable={!ghost} />
+      <div className="block-head">
+        <Icon name={manifest?.icon} className="block-icon" />
+        <span className="block-title">{block.label || manifest?.title || block.type}</span>
+        {isStart && <span className="start-flag" title={t("node.start")}><Icon name="flag" size={12} /> {t("node.start")}</span>}
+        {counts && (counts.errors > 0 || counts.warnings > 0) && (
+          <span className={`problem-badge ${counts.errors ? "error" : "warning"}`}
+            title={t("node.problems", { errors: counts.errors, warnings: counts.warnings })}>
+            {counts.errors || counts.warnings}
+          </span>
+        )}
+      </div>
+      <div className="block-id"><code>{id}</code>{block.label ? <span className="muted"> · {manifest?.title ?? block.type}</span> : null}</div>
+      {summary && <div className="block-summary">{summary}</div>}
+      {!manifest && <div className="block-summary error-text">{t("node.unknownType", { type: block.type })}</div>}
+      {exits.length > 0 && (
+        <ul className="block-exits">
+          {exits.map((exit) => (
+            <li key={exit} className={exit === ERROR_EXIT ? "exit exit-error" : "exit"}>
+              <span>{exit}</span>
+              <Handle type="source" position={Position.Right} id={exit} className="out-handle" isConnectable={!ghost} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export const BlockNodeComponent = memo(BlockNodeView);

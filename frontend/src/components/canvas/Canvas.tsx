@@ -1,0 +1,102 @@
+// The flow canvas: blocks and their connections, dropped from the palette, laid out, searched
+// and marked by the simulator, executions and version diffs.
+import { useCallback, useEffect, useMemo } from "react";
+import type { DragEvent } from "react";
+import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from "@xyflow/react";
+import type { Edge } from "@xyflow/react";
+import { useTranslation } from "react-i18next";
+import { useShallow } from "zustand/react/shallow";
+import type { BlockNode } from "../../lib/flow-format";
+import { ERROR_EXIT } from "../../lib/exits";
+import { useEditor } from "../../store/context";
+import { nodeTypes } from "./nodeTypes";
+
+export const DRAG_TYPE = "application/x-callwright-block";
+const BIG_FLOW = 150; // from this many blocks on, only what is on screen is drawn
+
+export function Canvas() {
+  const { t } = useTranslation();
+  const { nodes, edges, ghosts, edgeMarks, readOnly, focus } = useEditor(useShallow((s) => ({
+    nodes: s.nodes, edges: s.edges, ghosts: s.ghosts, edgeMarks: s.marks.edges, readOnly: s.readOnly, focus: s.focus,
+  })));
+  const actions = useEditor(useShallow((s) => ({
+    onNodesChange: s.onNodesChange, onEdgesChange: s.onEdgesChange, connect: s.connect,
+    addBlock: s.addBlock, beginDrag: s.beginDrag,
+  })));
+  const flow = useReactFlow();
+
+  const shownNodes = useMemo(() => (ghosts.length ? [...nodes, ...ghosts] : nodes), [nodes, ghosts]);
+  const shownEdges = useMemo(() => styleEdges(edges, edgeMarks), [edges, edgeMarks]);
+
+  useEffect(() => {
+    if (!focus) return;
+    const node = flow.getInternalNode(focus.block);
+    if (!node) return;
+    const width = node.measured.width ?? 220;
+    const height = node.measured.height ?? 100;
+    flow.setCenter(node.internals.positionAbsolute.x + width / 2, node.internals.positionAbsolute.y + height / 2,
+      { zoom: Math.max(flow.getZoom(), 1), duration: 300 });
+  }, [focus, flow]);
+
+  const onDragOver = useCallback((event: DragEvent) => {
+    if (!event.dataTransfer.types.includes(DRAG_TYPE)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  }, []);
+
+  const onDrop = useCallback((event: DragEvent) => {
+    const type = event.dataTransfer.getData(DRAG_TYPE);
+    if (!type) return;
+    event.preventDefault();
+    const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    actions.addBlock(type, { x: position.x - 110, y: position.y - 30 });
+  }, [flow, actions]);
+
+  return (
+    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow<BlockNode, Edge>
+        nodes={shownNodes}
+        edges={shownEdges}
+        nodeTypes={nodeTypes}
+        onNodesChange={actions.onNodesChange}
+        onEdgesChange={actions.onEdgesChange}
+        onConnect={actions.connect}
+        onNodeDragStart={actions.beginDrag}
+        onSelectionDragStart={actions.beginDrag}
+        nodesConnectable={!readOnly}
+        nodesDraggable={!readOnly}
+        deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
+        multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+        selectionKeyCode="Shift"
+        onlyRenderVisibleElements={nodes.length >= BIG_FLOW}
+        minZoom={0.05}
+        maxZoom={2}
+        fitView
+        fitViewOptions={{ maxZoom: 1, padding: 0.1 }}
+        defaultEdgeOptions={{ type: "smoothstep" }}
+        proOptions={{ hideAttribution: true }}
+        aria-label={t("canvas.label")}
+      >
+        <Background gap={20} />
+        <MiniMap pannable zoomable ariaLabel={t("canvas.minimap")} nodeClassName={miniMapClass} />
+        <Controls aria-label={t("canvas.controls")} showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}
+
+function miniMapClass(node: BlockNode): string {
+  return node.type === "ghost" ? "mini-ghost" : "mini-block";
+}
+
+/** Give marked edges (walked paths) and error exits their classes, touching no other edge. */
+function styleEdges(edges: Edge[], marks: Record<string, string>): Edge[] {
+  const marked = Object.keys(marks).length > 0;
+  return edges.map((edge) => {
+    const mark = marked ? marks[edge.id] : undefined;
+    const error = edge.sourceHandle === ERROR_EXIT;
+    if (!mark && !error) return edge;
+    const className = [mark ? `edge-${mark}` : "", error ? "edge-error" : ""].join(" ").trim();
+    return edge.className === className && edge.animated === !!mark ? edge : { ...edge, className, animated: !!mark };
+  });
+}

@@ -1,0 +1,98 @@
+// One form per block, rendered by rjsf from the block's config schema and validated live by
+// ajv (draft-07, as the server validates it); the server's problems sit on their fields.
+import { useEffect, useMemo, useRef } from "react";
+import Form from "@rjsf/core";
+import type { IChangeEvent } from "@rjsf/core";
+import { englishStringTranslator, TranslatableString } from "@rjsf/utils";
+import type { ErrorSchema, RJSFSchema, RJSFValidationError, UiSchema } from "@rjsf/utils";
+import { useTranslation } from "react-i18next";
+import type { TFunction } from "i18next";
+import { prepareSchema } from "../../lib/form-schema";
+import { configPath, extraErrorsFor, fieldId } from "../../lib/problems";
+import type { BlockManifest, JsonObject, Problem } from "../../lib/types";
+import { formValidator, withoutSecretErrors } from "../../lib/validator";
+import { widgets } from "./widgets";
+import { FieldProblemsContext } from "./field-problems";
+
+const UI_SCHEMA: UiSchema = { "ui:submitButtonOptions": { norender: true } };
+
+export default function BlockForm({ blockId, manifest, config, problems, readOnly, focusField, onChange }: {
+  blockId: string;
+  manifest: BlockManifest;
+  config: JsonObject;
+  problems: Problem[];
+  readOnly: boolean;
+  focusField: { path: string[]; seq: number } | null;
+  onChange: (config: JsonObject) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const schema = useMemo(() => prepareSchema(manifest.config_schema) as RJSFSchema, [manifest]);
+  const validator = formValidator(i18n.language);
+  const extraErrors = useMemo(() => extraErrorsFor(blockId, problems, (problem) =>
+    problem.line ? t("problems.atLine", { message: problem.message, line: problem.line }) : problem.message) as ErrorSchema,
+  [blockId, problems, t]);
+  const byField = useMemo(() => {
+    const map: Record<string, Problem[]> = {};
+    for (const problem of problems) {
+      const path = configPath(problem);
+      if (path) (map[fieldId(path)] ??= []).push(problem);
+    }
+    return map;
+  }, [problems]);
+  const data = useRef(config);
+  data.current = config;
+  const box = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!focusField || !box.current) return;
+    const id = fieldId(focusField.path);
+    const target = box.current.querySelector<HTMLElement>(`#${CSS.escape(id)}, [data-field="${id}"] [contenteditable]`);
+    target?.scrollIntoView({ block: "center" });
+    target?.focus();
+  }, [focusField]);
+
+  const transformErrors = (errors: RJSFValidationError[]) => withoutSecretErrors(errors, data.current);
+  return (
+    <div ref={box} className="block-form">
+      <FieldProblemsContext.Provider value={byField}>
+        <Form
+          key={`${blockId}:${i18n.language}`}
+          schema={schema}
+          uiSchema={UI_SCHEMA}
+          formData={config}
+          validator={validator}
+          widgets={widgets}
+          liveValidate="onChange"
+          showErrorList={false}
+          noHtml5Validate
+          extraErrors={extraErrors}
+          transformErrors={transformErrors}
+          readonly={readOnly}
+          translateString={translator(t)}
+          experimental_defaultFormStateBehavior={{
+            emptyObjectFields: "populateRequiredDefaults",
+            arrayMinItems: { populate: "never" },
+          }}
+          onChange={(event: IChangeEvent) => onChange((event.formData ?? {}) as JsonObject)}
+        />
+      </FieldProblemsContext.Provider>
+    </div>
+  );
+}
+
+/** Return rjsf's string translator speaking the interface's language (its own English otherwise). */
+function translator(t: TFunction) {
+  const own: Partial<Record<TranslatableString, string>> = {
+    [TranslatableString.AddItemButton]: t("form.addItem"),
+    [TranslatableString.AddButton]: t("form.add"),
+    [TranslatableString.RemoveButton]: t("form.remove"),
+    [TranslatableString.MoveUpButton]: t("form.moveUp"),
+    [TranslatableString.MoveDownButton]: t("form.moveDown"),
+    [TranslatableString.CopyButton]: t("form.copy"),
+    [TranslatableString.ClearButton]: t("form.clear"),
+    [TranslatableString.NewStringDefault]: t("form.newValue"),
+    [TranslatableString.YesLabel]: t("form.yes"),
+    [TranslatableString.NoLabel]: t("form.no"),
+  };
+  return (key: TranslatableString, params?: string[]) => own[key] ?? englishStringTranslator(key, params);
+}

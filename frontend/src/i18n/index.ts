@@ -1,0 +1,50 @@
+// Every interface string goes through i18next; the catalogues are flat JSON files, one per
+// language, kept complete by tests/i18n.test.ts (no key missing from either, none unused).
+import i18next from "i18next";
+import { initReactI18next } from "react-i18next";
+import en from "./en.json";
+import ru from "./ru.json";
+
+export const LANGUAGES = ["en", "ru"] as const;
+export type Language = (typeof LANGUAGES)[number];
+const STORED = "callwright.language";
+
+/** Return the supported language closest to `wanted` (`ru-RU` -> `ru`), else English. */
+export function supported(wanted: string | null | undefined): Language {
+  const short = (wanted ?? "").slice(0, 2).toLowerCase();
+  return (LANGUAGES as readonly string[]).includes(short) ? (short as Language) : "en";
+}
+
+function initial(): Language {
+  try {
+    const stored = localStorage.getItem(STORED);
+    if (stored) return supported(stored);
+  } catch {
+    // no storage: the browser's language
+  }
+  return supported(typeof navigator === "undefined" ? "en" : navigator.language);
+}
+
+i18next.use(initReactI18next).init({
+  resources: { en: { translation: en }, ru: { translation: ru } },
+  lng: initial(),
+  fallbackLng: "en",
+  keySeparator: false,
+  nsSeparator: false,
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+
+/** Switch the interface to `language` and remember it in this browser. */
+export function switchLanguage(language: string): Promise<unknown> {
+  const lang = supported(language);
+  try {
+    localStorage.setItem(STORED, lang);
+  } catch {
+    // private mode: the choice lasts this page only
+  }
+  document.documentElement.lang = lang;
+  return i18next.changeLanguage(lang);
+}
+
+export default i18next;

@@ -1,0 +1,132 @@
+// The builder API (/api/v1) as the editor uses it. Writes made with the session cookie carry
+// the CSRF token from GET /session; errors become ApiError with the envelope's code.
+import type {
+  AuditEntry, BlockManifest, Execution, ExecutionSummary, FlowDiff, FlowDocument, FlowSummary,
+  JsonObject, Problem, SessionInfo, Simulation, Version,
+} from "./types";
+
+export const API = "/api/v1";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown = null,
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message || code);
+  }
+}
+
+let csrfToken: string | null = null;
+
+/** Remember the CSRF token that every write must carry. */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+interface Options {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Call the API and return the response (throws ApiError on any error status). */
+export async function call(path: string, options: Options = {}): Promise<Response> {
+  const method = options.method ?? "GET";
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(API + path, {
+    method, headers, credentials: "same-origin",
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  if (!response.ok) throw await errorOf(response);
+  return response;
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let code = `http_${response.status}`;
+  let message = response.statusText;
+  let details: unknown = null;
+  try {
+    const body = await response.json();
+    if (body?.error) ({ code = code, message = message, details = null } = body.error);
+  } catch {
+    // not JSON: keep the status
+  }
+  const retry = Number(response.headers.get("Retry-After"));
+  return new ApiError(response.status, code, message, details, Number.isFinite(retry) && retry > 0 ? retry : null);
+}
+
+async function json<T>(path: string, options?: Options): Promise<T> {
+  const response = await call(path, options);
+  return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+}
+
+const flow = (id: string) => `/flows/${encodeURIComponent(id)}`;
+const quoted = (etag: string) => (etag.startsWith('"') || etag.startsWith("W/") ? etag : `"${etag}"`);
+const unquoted = (etag: string | null) => (etag ?? "").replace(/^W\//, "").replace(/^"|"$/g, "");
+
+export const api = {
+  session: () => json<SessionInfo>("/session"),
+  signIn: (name: string, password: string) => json<SessionInfo>("/session", { method: "POST", body: { name, password } }),
+  signOut: () => json<void>("/session", { method: "DELETE" }),
+  setLanguage: (language: string) => json<SessionInfo>("/session", { method: "PATCH", body: { language } }),
+
+  blocks: () => json<{ blocks: BlockManifest[]; broken: unknown[] }>("/blocks"),
+
+  flows: () => json<{ flows: FlowSummary[] }>("/flows"),
+  createFlow: (id: string, name?: string) => json<{ id: string; etag: string }>("/flows", { method: "POST", body: { id, ...(name ? { name } : {}) } }),
+  deleteFlow: (id: string) => json<void>(flow(id), { method: "DELETE" }),
+  renameFlow: (id: string, newId: string) => json<{ id: string }>(`${flow(id)}/rename`, { method: "POST", body: { id: newId } }),
+  duplicateFlow: (id: string, newId: string, name?: string) =>
+    json<{ id: string; etag: string }>(`${flow(id)}/duplicate`, { method: "POST", body: { id: newId, ...(name ? { name } : {}) } }),
+
+  async draft(id: string): Promise<{ doc: FlowDocument; etag: string }> {
+    const response = await call(`${flow(id)}/draft`);
+    return { doc: (await response.json()) as FlowDocument, etag: unquoted(response.headers.get("ETag")) };
+  },
+  saveDraft: (id: string, doc: FlowDocument, etag: string | null) =>
+    json<{ etag: string; saved_at: string }>(`${flow(id)}/draft`, {
+      method: "PUT", body: doc, headers: etag ? { "If-Match": quoted(etag) } : {},
+    }),
+  discardDraft: (id: string) => json<void>(`${flow(id)}/draft`, { method: "DELETE" }),
+  validate: (id: string, doc: FlowDocument) => json<{ ok: boolean; problems: Problem[] }>(`${flow(id)}/validate`, { method: "POST", body: doc }),
+  publish: (id: string, note: string, etag: string | null) =>
+    json<{ number: number; content_hash: string; commit: string | null; published_at: string }>(`${flow(id)}/publish`, {
+      method: "POST", body: { note }, headers: etag ? { "If-Match": quoted(etag) } : {},
+    }),
+  versions: (id: string) => json<{ versions: Version[] }>(`${flow(id)}/versions`),
+  version: (id: string, n: number) => json<FlowDocument>(`${flow(id)}/versions/${n}`),
+  diff: (id: string, from: number | "draft", to: number | "draft") =>
+    json<FlowDiff>(`${flow(id)}/diff?from=${from}&to=${to}`),
+  rollback: (id: string, version: number, note?: string) =>
+    json<{ number: number }>(`${flow(id)}/rollback`, { method: "POST", body: { version, ...(note ? { note } : {}) } }),
+
+  simulate: (id: string, body: { channel: string; trigger?: string; vars?: JsonObject; now?: string }) =>
+    json<Simulation>(`${flow(id)}/simulations`, { method: "POST", body }),
+  simInput: (sid: string, text: string) => json<Simulation>(`/simulations/${encodeURIComponent(sid)}/inputs`, { method: "POST", body: { text } }),
+
+  executions: (id: string, limit = 50, before?: string) =>
+    json<{ executions: ExecutionSummary[] }>(`${flow(id)}/executions?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ""}`),
+  execution: (eid: string) => json<Execution>(`/executions/${encodeURIComponent(eid)}`),
+
+  audit: (limit = 100, before?: string) =>
+    json<{ entries: AuditEntry[] }>(`/audit?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ""}`),
+};
+
+/** Return the etag a 409 version_mismatch names in its details, when it does. */
+export function currentEtagOf(error: ApiError): string | null {
+  const details = error.details as Record<string, unknown> | unknown[] | null;
+  const pick = (value: unknown): string | null => {
+    if (value && typeof value === "object" && "etag" in value) return unquoted(String((value as { etag: unknown }).etag));
+    return null;
+  };
+  if (Array.isArray(details)) {
+    for (const item of details) if (pick(item)) return pick(item);
+    return null;
+  }
+  return pick(details);
+}

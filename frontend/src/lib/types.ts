@@ -1,0 +1,173 @@
+// The shapes the editor reads from the server (DESIGN.md: the flow document, block manifests,
+// the builder API). Unknown fields are allowed everywhere: the editor keeps what it does not know.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface Block {
+  type: string;
+  label?: string;
+  notes?: string;
+  config?: JsonObject;
+  exits?: Record<string, string>;
+  [extra: string]: Json | undefined;
+}
+
+export interface Position {
+  x: number;
+  y: number;
+}
+
+export interface FlowDocument {
+  schema: string;
+  id: string;
+  name?: string;
+  description?: string;
+  start: string;
+  settings?: JsonObject;
+  variables?: JsonObject;
+  blocks: Record<string, Block>;
+  layout?: Record<string, Position>;
+  [extra: string]: Json | undefined | Record<string, Block> | Record<string, Position>;
+}
+
+export interface ExitsFrom {
+  list: string;
+  field?: string;
+}
+
+export interface BlockManifest {
+  type: string;
+  version: string;
+  title: string;
+  category: string;
+  icon?: string;
+  description?: string;
+  config_schema: JsonObject;
+  exits: string[];
+  exits_from?: ExitsFrom[];
+  waits?: boolean;
+  channels?: string[];
+  source?: string;
+}
+
+export interface Problem {
+  severity: "error" | "warning";
+  pointer: string;
+  message: string;
+  block?: string | null;
+  field?: string | null;
+  line?: number | null;
+}
+
+export interface User {
+  name: string;
+  role: "viewer" | "editor" | "admin";
+  display_name?: string;
+  language?: string;
+}
+
+export interface SessionInfo {
+  user: User;
+  csrf_token: string;
+  local_mode: boolean;
+}
+
+export interface FlowSummary {
+  id: string;
+  name?: string;
+  description?: string;
+  live: { number: number; content_hash: string; published_at: string; author: string } | null;
+  draft: { etag: string; saved_at: string; saved_by: string } | null;
+}
+
+export interface Version {
+  number: number;
+  content_hash: string;
+  author: string;
+  note?: string;
+  source?: string;
+  commit?: string | null;
+  created_at: string;
+}
+
+export interface FlowDiff {
+  from: number | string;
+  to: number | string;
+  added: string[];
+  removed: string[];
+  changed: { id: string; fields: string[] }[];
+  moved: string[];
+  flow_fields: string[];
+}
+
+export interface PathStep {
+  flow: string;
+  block: string;
+  exit: string | null;
+}
+
+export interface SimEvent {
+  event: string;
+  block?: string;
+  text?: string;
+  speak?: string;
+  prompt?: string;
+  kind?: string;
+  choices?: { key: string; label?: string }[];
+  mode?: string;
+  target?: Json;
+  message?: string;
+  disposition?: string;
+  steps?: number;
+  [extra: string]: Json | undefined;
+}
+
+export interface Simulation {
+  simulation: string;
+  events: SimEvent[];
+  path: PathStep[];
+  vars: JsonObject;
+  ended: boolean;
+}
+
+export interface ExecutionSummary {
+  execution: string;
+  channel: string;
+  status: string;
+  disposition: string | null;
+  turns: number;
+  steps: number;
+  started_at: string;
+  updated_at: string;
+}
+
+export interface ExecutionStep {
+  turn: number;
+  flow_id: string;
+  block: string;
+  exit: string | null;
+  ms: number;
+  changes: JsonObject | null;
+  note: string | null;
+  at: string;
+}
+
+export interface Execution {
+  execution: string;
+  flow: string;
+  channel: string;
+  status: string;
+  disposition: string | null;
+  steps: ExecutionStep[];
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  actor_kind: string;
+  action: string;
+  target_kind: string;
+  target_id: string;
+  detail: Json;
+}
