@@ -17,6 +17,8 @@ from typing import Any, Callable
 from jinja2 import nodes
 from jinja2.environment import Environment
 
+from .limits import INT_BITS
+
 Compiled = Callable[[dict], Any]
 
 
@@ -24,9 +26,8 @@ class GiveUp(Exception):
     """The fast path cannot vouch for this value; evaluate with Jinja."""
 
 
-_ARITHMETIC = {nodes.Add: operator.add, nodes.Sub: operator.sub, nodes.Mul: operator.mul,
-               nodes.Div: operator.truediv, nodes.FloorDiv: operator.floordiv,
-               nodes.Mod: operator.mod}
+_ARITHMETIC = {nodes.Add: operator.add, nodes.Sub: operator.sub, nodes.Div: operator.truediv,
+               nodes.FloorDiv: operator.floordiv, nodes.Mod: operator.mod}
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lteq": operator.le,
             "gt": operator.gt, "gteq": operator.ge}
 _NUMBERS = (int, float)
@@ -56,6 +57,8 @@ def _compile(node: nodes.Node) -> Compiled | None:
     if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
             and isinstance(node.arg.value, str):
         return _lookup(_compile(node.node), node.arg.value)
+    if isinstance(node, nodes.Mul):
+        return _arithmetic(_product, _compile(node.left), _compile(node.right))
     if type(node) in _ARITHMETIC:
         return _arithmetic(_ARITHMETIC[type(node)], _compile(node.left), _compile(node.right))
     if isinstance(node, nodes.Compare) and len(node.ops) == 1 and node.ops[0].op in _COMPARE:
@@ -103,6 +106,14 @@ def _truth(value: Any) -> bool:
     if isinstance(value, _PLAIN) or type(value) in (list, dict):
         return bool(value)
     raise GiveUp
+
+
+def _product(a: Any, b: Any) -> Any:
+    # `vars.x * vars.x` in a loop of steps squares a number each time: past the limit on
+    # digits, Jinja's sandbox (which refuses it with a clear error) takes over
+    if type(a) is int and type(b) is int and a.bit_length() + b.bit_length() > INT_BITS:
+        raise GiveUp
+    return a * b
 
 
 def _arithmetic(op: Callable, left: Compiled | None, right: Compiled | None) -> Compiled | None:

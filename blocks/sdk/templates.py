@@ -1,20 +1,34 @@
-"""Templates in block configs: Jinja2's sandboxed environment, compiled once per text."""
+"""Templates in block configs: Jinja2's sandbox under limits, compiled once per text.
+
+A render may do limited work and build limited values (see `limits`); going over a limit is a
+`TemplateLimitError`, a `BlockError` the engine routes to the block's `error` exit. Validation
+tries each template once with no data (`template_error`), so that a template over its limits
+whatever the data is a problem with its pointer, not a surprise at run time.
+"""
 
 from __future__ import annotations
 
 import re
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError
 
+from .environment import TemplateEnvironment
 from .errors import BlockError
 from .expressions import GiveUp, compile_fast
+from .limits import MAX_OUTPUT, MAX_SECONDS, MAX_STEPS, TemplateLimitError, metered
 
-_ENV = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False,
-                            keep_trailing_newline=True, cache_size=0)
+_ENV = TemplateEnvironment(undefined=ChainableUndefined, autoescape=False,
+                           keep_trailing_newline=True, cache_size=0)
 _MARKERS = ("{{", "{%", "{#")
+_TOO_DEEP = "template syntax error: the template nests too deeply"
+_SHOWN = 200  # characters of an error's own message kept (Python quotes the whole input)
+CHECK_STEPS = 2 * MAX_STEPS  # trial-render work the templates of one block (or flow) share
+CHECK_SECONDS = 2 * MAX_SECONDS
 
 
 def is_template(text: str) -> bool:
@@ -23,7 +37,7 @@ def is_template(text: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def compile_template(source: str):
+def compile_template(source: str) -> Template:
     """Compile a template; raise jinja2's TemplateSyntaxError (with `lineno`) when it is broken."""
     return _flatten_globals(_ENV.from_string(source))
 
@@ -36,22 +50,62 @@ def _flatten_globals(template):
 
 
 def template_error(source: str) -> str | None:
-    """Return a message naming the line of a template's syntax error, or None when it is sound."""
+    """Return what is wrong with a template (syntax, a limit exceeded with no data), else None."""
     try:
-        compile_template(source)
+        template = compile_template(source)
     except TemplateSyntaxError as exc:
         return f"template syntax error on line {exc.lineno}: {exc.message}"
-    return None
+    except RecursionError:  # Jinja's parser recurses once per nested bracket
+        return _TOO_DEEP
+    allowance = _ALLOWANCE.get()
+    if allowance is None:
+        return _full_trial(source)[0]
+    seconds = allowance.deadline - time.thread_time()
+    if allowance.steps >= MAX_STEPS and seconds >= MAX_SECONDS:
+        verdict, used = _full_trial(source)
+    else:  # cut short by the allowance: a verdict that is not the template's own, not kept
+        verdict, used = _trial(template, source, allowance.steps, seconds)
+    allowance.spent(used)
+    return verdict
 
 
 def render_text(source: str, scope: dict) -> str:
     """Render one template text with the given names (`vars`, `contact`, `trigger`, ...)."""
+    template = _compiled(source)
     try:
-        return compile_template(source).render(scope)
+        with metered():
+            return _stream(template, scope, MAX_OUTPUT)
+    except BlockError:
+        raise
+    except Exception as exc:  # a sandbox refusal or a bad filter call in the user's template
+        raise _failed(exc) from None
+
+
+def _compiled(source: str) -> Template:
+    try:
+        return compile_template(source)
     except TemplateSyntaxError as exc:
         raise BlockError(f"template syntax error on line {exc.lineno}: {exc.message}") from None
-    except Exception as exc:  # a sandbox refusal or a bad filter call in the user's template
-        raise BlockError(f"template failed: {exc}") from None
+    except RecursionError:
+        raise BlockError(_TOO_DEEP) from None
+
+
+def _stream(template: Template, scope: dict, cap: int | None) -> str:
+    """Render piece by piece, stopping as soon as the text is longer than `cap`."""
+    parts, size = [], 0
+    for part in template.generate(scope):
+        size += len(part)
+        if cap is not None and size > cap:
+            raise TemplateLimitError("output")
+        parts.append(part)
+    return "".join(parts)
+
+
+def _failed(exc: Exception) -> BlockError:
+    message = str(exc)
+    if len(message) > _SHOWN:
+        message = message[:_SHOWN] + "..."
+    return BlockError(f"template failed: {message}")
 
 
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.S)
@@ -66,17 +120,18 @@ def compile_value(source: str) -> Callable[[dict], Any] | None:
     try:
         slow = _ENV.compile_expression(match["expr"], undefined_to_none=True)
         _flatten_globals(slow._template)
-    except TemplateSyntaxError:
+    except (TemplateSyntaxError, RecursionError):
         return None  # let render_text report it with its line
     fast = compile_fast(_ENV, match["expr"])
 
     def evaluate(scope: dict) -> Any:
         if fast is not None:
             try:
-                return fast(scope)
+                return fast(scope)  # numbers and look-ups only: nothing to meter
             except GiveUp:
                 pass
-        return slow(**scope)
+        with metered():
+            return slow(**scope)
     return evaluate
 
 
@@ -87,8 +142,75 @@ def render_value(source: str, scope: dict) -> Any:
         return render_text(source, scope)
     try:
         return expression(scope)
+    except BlockError:
+        raise
     except Exception as exc:  # a sandbox refusal or a bad operation in the user's expression
-        raise BlockError(f"template failed: {exc}") from None
+        raise _failed(exc) from None
+
+
+class _Allowance:
+    """The trial-render work (steps, CPU time) left to the checks made inside `shared_checks`."""
+
+    def __init__(self, steps: int, seconds: float, outer: _Allowance | None) -> None:
+        if outer is not None:  # an inner allowance never gives more than the outer one has left
+            steps = min(steps, outer.steps)
+            seconds = min(seconds, outer.deadline - time.thread_time())
+        self.steps = steps
+        self.deadline = time.thread_time() + seconds
+        self.outer = outer
+
+    def spent(self, steps: int) -> None:
+        """Take `steps` from this allowance and the ones around it."""
+        allowance: _Allowance | None = self
+        while allowance is not None:
+            allowance.steps -= steps
+            allowance = allowance.outer
+
+
+_ALLOWANCE: ContextVar[_Allowance | None] = ContextVar("template_checks", default=None)
+
+
+@contextmanager
+def shared_checks(steps: int = CHECK_STEPS, seconds: float = CHECK_SECONDS) -> Iterator[None]:
+    """Let the template checks made inside share one allowance of trial-render work.
+
+    Validation wraps a block's checks (and may wrap a whole flow's) in this, so that many heavy
+    templates cannot make it slow: once the allowance is spent, the remaining templates are
+    checked for syntax only (their limits still hold when they run).
+    """
+    token = _ALLOWANCE.set(_Allowance(steps, seconds, _ALLOWANCE.get()))
+    try:
+        yield
+    finally:
+        _ALLOWANCE.reset(token)
+
+
+@lru_cache(maxsize=4096)
+def _full_trial(source: str) -> tuple[str | None, int]:
+    """Return `_trial` under the full limits, kept: the same text always has the same verdict."""
+    return _trial(compile_template(source), source, MAX_STEPS, MAX_SECONDS)
+
+
+def _trial(template: Template, source: str, steps: int, seconds: float) -> tuple[str | None, int]:
+    """Render once with no data; return (the limit exceeded whatever the data, or None; steps used).
+
+    A text template (not one `{{ expression }}` that may keep its type) has its output limited
+    too. Other failures are left to run time, where the data is known; so is running out of
+    `steps` or `seconds` when they are less than the limits.
+    """
+    if steps <= 0 or seconds <= 0:
+        return None, 0
+    capped = _WHOLE_EXPRESSION.match(source.strip()) is None
+    with metered(steps, seconds) as budget:
+        try:
+            _stream(template, {}, MAX_OUTPUT if capped else None)
+        except TemplateLimitError as exc:
+            cut_short = (exc.limit == "steps" and steps < MAX_STEPS) \
+                or (exc.limit == "seconds" and seconds < MAX_SECONDS)
+            return (None if cut_short else str(exc)), steps - budget.steps
+        except Exception:  # missing data, a bad call: known only at run time
+            pass
+    return None, steps - budget.steps
 
 
 Renderer = Callable[[dict, Callable[[str], str]], Any]

@@ -15,7 +15,7 @@ from jsonschema.protocols import Validator
 
 import schemas
 from blocks.registry import BlockType
-from blocks.sdk.templates import is_template, template_error
+from blocks.sdk.templates import is_template, shared_checks, template_error
 
 from .code import code_problems
 from .problem import Problem, error, join
@@ -229,6 +229,13 @@ def config_problems(block_id: str, block: dict, block_type: BlockType,
     config = block.get("config", {})
     if not isinstance(config, dict):
         return []  # the document schema has said so
+    with shared_checks():  # the block's templates share one allowance of trial renders
+        return _config_problems(block_id, config, block_type, check)
+
+
+def _config_problems(block_id: str, config: dict, block_type: BlockType,
+                     check: SchemaCheck) -> list[Problem]:
+    """Return the problems of a block's config that is an object."""
     problems: list[Problem] = []
     if not check.is_valid_fast(config):
         # a secret stands for the value it is resolved to at run time, of any type

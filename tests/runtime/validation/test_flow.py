@@ -1,12 +1,15 @@
 """runtime.validation.validate_flow: every problem of every layer, sorted, never a crash."""
 
 import copy
+import faulthandler
 import json
+import time
 
 import pytest
 
 from blocks.registry import Registry, default_registry
 from blocks.sdk import Block
+from blocks.sdk.limits import TemplateLimitError
 from runtime.validation import validate_flow
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
@@ -161,3 +164,33 @@ def test_warnings_alone_leave_the_flow_runnable(registry: Registry):
                       "b": {"type": "say", "config": {"text": "y"}}}}
     problems = validate_flow(doc, registry)
     assert [p.severity for p in problems] == ["warning", "warning"]
+
+
+def test_templates_over_their_limits_are_problems_at_their_pointers_found_quickly():
+    faulthandler.dump_traceback_later(60, exit=True)  # a regression must not hang the suite
+    try:
+        heavy = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+        doc = {"schema": "callwright/flow@1", "id": "f", "start": "b1", "blocks": {
+            "b1": {"type": "say", "config": {"text": "{{ 'a' * 1000000000 }}"},
+                   "exits": {"next": "b2"}},
+            "b2": {"type": "set", "config": {"values": {
+                "vars.x": "{{ 2 ** 10000000 }}", "vars.y": {"deep": ["{{ '%999999999s' % 1 }}"]}}},
+                "exits": {"next": "b3"}},
+            "b3": {"type": "branch", "config": {"rules": [
+                {"when": {"var": "vars.x", "op": "==", "value": heavy}, "exit": "b4"}]},
+                "exits": {"b4": "b4", "default": "b4"}},
+            "b4": {"type": "subflow", "config": {"flow": "g", "inputs": {
+                "a": "{{ 'x'|center(1000000000) }}"}}, "exits": {"next": "b5"}},
+            "b5": {"type": "end", "config": {"text": "{{ vars.s * vars.n }}"}}}}  # data decides
+        started = time.perf_counter()
+        problems = validate_flow(doc, default_registry())
+        assert time.perf_counter() - started < 5
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    built, digits, steps = (str(TemplateLimitError(name)) for name in ("built", "digits", "steps"))
+    assert [(p.pointer, p.message) for p in problems if p.is_error] == [
+        ("/blocks/b1/config/text", built),
+        ("/blocks/b2/config/values/vars.x", digits),
+        ("/blocks/b2/config/values/vars.y/deep/0", built),
+        ("/blocks/b3/config/rules/0/when/value", steps),
+        ("/blocks/b4/config/inputs/a", built)]

@@ -1,11 +1,15 @@
 """runtime.validation.schema: the document's shape and each block's config, every error pointed."""
 
+import faulthandler
+import time
+
 import pytest
 from jsonschema import Draft202012Validator
 
 import schemas
 from blocks.registry import Registry
 from blocks.sdk import Block
+from blocks.sdk.limits import TemplateLimitError
 from runtime.validation.schema import (SchemaCheck, config_problems, document_problems,
                                        schema_problems)
 
@@ -242,3 +246,43 @@ def test_a_secret_does_not_excuse_an_unknown_field_or_a_bad_name(registry: Regis
 def test_a_check_that_trips_over_a_secret_reports_nothing(registry: Registry):
     assert problems_of(registry, "x", {"type": "acme.fragile",
                                        "config": {"x": {"$secret": "X"}}}) == []
+
+
+# templates over their limits
+
+NESTED_LOOPS = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+
+
+@pytest.fixture
+def watchdog():
+    """Abort the run with tracebacks if a test hangs: a regression must not hang the suite."""
+    faulthandler.dump_traceback_later(60, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
+def test_a_template_over_its_limits_whatever_the_data_is_pointed_at(registry: Registry, watchdog):
+    started = time.perf_counter()
+    block = {"type": "menu", "config": {"prompt": "{{ 'a' * 1000000000 }}", "options": [
+        {"key": "1", "label": "fine {{ vars.x }}"}, {"key": "2", "label": NESTED_LOOPS}]}}
+    assert problems_of(registry, "m", block) == [
+        ("/blocks/m/config/options/1/label", str(TemplateLimitError("steps"))),
+        ("/blocks/m/config/prompt", str(TemplateLimitError("built")))]
+    assert time.perf_counter() - started < 5
+
+
+def test_a_template_over_its_limits_only_with_some_data_is_left_to_run_time(registry: Registry):
+    block = {"type": "say", "config": {"text": "{{ vars.s * vars.n }} {{ range(vars.n)|list }}"}}
+    assert problems_of(registry, "s", block) == []
+
+
+def test_many_heavy_templates_in_a_block_are_checked_quickly(registry: Registry, watchdog):
+    options = [{"key": str(i), "label": NESTED_LOOPS.replace("{% endfor %}{% endfor %}",
+                                                             f"{{% set x = {i} %}}{{% endfor %}}"
+                                                             "{% endfor %}")}
+               for i in range(40)]  # no two alike: no verdict is kept from before
+    started = time.perf_counter()
+    block = {"type": "menu", "config": {"prompt": "p", "options": options}}
+    found = problems_of(registry, "m", block)
+    assert time.perf_counter() - started < 5
+    assert found and all(message == str(TemplateLimitError("steps")) for _, message in found)
