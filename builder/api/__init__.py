@@ -10,13 +10,21 @@ from flask import Flask, Response, current_app
 if TYPE_CHECKING:
     from runtime import Runtime
 
+    from ..flowstore import FlowStore
+
 API_PREFIX = "/api/v1"
 RUNTIME_EXTENSION = "callwright.runtime"
+STORE_EXTENSION = "callwright.flowstore"
 
 
 def current_runtime() -> Runtime:
     """Return the runtime of the app handling this request."""
     return current_app.extensions[RUNTIME_EXTENSION]
+
+
+def current_store() -> FlowStore:
+    """Return the flow store of the app handling this request (drafts, versions, publishing)."""
+    return current_app.extensions[STORE_EXTENSION]
 
 
 def json_response(data: Any, status: int = 200) -> Response:
