@@ -1,0 +1,21 @@
+"""The three roles, each allowed what the ones below it are."""
+
+from __future__ import annotations
+
+# lowest first: an editor may do what a viewer may, an admin what an editor may
+ROLES = ("viewer", "editor", "admin")
+LANGUAGES = ("en", "ru")  # the editor's interface languages
+
+
+def role_allows(role: str, needed: str) -> bool:
+    """Return whether a holder of `role` may do what needs `needed`."""
+    if needed not in ROLES:
+        raise ValueError(f"unknown role {needed!r}; roles are {', '.join(ROLES)}")
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+def role_problem(role: object) -> str | None:
+    """Return what is wrong with a role given by a client, None when it is one of ROLES."""
+    if role in ROLES:
+        return None
+    return f"must be one of {', '.join(ROLES)}, not {role!r}"
