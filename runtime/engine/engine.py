@@ -119,6 +119,7 @@ class Engine:
             started = clock()
             error = None
             try:
+                ctx.block_id = node.id  # a config that fails to render fails at this block
                 config = node.template.render(host.scope(ctx), host.secret) \
                     if not node.template.static else node.template.config
                 ctx.enter(node.id, config, session.state)

@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 import schemas
 from blocks.registry import Registry
+from blocks.sdk.templates import shared_checks
 
 from .graph import (exits_and_edges, loop_problems, resolve_types, start_problems, subflow_problems,
                     unreachable_problems)
@@ -38,12 +39,15 @@ def validate_flow(doc: Any, registry: Registry, *,
     types, found = resolve_types(blocks, registry)
     problems.extend(p for p in found if p.pointer not in skip)
     checks: dict[int, SchemaCheck] = {}
-    for block_id, block_type in types.items():
-        if block_type is not None:
-            check = checks.get(id(block_type))
-            if check is None:
-                check = checks[id(block_type)] = SchemaCheck(block_type.validator)
-            problems.extend(config_problems(block_id, blocks[block_id], block_type, check))
+    # the templates' trial renders share one allowance per flow: a flow full of heavy templates
+    # is still checked quickly (their limits hold anyway when they run)
+    with shared_checks():
+        for block_id, block_type in types.items():
+            if block_type is not None:
+                check = checks.get(id(block_type))
+                if check is None:
+                    check = checks[id(block_type)] = SchemaCheck(block_type.validator)
+                problems.extend(config_problems(block_id, blocks[block_id], block_type, check))
     edges, found = exits_and_edges(blocks, types, skip)
     problems.extend(found)
     problems.extend(start_problems(doc, blocks, skip))

@@ -174,3 +174,15 @@ def test_every_step_is_logged_with_block_exit_time_and_variable_changes(make_wor
     assert [(s["block"], s["exit"]) for s in steps] == [("s", "next"), ("e", None)]
     assert steps[0]["changes"] == [["vars.n", 7]]
     assert all(s["ms"] >= 0 for s in steps)
+
+
+def test_a_config_that_fails_to_render_fails_at_its_own_block(make_workspace, flow_doc):
+    doc = flow_doc("broken", {
+        "hello": {"type": "say", "config": {"text": "Hi."}, "exits": {"next": "oops"}},
+        "oops": {"type": "say", "config": {"text": "{{ vars.word * vars.times }}"}}})
+    events: list[dict] = []
+    # over the templates' limits only with this data: validation lets it through
+    simulate(make_workspace(doc) / "flows" / "broken.json", channel="chat", emit=events.append,
+             vars={"word": "echo", "times": 100_000_000})
+    errors = [event for event in events if event["event"] == "error"]
+    assert [error["block"] for error in errors] == ["oops"]
