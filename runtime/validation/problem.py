@@ -1,4 +1,4 @@
-"""A problem found by validation: where (JSON pointer, file, line), how bad, and what."""
+"""A problem found by validation: where (JSON pointer, file, line, field), how bad, and what."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ class Problem:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+    # the field of the editor's form the problem is in; found from the pointer when not given
+    field: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.field is None:
+            object.__setattr__(self, "field", field_of(self.pointer))
 
     @property
     def is_error(self) -> bool:
@@ -49,6 +55,23 @@ class Problem:
 def join(pointer: str, *tokens: str | int) -> str:
     """Return `pointer` extended by reference tokens, escaped (`join("/blocks", "a/b")`)."""
     return pointer + "".join(f"/{escape_token(str(t))}" for t in tokens)
+
+
+def field_of(pointer: str) -> str | None:
+    """Return the field of the editor's form a pointer is in.
+
+    Under a block, the field of its config (`timeout_s` for `/blocks/menu/config/timeout_s`
+    and `/blocks/menu/config/timeout_s/0`) or the block's own key (`exits`, `type`, `config`
+    for the config as a whole); elsewhere the flow's top-level key (`start`, `settings`,
+    `blocks`). None for the whole document and a whole block.
+    """
+    tokens = split_pointer(pointer)
+    if tokens[:1] != ["blocks"] or len(tokens) == 1:
+        return tokens[0] if tokens else None
+    below = tokens[2:]  # under /blocks/<id>
+    if below[:1] == ["config"] and len(below) > 1:
+        return below[1]
+    return below[0] if below else None
 
 
 def block_of(pointer: str) -> str | None:

@@ -104,7 +104,7 @@ def test_json_output_is_one_object_with_ok_and_every_problem(workspace: Path):
     assert problem == {"severity": "warning", "pointer": "/blocks/spare",
                        "message": "block 'spare' cannot be reached from the start block 'hello'",
                        "block": "spare", "file": str(workspace / "flows" / "support.json"),
-                       "line": line_with(path, '"spare"'), "column": None}
+                       "line": line_with(path, '"spare"'), "column": None, "field": None}
     write(workspace / "flows" / "support.json", flow("other"))
     report = json.loads(run("validate", "--json", workspace).stdout)
     assert report["ok"] is False and report["problems"][0]["pointer"] == "/id"

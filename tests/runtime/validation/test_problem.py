@@ -29,7 +29,20 @@ def test_as_dict_has_every_field_and_is_json():
     assert json.loads(json.dumps(problem.as_dict())) == {
         "severity": "error", "pointer": "/blocks/a/exits/next",
         "message": "exit 'next' goes to 'b'", "block": "a", "file": None, "line": None,
-        "column": None}
+        "column": None, "field": "exits"}
+
+
+def test_the_field_is_the_form_field_of_a_block_or_the_flow_s_own_key():
+    fields = {pointer: error(pointer, "x").field for pointer in (
+        "/blocks/menu/config/timeout_s", "/blocks/menu/config/options/0/label",
+        "/blocks/menu/config", "/blocks/menu/exits/failed", "/blocks/menu/type",
+        "/blocks/menu", "/blocks", "/start", "/settings/language", "")}
+    assert fields == {
+        "/blocks/menu/config/timeout_s": "timeout_s", "/blocks/menu/config/options/0/label":
+        "options", "/blocks/menu/config": "config", "/blocks/menu/exits/failed": "exits",
+        "/blocks/menu/type": "type", "/blocks/menu": None, "/blocks": "blocks",
+        "/start": "start", "/settings/language": "settings", "": None}
+    assert error("/blocks/a~1b/config/x~1y", "x").field == "x/y"
 
 
 def test_problems_under_blocks_name_their_block_id():
