@@ -89,7 +89,11 @@ class UnsupportedMediaType(ApiError):
 def error_body(code: str, message: str, details: list[Any] | None = None) -> bytes:
     """Return the JSON error envelope `{"error": {code, message, details}}` as UTF-8 bytes."""
     body = {"error": {"code": code, "message": message, "details": details or []}}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # a lone surrogate quoted from the request: escape it instead
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 def envelope(status: int, code: str, message: str, details: list[Any] | None = None,

@@ -14,6 +14,7 @@ from a2wsgi import WSGIMiddleware
 from flask import Flask
 
 from .api import RUNTIME_EXTENSION
+from .api.body import ClientDisconnected
 from .api.chat import AsgiChatRoute, Receive, Scope, Send
 
 FLASK_THREADS = 4  # Flask views at once per process; chat turns do not use them
@@ -35,7 +36,12 @@ def asgi_app(flask_app: Flask) -> Any:
         # a2wsgi reads the body from its threads with run_coroutine_threadsafe(receive()), which
         # takes coroutines only; a server's receive() may return any awaitable (granian's does)
         async def receive_coroutine() -> Any:
-            return await receive()
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                # a2wsgi would take it for the end of the body: a chunked body cut short by a
+                # client that went away would reach the view looking whole
+                raise ClientDisconnected()
+            return message
         await flask(scope, receive_coroutine, send)
 
     routes = AsgiChatRoute(to_flask, runtime)

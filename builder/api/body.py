@@ -28,8 +28,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 
-class ClientDisconnected(Exception):
-    """The client went away before its whole body arrived."""
+class ClientDisconnected(ApiError):
+    """The client went away before its whole body arrived (nobody reads the answer)."""
+
+    code = "client_disconnected"
+    status = 400
+
+    def __init__(self, message: str = "the client went away before its whole body arrived") -> None:
+        super().__init__(message)
 
 
 def check_media_type(content_type: str) -> None:

@@ -8,13 +8,13 @@ from flask import Blueprint, Response, url_for
 
 from runtime import campaigns
 
+from ..auth import requires
 from ..errors import ApiError, BadRequest
 from . import current_runtime, json_response
 from .body import kind_of, pointer_of
-from .executions import E164, authenticate, check_address, read_json
+from .executions import E164, check_address, read_json
 
 bp = Blueprint("campaigns", __name__)
-bp.before_request(authenticate)
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # 10000 contacts with a few variables each
 MAX_CONTACTS = 10000
@@ -25,6 +25,7 @@ CONTACT_FIELDS = ("to", "vars")
 
 
 @bp.post("/campaigns")
+@requires("editor")
 def start_campaign() -> Response:
     """Store a campaign and queue its first advance; 202 with its id."""
     body = read_json(MAX_BODY_BYTES)
@@ -40,12 +41,14 @@ def start_campaign() -> Response:
 
 
 @bp.get("/campaigns/<campaign_id>")
+@requires("viewer")
 def get_campaign(campaign_id: str) -> Response:
     """Return a campaign's status, counts and every contact's result."""
     return json_response(_answer(campaigns.status, campaign_id))
 
 
 @bp.post("/campaigns/<campaign_id>/cancel")
+@requires("editor")
 def cancel_campaign(campaign_id: str) -> Response:
     """Stop a campaign from starting more contacts; conversations under way go on."""
     return json_response(_answer(campaigns.cancel, campaign_id))
@@ -76,25 +79,10 @@ def check_campaign(body: Any) -> list[tuple[str, str]]:
     problems += check_contacts(body.get("contacts"), channel) if "contacts" in body else [
         ("/contacts", "is required")]
     if "window" in body:
-        problems += _window_problems(body["window"])
+        problems += campaigns.window_problems(body["window"])
     problems += [(pointer_of(key), f"is not a field of a campaign (expected {', '.join(FIELDS)})")
                  for key in body if key not in FIELDS]
     return problems
-
-
-def _window_problems(window: Any) -> list[tuple[str, str]]:
-    """Return the problems of a campaign's window, a time zone no file holds among them."""
-    try:
-        return campaigns.window_problems(window)
-    except OSError:
-        # zoneinfo opens the file the name names: "America" is a folder and 300 letters are
-        # too long a file name, neither a ZoneInfoNotFoundError (runtime.campaigns should
-        # catch it too; until then, the rest of the window is still checked)
-        zone = window["timezone"]
-        shown = zone if len(zone) <= 40 else zone[:40] + "..."
-        return [("/window/timezone", f"must be an IANA time zone like Europe/Berlin, not "
-                                     f"{shown!r}"),
-                *campaigns.window_problems({**window, "timezone": "UTC"})]
 
 
 def _check_count(body: dict, field: str, top: int) -> list[tuple[str, str]]:

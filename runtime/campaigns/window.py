@@ -22,8 +22,9 @@ def window_problems(window: Any, at: str = "/window") -> list[tuple[str, str]]:
     problems += [(f"{at}/{key}", "is required") for key in WINDOW_FIELDS[:3] if key not in window]
     zone = window.get("timezone")
     if "timezone" in window and not _zone_exists(zone):
+        shown = zone if not isinstance(zone, str) or len(zone) <= 40 else zone[:40] + "..."
         problems.append((f"{at}/timezone", f"must be an IANA time zone like Europe/Berlin, "
-                                           f"not {zone!r}"))
+                                           f"not {shown!r}"))
     for key in ("start", "end"):
         if key in window and not (isinstance(window[key], str) and HHMM.match(window[key])):
             problems.append((f"{at}/{key}", f"must be a time HH:MM, not {window[key]!r}"))
@@ -41,7 +42,9 @@ def _zone_exists(name: Any) -> bool:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: zoneinfo opens the file a name names, and "America" is a folder, 300
+        # letters too long a file name
         return False
     return True
 

@@ -115,3 +115,8 @@ def test_a_wrong_method_is_a_json_405_that_names_the_allowed_ones(app) -> None:
     assert response.get_json()["error"]["code"] == "method_not_allowed"
     assert "GET" in response.headers["Allow"]
     assert response.mimetype == "application/json"
+
+
+def test_an_error_quoting_a_lone_surrogate_is_still_an_envelope(app) -> None:
+    error = raising(app, ApiError("the key '\ud800' is not a field"))
+    assert error["status"] == 400 and error["message"] == "the key '\ud800' is not a field"

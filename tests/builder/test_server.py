@@ -133,3 +133,16 @@ def test_a_request_body_reaches_the_flask_views(flask_app):
     start, *rest = run(asgi_app(flask_app), scope, [{"type": "http.request", "body": body}])
     answer = json.loads(b"".join(message.get("body", b"") for message in rest))
     assert (start["status"], answer) == (200, {"ok": True, "problems": []})
+
+
+def test_a_chunked_body_cut_short_by_a_client_that_went_away_never_reaches_a_view(flask_app):
+    # a Flask route (validate): a2wsgi would take the disconnect for the end of the body
+    scope = {**chat_scope(), "path": "/api/v1/flows/hello/validate",
+             "raw_path": b"/api/v1/flows/hello/validate",
+             "headers": [(b"content-type", b"application/json")]}
+    sent = run(asgi_app(flask_app), scope,
+               [{"type": "http.request", "body": b'{"schema": "callwright/flow@1", "id": "hel',
+                 "more_body": True},
+                {"type": "http.disconnect"}])
+    [start, *_] = sent
+    assert start["status"] == 400  # never a 200 report judging half a document
