@@ -1,19 +1,19 @@
-# Callwright in one image: the REST API, web chat turns and inbound webhooks on port 8080
-# (GET / says where everything is), with the runtime and its task worker.
+# Callwright in one image: the editor at / and the REST API, web chat turns and inbound webhooks
+# on port 8080, with the runtime and its task worker.
 #   docker build -t callwright .
 #   docker run -p 8080:8080 -v "$PWD/my-workspace:/workspace" callwright
-# Not yet: the editor (its files join the image once frontend/ exists) and SIP (5060/udp is
-# exposed for it, but serve does not start it yet and says so).
+# Not yet: SIP (5060/udp is exposed for it, but serve does not start it yet and says so).
 
 # --- the editor's static files ----------------------------------------------------------------
 FROM node:20-slim AS frontend
 WORKDIR /src
 COPY . .
-# the React editor lives in frontend/ once it exists; until then the image ships an empty dist
+# the React editor: frontend/ built from its lockfile into builder/editor/ (with the stamp that
+# lets scripts/install.sh in the next stage see it is up to date and skip building it again)
 RUN if [ -d frontend ]; then \
-      cd frontend && npm ci --no-audit --no-fund && npm run build; \
+      bash scripts/build-editor.sh; \
     else \
-      mkdir -p frontend/dist; \
+      mkdir -p builder/editor; \
     fi
 
 # --- the product --------------------------------------------------------------------------------
@@ -24,7 +24,7 @@ ENV CALLWRIGHT_VENV=/opt/callwright \
     PYTHONUNBUFFERED=1
 WORKDIR /src
 COPY . .
-COPY --from=frontend /src/frontend/dist ./frontend/dist
+COPY --from=frontend /src/builder/editor ./builder/editor
 # the same install script as `bash scripts/start.sh` and `bash scripts/test.sh`, so they cannot drift
 RUN bash scripts/install.sh
 RUN useradd --system --create-home --home-dir /home/callwright --shell /usr/sbin/nologin callwright \

@@ -8,6 +8,8 @@
 # ships: the package data (schemas/*.json, block manifests) must really be in the package.
 # start.sh, test.sh and the Dockerfile all install through this one script.
 #
+# The editor (frontend/) is built into builder/editor/ by scripts/build-editor.sh before the install.
+#
 # Idempotent: a stamp in the venv records what was installed (extras, mode and a hash of the
 # project's files); when nothing changed the install is skipped. CALLWRIGHT_REINSTALL=1 forces it.
 # CALLWRIGHT_PYTHON picks the interpreter that creates the venv (default python3, 3.11 or newer).
@@ -57,11 +59,15 @@ then
   editable=yes
 fi
 
+# The editor is built from frontend/ into builder/editor/ first, so that the wheel ships it
+# (skipped when frontend/ did not change; a failed build stops the install).
+bash scripts/build-editor.sh
+
 # What the installed package is made of: the packaging files, the import packages and the built
-# editor; caches and build output are left out so they never force a reinstall.
+# editor (builder/editor/); caches and build output are left out so they never force a reinstall.
 fingerprint() {
   local path paths=()
-  for path in pyproject.toml README.md LICENSE builder runtime blocks schemas frontend/dist; do
+  for path in pyproject.toml README.md LICENSE builder runtime blocks schemas; do
     [ -e "$path" ] && paths+=("$path")
   done
   find "${paths[@]}" -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \

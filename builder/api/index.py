@@ -9,18 +9,21 @@ from flask import Blueprint, Response, request
 from markupsafe import escape
 
 from .. import openapi
-from . import API_PREFIX, json_response
+from . import API_PREFIX, editor, json_response
 
 bp = Blueprint("index", __name__)
+bp.register_blueprint(editor.bp)  # the editor's pages and assets: whole paths, not API routes
 METHODS = ("get", "put", "post", "patch", "delete")
 # the guides live in the source tree's docs/ folder; the wheel does not ship them
 DOCS = {"design": "docs/design.md", "blocks": "docs/blocks.md", "webhooks": "docs/webhooks.md",
         "emulator": "docs/emulator.md", "production": "docs/production.md"}
 # parts of the product the README and the design promise that this server does not run yet
-NOT_YET = {"editor": "not served yet: flows are JSON files in the workspace, checked and run "
-                     "with `callwright validate`, `fmt` and `simulate`",
-           "sip": "not started yet: voice calls run on emulated ports (`callwright emulate`, "
+NOT_YET = {"sip": "not started yet: voice calls run on emulated ports (`callwright emulate`, "
                   "[voice] in callwright.toml for outbound calls)"}
+# what `not_yet` says of the editor when its files are missing (an install that skipped its build)
+EDITOR_MISSING = ("not served yet: this installation has no built editor (scripts/build-editor.sh "
+                  "builds it); flows are JSON files in the workspace, checked and run with "
+                  "`callwright validate`, `fmt` and `simulate`")
 
 
 @cache
@@ -45,7 +48,12 @@ def index() -> dict:
     return {"name": "Callwright", "version": product_version(),
             "api": API_PREFIX, "openapi": f"{API_PREFIX}/openapi.json",
             "health": f"{API_PREFIX}/health", "resources": resources(),
-            "not_yet": NOT_YET, "docs": DOCS}
+            "not_yet": not_yet(), "docs": DOCS}
+
+
+def not_yet() -> dict[str, str]:
+    """Return the promised parts this server does not run: the editor only when it is not built."""
+    return dict(NOT_YET) if editor.is_built() else {"editor": EDITOR_MISSING, **NOT_YET}
 
 
 @bp.get(f"{API_PREFIX}/", strict_slashes=False)
@@ -56,10 +64,14 @@ def api_index() -> Response:
 
 @bp.get("/")
 def front_page() -> Response:
-    """Answer a browser with a page, anything else with the API index as JSON."""
+    """Answer a browser with the editor (or a page), anything else with the API index as JSON."""
     wanted = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    response = Response(front_page_html(), mimetype="text/html") if wanted == "text/html" \
-        else json_response(index())
+    if wanted != "text/html":
+        response = json_response(index())
+    elif editor.is_built():
+        response = editor.index_page()
+    else:
+        response = Response(front_page_html(), mimetype="text/html")
     response.vary.add("Accept")
     return response
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
-from builder.api import chat
+from builder.api import chat, editor
 
 FLOW = {"schema": "callwright/flow@1", "id": "bot", "start": "hello",
         "blocks": {"hello": {"type": "say", "config": {"text": "Hello."}, "exits": {"next": "menu"}},
@@ -87,8 +87,9 @@ def test_the_document_describes_exactly_the_routes_the_app_serves(app, spec: dic
             served |= {(path, m.lower()) for m in rule.methods if m.lower() in METHODS}
         else:
             outside.add(rule.rule)
-    # the front page and Flask's static files are not part of the API; anything else must be
-    assert outside <= {"/", "/static/<path:filename>"}
+    # the front page, the editor's pages and assets and Flask's static files are not part of the
+    # API; anything else must be
+    assert outside <= {"/", "/static/<path:filename>", "/assets/<path:name>", *editor.CLIENT_ROUTES}
     served.add((chat.ROUTE, "post"))  # served in front of Flask's router, by builder.api.chat
     described = {(path, method) for path, item in spec["paths"].items()
                  for method in item if method in METHODS}

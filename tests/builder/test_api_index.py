@@ -9,9 +9,12 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 @pytest.fixture
-def client(workspace_app, front_door):
-    """Return a client of an app over an empty workspace, as WSGI and as `serve` runs it."""
-    return front_door(workspace_app())
+def client(workspace_app, front_door, tmp_path):
+    """Return a client of an app over an empty workspace, as WSGI and as `serve` runs it, in an
+    installation without the editor's files (tests/builder/test_api_editor.py has them)."""
+    app = workspace_app()
+    app.config["EDITOR_DIR"] = str(tmp_path / "no-editor")
+    return front_door(app)
 
 
 def api_index_errors(client, body: dict) -> list[str]:

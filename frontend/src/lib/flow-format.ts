@@ -75,14 +75,21 @@ export function graphToDocument(base: FlowDocument, nodes: BlockNode[], edges: F
     else exitsBySource.set(edge.source, [edge]);
   }
   const blocks: Record<string, Block> = {};
-  const layout: Record<string, Position> = {};
+  const places = new Map<string, Position>();
   const baseLayout = base.layout ?? {};
   for (const node of nodes) {
     if (node.type !== NODE_TYPE) continue;
     blocks[node.id] = withExits(node.data.block, exitsBySource.get(node.id) ?? []);
     const place = layoutEntry(node, baseLayout[node.id]);
-    if (place) layout[node.id] = place;
+    if (place) places.set(node.id, place);
   }
+  // the document's layout order first; entries of ids that never were blocks are kept as they were
+  const layout: Record<string, Position> = {};
+  for (const [id, place] of Object.entries(baseLayout)) {
+    if (places.has(id)) layout[id] = places.get(id)!;
+    else if (!(id in (base.blocks ?? {}))) layout[id] = place;
+  }
+  for (const [id, place] of places) if (!(id in layout)) layout[id] = place;
   const doc: FlowDocument = { ...base, blocks };
   if (base.layout !== undefined || Object.keys(layout).length > 0) doc.layout = layout;
   return doc;
