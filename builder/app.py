@@ -10,7 +10,7 @@ from flask import Flask
 
 from runtime import Runtime
 
-from . import api, errors
+from . import api, auth, errors
 from .flowstore import FlowStore, FlowWatcher
 
 WATCH_INTERVAL_S = 1.0
@@ -40,7 +40,9 @@ def create_app(workspace: str | Path | None = None,
         registry=app.config["REGISTRY"])
     open_flow_store(app, runtime)
     errors.init_app(app)
+    auth.init_app(app, runtime)
     api.init_app(app)
+    api.init_access(app)
     return app
 
 

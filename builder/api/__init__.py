@@ -41,3 +41,19 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
     app.register_blueprint(index.bp)  # `/` and `/api/v1` itself: its rules are whole paths
     app.wsgi_app = chat.ChatRoute(app.wsgi_app, app.extensions[RUNTIME_EXTENSION])
+
+
+def init_access(app: Flask) -> None:
+    """Register the users-and-access resources and open the routes that need no sign-in."""
+    from ..auth import changes_nothing, public
+    from . import audit, channels, health, index, session, tokens, users
+
+    for module in (session, users, tokens, audit):
+        app.register_blueprint(module.bp, url_prefix=API_PREFIX)
+    # open by design: health and the API's document, the front pages (and the editor's files
+    # nested there, its sign-in page among them), webhooks that carry their own signatures
+    for module in (health, index, channels):
+        public(module.bp)
+    validate = app.view_functions.get("flows.validate")
+    if validate is not None:  # a POST only because a flow is too large for a query
+        changes_nothing(validate)

@@ -1,8 +1,7 @@
-"""Executions: start a flow from outside (an API token, a channel, an address) and look it up."""
+"""Executions: start a flow from outside (an editor's token, a channel, an address), look it up."""
 
 from __future__ import annotations
 
-import hmac
 import re
 from typing import Any
 
@@ -11,7 +10,8 @@ from flask import Blueprint, Response, request, url_for
 from runtime.errors import SessionNotFound
 from runtime.messaging.replies import url_problem
 
-from ..errors import ApiError, BadRequest, envelope
+from ..auth import requires
+from ..errors import ApiError, BadRequest
 from . import current_runtime, json_response
 from .body import check_media_type, kind_of, parse_body, pointer_of, read_body
 
@@ -22,38 +22,10 @@ MAX_ADDRESS = 256
 CHANNELS = ("sms", "webhook", "chat", "voice")
 FIELDS = ("channel", "to", "from", "vars", "callback_url")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-@bp.before_request
-def authenticate() -> Response | None:
-    """Let a request through only with `Authorization: Bearer <one of [api] tokens>`."""
-    tokens = current_runtime().workspace.settings.get("api", {}).get("tokens") or []
-    if not tokens:
-        return envelope(403, "api_tokens_not_configured",
-                        "starting flows from outside needs API tokens: set [api] tokens in "
-                        "callwright.toml (or CALLWRIGHT_API_TOKENS, comma-separated)")
-    scheme, _, token = (request.headers.get("Authorization") or "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return _unauthorized("send the API token as Authorization: Bearer <token>", "")
-    if not known_token(token.strip(), tokens):
-        return _unauthorized("the API token is not one of [api] tokens", ', error="invalid_token"')
-    return None
-
-
-def known_token(token: str, tokens: list[str]) -> bool:
-    """Return whether a token is configured, comparing with every token in constant time."""
-    given = token.encode("utf-8")
-    found = False
-    for candidate in tokens:  # no early exit: the time taken says nothing about which matched
-        found |= hmac.compare_digest(given, candidate.encode("utf-8"))
-    return found
-
-
-def _unauthorized(message: str, error: str) -> Response:
-    """Return the 401 answer with its WWW-Authenticate challenge."""
-    return envelope(401, "unauthorized", message,
-                    headers={"WWW-Authenticate": f'Bearer realm="callwright"{error}'})
 
 
 @bp.post("/flows/<flow_id>/executions")
+@requires("editor")
 def start_execution(flow_id: str) -> Response:
     """Start a flow's conversation with a contact on a channel; 202 with the execution id."""
     body = read_json()
@@ -69,6 +41,7 @@ def start_execution(flow_id: str) -> Response:
 
 
 @bp.get("/executions/<execution_id>")
+@requires("viewer")
 def get_execution(execution_id: str) -> Response:
     """Return how an execution stands and every step it took."""
     try:

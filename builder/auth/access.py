@@ -80,7 +80,7 @@ def audit(action: str, target_kind: str, target_id: str | None = None,
 
 
 def public(target: View | Blueprint) -> View | Blueprint:
-    """Open a view, or every view of a blueprint, to requests without an identity."""
+    """Open a view, or every view of a blueprint and those nested in it, to everyone."""
     setattr(target, PUBLIC, True)
     return target
 
@@ -138,8 +138,9 @@ def _is_public(view: Callable[..., Any]) -> bool:
     """Return whether a view, or its blueprint, is open to everyone."""
     if getattr(view, PUBLIC, False) or request.endpoint == "static":
         return True
-    blueprint = current_app.blueprints.get(request.blueprint or "")
-    return bool(getattr(blueprint, PUBLIC, False))
+    # a nested blueprint (the editor's pages under the index) is as open as its parents
+    return any(getattr(current_app.blueprints.get(name), PUBLIC, False)
+               for name in request.blueprints)
 
 
 def _article(role: str) -> str:

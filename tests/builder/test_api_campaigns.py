@@ -122,9 +122,12 @@ def test_without_configured_tokens_campaigns_are_off(make_app, gateway):
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-0123456789"},
                                      {"Authorization": f"Basic {TOKEN}"}])
 def test_every_campaign_endpoint_needs_the_token(client, gateway, headers):
-    assert client.post("/api/v1/campaigns", json=body(), headers=headers).status_code == 401
-    assert client.get("/api/v1/campaigns/x", headers=headers).status_code == 401
-    assert client.post("/api/v1/campaigns/x/cancel", headers=headers).status_code == 401
+    outside = {"REMOTE_ADDR": "192.0.2.7"}  # from this machine, no users make a local admin
+    assert client.post("/api/v1/campaigns", json=body(), headers=headers,
+                       environ_base=outside).status_code == 401
+    assert client.get("/api/v1/campaigns/x", headers=headers, environ_base=outside).status_code == 401
+    assert client.post("/api/v1/campaigns/x/cancel", headers=headers,
+                       environ_base=outside).status_code == 401
     assert gateway.requests == []
 
 
