@@ -15,6 +15,8 @@ COMMANDS = {
     "serve": "builder.cli.serve:serve",
     "worker": "builder.cli.worker:worker",
     "db": "builder.cli.db:db",
+    "user": "builder.cli.user:user",
+    "token": "builder.cli.token:token",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import socket
 import sys
 from pathlib import Path
@@ -58,12 +59,19 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     port = port if port is not None else server.get("port") or DEFAULT_PORT
     workers = workers or server.get("workers") or 1
     sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
+    local = local_mode(root, settings, host)  # before binding: a refusal binds nothing
     port = claim_port(host, port)
     click.echo(f"SIP on {sip} is not started yet: the voice runtime is not part of serve yet.")
     # the workers build the app from these: builder.asgi reads the workspace, and the runtime's
     # settings take [sip] listen from CALLWRIGHT_SIP_LISTEN
     os.environ["CALLWRIGHT_WORKSPACE"] = str(root)
     os.environ["CALLWRIGHT_SIP_LISTEN"] = sip
+    # [server] host tells the app where it listens (local mode only on loopback); one local-mode
+    # CSRF token for every worker, so that a page's token holds whichever worker answers
+    os.environ["CALLWRIGHT_SERVER_HOST"] = host
+    if local:
+        from ..auth.state import LOCAL_CSRF_VARIABLE
+        os.environ[LOCAL_CSRF_VARIABLE] = secrets.token_urlsafe(32)
     # before granian forks its workers, so that one consumer runs however many workers serve
     child = start_worker(root, settings, worker)
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
@@ -102,6 +110,36 @@ def preflight(root: Path) -> dict:
         return runtime.workspace.settings
     finally:
         runtime.close()
+
+
+def local_mode(root: Path, settings: dict, host: str) -> bool:
+    """Say whether serve runs in local mode (no users, loopback); refuse a public one without users.
+
+    With no users, every request from this machine is the local admin, as Node-RED does out of
+    the box; on any other address nobody could sign in and everyone would be let in, so serve
+    exits with status 2 before it binds.
+    """
+    from builder.auth.addresses import is_loopback
+    from builder.auth.users import UserStore
+    from runtime.records import open_engine
+    from runtime.tasks import task_config
+
+    engine = open_engine(task_config(root, settings).database_url)
+    try:
+        if UserStore(engine).any():
+            return False
+    finally:
+        engine.dispose()
+    if not is_loopback(host):
+        click.echo(f"error: this workspace has no users, and {host} is not a loopback address: "
+                   f"anyone who reaches it would be let in with nobody to sign in. Add an admin "
+                   f"first (callwright user add NAME --role admin --workspace {root}), or serve "
+                   f"on 127.0.0.1 to use it from this machine alone.", err=True)
+        sys.exit(2)
+    click.echo("Local mode: this workspace has no users, so every request from this machine is "
+               "served as a local admin (as Node-RED does out of the box). Add a user with "
+               "`callwright user add NAME --role admin` to require signing in.")
+    return True
 
 
 def claim_port(host: str, port: int) -> int:
