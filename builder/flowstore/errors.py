@@ -49,7 +49,8 @@ class VersionMismatch(FlowStoreError):
     def __init__(self, flow_id: str, current: str | None) -> None:
         super().__init__(f"flow {flow_id!r} has changed since you read it: read it again (its "
                          f"ETag is now {current!r}) and apply your change to that",
-                         details=[{"etag": current}])
+                         details=[{"pointer": "", "message": "the working copy has changed",
+                                   "etag": current}])
         self.current = current
 
 
@@ -61,7 +62,8 @@ class PreconditionRequired(FlowStoreError):
     def __init__(self, flow_id: str, current: str) -> None:
         super().__init__(f"flow {flow_id!r} exists: send If-Match with the ETag of the copy you "
                          f"changed (now {current!r}), so that nobody's work is overwritten",
-                         details=[{"etag": current}])
+                         details=[{"pointer": "", "message": "If-Match is required",
+                                   "etag": current}])
 
 
 class FlowInUse(FlowStoreError):

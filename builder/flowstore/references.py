@@ -12,7 +12,7 @@ ROUTES_FILE = "routes.json"
 
 
 def references_to(flow_id: str, root: Path) -> list[dict]:
-    """Return `{file, pointer}` for each route and each other flow's subflow naming a flow."""
+    """Return `{file, pointer, message}` for each route and other flow's subflow naming a flow."""
     found = _routes_naming(flow_id, root)
     for path in sorted((root / "flows").glob("*.json")):
         if path.stem == flow_id:
@@ -20,8 +20,9 @@ def references_to(flow_id: str, root: Path) -> list[dict]:
         _, doc, problems = read_json(path)
         if problems:
             continue
-        found += [{"file": f"flows/{path.name}", "pointer": join("/blocks", block_id, "config",
-                                                                  "flow")}
+        found += [{"file": f"flows/{path.name}",
+                   "pointer": join("/blocks", block_id, "config", "flow"),
+                   "message": f"block {block_id!r} of flow {path.stem!r} calls it as a subflow"}
                   for block_id, target in subflow_calls(doc) if target == flow_id]
     return found
 
@@ -34,6 +35,7 @@ def _routes_naming(flow_id: str, root: Path) -> list[dict]:
     _, routes, problems = read_json(path)
     if problems or not isinstance(routes, dict):
         return []
-    return [{"file": ROUTES_FILE, "pointer": join("", channel, address)}
+    return [{"file": ROUTES_FILE, "pointer": join("", channel, address),
+             "message": f"the {channel} route {address!r} goes to it"}
             for channel, table in routes.items() if isinstance(table, dict)
             for address, target in table.items() if target == flow_id]

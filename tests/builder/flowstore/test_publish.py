@@ -130,9 +130,8 @@ def test_a_flow_that_routes_or_subflows_name_is_neither_deleted_nor_renamed(
         with pytest.raises(FlowInUse) as refused:
             change()
         assert refused.value.status == 409
-        assert refused.value.details == [{"file": "routes.json", "pointer": "/chat/web"},
-                                         {"file": "flows/parent.json",
-                                          "pointer": "/blocks/call/config/flow"}]
+        assert [(d["file"], d["pointer"]) for d in refused.value.details] == [
+            ("routes.json", "/chat/web"), ("flows/parent.json", "/blocks/call/config/flow")]
     assert (store.workspace.root / "flows" / "hello.json").exists()
 
 
