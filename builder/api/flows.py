@@ -1,4 +1,4 @@
-"""Flows: list the live flows, read one, and validate a document before it is saved."""
+"""Flows: list them with their live versions and drafts, read a live one, validate a document."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from flask import Blueprint, Response, current_app, request
 
 from runtime.validation import FlowTooLarge, ValidationBusy, shared_validation_pool
 
+from ..auth import requires
 from ..errors import ApiError
-from . import current_runtime, json_response
+from . import current_runtime, current_store, json_response
 from .body import check_readable, read_body
 
 bp = Blueprint("flows", __name__)
@@ -16,15 +17,14 @@ MAX_BODY_BYTES = 4 * 1024 * 1024  # when the app sets no MAX_CONTENT_LENGTH
 
 
 @bp.get("/flows")
+@requires("viewer")
 def list_flows() -> Response:
-    """List the workspace's live flows: id, name and version."""
-    flows = current_runtime().workspace.flows
-    items = [{"id": flow.id, "name": flow.doc.get("name", flow.id), "version": flow.version}
-             for flow in sorted(flows.values(), key=lambda flow: flow.id)]
-    return json_response({"flows": items})
+    """List every flow (published, or only a draft): its live version and its draft."""
+    return json_response({"flows": current_store().catalogue()})
 
 
 @bp.get("/flows/<flow_id>")
+@requires("viewer")
 def get_flow(flow_id: str) -> Response:
     """Return a live flow's document; its ETag is the flow's version."""
     flow = current_runtime().workspace.flows.get(flow_id)
@@ -36,6 +36,7 @@ def get_flow(flow_id: str) -> Response:
 
 
 @bp.post("/flows/<flow_id>/validate")
+@requires("viewer")
 def validate(flow_id: str) -> Response:
     """Validate a flow document (JSON text) against the schemas, the registry and the workspace.
 

@@ -161,3 +161,37 @@ def front_door(request):
     yield client_of
     for client in opened:
         client.close()
+
+
+# --- users and access --------------------------------------------------------------------------
+
+def password_of(name: str) -> str:
+    """Return the password the `auth_app` fixture gives a user."""
+    return f"pw-of-{name}-0123"
+
+
+@pytest.fixture
+def auth_app(workspace_app, reminder_flow):
+    """Return app(*users, toml=""): an app over a workspace with the reminder flow and these
+    users, each "name:role", whose passwords are `password_of(name)`."""
+    from builder.auth.state import state_of
+
+    def make(*users: str, toml: str = ""):
+        app = workspace_app(reminder_flow, toml=toml)
+        for user in users:
+            name, _, role = user.partition(":")
+            state_of(app).users.add(name, role, password_of(name), display_name=name.title(),
+                                    email=f"{name}@example.com")
+        return app
+    return make
+
+
+@pytest.fixture
+def sign_in():
+    """Return sign_in(client, name, password=None): sign a test client in; return its CSRF token."""
+    def signed_in(client, name: str, password: str | None = None) -> str:
+        response = client.post("/api/v1/session",
+                               json={"name": name, "password": password or password_of(name)})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["csrf_token"]
+    return signed_in

@@ -52,15 +52,20 @@ def validate(client, flow_id: str, doc: dict | str, **kwargs) -> dict:
     return report
 
 
-def test_the_live_flows_are_listed_by_id_with_name_and_version(client) -> None:
+def test_every_flow_file_is_listed_by_id_with_name_and_live_version(client) -> None:
     flows = client.get("/api/v1/flows").get_json()["flows"]
-    assert [(f["id"], f["name"]) for f in flows] == [("helper", "helper"), ("main", "Main line")]
-    assert all(isinstance(f["version"], str) and f["version"] for f in flows)
-    assert flows[0]["version"] != flows[1]["version"]
+    assert [(f["id"], f["name"]) for f in flows] == [("broken", "broken"), ("helper", "helper"),
+                                                     ("main", "Main line")]
+    assert flows[0]["live"] is None  # its file does not parse: it never went live
+    live = [f["live"] for f in flows[1:]]
+    assert all(version["number"] == 1 and version["content_hash"] for version in live)
+    assert live[0]["content_hash"] != live[1]["content_hash"]
+    assert all(f["draft"] is None for f in flows)
 
 
 def test_a_flow_is_read_with_its_version_as_etag(client) -> None:
-    version = {f["id"]: f["version"] for f in client.get("/api/v1/flows").get_json()["flows"]}
+    version = {f["id"]: f["live"] and f["live"]["content_hash"]
+               for f in client.get("/api/v1/flows").get_json()["flows"]}
     response = client.get("/api/v1/flows/main")
     assert response.status_code == 200
     assert response.get_json() == MAIN
