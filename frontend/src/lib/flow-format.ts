@@ -7,6 +7,9 @@ import type { Block, FlowDocument, Position } from "./types";
 
 export const NODE_TYPE = "block";
 export const GHOST_TYPE = "ghost";
+/** A block's size before it is drawn (fit-to-view and the minimap of a big flow use it). */
+export const NODE_WIDTH = 220;
+export const NODE_HEIGHT = 110;
 
 export interface BlockNodeData extends Record<string, unknown> {
   /** The block as the document holds it (its `exits` are rebuilt from the edges on save). */
@@ -49,7 +52,7 @@ export function documentToGraph(doc: FlowDocument): Graph {
       position = gridPosition(unplaced++);
       data.autoPlaced = position;
     }
-    nodes.push({ id, type: NODE_TYPE, position, data });
+    nodes.push({ id, type: NODE_TYPE, position, data, initialWidth: NODE_WIDTH, initialHeight: NODE_HEIGHT });
     for (const [exit, target] of Object.entries(block.exits ?? {})) {
       edges.push(makeEdge(id, exit, target));
     }

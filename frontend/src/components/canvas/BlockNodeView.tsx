@@ -1,6 +1,6 @@
 // The ONE node component: any block type, drawn from its manifest and config. Its source handles
 // are the block's exits, recomputed as options, rules or branches are added to its config.
-import { memo, useEffect, useMemo } from "react";
+import { memo, useEffect, useMemo, useRef } from "react";
 import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
 import type { NodeProps } from "@xyflow/react";
 import { useTranslation } from "react-i18next";
@@ -23,7 +23,14 @@ function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
   const summary = useMemo(() => summarize(block.config), [block.config]);
   const exitKey = exits.join("\u0000");
   const updateInternals = useUpdateNodeInternals();
-  useEffect(() => { updateInternals(id); }, [exitKey, id, updateInternals]);
+  const drawnExits = useRef(exitKey);
+  useEffect(() => {
+    // handles added or removed after the first draw: React Flow must measure them again (not on
+    // mount: it measures new nodes itself, and 1,000 calls at once would each re-render the flow)
+    if (drawnExits.current === exitKey) return;
+    drawnExits.current = exitKey;
+    updateInternals(id);
+  }, [exitKey, id, updateInternals]);
   const ghost = type === GHOST_TYPE;
 
   const classes = ["block-node", mark ? `mark-${mark}` : "", selected ? "selected" : "", ghost ? "ghost" : "",

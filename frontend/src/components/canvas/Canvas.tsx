@@ -1,8 +1,8 @@
 // The flow canvas: blocks and their connections, dropped from the palette, laid out, searched
 // and marked by the simulator, executions and version diffs.
-import { useCallback, useEffect, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import type { DragEvent } from "react";
-import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from "@xyflow/react";
+import { Background, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow, useStore } from "@xyflow/react";
 import type { Edge } from "@xyflow/react";
 import { useTranslation } from "react-i18next";
 import { useShallow } from "zustand/react/shallow";
@@ -13,6 +13,7 @@ import { nodeTypes } from "./nodeTypes";
 
 export const DRAG_TYPE = "application/x-callwright-block";
 const BIG_FLOW = 150; // from this many blocks on, only what is on screen is drawn
+const FAR = 0.45; // below this zoom the blocks' small print is not painted (it cannot be read)
 
 export function Canvas() {
   const { t } = useTranslation();
@@ -24,6 +25,17 @@ export function Canvas() {
     addBlock: s.addBlock, beginDrag: s.beginDrag,
   })));
   const flow = useReactFlow();
+  const initialised = useNodesInitialized();
+  const fitted = useRef(false);
+  const big = nodes.length >= BIG_FLOW;
+  const far = useStore((s) => s.transform[2] < FAR);
+  useEffect(() => {
+    // the whole flow in view once every block has its size (a big flow draws only what is on
+    // screen, so there its blocks' initial sizes stand in for the measured ones)
+    if (fitted.current || !(initialised || big)) return;
+    fitted.current = true;
+    flow.fitView({ maxZoom: 1, padding: 0.1 });
+  }, [initialised, big, flow]);
 
   const shownNodes = useMemo(() => (ghosts.length ? [...nodes, ...ghosts] : nodes), [nodes, ghosts]);
   const shownEdges = useMemo(() => styleEdges(edges, edgeMarks), [edges, edgeMarks]);
@@ -53,7 +65,7 @@ export function Canvas() {
   }, [flow, actions]);
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div className={far ? "canvas far" : "canvas"} onDragOver={onDragOver} onDrop={onDrop}>
       <ReactFlow<BlockNode, Edge>
         nodes={shownNodes}
         edges={shownEdges}
@@ -68,11 +80,9 @@ export function Canvas() {
         deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
         multiSelectionKeyCode={["Shift", "Meta", "Control"]}
         selectionKeyCode="Shift"
-        onlyRenderVisibleElements={nodes.length >= BIG_FLOW}
+        onlyRenderVisibleElements={big}
         minZoom={0.05}
         maxZoom={2}
-        fitView
-        fitViewOptions={{ maxZoom: 1, padding: 0.1 }}
         defaultEdgeOptions={{ type: "smoothstep" }}
         proOptions={{ hideAttribution: true }}
         aria-label={t("canvas.label")}

@@ -12,9 +12,11 @@ import { configPath, extraErrorsFor, fieldId } from "../../lib/problems";
 import type { BlockManifest, JsonObject, Problem } from "../../lib/types";
 import { formValidator, withoutSecretErrors } from "../../lib/validator";
 import { widgets } from "./widgets";
+import { buttonTemplates } from "./buttons";
 import { FieldProblemsContext } from "./field-problems";
 
 const UI_SCHEMA: UiSchema = { "ui:submitButtonOptions": { norender: true } };
+const TEMPLATES = { ButtonTemplates: buttonTemplates };
 
 export default function BlockForm({ blockId, manifest, config, problems, readOnly, focusField, onChange }: {
   blockId: string;
@@ -62,6 +64,7 @@ export default function BlockForm({ blockId, manifest, config, problems, readOnl
           formData={config}
           validator={validator}
           widgets={widgets}
+          templates={TEMPLATES}
           liveValidate="onChange"
           showErrorList={false}
           noHtml5Validate
