@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy.engine import Engine
 
-import schemas
 from blocks.sdk import ConfigurationError
 from runtime.engine import flow_version
 from runtime.errors import InvalidFlow
@@ -22,10 +20,10 @@ from runtime.workspace.stable_form import FLOW_KIND, dumps
 from ..errors import BadRequest
 from .author import Author
 from .catalogue import catalogue
+from .checks import check_new_id, check_precondition, draft_problems, known
 from .diff import diff_flows
 from .drafts import Draft, DraftStore, etag_of
-from .errors import DraftMissing, FlowExists, FlowInUse, FlowMissing, PreconditionRequired, \
-    VersionMismatch
+from .errors import DraftMissing, FlowExists, FlowInUse, FlowMissing
 from .git import Git, GitStore
 from .locking import StoreLock
 from .references import references_to
@@ -35,7 +33,6 @@ from .workspace import Changes, FolderStore, WorkspaceStore
 
 log = logging.getLogger(__name__)
 
-FLOW_ID = re.compile(schemas.load("flow")["$defs"]["id"]["pattern"])
 DATA = ".callwright"
 DRAFT = "draft"  # the side of a diff that is the working copy
 Side = int | Literal["draft"]
@@ -121,7 +118,7 @@ class FlowStore:
 
     def history(self, flow_id: str) -> list[Version]:
         """Return a flow's versions, newest first (those of a deleted flow too)."""
-        _known(flow_id)
+        known(flow_id)
         history = self.versions.history(flow_id)
         if not history and not self._exists(flow_id):
             raise FlowMissing(f"no flow {flow_id!r}")
@@ -129,7 +126,7 @@ class FlowStore:
 
     def version(self, flow_id: str, number: int) -> Version:
         """Return one version of a flow, with its document."""
-        _known(flow_id)
+        known(flow_id)
         return self.versions.get(flow_id, number)
 
     def diff(self, flow_id: str, old: Side, new: Side) -> dict:
@@ -142,7 +139,7 @@ class FlowStore:
     def create(self, flow_id: str, author: Author, *, name: str | None = None,
                description: str | None = None) -> Draft:
         """Start a new flow as a draft whose start is one `end` block."""
-        _check_new_id(flow_id)
+        check_new_id(flow_id)
         doc = new_flow(flow_id, name, description)
         with self.lock.held():
             self._check_free(flow_id)
@@ -151,29 +148,29 @@ class FlowStore:
     def save_draft(self, flow_id: str, data: bytes, document: Any, author: Author, *,
                    if_match: str | None) -> Draft:
         """Save a flow's draft as sent (valid or not, but a JSON object of this flow's id)."""
-        _known(flow_id)
-        problems = _draft_problems(flow_id, document)
+        known(flow_id)
+        problems = draft_problems(flow_id, document)
         if problems:
             raise BadRequest.fields(problems)
         with self.lock.held():
-            _check_precondition(flow_id, self._copy(flow_id).etag, if_match)
+            check_precondition(flow_id, self._copy(flow_id).etag, if_match)
             return self.drafts.write(flow_id, data, document, str(author))
 
     def discard_draft(self, flow_id: str, *, if_match: str | None = None) -> None:
         """Delete a flow's draft (the published flow, if any, stays as it is)."""
-        _known(flow_id)
+        known(flow_id)
         with self.lock.held():
             draft = self.drafts.read(flow_id)
             if draft is None:
                 raise DraftMissing(f"flow {flow_id!r} has no draft")
             if if_match is not None:
-                _check_precondition(flow_id, draft.etag, if_match)
+                check_precondition(flow_id, draft.etag, if_match)
             self.drafts.remove(flow_id)
 
     def duplicate(self, flow_id: str, new_id: str, author: Author, *,
                   name: str | None = None) -> Draft:
         """Copy a flow's working copy into a new flow's draft."""
-        _check_new_id(new_id)
+        check_new_id(new_id)
         source = self.working_copy(flow_id).document
         base = source.get("name") if isinstance(source.get("name"), str) else flow_id
         doc = {**source, "id": new_id, "name": name or f"{base} (copy)"}
@@ -190,10 +187,10 @@ class FlowStore:
         Errors of validation stop it (runtime.errors.InvalidFlow with every problem). The new
         version is recorded and taken live in this process at once; the draft is dropped.
         """
-        _known(flow_id)
+        known(flow_id)
         with self.lock.held():
             copy = self._copy(flow_id)
-            _check_precondition(flow_id, copy.etag, if_match)
+            check_precondition(flow_id, copy.etag, if_match)
             published = self._publish(flow_id, self._document(flow_id, copy), author,
                                       note=note, source=EDITOR)
             self.drafts.remove(flow_id)
@@ -202,7 +199,7 @@ class FlowStore:
     def rollback(self, flow_id: str, number: int, author: Author, *,
                  note: str | None = None) -> Published:
         """Publish an earlier version's document again, as a new version (a draft stays)."""
-        _known(flow_id)
+        known(flow_id)
         with self.lock.held():
             old = self.versions.get(flow_id, number)
             said = f"Rollback to version {number}" + (f": {note}" if note else "")
@@ -213,7 +210,7 @@ class FlowStore:
 
         Refused (FlowInUse) while routes or other flows name it.
         """
-        _known(flow_id)
+        known(flow_id)
         with self.lock.held():
             has_file = self.files.read(_file(flow_id)) is not None
             if has_file:
@@ -230,8 +227,8 @@ class FlowStore:
         Refused (FlowInUse) while routes or other flows name it: they are changed on purpose
         by whoever owns them, not behind their back. The old id's versions stay its history.
         """
-        _known(flow_id)
-        _check_new_id(new_id)
+        known(flow_id)
+        check_new_id(new_id)
         with self.lock.held():
             self._check_free(new_id)
             draft = self.drafts.read(flow_id)
@@ -300,7 +297,7 @@ class FlowStore:
 
     def _copy(self, flow_id: str) -> _Copy:
         """Return a flow's working copy; raise FlowMissing when it has neither draft nor file."""
-        _known(flow_id)
+        known(flow_id)
         draft = self.drafts.read(flow_id)
         if draft is not None:
             return _Copy(draft.data, draft.etag, True)
@@ -366,33 +363,3 @@ def new_flow(flow_id: str, name: str | None, description: str | None) -> dict:
 def _file(flow_id: str) -> str:
     """Return the workspace path of a flow's published file."""
     return f"flows/{flow_id}.json"
-
-
-def _known(flow_id: str) -> None:
-    """Refuse (FlowMissing) an id no flow can have, before it reaches a file name."""
-    if not FLOW_ID.fullmatch(flow_id):
-        raise FlowMissing(f"no flow {flow_id[:130]!r}: flow ids match {FLOW_ID.pattern}")
-
-
-def _check_new_id(flow_id: Any) -> None:
-    """Refuse (400, at /id) an id a new flow cannot have."""
-    if not isinstance(flow_id, str) or not FLOW_ID.fullmatch(flow_id):
-        raise BadRequest.fields([("/id", f"must match {FLOW_ID.pattern} (letters, digits, "
-                                         f"_ . -; at most 128; not starting with a digit)")])
-
-
-def _check_precondition(flow_id: str, current: str, if_match: str | None) -> None:
-    """Refuse a change made without an ETag (428) or on another state than the current (409)."""
-    if if_match is None:
-        raise PreconditionRequired(flow_id, current)
-    if if_match != "*" and if_match != current:
-        raise VersionMismatch(flow_id, current)
-
-
-def _draft_problems(flow_id: str, document: Any) -> list[tuple[str, str]]:
-    """Return what keeps a body from being saved as a flow's draft (pointer, message)."""
-    if not isinstance(document, dict):
-        return [("", "must be a JSON object: the flow document")]
-    if document.get("id") != flow_id:
-        return [("/id", f"must be {flow_id!r}, the id of the flow this is the draft of")]
-    return []
