@@ -10,7 +10,7 @@ from ..auth import LANGUAGES, ROLES, audit, current_identity, requires
 from ..auth.identity import refusal
 from ..auth.passwords import password_problem
 from ..auth.state import state_of
-from ..auth.users import User, UserError, name_problem
+from ..auth.users import User, UserError, name_problem, normal_name
 from ..errors import BadRequest
 from . import json_response
 from .body import kind_of, pointer_of
@@ -93,7 +93,9 @@ def user_problems(body: Any, fields: tuple[str, ...], *, new: bool) -> list[tupl
     if new:
         problems += [(f"/{key}", "is required") for key in ("name", "role", "password")
                      if key not in body]
-    checks = {"name": name_problem, "password": password_problem,
+    checks = {"name": lambda value: name_problem(normal_name(value) if isinstance(value, str)
+                                                 else value),
+              "password": password_problem,
               "role": lambda value: None if value in ROLES else f"must be one of "
                                                                 f"{', '.join(ROLES)}",
               "language": lambda value: None if value in LANGUAGES else f"must be one of "

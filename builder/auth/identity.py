@@ -101,10 +101,10 @@ def _bearer(state: AuthState, authorization: str) -> Identity:
     if index is not None:
         return Identity(f"api-token-{index + 1}", "admin", "token", f"[api] tokens #{index + 1}")
     token = state.tokens.find(text)
-    if token is None and not state.settings_tokens() and not state.tokens.any():
-        raise refusal("api_tokens_not_configured",
-                      "this server has no API tokens: make one (callwright token add NAME --role "
-                      "R, or POST /api/v1/tokens) or set [api] tokens in callwright.toml (or "
+    if token is None and not (state.settings_tokens() or state.tokens.any() or state.users.any()):
+        raise refusal("api_tokens_not_configured",  # no way in at all: say how to make one
+                      "this server has no users and no API tokens: make a token (callwright "
+                      "token add NAME --role R) or set [api] tokens in callwright.toml (or "
                       "CALLWRIGHT_API_TOKENS, comma-separated)")
     if token is None:
         raise refusal("unauthorized", "the API token is not one of this server's tokens",
