@@ -58,3 +58,11 @@ def open_flow_store(app: Flask, runtime: Runtime) -> None:
     if interval:
         watcher = app.extensions[WATCHER_EXTENSION] = FlowWatcher(store.refresh, interval)
         watcher.start()
+
+
+def close_app(app: Flask) -> None:
+    """Stop watching the workspace's files and close the runtime (its log writes what it holds)."""
+    watcher = app.extensions.pop(WATCHER_EXTENSION, None)
+    if watcher is not None:
+        watcher.stop()
+    app.extensions[api.RUNTIME_EXTENSION].close()

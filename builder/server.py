@@ -14,6 +14,7 @@ from a2wsgi import WSGIMiddleware
 from flask import Flask
 
 from .api import RUNTIME_EXTENSION
+from .app import close_app
 from .api.body import ClientDisconnected
 from .api.chat import AsgiChatRoute, Receive, Scope, Send
 
@@ -57,7 +58,7 @@ def asgi_app(flask_app: Flask) -> Any:
                 await runtime.close_http()
                 # a thread: closing runs the event loops of the Flask threads' HTTP clients,
                 # which cannot run inside this one
-                await asyncio.to_thread(runtime.close)
+                await asyncio.to_thread(close_app, flask_app)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from runtime.validation import read_json
-from runtime.validation.graph import subflow_calls
+from runtime.validation import subflow_calls
 from runtime.validation.problem import join
 
 ROUTES_FILE = "routes.json"

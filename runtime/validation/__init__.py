@@ -2,6 +2,7 @@
 
 from .files import flow_id_problems, validate_file, validate_routes, validate_workspace
 from .flow import MAX_BLOCKS, validate_flow
+from .graph import subflow_calls
 from .problem import ERROR, WARNING, Problem, has_errors
 from .source import locate, parse_json, read_json
 from .workers import (FlowTooLarge, ValidationBusy, ValidationPool, check_flow_text, report_json,
@@ -9,5 +10,6 @@ from .workers import (FlowTooLarge, ValidationBusy, ValidationPool, check_flow_t
 
 __all__ = ["ERROR", "MAX_BLOCKS", "WARNING", "FlowTooLarge", "Problem", "ValidationBusy",
            "ValidationPool", "check_flow_text", "flow_id_problems", "has_errors", "locate",
-           "parse_json", "read_json", "report_json", "shared_validation_pool", "validate_file",
+           "parse_json", "read_json", "report_json", "shared_validation_pool", "subflow_calls",
+           "validate_file",
            "validate_flow", "validate_routes", "validate_workspace"]
