@@ -119,7 +119,7 @@ def read_password(from_stdin: bool) -> str:
 
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-    elif sys.stdin.isatty():
+    elif on_terminal():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         fail("standard input is not a terminal: pass --password-stdin and the password on it")
@@ -161,6 +161,11 @@ def audited(log: AuditLog, action: str, target_kind: str, target_id: str,
     except (KeyError, OSError):  # a uid with no passwd entry (containers)
         actor = "command line"
     log.record(actor, "system", action, target_kind, target_id, detail)
+
+
+def on_terminal() -> bool:
+    """Return whether standard input is a terminal someone types at."""
+    return sys.stdin.isatty()
 
 
 def fail(message: str) -> NoReturn:
