@@ -28,7 +28,7 @@ debian_needs=(
   "redis-server|command -v redis-server"      # Redis session store and Huey contract tests
   "postgresql|ls /usr/lib/postgresql/*/bin/initdb"  # the records database's PostgreSQL tests
   # "sip-tester|command -v sipp"              # SIP peers for the port tests (tests/e2e)
-  # "chromium|command -v chromium"            # the browser suite (tests/e2e)
+  "chromium|command -v chromium"              # the editor's browser suite (tests/e2e/test_editor.py)
 )
 
 missing_debian() {

@@ -13,7 +13,7 @@ describe("summarize", () => {
   });
 
   it("shows a secret as a reference and a transfer target by kind", () => {
-    expect(summarize({ url: { $secret: "CRM_URL" } })).toBe("🔒 CRM_URL");
+    expect(summarize({ url: { $secret: "CRM_URL" } })).toBe("$secret CRM_URL");
     expect(summarize({ target: { queue: "support" } })).toBe("queue: support");
   });
 

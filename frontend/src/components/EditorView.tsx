@@ -47,7 +47,7 @@ export function EditorView() {
       const positions = await autoLayout(
         nodes.map((n) => ({ id: n.id, width: n.measured?.width ?? 240, height: n.measured?.height ?? 120 })), edges);
       applyPositions(positions);
-      requestAnimationFrame(() => flow.fitView({ padding: 0.1, duration: 300 }));
+      requestAnimationFrame(() => flow.fitView({ padding: 0.1, maxZoom: 1, duration: 300 }));
     } finally {
       setLayingOut(false);
     }
@@ -79,7 +79,7 @@ export function EditorView() {
           aria-label={t("editor.delete")} title={t("editor.delete")}><Icon name="trash-2" /></button>
         <span className="separator" />
         <button type="button" disabled={readOnly || layingOut} onClick={layout}><Icon name="layout-grid" /> {t("editor.autoLayout")}</button>
-        <button type="button" className="icon-button" onClick={() => flow.fitView({ padding: 0.1, duration: 300 })}
+        <button type="button" className="icon-button" onClick={() => flow.fitView({ padding: 0.1, maxZoom: 1, duration: 300 })}
           aria-label={t("editor.fitView")} title={t("editor.fitView")}><Icon name="maximize" /></button>
         <SearchBox />
         <span className="spacer" />

@@ -22,6 +22,7 @@ import Languages from "lucide-react/icons/languages";
 import LayoutGrid from "lucide-react/icons/layout-grid";
 import List from "lucide-react/icons/list";
 import ListChecks from "lucide-react/icons/list-checks";
+import Lock from "lucide-react/icons/lock";
 import LogOut from "lucide-react/icons/log-out";
 import Maximize from "lucide-react/icons/maximize";
 import MessageCircle from "lucide-react/icons/message-circle";
@@ -43,6 +44,7 @@ import TriangleAlert from "lucide-react/icons/triangle-alert";
 import Undo2 from "lucide-react/icons/undo-2";
 import Upload from "lucide-react/icons/upload";
 import Variable from "lucide-react/icons/variable";
+import Volume2 from "lucide-react/icons/volume-2";
 import Workflow from "lucide-react/icons/workflow";
 import X from "lucide-react/icons/x";
 
@@ -51,11 +53,11 @@ type IconComponent = ComponentType<{ size?: number; className?: string; "aria-hi
 const BUNDLED: Record<string, IconComponent> = {
   activity: Activity, "arrow-down": ArrowDown, "arrow-up": ArrowUp, box: Box, "chevron-right": ChevronRight, "circle-alert": CircleAlert, clock: Clock,
   code: Code, copy: Copy, delete: Delete, flag: Flag, "git-branch": GitBranch, globe: Globe, history: History,
-  keyboard: Keyboard, languages: Languages, "layout-grid": LayoutGrid, list: List, "list-checks": ListChecks,
+  keyboard: Keyboard, languages: Languages, "layout-grid": LayoutGrid, list: List, "list-checks": ListChecks, lock: Lock,
   "log-out": LogOut, maximize: Maximize, "message-circle": MessageCircle, "message-square": MessageSquare,
   pencil: Pencil, phone: Phone, "phone-forwarded": PhoneForwarded, "phone-off": PhoneOff, play: Play, plus: Plus,
   "redo-2": Redo2, save: Save, "scroll-text": ScrollText, search: Search, send: Send, split: Split,
-  "trash-2": Trash2, "triangle-alert": TriangleAlert, "undo-2": Undo2, upload: Upload, variable: Variable,
+  "trash-2": Trash2, "triangle-alert": TriangleAlert, "undo-2": Undo2, upload: Upload, variable: Variable, "volume-2": Volume2,
   workflow: Workflow, x: X,
 };
 

@@ -35,7 +35,7 @@ function firstText(config: JsonObject): string {
 function show(value: Json | undefined): string {
   if (typeof value === "string") return value.trim();
   if (value && typeof value === "object" && !Array.isArray(value)) {
-    if (typeof value.$secret === "string") return `🔒 ${value.$secret}`;
+    if (typeof value.$secret === "string") return `$secret ${value.$secret}`;
     for (const inner of ["number", "uri", "queue", "agent"]) {
       if (typeof value[inner] === "string") return `${inner}: ${value[inner]}`;
     }

@@ -6,6 +6,7 @@ import { getTemplate } from "@rjsf/utils";
 import type { RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
 import { useTranslation } from "react-i18next";
 import { isSecret } from "../../lib/validator";
+import { Icon } from "../Icon";
 
 const CodeWidget = lazy(() => import("./CodeWidget"));
 
@@ -13,7 +14,7 @@ function SecretValue({ value, onClear, disabled }: { value: { $secret: string };
   const { t } = useTranslation();
   return (
     <div className="secret-value">
-      <span aria-label={t("form.secret", { name: value.$secret })}>🔒 {t("form.secret", { name: value.$secret })}</span>
+      <span><Icon name="lock" size={14} /> {t("form.secret", { name: value.$secret })}</span>
       {!disabled && <button type="button" onClick={onClear}>{t("form.replaceSecret")}</button>}
     </div>
   );

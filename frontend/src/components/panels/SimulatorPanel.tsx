@@ -8,6 +8,7 @@ import { pathMarks } from "../../lib/marks";
 import type { JsonObject, SimEvent, Simulation } from "../../lib/types";
 import { parseVars } from "../../lib/vars";
 import { useEditor } from "../../store/context";
+import { Icon } from "../Icon";
 
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
@@ -147,11 +148,11 @@ function EventLine({ event, voice }: { event: SimEvent; voice: boolean }) {
   const { t } = useTranslation();
   switch (event.event) {
     case "say":
-      return <li className="bubble bot">{voice && event.speak !== undefined ? <><span className="speak">🔊</span> {event.speak}</> : event.text}</li>;
+      return <li className="bubble bot">{voice && event.speak !== undefined ? <><Icon name="volume-2" className="speak" /> {event.speak}</> : event.text}</li>;
     case "ask":
       return (
         <li className="bubble bot">
-          {voice && event.speak !== undefined ? <><span className="speak">🔊</span> {event.speak}</> : event.prompt}
+          {voice && event.speak !== undefined ? <><Icon name="volume-2" className="speak" /> {event.speak}</> : event.prompt}
           {event.choices && !voice && <span className="muted"> ({event.choices.map((c) => c.label ?? c.key).join(" / ")})</span>}
         </li>
       );
