@@ -6,7 +6,7 @@ table, `database` opens it and runs its migrations.
 
 from . import schema
 from .database import RecordsDatabase, SchemaBehind, ensure_current, head, open_engine, revision, upgrade
-from .executions import ExecutionLog
+from .executions import ExecutionLog, not_simulated
 
-__all__ = ["ExecutionLog", "RecordsDatabase", "SchemaBehind", "ensure_current", "head",
+__all__ = ["ExecutionLog", "not_simulated", "RecordsDatabase", "SchemaBehind", "ensure_current", "head",
            "open_engine", "revision", "schema", "upgrade"]

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -124,3 +125,12 @@ def _statements(paramstyle: str) -> tuple[str, str]:
               f"VALUES ({', '.join([mark] * len(_SUMMARY))}) ON CONFLICT (session_id) DO UPDATE "
               f"SET {', '.join(f'{name} = excluded.{name}' for name in _CHANGING)}")
     return insert, upsert
+
+
+def not_simulated(session_id: Any) -> Any:
+    """Return a condition on a session id column that leaves out the editor's simulations.
+
+    Figures and alerts count what contacts lived through, not an analyst trying a draft.
+    """
+    simulated = select(executions_table.c.session_id).where(executions_table.c.simulation.is_(True))
+    return session_id.not_in(simulated)

@@ -13,6 +13,7 @@ import time
 from huey import crontab
 from sqlalchemy import distinct, func, select
 
+from runtime.records import not_simulated
 from runtime.records.schema import deliveries
 from runtime.records.schema import steps as steps_table
 
@@ -52,10 +53,11 @@ def findings(queue: TaskQueue, now: float | None = None) -> list[dict]:
 def _error_rates(conn, settings: dict, since: float) -> list[dict]:
     """Return flows whose share of sessions with a block error reaches the threshold."""
     sessions = func.count(distinct(steps_table.c.session_id))
+    lived = not_simulated(steps_table.c.session_id)
     rows = conn.execute(select(steps_table.c.flow_id, sessions).where(
-        steps_table.c.at >= since).group_by(steps_table.c.flow_id)).all()
+        steps_table.c.at >= since, lived).group_by(steps_table.c.flow_id)).all()
     failing = dict(conn.execute(select(steps_table.c.flow_id, sessions).where(
-        steps_table.c.at >= since, steps_table.c.exit == "error").group_by(
+        steps_table.c.at >= since, steps_table.c.exit == "error", lived).group_by(
         steps_table.c.flow_id)).all())
     found = []
     least = int(settings.get("min_sessions", DEFAULT_MIN_SESSIONS))

@@ -10,6 +10,7 @@ from pathlib import Path
 from huey import crontab
 from sqlalchemy import and_, case, delete, func, insert, select, update
 
+from runtime.records import not_simulated
 from runtime.records.schema import rollup_marks as marks
 from runtime.records.schema import step_rollups as rollups
 from runtime.records.schema import steps as steps_table
@@ -126,7 +127,8 @@ def _recount(conn, day: str, start: float) -> None:
     counts = conn.execute(
         select(steps.flow_id, func.count(), func.count(steps.session_id.distinct()),
                func.sum(case((steps.exit == "error", 1), else_=0)))
-        .where(and_(steps.at >= start, steps.at < start + DAY_S))
+        .where(and_(steps.at >= start, steps.at < start + DAY_S),
+               not_simulated(steps.session_id))
         .group_by(steps.flow_id)).all()
     conn.execute(delete(rollups).where(rollups.c.day == day))
     if counts:

@@ -8,6 +8,7 @@ import time
 from sqlalchemy import insert
 
 from runtime.messaging.signing import verify
+from runtime.records.schema import executions
 from runtime.records.schema import steps as steps_table
 from runtime.tasks import check_alerts, findings
 
@@ -79,4 +80,16 @@ def test_an_alert_is_posted_signed_and_only_once_per_window(task_queue, gateway)
 def test_without_thresholds_nothing_is_checked(task_queue):
     queue = task_queue(toml())
     log_sessions(queue, "broken", ok=0, failing=40)
+    assert findings(queue, now=NOW) == []
+
+
+def test_the_editor_s_simulations_raise_no_alert(task_queue):
+    queue = task_queue(toml(error_rate=0.2, min_sessions=10))
+    log_sessions(queue, "drafty", ok=0, failing=30)
+    with queue.records.engine.begin() as conn:
+        conn.execute(insert(executions), [
+            {"session_id": f"drafty-{n}", "flow_id": "drafty", "flow_version": "draft",
+             "channel": "chat", "status": "ended", "disposition": "error", "turns": 1,
+             "steps": 1, "simulation": True, "started_at": NOW - 60, "updated_at": NOW - 60}
+            for n in range(30)])
     assert findings(queue, now=NOW) == []
