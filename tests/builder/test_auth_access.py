@@ -116,6 +116,20 @@ def test_nobody_signed_in_is_refused_everywhere_but_the_public_routes(app) -> No
     assert client.post("/api/v1/chat/reminder/messages", json={"text": "hi"}).status_code == 200
 
 
+def test_a_chat_turn_costs_no_auth_work(app, monkeypatch) -> None:
+    def looked_up(*_args, **_kwargs):
+        raise AssertionError("a chat turn asked the auth stores")
+    for name in ("any", "all", "get", "with_hash"):
+        monkeypatch.setattr(state_of(app).users, name, looked_up)
+    monkeypatch.setattr(state_of(app).sessions, "find", looked_up)
+    monkeypatch.setattr(state_of(app).tokens, "find", looked_up)
+    client = app.test_client()
+    client.set_cookie("callwright_session", "whatever")
+    response = client.post("/api/v1/chat/reminder/messages", json={"text": "hi"},
+                           headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 200
+
+
 def test_validate_is_a_read_for_any_role_and_needs_no_csrf_token(app, sign_in) -> None:
     client = app.test_client()
     sign_in(client, "vic")
