@@ -8,13 +8,14 @@ from flask import Blueprint, Response, request
 
 from ..auth import LANGUAGES, Identity, audit, current_identity, public, requires
 from ..auth.addresses import over_tls
-from ..auth.cookies import SESSION_COOKIE, clear_session_cookie, set_language_cookie, \
-    set_session_cookie
-from ..auth.identity import address, refusal
-from ..auth.passwords import MAX_LENGTH, needs_rehash, spend_verify_time, verify_password, \
-    hash_password
+from ..auth.cookies import (SESSION_COOKIE, clear_session_cookie, set_language_cookie,
+                            set_session_cookie)
+from ..auth.identity import address, refusal, session_identity
+from ..auth.passwords import (MAX_LENGTH, hash_password, needs_rehash, spend_verify_time,
+                              verify_password)
 from ..auth.state import state_of
 from ..auth.users import normal_name
+from ..auth.web_sessions import id_hash
 from ..errors import BadRequest
 from . import json_response
 from .body import kind_of, pointer_of
@@ -65,14 +66,13 @@ def sign_in() -> Response:
     if needs_rehash(row.password_hash):
         state.users.set_hash(row.id, hash_password(password))
     state.limit.succeeded(name, client)
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # a browser signing in again leaves no session of its own behind
+        state.sessions.close(id_hash(previous))
     session_id, _csrf = state.sessions.open(row.id)
     state.log.record(row.name, "user", "sign_in", "session", row.name, {}, client)
-    session = state.sessions.find(session_id)
-    assert session is not None
-    user = session.user
-    identity = Identity(user.name, user.role, "user", user.display_name or user.name, user.email,
-                        user.language, user_id=user.id, session_key=session.id_hash,
-                        csrf_token=session.csrf_token)
+    identity = session_identity(state, session_id)
+    assert identity is not None
     response = json_response(session_body(identity))
     set_session_cookie(response, session_id, secure=over_tls(request, state.trusted))
     return response

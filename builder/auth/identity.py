@@ -73,7 +73,7 @@ def resolve(state: AuthState) -> Identity | None:
     if authorization is not None:
         return _bearer(state, authorization)
     session_id = request.cookies.get(SESSION_COOKIE)
-    user = _cookie(state, session_id) if session_id else None
+    user = session_identity(state, session_id) if session_id else None
     if user is not None:
         return user
     if is_local_request(state) and not state.users.any():
@@ -112,8 +112,8 @@ def _bearer(state: AuthState, authorization: str) -> Identity:
     return Identity(token.name, token.role, "token", token.name, token_id=token.id)
 
 
-def _cookie(state: AuthState, session_id: str) -> Identity | None:
-    """Return the identity of a session cookie, None when its session has ended."""
+def session_identity(state: AuthState, session_id: str) -> Identity | None:
+    """Return the identity of a session cookie's id, None when its session has ended."""
     session = state.sessions.find(session_id)
     if session is None:
         return None

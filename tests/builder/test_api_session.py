@@ -156,6 +156,17 @@ def test_signing_out_ends_the_session_on_the_server_and_clears_the_cookie(app, s
     assert audit_actions(app)[-1] == ("anna", "user", "sign_out")
 
 
+def test_signing_in_again_ends_the_browser_s_previous_session(app, sign_in) -> None:
+    client = app.test_client()
+    sign_in(client, "vic")
+    before = client.get_cookie("callwright_session").value
+    sign_in(client, "anna")
+    assert client.get("/api/v1/session").get_json()["user"]["name"] == "anna"
+    old = app.test_client()
+    old.set_cookie("callwright_session", before)
+    assert old.get("/api/v1/session").status_code == 401
+
+
 def test_signing_out_needs_the_csrf_token(app, sign_in) -> None:
     client = app.test_client()
     sign_in(client, "anna")
