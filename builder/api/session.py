@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -107,7 +108,7 @@ def set_language() -> Response:
     state, language = state_of(), body["language"]
     if identity.kind == "user":
         state.users.update(identity.name, language=language)
-    changed = Identity(**{**identity.__dict__, "language": language})
+    changed = dataclasses.replace(identity, language=language)
     response = json_response(session_body(changed))
     if identity.kind == "local":
         set_language_cookie(response, language, secure=over_tls(request, state.trusted))
