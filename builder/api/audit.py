@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from flask import Blueprint, Response, request
 
@@ -16,6 +17,7 @@ bp = Blueprint("audit", __name__)
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 MAX_FILTER = 128
+LIMIT = re.compile(r"[0-9]{1,4}")  # ASCII digits: str.isdigit() takes "²" too, which int() refuses
 
 
 @bp.get("/audit")
@@ -34,7 +36,7 @@ def limit_of() -> int:
     text = request.args.get("limit")
     if text is None:
         return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if not LIMIT.fullmatch(text) or not 1 <= int(text) <= MAX_LIMIT:
         raise BadRequest(f"query parameter limit must be a whole number from 1 to {MAX_LIMIT}, "
                          f"not {text[:20]!r}")
     return int(text)
@@ -58,6 +60,7 @@ def before_of() -> float | None:
 def filter_of(name: str) -> str | None:
     """Return a filter query parameter, None when absent; 400 when over-long."""
     text = request.args.get(name)
-    if text is not None and len(text) > MAX_FILTER:
-        raise BadRequest(f"query parameter {name} must be at most {MAX_FILTER} characters")
+    if text is not None and (len(text) > MAX_FILTER or "\x00" in text):
+        raise BadRequest(f"query parameter {name} must be at most {MAX_FILTER} characters, "
+                         f"without NUL")
     return text

@@ -63,8 +63,8 @@ def token_problems(body: Any) -> list[tuple[str, str]]:
     problems = [(pointer_of(key), "is not a field of a token (expected name, role)")
                 for key in body if key not in FIELDS]
     name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
-        problems.append(("/name", f"is required: 1 to {MAX_NAME} characters, not blank"))
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or "\x00" in name:
+        problems.append(("/name", f"is required: 1 to {MAX_NAME} characters, not blank, no NUL"))
     if body.get("role") not in ROLES:
         problems.append(("/role", f"is required: one of {', '.join(ROLES)}"))
     return problems

@@ -107,6 +107,8 @@ def user_problems(body: Any, fields: tuple[str, ...], *, new: bool) -> list[tupl
                 problems.append((f"/{key}", problem))
     for key, most in DETAILS.items():
         value = body.get(key)
-        if key in body and value is not None and (not isinstance(value, str) or len(value) > most):
-            problems.append((f"/{key}", f"must be a string of at most {most} characters, or null"))
+        if key in body and value is not None and (not isinstance(value, str) or len(value) > most
+                                                   or "\x00" in value):
+            problems.append((f"/{key}", f"must be a string of at most {most} characters (no NUL), "
+                                        f"or null"))
     return problems

@@ -15,6 +15,11 @@ from runtime.records.schema import audit as audit_table
 MAX_ENTRIES = 500
 
 
+def _text(text: str, most: int) -> str:
+    """Return text fit for a column: at most `most` characters, no NUL (PostgreSQL refuses it)."""
+    return text.replace("\x00", "\ufffd")[:most]
+
+
 class AuditLog:
     """The audit entries of one records database."""
 
@@ -27,11 +32,11 @@ class AuditLog:
         """Add an entry; the detail is a JSON object (never put a secret in it)."""
         with self.engine.begin() as conn:
             conn.execute(audit_table.insert().values(
-                at=time.time(), actor=actor[:128], actor_kind=actor_kind, action=action[:32],
-                target_kind=target_kind[:32], target_id=None if target_id is None
-                else str(target_id)[:128],
+                at=time.time(), actor=_text(actor, 128), actor_kind=actor_kind,
+                action=_text(action, 32), target_kind=_text(target_kind, 32),
+                target_id=None if target_id is None else _text(str(target_id), 128),
                 detail=json.dumps(dict(detail or {}), ensure_ascii=False, default=str),
-                address=None if address is None else address[:64]))
+                address=None if address is None else _text(address, 64)))
 
     def entries(self, *, limit: int = 100, before: float | None = None,
                 action: str | None = None, target: str | None = None) -> list[dict[str, Any]]:

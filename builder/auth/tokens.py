@@ -84,6 +84,8 @@ class TokenStore:
 
     def get(self, token_id: str) -> ApiToken | None:
         """Return a token by id, None when there is none."""
+        if not re.fullmatch(r"[0-9a-f]{16}", token_id):
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).first()
         return None if row is None else _token(row)

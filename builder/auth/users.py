@@ -90,6 +90,8 @@ class UserStore:
 
     def with_hash(self, name: str) -> Any:
         """Return a user's row, password hash included, or None."""
+        if not NAME.match(normal_name(name)):
+            return None  # no user has it; PostgreSQL would refuse some (a NUL) outright
         with self.engine.connect() as conn:
             return conn.execute(select(users).where(users.c.name == normal_name(name))).first()
 
@@ -144,7 +146,7 @@ class UserStore:
 
     def _locked(self, conn: Connection, name: str) -> User:
         """Return a user read in a transaction (its row locked where the database can)."""
-        row = conn.execute(select(users).where(users.c.name == normal_name(name))
+        row = None if not NAME.match(normal_name(name)) else conn.execute(select(users).where(users.c.name == normal_name(name))
                            .with_for_update()).first()
         if row is None:
             raise UserError("user_not_found", f"there is no user {normal_name(name)!r}")

@@ -58,8 +58,9 @@ def test_a_viewer_cannot_read_the_log(app, sign_in) -> None:
     assert response.get_json()["error"]["code"] == "forbidden"
 
 
-@pytest.mark.parametrize("query", ["?limit=0", "?limit=501", "?limit=x", "?before=nan",
-                                   "?before=soon", "?action=" + "a" * 129])
+@pytest.mark.parametrize("query", ["?limit=0", "?limit=501", "?limit=x", "?limit=%C2%B2",
+                                   "?before=nan", "?before=soon", "?before=" + "9" * 400,
+                                   "?action=" + "a" * 129, "?target=a%00b"])
 def test_a_bad_query_is_a_400(app, sign_in, query) -> None:
     client = app.test_client()
     sign_in(client, "anna")

@@ -257,3 +257,9 @@ def test_the_limit_is_counted_in_the_database_so_every_worker_agrees(auth_app) -
             "name": "anna", "password": PASSWORD}).status_code == 429
     finally:
         second.extensions["callwright.runtime"].close()
+
+
+def test_a_name_no_user_can_have_is_just_wrong(app) -> None:
+    response = app.test_client().post("/api/v1/session",
+                                      json={"name": "an\u0000na", "password": PASSWORD})
+    assert response.status_code == 401 and error_code(response) == "invalid_credentials"

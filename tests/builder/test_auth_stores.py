@@ -131,3 +131,15 @@ def test_the_audit_log_filters_and_pages(engine) -> None:
     assert [e["target_id"] for e in log.entries(target="vic")] == ["vic"]
     assert log.entries(before=entries[1]["at"]) == []
     assert len(log.entries(limit=1)) == 1
+
+
+def test_text_postgresql_refuses_is_never_sent_to_it(engine) -> None:
+    users, tokens, log = UserStore(engine), TokenStore(engine), AuditLog(engine)
+    assert users.with_hash("an\x00na") is None and users.get("x" * 500) is None
+    with pytest.raises(UserError) as missing:
+        users.remove("an\x00na")
+    assert missing.value.code == "user_not_found"
+    assert tokens.get("\x00") is None and tokens.remove("nope\x00") is None
+    log.record("an\x00na", "anonymous", "sign_in_failed", "session", "an\x00na", {"x": "\x00"})
+    [entry] = log.entries()
+    assert entry["actor"] == "an\ufffdna" and entry["detail"] == {"x": "\x00"}
