@@ -47,8 +47,10 @@ def client_address(request: Request, trusted: Sequence[Network]) -> str:
         return peer
     hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
     for hop in reversed([hop for hop in hops if hop]):
+        if _address(hop) is None:
+            break  # not an address: the header is not a proxy's, trust none of it
         if not _trusted(hop, trusted):
-            return hop
+            return str(_address(hop))
     return peer
 
 

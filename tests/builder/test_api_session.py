@@ -87,6 +87,11 @@ def test_a_trusted_proxy_s_forwarded_proto_makes_the_cookie_secure(auth_app) -> 
     assert "Secure" in set_cookie(through_proxy)
     entry = state_of(app).log.entries(action="sign_in")[0]
     assert entry["address"] == "198.51.100.4"  # the client behind the proxy
+    garbage = client.post("/api/v1/session", environ_base={"REMOTE_ADDR": "10.1.2.3"},
+                          headers={"X-Forwarded-For": "not an address\x00"},
+                          json={"name": "anna", "password": PASSWORD})
+    assert garbage.status_code == 200
+    assert state_of(app).log.entries(action="sign_in")[0]["address"] == "10.1.2.3"
     not_a_proxy = client.post("/api/v1/session", headers=headers, environ_base=OUTSIDE,
                               json={"name": "anna", "password": PASSWORD})
     assert "Secure" not in set_cookie(not_a_proxy)
