@@ -13,9 +13,3 @@ def role_allows(role: str, needed: str) -> bool:
         raise ValueError(f"unknown role {needed!r}; roles are {', '.join(ROLES)}")
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
-
-def role_problem(role: object) -> str | None:
-    """Return what is wrong with a role given by a client, None when it is one of ROLES."""
-    if role in ROLES:
-        return None
-    return f"must be one of {', '.join(ROLES)}, not {role!r}"

@@ -61,7 +61,7 @@ def name_problem(name: object) -> str | None:
     return None
 
 
-def _user(row: Any) -> User:
+def user_of_row(row: Any) -> User:
     """Return a User from a row of `users`."""
     return User(row.id, row.name, row.role, row.display_name or "", row.email or "",
                 row.language, row.created_at, row.updated_at)
@@ -81,12 +81,12 @@ class UserStore:
     def all(self) -> list[User]:
         """Return every user, by name."""
         with self.engine.connect() as conn:
-            return [_user(row) for row in conn.execute(select(users).order_by(users.c.name))]
+            return [user_of_row(row) for row in conn.execute(select(users).order_by(users.c.name))]
 
     def get(self, name: str) -> User | None:
         """Return a user by name, None when there is none."""
         row = self.with_hash(name)
-        return None if row is None else _user(row)
+        return None if row is None else user_of_row(row)
 
     def with_hash(self, name: str) -> Any:
         """Return a user's row, password hash included, or None."""
@@ -150,7 +150,7 @@ class UserStore:
                            .with_for_update()).first()
         if row is None:
             raise UserError("user_not_found", f"there is no user {normal_name(name)!r}")
-        return _user(row)
+        return user_of_row(row)
 
     def _required(self, name: str) -> User:
         """Return a user known to exist."""

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from runtime.records.schema import users, web_sessions
 
-from .users import User, _user
+from .users import User, user_of_row
 
 TTL_S = 12 * 3600.0
 TOUCH_EVERY_S = 60.0  # the expiry slides at most once a minute: not a write per request
@@ -74,7 +74,7 @@ class WebSessionStore:
             with self.engine.begin() as conn:
                 conn.execute(web_sessions.update().where(web_sessions.c.id_hash == key)
                              .values(last_seen_at=now, expires_at=expires_at))
-        return WebSession(key, _user(row), row.csrf_token, expires_at)
+        return WebSession(key, user_of_row(row), row.csrf_token, expires_at)
 
     def close(self, key: str) -> None:
         """End one session, named by its stored hash."""
