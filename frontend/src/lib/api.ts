@@ -34,16 +34,35 @@ interface Options {
 
 /** Call the API and return the response (throws ApiError on any error status). */
 export async function call(path: string, options: Options = {}): Promise<Response> {
+  let response = await send(path, options);
+  if (response.status === 403 && (options.method ?? "GET") !== "GET") {
+    const error = await errorOf(response.clone());
+    // the token changes when the server restarts (local mode) or the session was renewed:
+    // fetch the current one and try once more
+    if (error.code === "csrf_failed" && (await renewCsrfToken())) response = await send(path, options);
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response;
+}
+
+async function send(path: string, options: Options): Promise<Response> {
   const method = options.method ?? "GET";
   const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
-  const response = await fetch(API + path, {
+  return fetch(API + path, {
     method, headers, credentials: "same-origin",
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
-  if (!response.ok) throw await errorOf(response);
-  return response;
+}
+
+/** Fetch the session's current CSRF token; false when there is no session any more. */
+async function renewCsrfToken(): Promise<boolean> {
+  const response = await send("/session", {});
+  if (!response.ok) return false;
+  const info = (await response.json()) as SessionInfo;
+  setCsrfToken(info.csrf_token);
+  return true;
 }
 
 async function errorOf(response: Response): Promise<ApiError> {

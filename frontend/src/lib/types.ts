@@ -138,8 +138,8 @@ export interface ExecutionSummary {
   disposition: string | null;
   turns: number;
   steps: number;
-  started_at: string;
-  updated_at: string;
+  started_at: number; // unix seconds
+  updated_at: number;
 }
 
 export interface ExecutionStep {
