@@ -248,6 +248,13 @@ def test_an_analyst_builds_saves_simulates_and_publishes_a_menu(page, server) ->
     assert log.startswith("Anna Analyst|") and "bank_menu" in log
     published = json.loads((server["workspace"] / "flows" / "bank_menu.json").read_text("utf-8"))
     assert published["blocks"]["menu"]["config"]["timeout_s"] == 5
+    # the file git holds is byte for byte what `callwright fmt` would write
+    check = subprocess.run([sys.executable, "-m", "builder.cli", "fmt", "--check",
+                            str(server["workspace"] / "flows" / "bank_menu.json")],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert subprocess.run(["git", "status", "--porcelain", "flows"], cwd=server["workspace"],
+                          capture_output=True, text=True, check=True).stdout == ""
     assert page.errors == []
 
 
