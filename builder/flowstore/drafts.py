@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .workspace import replace_bytes
+from runtime.workspace.stable_form import write_atomic
 
 META = "meta"
 
@@ -77,10 +77,10 @@ class DraftStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         info = DraftInfo(etag_of(data), self.clock(), saved_by, _text(document.get("name")),
                          _text(document.get("description")))
-        replace_bytes(self._path(flow_id), data)
+        write_atomic(self._path(flow_id), data)
         meta = self.folder / META / f"{flow_id}.json"
         meta.parent.mkdir(exist_ok=True)
-        replace_bytes(meta, json.dumps(info.__dict__, ensure_ascii=False).encode("utf-8"))
+        write_atomic(meta, json.dumps(info.__dict__, ensure_ascii=False).encode("utf-8"))
         return Draft(flow_id, data, info)
 
     def remove(self, flow_id: str) -> bool:

@@ -8,10 +8,11 @@ changed a file. `FolderStore` is a plain folder (the change is the files); `GitS
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+
+from runtime.workspace.stable_form import write_atomic
 
 from .author import Author
 
@@ -93,34 +94,8 @@ class WorkspaceStore:
                 os.unlink(target)
         elif data != current:  # an unchanged flow rewrites no byte
             target.parent.mkdir(parents=True, exist_ok=True)
-            replace_bytes(target, data)
+            write_atomic(target, data)
 
 
 class FolderStore(WorkspaceStore):
     """A workspace that is a plain folder: a change is its files, recorded nowhere else."""
-
-
-def replace_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace a file's bytes at once: readers see the old bytes or the new, never a mix.
-
-    The file keeps its permissions; a new one gets `mode` (mkstemp's 0600 would hide it from
-    the other users of the workspace).
-    """
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            mode = os.stat(path).st_mode & 0o7777
-        except FileNotFoundError:
-            pass
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from blocks.sdk import ConfigurationError
+from runtime.redaction import redacted
 
 MIGRATIONS = "runtime.records:migrations"
 # pg_advisory_lock key of the migration: any fixed 64-bit number, the same in every process
@@ -46,7 +47,7 @@ def open_engine(url: str) -> Engine:
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         scheme = url.partition(":")[0].partition("+")[0]
         hint = DRIVER_HINTS.get(scheme, "use sqlite:///PATH or postgresql+psycopg://...")
-        raise ConfigurationError(f"[storage] database_url {_redacted(url)!r} cannot be opened: "
+        raise ConfigurationError(f"[storage] database_url {redacted(url)!r} cannot be opened: "
                                  f"{exc}; {hint}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -60,15 +61,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
-
-
-def _redacted(url: str) -> str:
-    """Return a URL without its password, for messages."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.partition(':')[0]}:***@{host}"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

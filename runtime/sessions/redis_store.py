@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 
 from blocks.sdk import ConfigurationError
 from runtime.errors import SessionStoreUnavailable
+from runtime.redaction import redacted
 
 from .session import Session
 from .store import SessionStore, StaleSession, conversation_key
@@ -266,15 +267,6 @@ def _redis_module() -> Any:
 def _index_field(key: tuple[str, str, str]) -> str:
     """Return the conversation index's field for (channel, address, flow id)."""
     return json.dumps(key, separators=(",", ":"), ensure_ascii=False)
-
-
-def redacted(url: str) -> str:
-    """Return a URL with any password replaced by `***`, fit for messages and logs."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.partition(':')[0]}:***@{host}"
 
 
 __all__ = ["SCHEMES", "RedisSessionStore"]

@@ -20,7 +20,7 @@ from huey.storage import SqliteStorage
 
 from blocks.sdk import ConfigurationError
 from runtime.errors import EngineError
-from runtime.sessions.redis_store import redacted
+from runtime.redaction import redacted
 from runtime.workspace.settings import load_settings
 
 QUEUE_NAME = "callwright"  # Redis keys are huey.redis.callwright, huey.schedule.callwright...

@@ -29,13 +29,17 @@ def dumps(doc: Any, registry: Registry | None = None) -> str:
                       allow_nan=False) + "\n"
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Replace a file's content at once: readers see the old bytes or the new, never a mix."""
+def write_atomic(path: str | Path, content: str | bytes) -> None:
+    """Replace a file's content at once: readers see the old bytes or the new, never a mix.
+
+    Text is written as UTF-8. The file keeps its permissions; a new one gets NEW_FILE_MODE.
+    """
     path = Path(path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(text.encode("utf-8"))
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         try:
