@@ -18,6 +18,7 @@ from packaging.version import Version
 import schemas
 
 from .sdk import SDK_VERSION, Block
+from .translations import translation_problems
 
 ENTRY_POINT_GROUP = "callwright.blocks"
 BUILTIN_MODULES = tuple(f"blocks.builtin.{name}" for name in (
@@ -169,7 +170,7 @@ def _check(cls: Any) -> tuple[str, str] | None:
             return "$.sdk", f"needs SDK {manifest['sdk']}, this is SDK {SDK_VERSION}"
     except InvalidSpecifier as exc:
         return "$.sdk", str(exc)
-    return None
+    return next(iter(translation_problems(manifest)), None)
 
 
 _MANIFEST_VALIDATOR = Draft202012Validator(schemas.load("block"))

@@ -54,6 +54,13 @@ def test_the_newest_version_wins_unless_the_flow_pins_a_major_version():
      "$.config_schema.properties.n.type", "is not valid under any of the given schemas"),
     ({"sdk": ">=2"}, "$.sdk", "needs SDK >=2"),
     ({"sdk": "not a specifier"}, "$.sdk", "Invalid specifier"),
+    ({"i18n": {"russian": {"title": "Штука"}}}, "$.i18n", "'russian' does not match"),
+    ({"i18n": {"ru": {"title": ""}}}, "$.i18n.ru.title", "should be non-empty"),
+    ({"i18n": {"ru": {"fields": {"n": {"title": "Н"}}}}}, "$.i18n.ru.fields", "'n' does not match"),
+    ({"i18n": {"ru": {"fields": {"/m": {"title": "М"}}}}}, "$.i18n.ru.fields['/m']",
+     "'/m' names no field of the config schema"),
+    ({"i18n": {"ru": {"exits": {"done": "готово"}}}}, "$.i18n.ru.exits.done",
+     "'done' is not one of the block's exits (next)"),
 ])
 def test_a_broken_manifest_is_recorded_with_its_path_and_the_registry_goes_on(change, path, message):
     registry = Registry()
@@ -63,6 +70,16 @@ def test_a_broken_manifest_is_recorded_with_its_path_and_the_registry_goes_on(ch
     assert broken.source == "acme-pkg:thing" and broken.path == path
     assert message in broken.error
     assert "acme.fine" in registry and "acme.thing" not in registry
+
+
+def test_a_manifest_may_carry_translations_of_its_texts_fields_and_exits():
+    registry = Registry()
+    russian = {"title": "Штука", "category": "Акме", "description": "Делает штуку.",
+               "fields": {"": {"title": "Штука"}, "/n": {"title": "Число", "description": "Сколько."}},
+               "exits": {"next": "далее"}}
+    registered = registry.register(make_block(i18n={"ru": russian, "pt-BR": {"title": "Coisa"}}))
+    assert registered is not None and registry.broken == []
+    assert registered.manifest["i18n"]["ru"] == russian
 
 
 def test_a_duplicate_type_and_version_is_refused_and_the_first_one_kept():
