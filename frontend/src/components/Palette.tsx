@@ -1,5 +1,6 @@
-// The palette: every block type the server knows, by category, searchable. Drag one onto the
-// canvas, or press Enter on it to add it in the middle of the view (keyboard users).
+// The palette: every block type the server knows, by category, searchable, in the interface's
+// language where the manifests translate themselves. Drag one onto the canvas, or press Enter on
+// it to add it in the middle of the view (keyboard users).
 import { useMemo, useState } from "react";
 import type { DragEvent } from "react";
 import { useReactFlow } from "@xyflow/react";
@@ -9,14 +10,14 @@ import { Icon } from "./Icon";
 import { DRAG_TYPE } from "./canvas/Canvas";
 
 export function Palette() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const catalog = useEditor((s) => s.catalog);
   const readOnly = useEditor((s) => s.readOnly);
   const addBlock = useEditor((s) => s.addBlock);
   const focusBlock = useEditor((s) => s.focusBlock);
   const flow = useReactFlow();
   const [query, setQuery] = useState("");
-  const groups = useMemo(() => catalog.byCategory(query), [catalog, query]);
+  const groups = useMemo(() => catalog.byCategory(query, i18n.language), [catalog, query, i18n.language]);
 
   const addInView = (type: string) => {
     const pane = document.querySelector(".canvas")?.getBoundingClientRect();
@@ -37,18 +38,18 @@ export function Palette() {
       <input type="search" value={query} onChange={(e) => setQuery(e.target.value)}
         placeholder={t("palette.search")} aria-label={t("palette.search")} />
       {groups.length === 0 && <p className="muted">{t("palette.none")}</p>}
-      {groups.map(([category, manifests]) => (
+      {groups.map(({ category, heading, blocks }) => (
         <section key={category} className="palette-group">
-          <h3>{category}</h3>
+          <h3>{heading}</h3>
           <ul>
-            {manifests.map((manifest) => (
+            {blocks.map(({ manifest, title, description }) => (
               <li key={manifest.type}>
                 <button type="button" className="palette-item" draggable={!readOnly} disabled={readOnly}
                   onDragStart={(e) => onDragStart(e, manifest.type)} onClick={() => addInView(manifest.type)}
-                  title={manifest.description} data-type={manifest.type}
-                  aria-label={t("palette.add", { title: manifest.title })}>
+                  title={description} data-type={manifest.type}
+                  aria-label={t("palette.add", { title })}>
                   <Icon name={manifest.icon} />
-                  <span>{manifest.title}</span>
+                  <span>{title}</span>
                 </button>
               </li>
             ))}

@@ -2,13 +2,14 @@
 import { useMemo, useState } from "react";
 import type { KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
+import { blockText } from "../lib/block-i18n";
 import { useEditor } from "../store/context";
 import { Icon } from "./Icon";
 
 const SHOWN = 8;
 
 export function SearchBox() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const nodes = useEditor((s) => s.nodes);
   const catalog = useEditor((s) => s.catalog);
   const focusBlock = useEditor((s) => s.focusBlock);
@@ -20,13 +21,14 @@ export function SearchBox() {
     const found: { id: string; text: string }[] = [];
     for (const node of nodes) {
       const block = node.data.block;
-      const title = catalog.find(block.type)?.title ?? block.type;
+      const manifest = catalog.find(block.type);
+      const title = manifest ? blockText(manifest, i18n.language).title : block.type;
       const text = `${node.id} ${block.label ?? ""} ${title}`;
       if (text.toLowerCase().includes(needle)) found.push({ id: node.id, text: block.label ? `${block.label} · ${title}` : title });
       if (found.length >= SHOWN) break;
     }
     return found;
-  }, [nodes, catalog, query]);
+  }, [nodes, catalog, query, i18n.language]);
 
   const choose = (id: string) => {
     focusBlock(id);

@@ -2,6 +2,7 @@
 // version), by category for the palette, and a new block's starting config from its schema.
 import { getDefaultFormState } from "@rjsf/utils";
 import type { RJSFSchema } from "@rjsf/utils";
+import { blockText, translationOf } from "./block-i18n";
 import type { BlockManifest, JsonObject } from "./types";
 import { formValidator } from "./validator";
 
@@ -26,21 +27,50 @@ export class Catalog {
       .sort((a, b) => compareVersions(b.version, a.version))[0];
   }
 
-  /** Return the newest version of each type, grouped by category, both in alphabetical order. */
-  byCategory(query = ""): [string, BlockManifest[]][] {
-    const needle = query.trim().toLowerCase();
-    const groups = new Map<string, BlockManifest[]>();
+  /**
+   * Return the newest version of each type whose texts match `query`, grouped by category, in
+   * `language`: a group's heading is its category as a manifest of it translates it (else as
+   * written), and headings and titles are in that language's alphabetical order.
+   */
+  byCategory(query = "", language = "en"): PaletteGroup[] {
+    const needle = query.trim().toLocaleLowerCase(language);
+    const headings = this.headings(language);
+    const groups = new Map<string, PaletteGroup>();
     for (const manifest of this.latest.values()) {
-      const haystack = `${manifest.type} ${manifest.title} ${manifest.category} ${manifest.description ?? ""}`.toLowerCase();
+      const text = blockText(manifest, language);
+      const heading = headings.get(manifest.category)!;
+      // the manifest's own texts too: a Russian analyst may still type "menu"
+      const haystack = [manifest.type, text.title, heading, text.description, manifest.title, manifest.category,
+        manifest.description].join(" ").toLocaleLowerCase(language);
       if (needle && !haystack.includes(needle)) continue;
-      const group = groups.get(manifest.category) ?? [];
-      group.push(manifest);
+      const group = groups.get(manifest.category) ?? { category: manifest.category, heading, blocks: [] };
+      group.blocks.push({ manifest, ...text });
       groups.set(manifest.category, group);
     }
-    return [...groups.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([category, list]) => [category, list.sort((a, b) => a.title.localeCompare(b.title))]);
+    const collator = new Intl.Collator(language);
+    return [...groups.values()]
+      .sort((a, b) => collator.compare(a.heading, b.heading))
+      .map((group) => ({ ...group, blocks: group.blocks.sort((a, b) => collator.compare(a.title, b.title)) }));
   }
+
+  /** Return each category's heading in `language`: the first translation of it, by block type. */
+  private headings(language: string): Map<string, string> {
+    const headings = new Map<string, string>();
+    const byType = [...this.latest.values()].sort((a, b) => a.type.localeCompare(b.type));
+    for (const manifest of byType) {
+      const translated = translationOf(manifest, language)?.category;
+      if (translated && !headings.has(manifest.category)) headings.set(manifest.category, translated);
+    }
+    for (const manifest of byType) if (!headings.has(manifest.category)) headings.set(manifest.category, manifest.category);
+    return headings;
+  }
+}
+
+/** One category of the palette: its own name, its heading in the interface's language, its blocks. */
+export interface PaletteGroup {
+  category: string;
+  heading: string;
+  blocks: { manifest: BlockManifest; title: string; description?: string }[];
 }
 
 /** Compare two dotted versions numerically. */

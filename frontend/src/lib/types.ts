@@ -36,6 +36,21 @@ export interface ExitsFrom {
   field?: string;
 }
 
+/** A config field's texts in one language (schemas/block.schema.json: `i18n.<lang>.fields`). */
+export interface FieldTranslation {
+  title?: string;
+  description?: string;
+}
+
+/** A block's texts in one language: any part may be left out (the manifest's own is shown). */
+export interface BlockTranslation {
+  title?: string;
+  category?: string;
+  description?: string;
+  fields?: Record<string, FieldTranslation>;
+  exits?: Record<string, string>;
+}
+
 export interface BlockManifest {
   type: string;
   version: string;
@@ -48,6 +63,7 @@ export interface BlockManifest {
   exits_from?: ExitsFrom[];
   waits?: boolean;
   channels?: string[];
+  i18n?: Record<string, BlockTranslation>;
   source?: string;
 }
 

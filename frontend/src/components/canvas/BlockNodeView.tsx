@@ -1,9 +1,11 @@
 // The ONE node component: any block type, drawn from its manifest and config. Its source handles
-// are the block's exits, recomputed as options, rules or branches are added to its config.
+// are the block's exits, recomputed as options, rules or branches are added to its config; its
+// title and exit labels are in the interface's language where the manifest translates them.
 import { memo, useEffect, useMemo, useRef } from "react";
 import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
 import type { NodeProps } from "@xyflow/react";
 import { useTranslation } from "react-i18next";
+import { blockText, exitLabel } from "../../lib/block-i18n";
 import { ERROR_EXIT, exitsOf } from "../../lib/exits";
 import { GHOST_TYPE } from "../../lib/flow-format";
 import type { BlockNode } from "../../lib/flow-format";
@@ -12,13 +14,14 @@ import { useEditor } from "../../store/context";
 import { Icon } from "../Icon";
 
 function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const block = data.block;
   const catalog = useEditor((s) => s.catalog);
   const mark = useEditor((s) => s.marks.blocks[id]);
   const counts = useEditor((s) => s.problemCounts[id]);
   const isStart = useEditor((s) => s.base.start === id);
   const manifest = catalog.find(block.type);
+  const title = manifest ? blockText(manifest, i18n.language).title : block.type;
   const exits = useMemo(() => exitsOf(manifest, block), [manifest, block]);
   const summary = useMemo(() => summarize(block.config), [block.config]);
   const exitKey = exits.join("\u0000");
@@ -36,11 +39,11 @@ function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
   const classes = ["block-node", mark ? `mark-${mark}` : "", selected ? "selected" : "", ghost ? "ghost" : "",
     counts?.errors ? "has-errors" : counts?.warnings ? "has-warnings" : "", manifest ? "" : "unknown-type"].join(" ");
   return (
-    <div className={classes} aria-label={t("node.label", { id, title: manifest?.title ?? block.type })}>
+    <div className={classes} aria-label={t("node.label", { id, title })}>
       <Handle type="target" position={Position.Left} className="in-handle" isConnectable={!ghost} />
       <div className="block-head">
         <Icon name={manifest?.icon} className="block-icon" />
-        <span className="block-title">{block.label || manifest?.title || block.type}</span>
+        <span className="block-title">{block.label || title}</span>
         {isStart && <span className="start-flag" title={t("node.start")}><Icon name="flag" size={12} /> {t("node.start")}</span>}
         {counts && (counts.errors > 0 || counts.warnings > 0) && (
           <span className={`problem-badge ${counts.errors ? "error" : "warning"}`}
@@ -49,17 +52,21 @@ function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
           </span>
         )}
       </div>
-      <div className="block-id"><code>{id}</code>{block.label ? <span className="muted"> · {manifest?.title ?? block.type}</span> : null}</div>
+      <div className="block-id"><code>{id}</code>{block.label ? <span className="muted"> · {title}</span> : null}</div>
       {summary && <div className="block-summary">{summary}</div>}
       {!manifest && <div className="block-summary error-text">{t("node.unknownType", { type: block.type })}</div>}
       {exits.length > 0 && (
         <ul className="block-exits">
-          {exits.map((exit) => (
-            <li key={exit} className={exit === ERROR_EXIT ? "exit exit-error" : "exit"}>
-              <span>{exit}</span>
-              <Handle type="source" position={Position.Right} id={exit} className="out-handle" isConnectable={!ghost} />
-            </li>
-          ))}
+          {exits.map((exit) => {
+            // the label in the interface's language; the name the flow uses shows on hover
+            const label = exit === ERROR_EXIT ? t("node.errorExit") : exitLabel(manifest, exit, i18n.language);
+            return (
+              <li key={exit} className={exit === ERROR_EXIT ? "exit exit-error" : "exit"}>
+                <span title={label === exit ? undefined : exit}>{label}</span>
+                <Handle type="source" position={Position.Right} id={exit} className="out-handle" isConnectable={!ghost} />
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>

@@ -1,5 +1,6 @@
-// One form per block, rendered by rjsf from the block's config schema and validated live by
-// ajv (draft-07, as the server validates it); the server's problems sit on their fields.
+// One form per block, rendered by rjsf from the block's config schema (its fields' titles and
+// descriptions translated by the manifest) and validated live by ajv (draft-07, as the server
+// validates it); the server's problems sit on their fields.
 import { useEffect, useMemo, useRef } from "react";
 import Form from "@rjsf/core";
 import type { IChangeEvent } from "@rjsf/core";
@@ -7,6 +8,7 @@ import { englishStringTranslator, TranslatableString } from "@rjsf/utils";
 import type { ErrorSchema, RJSFSchema, RJSFValidationError, UiSchema } from "@rjsf/utils";
 import { useTranslation } from "react-i18next";
 import type { TFunction } from "i18next";
+import { translateSchema, translationOf } from "../../lib/block-i18n";
 import { prepareSchema } from "../../lib/form-schema";
 import { configPath, extraErrorsFor, fieldId } from "../../lib/problems";
 import type { BlockManifest, JsonObject, Problem } from "../../lib/types";
@@ -28,7 +30,10 @@ export default function BlockForm({ blockId, manifest, config, problems, readOnl
   onChange: (config: JsonObject) => void;
 }) {
   const { t, i18n } = useTranslation();
-  const schema = useMemo(() => prepareSchema(manifest.config_schema) as RJSFSchema, [manifest]);
+  // the form speaks the interface's language where the manifest translates its fields; only
+  // titles and descriptions differ from the manifest's schema, so ajv checks the same rules
+  const schema = useMemo(() => translateSchema(prepareSchema(manifest.config_schema),
+    translationOf(manifest, i18n.language)?.fields) as RJSFSchema, [manifest, i18n.language]);
   const validator = formValidator(i18n.language);
   const extraErrors = useMemo(() => extraErrorsFor(blockId, problems, (problem) =>
     problem.line ? t("problems.atLine", { message: problem.message, line: problem.line }) : problem.message) as ErrorSchema,

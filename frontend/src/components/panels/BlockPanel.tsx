@@ -2,6 +2,7 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useShallow } from "zustand/react/shallow";
+import { blockText } from "../../lib/block-i18n";
 import { blockLevel } from "../../lib/problems";
 import type { JsonObject } from "../../lib/types";
 import { useEditor } from "../../store/context";
@@ -10,7 +11,7 @@ import { Icon } from "../Icon";
 const BlockForm = lazy(() => import("../form/BlockForm"));
 
 export function BlockPanel({ id }: { id: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const node = useEditor((s) => s.nodes.find((n) => n.id === id));
   const { catalog, problems, readOnly, isStart, focus } = useEditor(useShallow((s) => ({
     catalog: s.catalog, problems: s.problems, readOnly: s.readOnly, isStart: s.base.start === id, focus: s.focus,
@@ -24,6 +25,7 @@ export function BlockPanel({ id }: { id: string }) {
   if (!node) return null;
   const block = node.data.block;
   const manifest = catalog.find(block.type);
+  const text = manifest ? blockText(manifest, i18n.language) : { title: block.type, description: undefined };
   const own = blockLevel(id, problems);
   const focusField = focus && focus.block === id && focus.field ? { path: focus.field, seq: focus.seq } : null;
 
@@ -38,10 +40,10 @@ export function BlockPanel({ id }: { id: string }) {
     <section className="block-panel" aria-labelledby="block-panel-title">
       <header className="panel-title">
         <Icon name={manifest?.icon} size={18} />
-        <h2 id="block-panel-title">{manifest?.title ?? block.type}</h2>
+        <h2 id="block-panel-title">{text.title}</h2>
         {manifest && <span className="muted">{manifest.type} {manifest.version}</span>}
       </header>
-      {manifest?.description && <p className="muted description">{manifest.description}</p>}
+      {text.description && <p className="muted description">{text.description}</p>}
       <div className="block-fields">
         <label>
           {t("block.id")}
