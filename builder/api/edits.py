@@ -73,7 +73,8 @@ def if_match() -> str | None:
     tags = request.if_match
     if tags.star_tag:
         return "*"
-    found = sorted(tags.as_set(include_weak=True))
+    # werkzeug reads the empty tag `""` as None; it names no copy, as "" does
+    found = sorted(tag or "" for tag in tags.as_set(include_weak=True))
     return found[0] if found else ""
 
 

@@ -18,6 +18,8 @@ from .times import iso
 
 EDITOR, ROLLBACK, GIT = "editor", "rollback", "git"  # where a version came from
 ATTEMPTS = 5  # looks at the latest number, each after another process took the one we chose
+# the number column's range (an INTEGER in PostgreSQL); SQLite refuses a larger int outright
+MAX_NUMBER = 2**31 - 1
 _SUMMARY = [table.c.flow_id, table.c.number, table.c.content_hash, table.c.author, table.c.note,
             table.c.source, table.c.commit_sha, table.c.created_at]
 
@@ -66,6 +68,8 @@ class VersionLog:
 
     def get(self, flow_id: str, number: int) -> Version:
         """Return one version with its document; raise VersionMissing when there is none."""
+        if not 1 <= number <= MAX_NUMBER:  # none is kept there, and the database would refuse it
+            raise VersionMissing(f"flow {flow_id!r} has no version {number}")
         query = select(*_SUMMARY, table.c.document).where(table.c.flow_id == flow_id,
                                                           table.c.number == number)
         with self.engine.connect() as conn:

@@ -120,6 +120,22 @@ def test_a_save_over_a_stale_copy_is_a_409_and_changes_nothing(local):
     assert local.get("/flows/hello/draft").get_json()["name"] == "Mine"
 
 
+def test_an_empty_etag_in_if_match_names_no_copy(local):
+    # werkzeug parses `""` as None: it must be a 409 like any other stale tag, never a 500
+    mine = {**HELLO, "name": "Mine"}
+    local.send("PUT", "/flows/hello/draft", mine, etag=etag_of(local.get("/flows/hello/draft")))
+    for header in ('""', '"", W/"x"', 'W/""', '"a", ""'):
+        headers = {"X-CSRF-Token": local.csrf, "If-Match": header}
+        saved = local.client.put("/api/v1/flows/hello/draft", json={**HELLO, "name": "Blind"},
+                                 headers=headers)
+        published = local.client.post("/api/v1/flows/hello/publish", headers=headers)
+        discarded = local.client.delete("/api/v1/flows/hello/draft", headers=headers)
+        for answer in (saved, published, discarded):
+            assert (answer.status_code, answer.get_json()["error"]["code"]) == (
+                409, "version_mismatch"), header
+    assert local.get("/flows/hello/draft").get_json() == mine
+
+
 def test_a_save_without_if_match_over_an_existing_flow_is_a_428(local):
     answer = local.send("PUT", "/flows/hello/draft", {**HELLO, "name": "Blind"})
     assert (answer.status_code, answer.get_json()["error"]["code"]) == (428,

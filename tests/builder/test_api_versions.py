@@ -144,6 +144,17 @@ def test_versions_are_listed_newest_first_and_read_one_by_one(local):
     assert local.get("/flows/nobody/versions").status_code == 404
 
 
+def test_a_version_number_no_database_holds_is_a_404_not_a_500(local):
+    # SQLite refuses an int beyond 64 bits and PostgreSQL one beyond the column's 32
+    for number in (2**31, 2**63, 10**30):
+        answer = local.get(f"/flows/hello/versions/{number}")
+        assert (answer.status_code, answer.get_json()["error"]["code"]) == (
+            404, "version_not_found"), number
+        rolled = local.send("POST", "/flows/hello/rollback", {"version": number})
+        assert (rolled.status_code, rolled.get_json()["error"]["code"]) == (
+            404, "version_not_found"), number
+
+
 def test_diff_of_two_versions_and_of_a_version_and_the_draft(local):
     local.publish(hello("Two."))
     moved = json.loads(json.dumps(hello("Two.")))
