@@ -17,6 +17,14 @@ describe("summarize", () => {
     expect(summarize({ target: { queue: "support" } })).toBe("queue: support");
   });
 
+  it("names fields as it is told to, such as by their titles in the interface's language", () => {
+    const russian = (path: string, key: string) => ({ "/options": "Варианты", "/target/queue": "Очередь" })[path] ?? key;
+    expect(summarize({ prompt: "Нажмите 1", options: [{ key: "1", label: "Баланс", exit: "b" }] }, russian))
+      .toBe("Нажмите 1 · Варианты: 1 Баланс");
+    expect(summarize({ target: { queue: "support" } }, russian)).toBe("Очередь: support");
+    expect(summarize({ target: { agent: "anna" } }, russian)).toBe("agent: anna");
+  });
+
   it("clips long texts to one short line", () => {
     const line = summarize({ text: "word ".repeat(100) });
     expect(line.length).toBeLessThanOrEqual(90);

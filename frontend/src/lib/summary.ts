@@ -1,29 +1,39 @@
 // The short line a block node shows under its title, drawn from any block's config: the first
-// telling text field, then the keys or exits of its lists. Works for partners' blocks too.
+// telling text field, then the keys or exits of its lists, each named by its key or as the caller
+// names it (the node: by its title in the interface's language). Works for partners' blocks too.
 import type { Json, JsonObject } from "./types";
 
 const TEXT_FIELDS = ["text", "prompt", "url", "flow", "queue", "bot", "target", "to", "response",
   "audio", "disposition", "timezone", "variable", "code"];
 const MAX = 90;
 
-/** Return a one-line summary of a block's config. */
-export function summarize(config: JsonObject | undefined): string {
+/** Names a field in the summary: its field path (`/options`, `/target/queue`) and its key. */
+export type FieldName = (path: string, key: string) => string;
+
+const byKey: FieldName = (_path, key) => key;
+
+/** Return a one-line summary of a block's config, naming fields by `name` (their keys by default). */
+export function summarize(config: JsonObject | undefined, name: FieldName = byKey): string {
   if (!config) return "";
   const parts: string[] = [];
-  const text = firstText(config);
+  const text = firstText(config, name);
   if (text) parts.push(text);
   for (const [key, value] of Object.entries(config)) {
     if (Array.isArray(value) && value.length > 0) {
       const names = value.map(itemName).filter(Boolean);
-      if (names.length) parts.push(`${key}: ${names.join(", ")}`);
+      if (names.length) parts.push(`${name(`/${pointerToken(key)}`, key)}: ${names.join(", ")}`);
     }
   }
   return clip(parts.join(" · "));
 }
 
-function firstText(config: JsonObject): string {
+function pointerToken(key: string): string {
+  return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+function firstText(config: JsonObject, name: FieldName): string {
   for (const key of TEXT_FIELDS) {
-    const shown = show(config[key]);
+    const shown = show(config[key], `/${key}`, name);
     if (shown) return shown;
   }
   for (const value of Object.values(config)) {
@@ -32,12 +42,12 @@ function firstText(config: JsonObject): string {
   return "";
 }
 
-function show(value: Json | undefined): string {
+function show(value: Json | undefined, path: string, name: FieldName): string {
   if (typeof value === "string") return value.trim();
   if (value && typeof value === "object" && !Array.isArray(value)) {
     if (typeof value.$secret === "string") return `$secret ${value.$secret}`;
     for (const inner of ["number", "uri", "queue", "agent"]) {
-      if (typeof value[inner] === "string") return `${inner}: ${value[inner]}`;
+      if (typeof value[inner] === "string") return `${name(`${path}/${inner}`, inner)}: ${value[inner]}`;
     }
   }
   return "";

@@ -5,7 +5,7 @@ import { memo, useEffect, useMemo, useRef } from "react";
 import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
 import type { NodeProps } from "@xyflow/react";
 import { useTranslation } from "react-i18next";
-import { blockText, exitLabel } from "../../lib/block-i18n";
+import { blockText, exitLabel, translationOf } from "../../lib/block-i18n";
 import { ERROR_EXIT, exitsOf } from "../../lib/exits";
 import { GHOST_TYPE } from "../../lib/flow-format";
 import type { BlockNode } from "../../lib/flow-format";
@@ -23,7 +23,9 @@ function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
   const manifest = catalog.find(block.type);
   const title = manifest ? blockText(manifest, i18n.language).title : block.type;
   const exits = useMemo(() => exitsOf(manifest, block), [manifest, block]);
-  const summary = useMemo(() => summarize(block.config), [block.config]);
+  const fields = translationOf(manifest, i18n.language)?.fields;
+  const summary = useMemo(() => summarize(block.config, fields && ((path, key) => fields[path]?.title ?? key)),
+    [block.config, fields]);
   const exitKey = exits.join("\u0000");
   const updateInternals = useUpdateNodeInternals();
   const drawnExits = useRef(exitKey);
