@@ -314,7 +314,29 @@ def test_the_interface_switches_to_russian_and_stays_so(page, server) -> None:
     page.wait_for_timeout(500)  # the choice is saved for the user
     page.reload()
     page.get_by_role("heading", name="Сценарии").wait_for()
-    page.get_by_label("Язык").first.select_option("en")
+
+    # the blocks speak Russian too, in their manifests' own words: palette, nodes and forms
+    page.goto(server["url"] + "/flows/greeting")
+    palette = page.locator(".palette")
+    palette.get_by_role("button", name="Добавить блок «Меню»").wait_for()
+    palette.locator("h3", has_text="Диалог").wait_for()
+    assert node(page, "choose").locator(".block-title").inner_text() == "Меню"
+    assert "далее" in node(page, "hello").locator(".block-exits").inner_text()
+    palette.get_by_role("searchbox").fill("рабочие")
+    assert palette.locator(".palette-item").all_inner_texts() == ["Рабочие часы"]
+    palette.get_by_role("searchbox").fill("")
+    node(page, "choose").click()
+    page.get_by_role("tab", name="Блок").click()
+    page.locator(".block-panel h2", has_text="Меню").wait_for()
+    assert page.locator("label[for='root_prompt']").inner_text().startswith("Приглашение")
+    shot(page, "09-russian-blocks")
+
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/session")
+                              and r.request.method == "PATCH"):  # saved for the user
+        page.get_by_label("Язык").first.select_option("en")
+    palette.get_by_role("button", name="Add a Menu block").wait_for()
+    assert page.locator("label[for='root_prompt']").inner_text().startswith("Prompt")
+    page.goto(server["url"] + "/")
     page.get_by_role("heading", name="Flows").wait_for()
 
 
