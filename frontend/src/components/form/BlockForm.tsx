@@ -102,5 +102,12 @@ function translator(t: TFunction) {
     [TranslatableString.YesLabel]: t("form.yes"),
     [TranslatableString.NoLabel]: t("form.no"),
   };
-  return (key: TranslatableString, params?: string[]) => own[key] ?? englishStringTranslator(key, params);
+  // the ones that wrap a field's (translated) title or a key: one language on the line
+  const withParams: Partial<Record<TranslatableString, (params: string[]) => string>> = {
+    [TranslatableString.OptionPrefix]: ([number]) => t("form.option", { number }),
+    [TranslatableString.TitleOptionPrefix]: ([title, number]) => t("form.titleOption", { title, number }),
+    [TranslatableString.KeyLabel]: ([name]) => t("form.keyOf", { name }),
+  };
+  return (key: TranslatableString, params: string[] = []) =>
+    withParams[key]?.(params) ?? own[key] ?? englishStringTranslator(key, params);
 }
