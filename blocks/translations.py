@@ -60,6 +60,7 @@ def field_schema(config_schema: Any, path: str) -> dict | None:
 
 
 def _at_position(schemas: list, token: str) -> Any:
+    """Return the schema at a position written as a JSON pointer token (no sign, no leading 0)."""
     if not (token.isascii() and token.isdigit()) or (len(token) > 1 and token[0] == "0"):
         return None
     index = int(token)
