@@ -101,10 +101,8 @@ def json_path(*parts: str) -> str:
 
 
 def translation_problems(manifest: dict) -> list[tuple[str, str]]:
-    """Return (JSON path, reason) of every field or exit a translation names that the block lacks.
-
-    The manifest has already passed the manifest schema, so `i18n` has the right shape.
-    """
+    """Return (JSON path, reason) of every field or exit a translation names that the block lacks."""
+    # the manifest has passed the manifest schema already: `i18n` has the right shape
     problems: list[tuple[str, str]] = []
     exits = manifest.get("exits", [])
     for language, translation in sorted(manifest.get("i18n", {}).items()):
@@ -121,11 +119,7 @@ def translation_problems(manifest: dict) -> list[tuple[str, str]]:
 
 
 def missing_translations(manifest: dict, language: str) -> list[str]:
-    """Return the JSON path of every text the manifest shows that its `language` leaves out.
-
-    Those texts are the title, category and description, each config field's title and
-    description, and a label for each fixed exit; the answer is empty when it is complete.
-    """
+    """Return the JSON path of each text (title, category, field, fixed exit...) `language` lacks."""
     translation = manifest.get("i18n", {}).get(language)
     if translation is None:
         return [json_path("i18n", language)]
