@@ -101,7 +101,7 @@ def json_path(*parts: str) -> str:
 
 
 def translation_problems(manifest: dict) -> list[tuple[str, str]]:
-    """Return (JSON path, reason) of every field or exit a translation names that the block lacks."""
+    """Return (JSON path, reason) of each field or exit a translation names that the block lacks."""
     # the manifest has passed the manifest schema already: `i18n` has the right shape
     problems: list[tuple[str, str]] = []
     exits = manifest.get("exits", [])
@@ -119,7 +119,7 @@ def translation_problems(manifest: dict) -> list[tuple[str, str]]:
 
 
 def missing_translations(manifest: dict, language: str) -> list[str]:
-    """Return the JSON path of each text (title, category, field, fixed exit...) `language` lacks."""
+    """Return the JSON path of each text (title, field, fixed exit...) that `language` lacks."""
     translation = manifest.get("i18n", {}).get(language)
     if translation is None:
         return [json_path("i18n", language)]

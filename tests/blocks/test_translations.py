@@ -86,7 +86,8 @@ def test_a_translation_that_names_a_missing_field_or_exit_is_a_problem_at_its_pa
                "exits": {"next": "далее", "done": "готово"}},
         "de": {"fields": {"/options/label": {"title": "Beschriftung"}}}}}
     assert translation_problems(manifest) == [
-        ("$.i18n.de.fields['/options/label']", "'/options/label' names no field of the config schema"),
+        ("$.i18n.de.fields['/options/label']",
+         "'/options/label' names no field of the config schema"),
         ("$.i18n.ru.fields['/timeout']", "'/timeout' names no field of the config schema"),
         ("$.i18n.ru.exits.done", "'done' is not one of the block's exits (next)"),
     ]
