@@ -75,7 +75,8 @@ def test_a_broken_manifest_is_recorded_with_its_path_and_the_registry_goes_on(ch
 def test_a_manifest_may_carry_translations_of_its_texts_fields_and_exits():
     registry = Registry()
     russian = {"title": "Штука", "category": "Акме", "description": "Делает штуку.",
-               "fields": {"": {"title": "Штука"}, "/n": {"title": "Число", "description": "Сколько."}},
+               "fields": {"": {"title": "Штука"},
+                          "/n": {"title": "Число", "description": "Сколько."}},
                "exits": {"next": "далее"}}
     registered = registry.register(make_block(i18n={"ru": russian, "pt-BR": {"title": "Coisa"}}))
     assert registered is not None and registry.broken == []
