@@ -44,10 +44,13 @@ class Transcripts:
     def read(self, session_id: str) -> list[dict]:
         """Return every event of a session's transcript, oldest first."""
         try:
-            text = self._path(session_id).read_text("utf-8")
+            data = self._path(session_id).read_bytes()
         except FileNotFoundError:
             return []
-        return [json.loads(line) for line in text.splitlines() if line]
+        # lines end at "\n" alone: str.splitlines also splits at U+2028, U+0085 and the like,
+        # which the JSON text holds as they are inside strings. A last line without its "\n"
+        # is a turn another process is still appending: the next read shows it whole.
+        return [json.loads(line) for line in data.split(b"\n")[:-1] if line]
 
     def forget(self, session_id: str) -> None:
         """Remove a session's transcript (no error when there is none)."""

@@ -100,3 +100,16 @@ def test_transcripts_go_with_their_sessions(tmp_path: Path) -> None:
     assert transcripts.sweep() == 0  # at most once an hour
     with pytest.raises(SessionNotFound):
         transcripts.read("../../etc/passwd")
+
+
+def test_a_transcript_reads_back_every_text_and_only_whole_lines(tmp_path: Path) -> None:
+    transcripts = Transcripts(tmp_path / "t")
+    session = Session.new_id()
+    # line and paragraph separators that str.splitlines would cut a JSON line at
+    texts = ["a\u2028b", "c\u2029d", "e\x85f", "g\x1ch", "i\rj", "k\x0bl"]
+    transcripts.append(session, [{"event": "input", "text": text} for text in texts])
+    assert [event["text"] for event in transcripts.read(session)] == texts
+    # a turn another process is still appending: its partial line is left for the next read
+    with open(tmp_path / "t" / f"{session}.jsonl", "ab") as file:
+        file.write('{"event":"say","text":"ré'.encode()[:-1])
+    assert len(transcripts.read(session)) == len(texts)
