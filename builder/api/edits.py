@@ -47,6 +47,8 @@ def fields_body(strings: dict[str, bool], integers: dict[str, bool] | None = Non
         value = body.get(name)
         if value is None and not required:
             continue
+        if isinstance(value, float) and value.is_integer():
+            value = body[name] = int(value)  # JSON has one kind of number: 3.0 is 3
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             problems.append((pointer_of(name), "must be a whole number from 1"
                              if value is not None else "is required"))

@@ -8,6 +8,7 @@ from ..auth import audit, requires
 from ..errors import BadRequest
 from ..flowstore import Published
 from ..flowstore.times import iso
+from ..flowstore.versions import MAX_NUMBER
 from . import current_store, json_response
 from .edits import author, fields_body, if_match
 
@@ -67,8 +68,8 @@ def _side(name: str) -> int | str:
     value = request.args.get(name)
     if value == DRAFT:
         return DRAFT
-    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 9 \
-            or int(value) < 1:
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 10 \
+            or not 1 <= int(value) <= MAX_NUMBER:
         raise BadRequest.fields([(f"/{name}", "must be a version number (from 1) or `draft`"
                                   if value is not None else "is required")])
     return int(value)

@@ -168,7 +168,8 @@ def test_diff_of_two_versions_and_of_a_version_and_the_draft(local):
     draft = local.get("/flows/hello/diff?from=2&to=draft").get_json()
     assert (draft["to"], draft["added"], draft["moved"], draft["flow_fields"]) == (
         "draft", ["extra"], ["bye"], ["name"])
-    for query in ("from=1", "from=0&to=2", "from=x&to=2", "from=1&to=99999999999"):
+    for query in ("from=1", "from=0&to=2", "from=x&to=2", "from=1&to=99999999999",
+                  "from=1&to=2147483648"):
         answer = local.get(f"/flows/hello/diff?{query}")
         assert answer.status_code in (400, 404), query
 
@@ -180,9 +181,12 @@ def test_rollback_publishes_an_old_version_as_a_new_one(local):
     latest = local.get("/flows/hello/versions").get_json()["versions"][0]
     assert (latest["source"], latest["note"]) == ("rollback", "Rollback to version 1: Two was wrong")
     assert local.get("/flows/hello").get_json() == HELLO
-    bad = local.send("POST", "/flows/hello/rollback", {"version": "1"})
-    assert bad.status_code == 400 and bad.get_json()["error"]["details"][0]["pointer"] == \
-        "/version"
+    again = local.send("POST", "/flows/hello/rollback", {"version": 2.0})  # a JSON integer
+    assert again.status_code == 201 and again.get_json()["number"] == 4
+    for wrong in ("1", 1.5, True):
+        bad = local.send("POST", "/flows/hello/rollback", {"version": wrong})
+        assert bad.status_code == 400 and bad.get_json()["error"]["details"][0]["pointer"] == \
+            "/version", wrong
 
 
 def test_a_viewer_and_a_viewer_token_cannot_publish_or_roll_back(app):
