@@ -42,7 +42,7 @@ class Git:
         except subprocess.TimeoutExpired:
             raise GitFailed(f"git {args[0]} took longer than {TIMEOUT_S:.0f} s in "
                             f"{self.folder}") from None
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in an argument or variable
             raise GitFailed(f"git {args[0]} could not run in {self.folder}: {exc}") from None
         if check and done.returncode != 0:
             detail = (done.stderr or done.stdout).strip().splitlines()
@@ -84,7 +84,7 @@ class GitStore(WorkspaceStore):
         paths = list(changes)
         try:
             return self._commit(paths, message, author)
-        except GitFailed:
+        except BaseException:  # whatever stopped the commit, no file may stay half-published
             log.exception("publishing %s: the commit failed; the files are put back", paths)
             self.restore(before)
             self._unstage(paths)

@@ -110,6 +110,22 @@ def test_a_refused_commit_puts_the_file_back_and_records_nothing(open_store, ann
     assert store.drafts.read("hello").etag == etag
 
 
+def test_a_commit_git_cannot_be_asked_for_puts_the_file_back_too(open_store, ann, hello_flow,
+                                                                  run_git):
+    store = open_store(hello_flow(), git_repo=True)
+    root = store.workspace.root
+    before = (root / "flows" / "hello.json").read_bytes()
+    etag = save(store, hello_flow("Sneaky."), ann)
+    # a NUL cannot stand in a command line: the commit fails before git even runs
+    with pytest.raises(GitFailed):
+        store.publish("hello", ann, note="one\x00two", if_match=etag)
+    assert (root / "flows" / "hello.json").read_bytes() == before
+    assert run_git(root, "status", "--porcelain") == ""  # nothing left staged
+    assert store.refresh().live == ()  # nothing for a reload to take live behind the refusal
+    assert store.versions.latest("hello") is None
+    assert store.drafts.read("hello").etag == etag
+
+
 def test_a_file_s_origin_is_its_last_commit_unless_changed_since(open_store, hello_flow, run_git):
     store = open_store(hello_flow(), git_repo=True)
     root = store.workspace.root
