@@ -65,6 +65,8 @@ def _string_problems(name: str, value: Any, required: bool) -> list[tuple[str, s
         return [(pointer_of(name), f"must be a string, not {kind_of(value)}")]
     if len(value) > MAX_NOTE:
         return [(pointer_of(name), f"is longer than {MAX_NOTE} characters")]
+    if "\x00" in value:  # neither a git commit message nor PostgreSQL's text holds one
+        return [(pointer_of(name), "must not contain NUL")]
     return []
 
 

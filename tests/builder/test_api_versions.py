@@ -204,6 +204,19 @@ def test_a_viewer_and_a_viewer_token_cannot_publish_or_roll_back(app):
     assert Browser(app.test_client(), token=writer).publish(hello("CI.")).status_code == 201
 
 
+@pytest.mark.parametrize("path, body", [
+    ("/flows/hello/publish", {"note": "one\u0000two"}),
+    ("/flows/hello/rollback", {"version": 1, "note": "one\u0000two"}),
+])
+def test_a_note_with_a_nul_is_a_400_that_changes_nothing(app, local, path, body):
+    etag = local.save(hello("Changed."))
+    answer = local.send("POST", path, body, etag=etag)
+    assert answer.status_code == 400, answer.get_data(True)
+    assert answer.get_json()["error"]["details"][0]["pointer"] == "/note"
+    assert [v["number"] for v in local.get("/flows/hello/versions").get_json()["versions"]] == [1]
+    assert local.get("/flows/hello").get_json() == HELLO
+
+
 def test_publish_and_rollback_are_audited(app):
     editor = sign_in(app, "ann", "editor")
     editor.publish(hello("Two."), note="second")
