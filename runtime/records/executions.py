@@ -57,6 +57,8 @@ class ExecutionLog:
 
     def steps(self, session_id: str) -> list[dict]:
         """Return the recorded steps of a session, oldest first (after pending writes land)."""
+        if "\x00" in session_id:
+            return []  # no session has it, and PostgreSQL refuses it in a query outright
         self.flush()
         with self.engine.connect() as conn:
             rows = conn.execute(select(steps_table).where(steps_table.c.session_id == session_id)
@@ -84,6 +86,8 @@ class ExecutionLog:
     def recent(self, flow_id: str, *, limit: int = 50, before: float | None = None,
                simulations: bool = False) -> list[dict]:
         """Return a flow's sessions, the most recently active first (after pending writes land)."""
+        if "\x00" in flow_id:
+            return []  # no flow has it, and PostgreSQL refuses it in a query outright
         self.flush()
         table = executions_table
         query = select(table).where(table.c.flow_id == flow_id)

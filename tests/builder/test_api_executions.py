@@ -313,6 +313,15 @@ def test_an_unknown_execution_is_not_found(client):
     assert response.status_code == 404
     assert error_of(response)["code"] == "execution_not_found"
 
+def test_an_execution_id_no_session_can_have_is_not_found_on_either_database(
+        workspace_app, reminder_flow, records_url):
+    app = workspace_app(reminder_flow, toml=f'[api]\ntokens = ["{TOKEN}"]\n'
+                                            f'[storage]\ndatabase_url = "{records_url}"\n')
+    response = app.test_client().get("/api/v1/executions/a%00b", headers=auth())
+    assert response.status_code == 404, response.get_data(True)
+    assert error_of(response)["code"] == "execution_not_found"
+
+
 def test_with_a_real_queue_the_answer_comes_first_and_a_worker_delivers(make_app, gateway):
     app = make_app(immediate=False)
     client = app.test_client()

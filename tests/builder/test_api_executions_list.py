@@ -71,6 +71,17 @@ def test_a_flow_without_executions_lists_none(client) -> None:
     assert client.get("/api/v1/flows/other/executions").get_json() == {"executions": []}
 
 
+def test_a_flow_id_no_flow_can_have_lists_none_on_either_database(workspace_app, reminder_flow,
+                                                                 records_url) -> None:
+    # a NUL reaches PostgreSQL only to be refused there: no flow has such an id
+    app = workspace_app(reminder_flow, toml=f'[storage]\ndatabase_url = "{records_url}"\n')
+    client = app.test_client()
+    for flow_id in ("a%00b", "x" * 300):
+        response = client.get(f"/api/v1/flows/{flow_id}/executions")
+        assert response.status_code == 200, response.get_data(True)
+        assert response.get_json() == {"executions": []}
+
+
 @pytest.mark.parametrize("query", ["?limit=0", "?limit=501", "?limit=ten", "?before=soon",
                                    "?before=nan", "?before=1e999"])
 def test_bad_paging_is_a_bad_request(client, query: str) -> None:
