@@ -23,6 +23,8 @@ from .roles import ROLES
 PREFIX = "cw_"
 SHAPE = re.compile(r"^cw_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 TOUCH_EVERY_S = 60.0  # last_used_at is refreshed at most this often: not a write per request
+# who made a token: a user's name, or a token's name (up to 128), cut to the column
+MAX_CREATED_BY = api_tokens.c.created_by.type.length
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class TokenStore:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+        created_by = None if created_by is None else created_by[:MAX_CREATED_BY]
         with self.engine.begin() as conn:
             conn.execute(api_tokens.insert().values(
                 id=token_id, name=name, role=role, secret_hash=_hash(secret),

@@ -20,6 +20,7 @@ EDITOR, ROLLBACK, GIT = "editor", "rollback", "git"  # where a version came from
 ATTEMPTS = 5  # looks at the latest number, each after another process took the one we chose
 # the number column's range (an INTEGER in PostgreSQL); SQLite refuses a larger int outright
 MAX_NUMBER = 2**31 - 1
+MAX_AUTHOR = table.c.author.type.length  # "Name <email>" may be longer; PostgreSQL refuses it
 _SUMMARY = [table.c.flow_id, table.c.number, table.c.content_hash, table.c.author, table.c.note,
             table.c.source, table.c.commit_sha, table.c.created_at]
 
@@ -111,8 +112,10 @@ class VersionLog:
 
         With `unless_latest`, a content the newest version already has records nothing (None):
         two processes noticing one change record one version. Two processes recording at once
-        cannot take one number: the primary key refuses the second, which looks again.
+        cannot take one number: the primary key refuses the second, which looks again. An
+        author longer than the column is cut to fit.
         """
+        author = None if author is None else author[:MAX_AUTHOR]
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return self._insert_next(flow_id, text, content_hash, source=source,

@@ -94,3 +94,13 @@ def test_a_token_may_make_tokens_when_it_is_an_admin_s(auth_app) -> None:
         "/api/v1/tokens", json={"name": "ci", "role": "editor"},
         headers={"Authorization": "Bearer settings-token-0123456789abcdef"})
     assert response.status_code == 201 and response.get_json()["created_by"] == "api-token-1"
+
+
+def test_a_token_with_a_long_name_makes_tokens_on_either_database(auth_app, records_url) -> None:
+    # a token's name may have 128 characters, the column of who made a token 64
+    app = auth_app(toml=f'[storage]\ndatabase_url = "{records_url}"\n')
+    _maker, text = state_of(app).tokens.add("m" * 128, "admin")
+    response = app.test_client().post("/api/v1/tokens", json={"name": "ci", "role": "editor"},
+                                      headers={"Authorization": f"Bearer {text}"})
+    assert response.status_code == 201, response.get_data(True)
+    assert response.get_json()["created_by"] == "m" * 64

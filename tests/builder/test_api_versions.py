@@ -217,6 +217,22 @@ def test_a_note_with_a_nul_is_a_400_that_changes_nothing(app, local, path, body)
     assert local.get("/flows/hello").get_json() == HELLO
 
 
+def test_an_author_longer_than_the_versions_column_publishes_on_either_database(
+        workspace_app, records_url):
+    # a display name (128) and an e-mail (256) make an author past the column's 256 characters
+    app = workspace_app(HELLO, toml=f'[storage]\ndatabase_url = "{records_url}"\n')
+    name, email = "N" * 128, "e" * 240 + "@example.com"
+    state_of(app).users.add("ann", "editor", PASSWORD, display_name=name, email=email)
+    client = app.test_client()
+    answer = client.post("/api/v1/session", json={"name": "ann", "password": PASSWORD})
+    editor = Browser(client, answer.get_json()["csrf_token"])
+    published = editor.publish(hello("Long names."))
+    assert published.status_code == 201, published.get_data(True)
+    [newest, _] = editor.get("/flows/hello/versions").get_json()["versions"]
+    assert newest["author"] == f"{name} <{email}>"[:256]
+    assert editor.get("/flows/hello/draft").get_json() == hello("Long names.")
+
+
 def test_publish_and_rollback_are_audited(app):
     editor = sign_in(app, "ann", "editor")
     editor.publish(hello("Two."), note="second")
