@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 TIMEOUT_S = 30.0  # a commit runs the repository's hooks; none should take longer
 # no questions on a terminal nobody watches; no lock taken by commands that only look
 QUIET_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+GIT_CRUD = "".join(map(chr, range(33))) + ".,:;<>\"\\'"  # ident.c's crud()
 
 
 class Git:
@@ -63,6 +64,12 @@ class Git:
             log.warning("%s is a git repository git refuses to use (%s): flows are published "
                         "without commits", self.folder, done.stderr.strip().splitlines()[0])
         return done.returncode == 0 and done.stdout.strip() == "true"
+
+
+def git_name(name: str) -> str:
+    """Return an author name git takes: the server's when git would drop every character."""
+    # git refuses ("name consists only of disallowed characters") a name of nothing but these
+    return name if name.strip(GIT_CRUD) else SERVER.name
 
 
 class GitStore(WorkspaceStore):
@@ -111,7 +118,7 @@ class GitStore(WorkspaceStore):
             self.git.run("rm", "--cached", "--quiet", "--ignore-unmatch", "--", *absent)
         if self.git.run("diff", "--cached", "--quiet", "--", *paths, check=False).returncode == 0:
             return None  # the files already hold what is committed
-        env = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
+        env = {"GIT_AUTHOR_NAME": git_name(author.name), "GIT_AUTHOR_EMAIL": author.email,
                **self.committer()}
         self.git.run("commit", "--quiet", "-m", message, "--", *paths, env=env)
         return self.git.run("rev-parse", "HEAD").stdout.strip()

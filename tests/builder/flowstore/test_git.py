@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from builder.flowstore import FolderStore, GitFailed, GitStore
+from builder.flowstore import Author, FolderStore, GitFailed, GitStore
 
 
 def save(store, doc: dict, author) -> str:
@@ -108,6 +108,18 @@ def test_a_refused_commit_puts_the_file_back_and_records_nothing(open_store, ann
     assert run_git(root, "status", "--porcelain") == ""  # nothing left staged
     assert store.versions.latest("hello") is None
     assert store.drafts.read("hello").etag == etag
+
+
+@pytest.mark.parametrize("name", [".", "   ", "<>", "'\\'"])
+def test_a_display_name_git_refuses_still_publishes(open_store, hello_flow, run_git, name):
+    # git refuses an author name of nothing but spaces and . , : ; < > " \ ' (its "crud")
+    store = open_store(hello_flow(), git_repo=True)
+    odd = Author(name, "ann@example.com")
+    published = store.publish("hello", odd, note="x", if_match=save(store, hello_flow("2"), odd))
+    commit = last_commit(run_git, store.workspace.root)
+    assert published.version.commit == commit["sha"]
+    assert commit["author"] == "Callwright <ann@example.com>"
+    assert published.version.author == str(odd)  # the version still says who it was
 
 
 def test_a_commit_git_cannot_be_asked_for_puts_the_file_back_too(open_store, ann, hello_flow,
