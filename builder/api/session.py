@@ -52,7 +52,7 @@ def sign_in() -> Response:
     """Check a name and password; on success start a session and set its cookie."""
     name, password = sign_in_fields(read_json())
     state, client = state_of(), address()
-    wait = state.limit.retry_after(name, client)
+    wait = state.limit.attempt(name, client)  # counted as a failure until it succeeds
     if wait is not None:
         raise refusal("too_many_attempts", f"too many failed sign-ins: try again in {wait} s",
                       {"Retry-After": str(wait)})
@@ -60,13 +60,12 @@ def sign_in() -> Response:
     if row is None:
         spend_verify_time(password)  # an unknown name takes as long as a wrong password
     if row is None or not verify_password(row.password_hash, password):
-        state.limit.failed(name, client)
         state.log.record(name[:128], "anonymous", "sign_in_failed", "session", name[:128],
                          {}, client)
         raise refusal("invalid_credentials", "the name or the password is wrong")
     if needs_rehash(row.password_hash):
         state.users.set_hash(row.id, hash_password(password))
-    state.limit.succeeded(name, client)
+    state.limit.succeeded(name, client, attempted=True)
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:  # a browser signing in again leaves no session of its own behind
         state.sessions.close(id_hash(previous))

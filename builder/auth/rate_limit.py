@@ -2,7 +2,9 @@
 
 Every serve worker counts in the same table, so they agree. A count runs for a window from its
 first failure; at the limit further attempts are refused until the window ends, whatever the
-password. A success clears the (user, address) count.
+password. A success clears the (user, address) count. A sign-in counts its attempt before the
+password is checked (`attempt`), so that attempts sent at once cannot all pass the limit while
+each spends argon2's time; a success takes its attempt back from the address's count.
 """
 
 from __future__ import annotations
@@ -54,6 +56,24 @@ class SignInLimit:
                     waits.append(row.first_at + self.window_s - now)
         return max(1, math.ceil(max(waits))) if waits else None
 
+    def attempt(self, name: str, address: str) -> int | None:
+        """Count an attempt as a failure before its password is checked; over a limit count
+        nothing and return the seconds until the (user, address) may try again."""
+        now = time.time()
+        waits = []
+        with self.engine.connect() as conn, conn.begin() as transaction:
+            # the counts' rows stay locked to this transaction: the next attempt sees its count
+            for key_of, limit in self.limits:
+                key = key_of(name, address)
+                _count(conn, key, now, self.window_s)
+                row = conn.execute(select(sign_in_failures.c.failures, sign_in_failures.c.first_at)
+                                   .where(sign_in_failures.c.key == key)).one()
+                if row.failures > limit:
+                    waits.append(row.first_at + self.window_s - now)
+            if waits:
+                transaction.rollback()  # a refused attempt is no failure: the window stays
+        return max(1, math.ceil(max(waits))) if waits else None
+
     def failed(self, name: str, address: str) -> None:
         """Count a failed sign-in against the (user, address) and the address."""
         now = time.time()
@@ -61,11 +81,17 @@ class SignInLimit:
             for key_of, _limit in self.limits:
                 _count(conn, key_of(name, address), now, self.window_s)
 
-    def succeeded(self, name: str, address: str) -> None:
-        """Clear the (user, address) count after a good sign-in."""
+    def succeeded(self, name: str, address: str, *, attempted: bool = False) -> None:
+        """Clear the (user, address) count after a good sign-in; `attempted`: take back the
+        attempt `attempt` counted against the address."""
         with self.engine.begin() as conn:
             conn.execute(sign_in_failures.delete().where(
                 sign_in_failures.c.key == user_key(name, address)))
+            if attempted:
+                table = sign_in_failures.c
+                conn.execute(sign_in_failures.update().where(
+                    table.key == address_key(address), table.failures > 0).values(
+                    failures=table.failures - 1))
 
 
 def _count(conn: Connection, key: str, now: float, window_s: float) -> None:

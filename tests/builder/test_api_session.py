@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import statistics
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -238,6 +240,33 @@ def test_a_success_clears_the_count_of_its_user_and_address(app) -> None:
                            ).status_code == 401
     assert client.post("/api/v1/session", json={"name": "anna", "password": PASSWORD}
                        ).status_code == 200
+
+
+def test_sign_ins_made_at_once_cannot_pass_the_limit_together(app) -> None:
+    # each password check takes argon2's time: attempts sent together must not all be checked
+    # before the first of them is counted
+    attempts = 10
+    ready = threading.Barrier(attempts)
+
+    def attempt(_: int) -> int:
+        client = app.test_client()
+        ready.wait(timeout=30)
+        return client.post("/api/v1/session",
+                           json={"name": "anna", "password": "bad-password"}).status_code
+    with ThreadPoolExecutor(attempts) as pool:
+        statuses = list(pool.map(attempt, range(attempts)))
+    assert sorted(statuses) == [401] * 5 + [429] * 5
+    assert [action for *_, action in audit_actions(app)].count("sign_in_failed") == 5
+    refused = app.test_client().post("/api/v1/session", json={"name": "anna",
+                                                              "password": PASSWORD})
+    assert refused.status_code == 429
+
+
+def test_a_success_leaves_the_address_s_count_as_it_was(app) -> None:
+    client = app.test_client()
+    for _ in range(25):  # more than the address's limit of failures, all of them good
+        assert client.post("/api/v1/session", json={"name": "anna", "password": PASSWORD}
+                           ).status_code == 200
 
 
 def test_an_address_trying_many_names_is_limited(app) -> None:

@@ -121,6 +121,17 @@ def test_the_sign_in_limit_counts_across_connections_and_windows(engine, monkeyp
     assert limit.retry_after("anna", "192.0.2.1") is None
 
 
+def test_attempts_made_at_once_are_let_through_no_more_than_the_limit(engine) -> None:
+    limit = SignInLimit(engine, per_user=5, per_address=8, window_s=60.0)
+    with ThreadPoolExecutor(12) as pool:
+        waits = list(pool.map(lambda _: limit.attempt("anna", "192.0.2.1"), range(12)))
+    assert waits.count(None) == 5 and all(55 <= wait <= 60 for wait in waits if wait)
+    assert limit.attempt("vic", "192.0.2.1") is None  # 6 from the address
+    limit.succeeded("vic", "192.0.2.1", attempted=True)  # a success gives its attempt back
+    assert [limit.attempt("vic", "192.0.2.1") for _ in range(3)] == [None] * 3
+    assert limit.attempt("vic", "192.0.2.1") is not None  # 8 from the address
+
+
 def test_the_audit_log_filters_and_pages(engine) -> None:
     log = AuditLog(engine)
     log.record("anna", "user", "user_added", "user", "vic", {"role": "viewer"}, "127.0.0.1")
