@@ -8,7 +8,7 @@ from flask import current_app, request
 
 from ..auth import current_identity
 from ..errors import BadRequest
-from ..flowstore import Author
+from ..flowstore import Author, IfMatch
 from .body import check_media_type, kind_of, parse_body, pointer_of, read_body
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024  # when the app sets no MAX_CONTENT_LENGTH
@@ -70,16 +70,15 @@ def _string_problems(name: str, value: Any, required: bool) -> list[tuple[str, s
     return []
 
 
-def if_match() -> str | None:
-    """Return the ETag of `If-Match` ("*" for any; the first when several), or None."""
+def if_match() -> IfMatch:
+    """Return the ETags of `If-Match` ("*" for any), or None when the header is absent."""
     if request.headers.get("If-Match") is None:
         return None
     tags = request.if_match
     if tags.star_tag:
         return "*"
     # werkzeug reads the empty tag `""` as None; it names no copy, as "" does
-    found = sorted(tag or "" for tag in tags.as_set(include_weak=True))
-    return found[0] if found else ""
+    return frozenset(tag or "" for tag in tags.as_set(include_weak=True)) or frozenset({""})
 
 
 def author() -> Author:

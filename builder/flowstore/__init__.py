@@ -9,6 +9,7 @@ The builder's API reaches the app's store with `builder.api.current_store()`.
 """
 
 from .author import Author
+from .checks import IfMatch
 from .drafts import Draft, DraftInfo
 from .errors import (DraftMissing, FlowExists, FlowInUse, FlowMissing, FlowStoreError, GitFailed,
                      PreconditionRequired, VersionMismatch, VersionMissing)
@@ -20,5 +21,5 @@ from .workspace import FolderStore, WorkspaceStore
 
 __all__ = ["Author", "Draft", "DraftInfo", "DraftMissing", "FlowExists", "FlowInUse",
            "FlowMissing", "FlowStore", "FlowStoreError", "FlowWatcher", "FolderStore",
-           "GitFailed", "GitStore", "PreconditionRequired", "Published", "Version",
+           "GitFailed", "GitStore", "IfMatch", "PreconditionRequired", "Published", "Version",
            "VersionMismatch", "VersionMissing", "WorkingCopy", "WorkspaceStore"]

@@ -26,11 +26,20 @@ def check_new_id(flow_id: Any) -> None:
                                          f"_ . -; at most 128; not starting with a digit)")])
 
 
-def check_precondition(flow_id: str, current: str, if_match: str | None) -> None:
-    """Refuse a change made without an ETag (428) or on another state than the current (409)."""
+# an If-Match precondition: one ETag, "*", the ETags of a list, or None (none sent)
+IfMatch = str | frozenset[str] | None
+
+
+def check_precondition(flow_id: str, current: str, if_match: IfMatch) -> None:
+    """Refuse a change made without an ETag (428) or on another state than the current (409).
+
+    `if_match` is the ETag, `"*"` for any, the set of ETags a header listed (any of them
+    matches, as HTTP has it), or None when the client sent none.
+    """
     if if_match is None:
         raise PreconditionRequired(flow_id, current)
-    if if_match != "*" and if_match != current:
+    tags = {if_match} if isinstance(if_match, str) else if_match
+    if "*" not in tags and current not in tags:
         raise VersionMismatch(flow_id, current)
 
 

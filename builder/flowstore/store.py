@@ -20,7 +20,7 @@ from runtime.workspace.stable_form import FLOW_KIND, dumps
 from ..errors import BadRequest
 from .author import Author
 from .catalogue import catalogue
-from .checks import check_new_id, check_precondition, draft_problems, known
+from .checks import IfMatch, check_new_id, check_precondition, draft_problems, known
 from .diff import diff_flows
 from .drafts import Draft, DraftStore, etag_of
 from .errors import DraftMissing, FlowExists, FlowInUse, FlowMissing
@@ -146,7 +146,7 @@ class FlowStore:
             return self._write_draft(flow_id, doc, str(author))
 
     def save_draft(self, flow_id: str, data: bytes, document: Any, author: Author, *,
-                   if_match: str | None) -> Draft:
+                   if_match: IfMatch) -> Draft:
         """Save a flow's draft as sent (valid or not, but a JSON object of this flow's id)."""
         known(flow_id)
         problems = draft_problems(flow_id, document)
@@ -156,7 +156,7 @@ class FlowStore:
             check_precondition(flow_id, self._copy(flow_id).etag, if_match)
             return self.drafts.write(flow_id, data, document, str(author))
 
-    def discard_draft(self, flow_id: str, *, if_match: str | None = None) -> None:
+    def discard_draft(self, flow_id: str, *, if_match: IfMatch = None) -> None:
         """Delete a flow's draft (the published flow, if any, stays as it is)."""
         known(flow_id)
         with self.lock.held():
@@ -181,7 +181,7 @@ class FlowStore:
     # publishing
 
     def publish(self, flow_id: str, author: Author, *, note: str | None,
-                if_match: str | None) -> Published:
+                if_match: IfMatch) -> Published:
         """Publish a flow's working copy: validate, write in stable form, commit, go live.
 
         Errors of validation stop it (runtime.errors.InvalidFlow with every problem). The new

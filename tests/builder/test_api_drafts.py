@@ -243,3 +243,18 @@ def test_a_big_draft_is_saved_whole_through_the_served_app(app, front_door):
                          headers={"If-Match": read.headers["ETag"], "X-CSRF-Token": csrf})
     assert answer.status_code == 200, answer.data[:300]
     assert client.get("/api/v1/flows/hello/draft").data == sent
+
+
+def test_an_if_match_listing_several_etags_matches_when_any_of_them_is_current(local):
+    read = local.get("/flows/hello/draft")
+    sent = json.dumps({**HELLO, "name": "Hello again"}).encode()
+    saved = local.client.put("/api/v1/flows/hello/draft", data=sent,
+                             headers={"If-Match": f'"stale", {read.headers["ETag"]}',
+                                      "Content-Type": "application/json",
+                                      "X-CSRF-Token": local.csrf})
+    assert saved.status_code == 200, saved.get_data(True)
+    stale = local.client.put("/api/v1/flows/hello/draft", data=sent,
+                             headers={"If-Match": '"stale", "older"',
+                                      "Content-Type": "application/json",
+                                      "X-CSRF-Token": local.csrf})
+    assert (stale.status_code, stale.get_json()["error"]["code"]) == (409, "version_mismatch")
