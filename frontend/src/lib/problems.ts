@@ -77,3 +77,9 @@ export function sortProblems(problems: Problem[]): Problem[] {
   return [...problems].sort((a, b) =>
     a.severity === b.severity ? a.pointer.localeCompare(b.pointer) : a.severity === "error" ? -1 : 1);
 }
+
+/** Return the line of the code a code field's problem is on (`line 3: invalid syntax`), and its message without it. */
+export function codeLine(problem: Problem): { line: number; message: string } | null {
+  const match = /^line (\d+): ([\s\S]*)$/.exec(problem.message);
+  return match ? { line: Number(match[1]), message: match[2] } : null;
+}
