@@ -1,11 +1,12 @@
 // Test fixtures: the real built-in manifests (blocks/builtin/*.json) and the example flows.
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Catalog } from "../src/lib/catalog";
 import type { BlockManifest, FlowDocument } from "../src/lib/types";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+// a path from a string: under jsdom, `URL` is jsdom's and fileURLToPath refuses it
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Return every built-in block manifest, plus the example partner's. */
 export function manifests(): BlockManifest[] {

@@ -9,16 +9,16 @@ import type { ErrorSchema, RJSFSchema, RJSFValidationError, UiSchema } from "@rj
 import { useTranslation } from "react-i18next";
 import type { TFunction } from "i18next";
 import { translateSchema, translationOf } from "../../lib/block-i18n";
-import { prepareSchema } from "../../lib/form-schema";
-import { configPath, extraErrorsFor, fieldId } from "../../lib/problems";
+import { isCodeField, prepareSchema } from "../../lib/form-schema";
+import { codeLine, configPath, extraErrorsFor, fieldId } from "../../lib/problems";
 import type { BlockManifest, JsonObject, Problem } from "../../lib/types";
-import { formValidator, withoutSecretErrors } from "../../lib/validator";
+import { choiceErrors, formValidator, withoutSecretErrors } from "../../lib/validator";
+import { fields } from "./fields";
+import { templates } from "./templates";
 import { widgets } from "./widgets";
-import { buttonTemplates } from "./buttons";
 import { FieldProblemsContext } from "./field-problems";
 
 const UI_SCHEMA: UiSchema = { "ui:submitButtonOptions": { norender: true } };
-const TEMPLATES = { ButtonTemplates: buttonTemplates };
 
 export default function BlockForm({ blockId, manifest, config, problems, readOnly, focusField, onChange }: {
   blockId: string;
@@ -35,9 +35,13 @@ export default function BlockForm({ blockId, manifest, config, problems, readOnl
   const schema = useMemo(() => translateSchema(prepareSchema(manifest.config_schema),
     translationOf(manifest, i18n.language)?.fields) as RJSFSchema, [manifest, i18n.language]);
   const validator = formValidator(i18n.language);
-  const extraErrors = useMemo(() => extraErrorsFor(blockId, problems, (problem) =>
-    problem.line ? t("problems.atLine", { message: problem.message, line: problem.line }) : problem.message) as ErrorSchema,
-  [blockId, problems, t]);
+  // a problem's `line` is its place in the flow's file; in a code field the line of the code
+  // (which the server's message begins with) is what means something
+  const extraErrors = useMemo(() => extraErrorsFor(blockId, problems, (problem) => {
+    const path = configPath(problem);
+    const code = path && isCodeField(schema as JsonObject, path) ? codeLine(problem) : null;
+    return code ? t("problems.atLine", code) : problem.message;
+  }) as ErrorSchema, [blockId, problems, schema, t]);
   const byField = useMemo(() => {
     const map: Record<string, Problem[]> = {};
     for (const problem of problems) {
@@ -58,7 +62,11 @@ export default function BlockForm({ blockId, manifest, config, problems, readOnl
     target?.focus();
   }, [focusField]);
 
-  const transformErrors = (errors: RJSFValidationError[]) => withoutSecretErrors(errors, data.current);
+  const transformErrors = (errors: RJSFValidationError[]) => choiceErrors(withoutSecretErrors(errors, data.current),
+    schema as JsonObject, (titles, exactly) => {
+      const fields = new Intl.ListFormat(i18n.language, { type: "disjunction" }).format(titles);
+      return exactly ? t("form.exactlyOne", { fields }) : t("form.atLeastOne", { fields });
+    });
   return (
     <div ref={box} className="block-form">
       <FieldProblemsContext.Provider value={byField}>
@@ -69,7 +77,8 @@ export default function BlockForm({ blockId, manifest, config, problems, readOnl
           formData={config}
           validator={validator}
           widgets={widgets}
-          templates={TEMPLATES}
+          fields={fields}
+          templates={templates}
           liveValidate="onChange"
           showErrorList={false}
           noHtml5Validate

@@ -1,24 +1,14 @@
 // The form's widgets: text fields that show a secret reference as such, long texts as text
-// areas and code fields (scripts, `expr` conditions) in the code editor with the server's
-// line-numbered problems in place.
+// areas, code fields (scripts, `expr` conditions) in the code editor with the server's
+// line-numbered problems in place, and values of any JSON type as JSON text.
 import { lazy, Suspense } from "react";
-import { getTemplate } from "@rjsf/utils";
+import { ariaDescribedByIds, getTemplate } from "@rjsf/utils";
 import type { RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
-import { useTranslation } from "react-i18next";
 import { isSecret } from "../../lib/validator";
-import { Icon } from "../Icon";
+import JsonValueWidget from "./JsonValueWidget";
+import { SecretValue } from "./SecretValue";
 
 const CodeWidget = lazy(() => import("./CodeWidget"));
-
-function SecretValue({ value, onClear, disabled }: { value: { $secret: string }; onClear: () => void; disabled?: boolean }) {
-  const { t } = useTranslation();
-  return (
-    <div className="secret-value">
-      <span><Icon name="lock" size={14} /> {t("form.secret", { name: value.$secret })}</span>
-      {!disabled && <button type="button" onClick={onClear}>{t("form.replaceSecret")}</button>}
-    </div>
-  );
-}
 
 function TextWidget(props: WidgetProps) {
   const { schema, value, onChange, disabled, readonly } = props;
@@ -40,10 +30,10 @@ function TextareaWidget(props: WidgetProps) {
   if (isSecret(value)) return <SecretValue value={value} onClear={() => onChange(undefined)} disabled={disabled || readonly} />;
   return (
     <textarea id={id} name={id} className="form-control" value={value ?? ""} rows={3} placeholder={placeholder}
-      disabled={disabled} readOnly={readonly} required={required} aria-invalid={!!rawErrors?.length}
+      disabled={disabled} readOnly={readonly} required={required} aria-invalid={!!rawErrors?.length} aria-describedby={ariaDescribedByIds(id)}
       onChange={(e) => onChange(e.target.value === "" ? props.options.emptyValue : e.target.value)}
       onBlur={(e) => onBlur(id, e.target.value)} onFocus={(e) => onFocus(id, e.target.value)} />
   );
 }
 
-export const widgets: RegistryWidgetsType = { TextWidget, TextareaWidget };
+export const widgets: RegistryWidgetsType = { TextWidget, TextareaWidget, JsonValueWidget };
