@@ -118,6 +118,8 @@ class UserStore:
         if password is not None:
             values["password_hash"] = hash_password(password)
         with self.engine.begin() as conn:
+            if role is not None:
+                _hold_admins(conn)
             user = self._locked(conn, name)
             if role is not None and role != user.role:
                 values["role"] = _checked_role(role)
@@ -136,6 +138,7 @@ class UserStore:
     def remove(self, name: str) -> User:
         """Remove a user and end its browser sessions; the last admin goes only with the rest."""
         with self.engine.begin() as conn:
+            _hold_admins(conn)
             user = self._locked(conn, name)
             if user.role == "admin":
                 _keep_an_admin(conn, user.id, staying=False)
@@ -164,6 +167,15 @@ def _checked_role(role: str) -> str:
     if role not in ROLES:
         raise UserError("bad_request", f"role must be one of {', '.join(ROLES)}, not {role!r}")
     return role
+
+
+def _hold_admins(conn: Connection) -> None:
+    """Lock the admins' rows (SQLite: the database) for a change that may leave no admin.
+
+    Two such changes at once then run one after the other, the second counting the admins the
+    first left; a write, as SQLite takes no lock for a read and ignores FOR UPDATE.
+    """
+    conn.execute(users.update().where(users.c.role == "admin").values(role=users.c.role))
 
 
 def _keep_an_admin(conn: Connection, leaving: int, *, staying: bool) -> None:
