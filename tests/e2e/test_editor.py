@@ -44,6 +44,16 @@ GREETING = {"schema": "callwright/flow@1", "id": "greeting", "name": "Greeting",
             "layout": {"hello": {"x": 0, "y": 0}, "choose": {"x": 300, "y": 0},
                        "bye": {"x": 600, "y": 0}}}
 
+LONG_URL = "https://crm.example.com/api/v2/customers/lookup/by-phone/" + "x" * 150
+FORMS = {"schema": "callwright/flow@1", "id": "forms", "name": "Forms", "start": "say",
+         "blocks": {"say": {"type": "say", "config": {"text": "Hi"}, "exits": {"next": "call"}},
+                    "call": {"type": "http", "config": {"url": LONG_URL}, "exits": {}},
+                    "route": {"type": "transfer", "config": {"target": {"number": "+4930123"}}},
+                    "calc": {"type": "script", "config": {"code": "x = 1\nif x >\n    pass\n"}},
+                    "sub": {"type": "subflow", "config": {"flow": "nowhere"}}},
+         "layout": {"say": {"x": 0, "y": 0}, "call": {"x": 300, "y": 0}, "route": {"x": 600, "y": 0},
+                    "calc": {"x": 0, "y": 250}, "sub": {"x": 300, "y": 250}}}
+
 
 def callwright(*args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run the installed `callwright` command."""
@@ -84,6 +94,7 @@ def server(tmp_path_factory):
     (workspace / "flows").mkdir()
     (workspace / "flows" / "big.json").write_text(json.dumps(big_flow(BLOCKS), indent=2), "utf-8")
     (workspace / "flows" / "greeting.json").write_text(json.dumps(GREETING, indent=2), "utf-8")
+    (workspace / "flows" / "forms.json").write_text(json.dumps(FORMS, indent=2), "utf-8")
     git = ["git", "-c", "user.name=ops", "-c", "user.email=ops@example.com"]
     subprocess.run([*git, "init", "-q"], cwd=workspace, check=True)
     subprocess.run([*git, "add", "-A"], cwd=workspace, check=True)
@@ -338,6 +349,68 @@ def test_the_interface_switches_to_russian_and_stays_so(page, server) -> None:
     assert page.locator("label[for='root_prompt']").inner_text().startswith("Prompt")
     page.goto(server["url"] + "/")
     page.get_by_role("heading", name="Flows").wait_for()
+
+
+def test_block_forms_take_json_values_show_errors_once_and_stay_in_the_panel(page, server) -> None:
+    sign_in(page, server)
+    page.get_by_role("heading", name="Flows").wait_for()
+    page.goto(server["url"] + "/flows/forms")
+    body = page.locator(".side-panel .panel-body").first
+
+    def fits() -> bool:
+        return body.evaluate("e => e.scrollWidth <= e.clientWidth")
+
+    # a field of any JSON value: the typed text stays while it is not JSON, the value when it is
+    node(page, "call").click()
+    json_body = page.locator("#root_json")
+    json_body.fill('{"account": "{{ vars.account }}",\n "tries": [1, 2')
+    page.locator(".json-error", has_text="line 2, column 16").wait_for()
+    assert json_body.input_value().endswith("[1, 2")
+    json_body.fill('{"account": "{{ vars.account }}", "note": "' + "long " * 60 + '"}')
+    page.locator(".json-error").wait_for(state="detached")
+    assert page.locator(".unsupported-field").count() == 0
+    assert fits()
+    json_body.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "root_body"
+    shot(page, "11-json-field")
+
+    # the form's own error once, at the top; no field red for it
+    node(page, "say").click()
+    page.locator("#root_text").fill("")
+    page.locator(".form-errors", has_text="Fill in exactly one of").wait_for()
+    red = page.evaluate("""() => [...document.querySelectorAll('.block-form input, .block-form textarea,'
+        + ' .block-form select')].filter(e => getComputedStyle(e).borderTopColor === 'rgb(198, 40, 40)').length""")
+    assert red == 0
+    shot(page, "12-form-error")
+
+    # one label for a choice of one property
+    node(page, "route").click()
+    assert page.locator("label[for='root_target__choice']").inner_text() == "Target*"
+    assert page.locator(".block-form legend").all_inner_texts() == ["Transfer"]
+    page.locator("#root_target__choice").select_option("queue")
+    page.locator("#root_target_queue").fill("support")
+    assert page.locator("#root_target_number").count() == 0
+
+    # a line on code problems only, the code's own; Esc then Tab leaves the code editor
+    node(page, "calc").click()
+    page.locator(".block-form .error-detail", has_text="(line 2)").wait_for()
+    page.locator("[data-field='root_code'] .cm-content").focus()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.cm-editor') === null")
+    node(page, "sub").click()
+    page.locator(".block-form .error-detail", has_text="nowhere").wait_for()
+    assert "(line" not in page.locator(".block-form .error-detail").first.inner_text()
+    assert fits()
+    shot(page, "13-code-line")
+
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Draft saved").wait_for()
+    blocks = draft_of(page, server, "forms")["blocks"]
+    assert blocks["call"]["config"]["json"] == {"account": "{{ vars.account }}", "note": "long " * 60}
+    assert blocks["route"]["config"]["target"] == {"queue": "support"}
+    assert page.errors == []
 
 
 def test_a_thousand_block_flow_is_drawn_whole(page, server) -> None:
