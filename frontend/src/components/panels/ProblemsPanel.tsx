@@ -25,8 +25,8 @@ export function ProblemsPanel({ onOpenBlock }: { onOpenBlock: () => void }) {
                 <Icon name={problem.severity === "error" ? "circle-alert" : "triangle-alert"} />
                 <span className="problem-text">
                   <strong>{problem.severity === "error" ? t("problems.error") : t("problems.warning")}</strong>{" "}
+                  {/* no "(line N)": the editor sends its flow as one line; a code problem names its code's line */}
                   {problem.message}
-                  {problem.line ? ` ${t("problems.line", { line: problem.line })}` : ""}
                   <code className="pointer">{problem.pointer}</code>
                 </span>
               </button>
