@@ -95,12 +95,19 @@ def preflight(root: Path) -> dict:
     from blocks.sdk import ConfigurationError
     from runtime import EngineError, Runtime
 
+    from ..auth.state import make_state
+
     try:
         runtime = Runtime.open(root)
     except (EngineError, ConfigurationError) as exc:  # bad callwright.toml, variables or store
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     try:
+        try:
+            make_state(runtime)  # what each worker's app reads: [server] trusted_proxies
+        except ConfigurationError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
         for problems in runtime.workspace.problems.values():
             for problem in problems:
                 click.echo(f"not live: {problem}", err=True)

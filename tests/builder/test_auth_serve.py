@@ -149,6 +149,16 @@ def test_serve_refuses_an_address_that_is_not_loopback_while_there_are_no_users(
         probe.bind((host, port))
 
 
+def test_bad_trusted_proxies_stop_serve_before_it_listens(tmp_path):
+    root = workspace(tmp_path / "ws")
+    (root / "callwright.toml").write_text('[server]\ntrusted_proxies = ["not-a-network"]\n')
+    done = subprocess.run(command("serve", "--workspace", str(root), "--port", str(free_port()),
+                                  "--no-worker"), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "error: [server] trusted_proxies: 'not-a-network'" in done.stderr
+    assert "Traceback" not in done.stderr and "Callwright serving" not in done.stdout
+
+
 def test_with_a_user_sign_in_is_required_and_works_over_http(tmp_path):
     root = workspace(tmp_path / "ws")
     add_user(root, "anna", "admin", "anna-password-1")
