@@ -38,11 +38,15 @@ def create_app(workspace: str | Path | None = None,
     runtime = app.extensions[api.RUNTIME_EXTENSION] = Runtime.open(
         Path(app.config["WORKSPACE"]), sessions_url=app.config["SESSIONS_URL"],
         registry=app.config["REGISTRY"])
-    open_flow_store(app, runtime)
-    errors.init_app(app)
-    auth.init_app(app, runtime)
-    api.init_app(app)
-    api.init_access(app)
+    try:
+        open_flow_store(app, runtime)
+        errors.init_app(app)
+        auth.init_app(app, runtime)
+        api.init_app(app)
+        api.init_access(app)
+    except BaseException:  # no app to close later: stop its watcher and close its runtime now
+        close_app(app)
+        raise
     return app
 
 
