@@ -14,7 +14,7 @@ from ..auth.cookies import (SESSION_COOKIE, clear_session_cookie, set_language_c
 from ..auth.identity import address, refusal, session_identity
 from ..auth.passwords import (MAX_LENGTH, hash_password, needs_rehash, spend_verify_time,
                               verify_password)
-from ..auth.state import state_of
+from ..auth.state import AuthState, state_of
 from ..auth.users import normal_name
 from ..auth.web_sessions import id_hash
 from ..errors import BadRequest
@@ -59,23 +59,37 @@ def sign_in() -> Response:
     row = state.users.with_hash(name)
     if row is None:
         spend_verify_time(password)  # an unknown name takes as long as a wrong password
-    if row is None or not verify_password(row.password_hash, password):
+    opened = None if row is None else open_session(state, row, password)
+    identity = None if opened is None else session_identity(state, opened[0])
+    if opened is None or identity is None:
         state.log.record(name[:128], "anonymous", "sign_in_failed", "session", name[:128],
                          {}, client)
         raise refusal("invalid_credentials", "the name or the password is wrong")
-    if needs_rehash(row.password_hash):
-        state.users.set_hash(row.id, hash_password(password))
     state.limit.succeeded(name, client, attempted=True)
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:  # a browser signing in again leaves no session of its own behind
         state.sessions.close(id_hash(previous))
-    session_id, _csrf = state.sessions.open(row.id)
     state.log.record(row.name, "user", "sign_in", "session", row.name, {}, client)
-    identity = session_identity(state, session_id)
-    assert identity is not None
     response = json_response(session_body(identity))
-    set_session_cookie(response, session_id, secure=over_tls(request, state.trusted))
+    set_session_cookie(response, opened[0], secure=over_tls(request, state.trusted))
     return response
+
+
+def open_session(state: AuthState, row: Any, password: str) -> tuple[str, str] | None:
+    """Check a user's password and open a session on the hash it matched (session id, CSRF).
+
+    None when the password is wrong, or when the user has gone or has another password by
+    now: a change made while the password was checked (argon2 takes its time) ends every
+    session, this one too, and is never undone by the stronger hash of the old password.
+    """
+    checked = row.password_hash
+    if not verify_password(checked, password):
+        return None
+    if needs_rehash(checked):
+        stronger = hash_password(password)
+        if state.users.set_hash(row.id, stronger, replacing=checked):
+            checked = stronger
+    return state.sessions.open(row.id, password_hash=checked)
 
 
 @bp.delete("/session")

@@ -129,11 +129,13 @@ class UserStore:
             conn.execute(users.update().where(users.c.id == user.id).values(**values))
         return self._required(name)
 
-    def set_hash(self, user_id: int, password_hash: str) -> None:
-        """Store a new hash of the same password (stronger parameters)."""
+    def set_hash(self, user_id: int, password_hash: str, *, replacing: str) -> bool:
+        """Store a new hash of the same password (stronger parameters) in place of `replacing`;
+        return False, changing nothing, when the user has another password by now."""
         with self.engine.begin() as conn:
-            conn.execute(users.update().where(users.c.id == user_id)
-                         .values(password_hash=password_hash))
+            return conn.execute(users.update().where(users.c.id == user_id,
+                                                     users.c.password_hash == replacing)
+                                .values(password_hash=password_hash)).rowcount == 1
 
     def remove(self, name: str) -> User:
         """Remove a user and end its browser sessions; the last admin goes only with the rest."""

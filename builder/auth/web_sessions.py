@@ -44,13 +44,24 @@ class WebSessionStore:
         self.engine = engine
         self.ttl_s = ttl_s
 
-    def open(self, user_id: int) -> tuple[str, str]:
-        """Start a session for a user; return the cookie's session id and the CSRF token."""
+    def open(self, user_id: int, *, password_hash: str | None = None) -> tuple[str, str] | None:
+        """Start a session for a user; return the cookie's session id and the CSRF token.
+
+        With `password_hash` (the hash a sign-in checked its password against), None when the
+        user has gone or has another password by now: a change made while the password was
+        being checked ends every session, and must end this one too.
+        """
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = time.time()
         with self.engine.begin() as conn:
-            # sign-ins are rare: a good moment to drop every session that has run out
+            # sign-ins are rare: a good moment to drop every session that has run out (and, on
+            # SQLite, to take the write lock before the user's row is read again)
             conn.execute(web_sessions.delete().where(web_sessions.c.expires_at < now))
+            if password_hash is not None:
+                row = conn.execute(select(users.c.password_hash).where(users.c.id == user_id)
+                                   .with_for_update(read=True)).first()
+                if row is None or row.password_hash != password_hash:
+                    return None
             conn.execute(web_sessions.insert().values(
                 id_hash=id_hash(session_id), user_id=user_id, csrf_token=csrf, created_at=now,
                 last_seen_at=now, expires_at=now + self.ttl_s))

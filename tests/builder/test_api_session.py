@@ -269,6 +269,65 @@ def test_a_success_leaves_the_address_s_count_as_it_was(app) -> None:
                            ).status_code == 200
 
 
+def during_the_password_check(monkeypatch, change) -> None:
+    """Make `change()` happen while sign-in checks a password (after the hash was read)."""
+    from builder.api import session as session_api
+    check = session_api.verify_password
+
+    def checked_then_changed(stored_hash: str, password: str) -> bool:
+        matches = check(stored_hash, password)
+        change()
+        return matches
+    monkeypatch.setattr(session_api, "verify_password", checked_then_changed)
+
+
+def vic_sessions(app) -> int:
+    """Return how many browser sessions the records database holds for vic's id."""
+    from sqlalchemy import func, select
+
+    from runtime.records.schema import web_sessions
+    with state_of(app).users.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(web_sessions)
+                            .where(web_sessions.c.user_id == app.vic_id)).scalar_one()
+
+
+def test_a_password_changed_during_a_sign_in_leaves_it_no_session(app, monkeypatch) -> None:
+    state = state_of(app)
+    app.vic_id = state.users.get("vic").id
+
+    def admin_sets_a_new_password() -> None:  # what PATCH /users/vic does
+        state.users.update("vic", password="new-password-9")
+        state.sessions.close_all(app.vic_id)
+    during_the_password_check(monkeypatch, admin_sets_a_new_password)
+    client = app.test_client()
+    response = client.post("/api/v1/session", json={"name": "vic", "password": "pw-of-vic-0123"})
+    assert response.status_code == 401 and error_code(response) == "invalid_credentials"
+    assert client.get("/api/v1/session").status_code == 401
+    assert vic_sessions(app) == 0
+
+
+def test_a_user_removed_during_a_sign_in_leaves_it_no_session(app, monkeypatch) -> None:
+    state = state_of(app)
+    app.vic_id = state.users.get("vic").id
+    during_the_password_check(monkeypatch, lambda: state.users.remove("vic"))
+    response = app.test_client().post("/api/v1/session",
+                                      json={"name": "vic", "password": "pw-of-vic-0123"})
+    assert response.status_code == 401 and error_code(response) == "invalid_credentials"
+    assert vic_sessions(app) == 0  # none left for a later user given the same id
+
+
+def test_a_stronger_hash_never_undoes_a_password_changed_meanwhile(app, monkeypatch) -> None:
+    from builder.api import session as session_api
+    state = state_of(app)
+    monkeypatch.setattr(session_api, "needs_rehash", lambda stored_hash: True)
+    during_the_password_check(monkeypatch,
+                              lambda: state.users.update("vic", password="new-password-9"))
+    app.test_client().post("/api/v1/session", json={"name": "vic", "password": "pw-of-vic-0123"})
+    monkeypatch.undo()
+    assert app.test_client().post("/api/v1/session", json={
+        "name": "vic", "password": "new-password-9"}).status_code == 200
+
+
 def test_an_address_trying_many_names_is_limited(app) -> None:
     client = app.test_client()
     for index in range(20):

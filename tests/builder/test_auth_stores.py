@@ -104,6 +104,19 @@ def test_removing_a_user_ends_their_browser_sessions(engine) -> None:
     assert sessions.find(session_id) is None
 
 
+def test_a_session_opens_only_on_the_password_hash_its_sign_in_checked(engine) -> None:
+    users, sessions = UserStore(engine), WebSessionStore(engine)
+    vic = users.add("vic", "viewer", "vic-password")
+    checked = users.with_hash("vic").password_hash
+    assert sessions.open(vic.id, password_hash=checked) is not None
+    users.update("vic", password="new-password")
+    assert sessions.open(vic.id, password_hash=checked) is None
+    assert not users.set_hash(vic.id, "stronger", replacing=checked)  # the new one stays
+    assert verify_password(users.with_hash("vic").password_hash, "new-password")
+    users.remove("vic")
+    assert sessions.open(vic.id, password_hash=checked) is None
+
+
 def test_a_session_slides_on_use_and_ends_when_it_runs_out(engine, monkeypatch) -> None:
     user = UserStore(engine).add("anna", "admin", "first-password")
     sessions = WebSessionStore(engine, ttl_s=100.0)
