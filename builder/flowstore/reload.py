@@ -44,6 +44,10 @@ class VersionRecorder:
         reloaded = self.workspace.reload()
         if reloaded.live:
             with self.lock.held():
+                # another worker may have published since: what is live must be what the files
+                # hold now, under the lock every publish holds, or an older content is recorded
+                # again as the newest version
+                reloaded = _both(reloaded, self.workspace.reload())
                 for flow_id in reloaded.live:
                     self.record(flow_id)
         for file, problems in reloaded.refused.items():
@@ -78,6 +82,14 @@ class VersionRecorder:
         if version is not None:
             log.info("flow %s changed on disk is live as version %d", flow_id, version.number)
         return version
+
+
+def _both(first: Reloaded, then: Reloaded) -> Reloaded:
+    """Return what two reloads one after the other changed."""
+    def merged(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*a, *b)))
+    return Reloaded(merged(first.live, then.live), merged(first.removed, then.removed),
+                    {**first.refused, **then.refused}, first.routes or then.routes)
 
 
 class FlowWatcher:

@@ -125,6 +125,29 @@ def test_a_publish_seen_by_another_worker_is_not_recorded_again(open_store, ann,
     assert [(v.number, v.source) for v in two.history("hello")] == [(1, "editor")]
 
 
+def test_a_publish_made_while_another_worker_waits_to_record_is_not_undone(
+        open_store, ann, hello_flow, monkeypatch):
+    one, two = open_store(hello_flow(), git_repo=True), open_store()
+
+    def publish(text: str) -> str:
+        doc = hello_flow(text)
+        etag = one.working_copy("hello").etag
+        etag = one.save_draft("hello", json.dumps(doc).encode(), doc, ann, if_match=etag).etag
+        return one.publish("hello", ann, note=text, if_match=etag).version.content_hash
+    first = publish("First.")
+    # the other worker has reloaded "First." when the next publish takes the lock before it
+    held, later = two.recorder.lock.held, []
+
+    def held_after_the_next_publish():
+        if not later:
+            later.append(publish("Second."))
+        return held()
+    monkeypatch.setattr(two.recorder.lock, "held", held_after_the_next_publish)
+    two.refresh()
+    assert [v.content_hash for v in reversed(two.history("hello"))] == [first, later[0]]
+    assert two.workspace.flows["hello"].version == later[0]
+
+
 def test_the_watcher_notices_a_change_within_its_interval(open_store, hello_flow, run_git):
     store = open_store(hello_flow(), git_repo=True)
     store.sync()
