@@ -56,13 +56,17 @@ class VersionRecorder:
 
     def sync(self) -> list[Version]:
         """Record every live flow whose content no version has yet (a server's first look)."""
-        newest = self.versions.newest()
-        behind = [flow_id for flow_id, flow in self.workspace.flows.items()
-                  if flow_id not in newest or newest[flow_id].content_hash != flow.version]
-        if not behind:
+        if not self._behind():
             return []
         with self.lock.held():
-            return [version for version in map(self.record, sorted(behind)) if version]
+            self.workspace.reload()  # a publish made since the files were read is live now
+            return [version for version in map(self.record, self._behind()) if version]
+
+    def _behind(self) -> list[str]:
+        """Return the live flows whose content is not their newest version's, sorted."""
+        newest = self.versions.newest()
+        return sorted(flow_id for flow_id, flow in self.workspace.flows.items()
+                      if flow_id not in newest or newest[flow_id].content_hash != flow.version)
 
     def record(self, flow_id: str) -> Version | None:
         """Record a live flow as the next version from git unless the newest has its content."""

@@ -148,6 +148,28 @@ def test_a_publish_made_while_another_worker_waits_to_record_is_not_undone(
     assert two.workspace.flows["hello"].version == later[0]
 
 
+def test_a_worker_starting_while_another_publishes_records_no_older_version(
+        open_store, ann, hello_flow, run_git, monkeypatch):
+    one = open_store(hello_flow(), git_repo=True)
+    one.sync()
+    pull(run_git, one.workspace.root, hello_flow("From git."))
+    starting = open_store()  # loads the file as git left it, its versions not recorded yet
+    doc = hello_flow("Published.")
+    etag = one.working_copy("hello").etag
+    etag = one.save_draft("hello", json.dumps(doc).encode(), doc, ann, if_match=etag).etag
+    held, published = starting.recorder.lock.held, []
+
+    def held_after_a_publish():  # the running worker publishes before the lock is free
+        if not published:
+            published.append(one.publish("hello", ann, note="x", if_match=etag).version)
+        return held()
+    monkeypatch.setattr(starting.recorder.lock, "held", held_after_a_publish)
+    starting.sync()
+    assert [(v.number, v.content_hash) for v in starting.history("hello")][0] == \
+        (published[0].number, published[0].content_hash)
+    assert starting.workspace.flows["hello"].version == published[0].content_hash
+
+
 def test_the_watcher_notices_a_change_within_its_interval(open_store, hello_flow, run_git):
     store = open_store(hello_flow(), git_repo=True)
     store.sync()
