@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -20,6 +21,8 @@ from .settings import load_settings
 log = logging.getLogger(__name__)
 
 ROUTES_FILE = "routes.json"
+# versions that are not live held compiled in memory; older ones are read from the archive again
+MEMORY_VERSIONS = 32
 # what tells that a file changed on disk: a new inode (an atomic replace, a git checkout), a
 # new modification time or a new size
 Stamp = tuple[int, int, int]
@@ -54,7 +57,8 @@ class Workspace:
     # where every version that went live is kept, so that a session waiting in one resumes in it
     # after a deploy or a restart, in any process (None: this process's memory only)
     archive: Path | None = None
-    _versions: dict[tuple[str, str], Flow] = field(default_factory=dict)
+    _versions: OrderedDict[tuple[str, str], Flow] = field(default_factory=OrderedDict)
+    _versions_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _not_kept: set[tuple[str, str]] = field(default_factory=set)
     _stamps: dict[Path, Stamp] = field(default_factory=dict)
     _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -114,23 +118,40 @@ class Workspace:
             return None
         self.docs[flow.id] = doc
         self.flows[flow.id] = flow
-        self._versions[(flow.id, flow.version)] = flow
+        self._remember(flow)
         self._keep(flow)
         return flow
 
     def flow(self, flow_id: str, version: str | None = None) -> Flow:
         """Return the live flow, or the given version of it while it is kept (see `archive`)."""
-        if version is not None:
-            kept = self._versions.get((flow_id, version)) or self._kept(flow_id, version)
+        live = self.flows.get(flow_id)
+        if version is not None and (live is None or version != live.version):
+            kept = self._remembered((flow_id, version)) or self._kept(flow_id, version)
             if kept is not None:
                 return kept
-        live = self.flows.get(flow_id)
         if live is None:
             raise FlowNotFound(f"no live flow with id {flow_id!r}")
         if version is not None and version != live.version:
             log.warning("flow %s version %s is gone; the session goes on with %s",
                         flow_id, version, live.version)
         return live
+
+    def _remember(self, flow: Flow) -> None:
+        """Hold a compiled version in memory, letting go of the least recently used beyond
+        MEMORY_VERSIONS when the archive can give them back."""
+        with self._versions_lock:
+            self._versions[(flow.id, flow.version)] = flow
+            self._versions.move_to_end((flow.id, flow.version))
+            while self.archive is not None and len(self._versions) > MEMORY_VERSIONS:
+                self._versions.popitem(last=False)
+
+    def _remembered(self, key: tuple[str, str]) -> Flow | None:
+        """Return a compiled version held in memory, None when it is not."""
+        with self._versions_lock:
+            flow = self._versions.get(key)
+            if flow is not None:
+                self._versions.move_to_end(key)
+            return flow
 
     def keep(self, flow: Flow) -> None:
         """Keep a version that is not live (a draft in the editor's simulator) for every process."""
@@ -163,7 +184,7 @@ class Workspace:
         if flow is None:
             self._not_kept.add((flow_id, version))
             return None
-        self._versions[(flow_id, version)] = flow
+        self._remember(flow)
         return flow
 
     def kept(self, flow_id: str, version: str) -> Flow | None:
@@ -242,7 +263,7 @@ class _Reload:
         self.flows[flow_id] = flow
         self.docs[flow_id] = doc
         self.problems.pop(str(path), None)
-        self.workspace._versions[(flow.id, flow.version)] = flow
+        self.workspace._remember(flow)
         self.workspace._keep(flow)
         self.live.append(flow_id)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 
 import pytest
 
 from runtime import FlowNotFound, Runtime
+from runtime.engine import Flow
 from runtime.workspace import Reloaded
 
 V1 = {"schema": "callwright/flow@1", "id": "order", "start": "ask",
@@ -121,6 +123,22 @@ def test_a_changed_flow_goes_live_and_a_running_session_finishes_on_its_version(
     assert reloaded.live == ("order",) and reloaded.changed
     assert texts(live.chat_turn("order", first["session"], "1")) == ["See you today (v1)."]
     assert texts(live.chat_turn("order", None, "hi")) == ["Hello (v2).", "Bye (v2)."]
+
+
+def test_a_long_run_of_deploys_holds_only_a_few_old_versions_in_memory(live):
+    # every version that went live stays on disk; memory holds a few, else a server that runs
+    # for months grows with every publish
+    first = live.chat_turn("order", None, "hi")
+    for n in range(200):
+        write(live.root, "flows/order.json",
+              {**V2, "blocks": {**V2["blocks"], "greet": {**V2["blocks"]["greet"],
+                                                          "config": {"text": f"Deploy {n}."}}}})
+        assert live.workspace.reload().live == ("order",)
+    gc.collect()
+    held = [kept for kept in gc.get_objects() if isinstance(kept, Flow) and kept.id == "order"]
+    assert len(held) <= 100
+    # the first version is still where its waiting session finds it: read again from disk
+    assert texts(live.chat_turn("order", first["session"], "1")) == ["See you today (v1)."]
 
 
 def test_nothing_changed_on_disk_reloads_nothing(live):
