@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from huey.api import Huey, Task
 
 from blocks.sdk import ConfigurationError
 from runtime import Runtime
@@ -44,6 +45,7 @@ def worker(workspace: Path, workers: int, periodic: bool) -> None:
         click.echo("error: [tasks] immediate is true: tasks run where they are queued, so a "
                    "worker has nothing to do; unset it (or CALLWRIGHT_TASKS_IMMEDIATE)", err=True)
         sys.exit(2)
+    take_files_live(runtime, queue.huey)
     click.echo(f"Callwright worker for {root}: queue {config.where}, {workers} "
                f"thread{'s' if workers > 1 else ''}, periodic jobs "
                f"{'on' if periodic else 'off'}; stop with Ctrl+C or SIGTERM.", err=True)
@@ -51,3 +53,12 @@ def worker(workspace: Path, workers: int, periodic: bool) -> None:
         queue.consumer(workers=workers, periodic=periodic, max_delay=MAX_POLL_S).run()
     finally:
         runtime.close()
+
+
+def take_files_live(runtime: Runtime, huey: Huey) -> None:
+    """Reload the workspace before every task, so that what serve published since runs here."""
+    # a campaign or call this process starts runs the live version of its flow, as a chat turn
+    # in serve does; a reload that finds nothing changed costs a stat call per flow file
+    @huey.pre_execute("take_files_live")
+    def reload(task: Task) -> None:
+        runtime.workspace.reload()

@@ -473,6 +473,40 @@ def test_serve_runs_one_worker_that_delivers_a_queued_sms(tmp_path, gateway) -> 
                      log.read_text())
 
 
+def publish_over_http(base: str, doc: dict) -> None:
+    """Save a flow's draft and publish it through the API, as the editor does (admin token)."""
+    def send(method: str, path: str, body: dict | None, etag: str | None) -> tuple[int, dict]:
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+        if etag:
+            headers["If-Match"] = etag
+        request = urllib.request.Request(f"{base}/api/v1{path}", method=method, headers=headers,
+                                         data=None if body is None else json.dumps(body).encode())
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, {"etag": response.headers.get("ETag")}
+    _, read = send("GET", f"/flows/{doc['id']}/draft", None, None)
+    _, saved = send("PUT", f"/flows/{doc['id']}/draft", doc, read["etag"])
+    status, _ = send("POST", f"/flows/{doc['id']}/publish", {"note": "new prompt"}, saved["etag"])
+    assert status == 201
+
+
+def test_a_campaign_the_worker_starts_runs_the_version_published_since_it_started(
+        tmp_path, gateway) -> None:
+    root = make_messaging_workspace(tmp_path / "ws", gateway.url)
+    changed = json.loads(json.dumps(REMINDER))
+    changed["blocks"]["ask"]["config"]["prompt"] = "Your parcel is here. Collect today?"
+    with served(root) as (base, _, log):
+        start_sms(base)  # once it is delivered, the worker runs, with the flows as they were
+        assert gateway.wait_for(1, START_TIMEOUT_S), f"no SMS was sent:\n{log.read_text()}"
+        publish_over_http(base, changed)
+        status, body = call(f"{base}/api/v1/campaigns", {
+            "flow": "reminder", "channel": "sms", "concurrency": 1, "contacts": [{"to": CONTACT}]},
+            token=TOKEN)
+        assert status == 202, body
+        assert gateway.wait_for(2, START_TIMEOUT_S), f"no SMS was sent:\n{log.read_text()}"
+    message = json.loads(gateway.requests[1]["body"])
+    assert message["text"].startswith("Your parcel is here. Collect today?")
+
+
 def test_serve_runs_a_queued_voice_call_to_its_disposition(tmp_path, gateway) -> None:
     root = make_messaging_workspace(tmp_path / "ws", gateway.url)
     with served(root) as (base, _, log):
