@@ -22,12 +22,12 @@ class MenuBlock(Block):
         for index, option in enumerate(config.get("options", ())):
             if not isinstance(option, dict):
                 continue
-            for pointer, word in _words(index, option):
+            for word, place in _words(option).items():
                 other = owner.setdefault(word, index)
                 if other != index:
                     message = (f"{word!r} already selects option {other} (/options/{other}); "
                                "an answer must pick one option")
-                    problems.append((pointer, message))
+                    problems.append((f"/options/{index}/{place}", message))
         return problems
 
     async def run(self, ctx: Context) -> Exit:
@@ -53,27 +53,25 @@ def match_option(options: list[dict], answer: Input) -> Any:
     said = answer.text.strip().casefold()
     for option in options:
         if answer.mode == "dtmf":
-            words = {option["key"].strip().casefold()}
-        else:
-            words = {word for _, word in _words(0, option)}
-        if said in words:
+            if said == option["key"].strip().casefold():
+                return option
+        elif said in _words(option):
             return option
     return NOMATCH
 
 
-def _words(index: int, option: dict) -> list[tuple[str, str]]:
-    """Return (pointer, normalised word) for each key, label and synonym of an option."""
-    found = [(f"/options/{index}/key", option.get("key"))]
-    if "label" in option:
-        found.append((f"/options/{index}/label", option["label"]))
-    synonyms = option.get("synonyms", ())
-    found += [(f"/options/{index}/synonyms/{n}", s) for n, s in enumerate(synonyms)]
-    words: list[tuple[str, str]] = []
-    for pointer, word in found:
-        if isinstance(word, str) and word.strip():
-            normal = word.strip().casefold()
-            if normal not in {w for _, w in words}:  # an option may repeat its own key as label
-                words.append((pointer, normal))
+def _words(option: dict) -> dict[str, str]:
+    """Return each normalised key, label and synonym of an option, with its place in the option.
+
+    The first place a word has counts: an option may repeat its own key as its label.
+    """
+    words: dict[str, str] = {}
+    for place, word in (("key", option.get("key")), ("label", option.get("label"))):
+        if isinstance(word, str) and (normal := word.strip().casefold()):
+            words.setdefault(normal, place)
+    for n, word in enumerate(option.get("synonyms", ())):
+        if isinstance(word, str) and (normal := word.strip().casefold()):
+            words.setdefault(normal, f"synonyms/{n}")
     return words
 
 
