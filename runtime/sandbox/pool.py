@@ -35,6 +35,8 @@ from typing import Any, Callable, Mapping
 
 from blocks.sdk import BlockError
 
+from runtime.processes import WorkerProcess, WorkerProcesses
+
 from .worker import serve
 
 MAX_TIMEOUT_MS = 10_000
@@ -120,23 +122,14 @@ def _context() -> Any:
     return context
 
 
-class _Worker:
-    """One worker process and the parent's end of its pipe."""
+class _Worker(WorkerProcess):
+    """One worker process running sandboxed code, and the parent's end of its pipe."""
 
     def __init__(self, context: Any, limits: Limits) -> None:
-        self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=serve, args=(child, asdict(limits)), daemon=True,
-                                       name="callwright-script")
-        self.process.start()
-        child.close()
+        super().__init__(context, serve, (asdict(limits),), "callwright-script")
         # one poll object per worker: Connection.poll builds a selector on every call
         self._poller = select.poll()
         self._poller.register(self.conn.fileno(), select.POLLIN)
-
-    @property
-    def pid(self) -> int | None:
-        """Return the worker's process id."""
-        return self.process.pid
 
     def call(self, payload: bytes, timeout_s: float, max_reply: int) -> dict:
         """Send a request and wait for its reply; raise _Lost when the worker cannot answer."""
@@ -164,15 +157,8 @@ class _Worker:
                 return f"signal {-code}"
         return f"exit status {code}"
 
-    def stop(self) -> None:
-        """Kill the process and release the pipe."""
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-        self.conn.close()
 
-
-class ScriptPool:
+class ScriptPool(WorkerProcesses[_Worker]):
     """A fixed number of worker processes running scripts and expressions, thread-safe.
 
     `workers` defaults to one per usable CPU (at least 2), `max_queued` to 16 per worker; a call
@@ -188,19 +174,13 @@ class ScriptPool:
         max_queued = QUEUED_PER_WORKER * workers if max_queued is None else max_queued
         if max_queued < 0 or queue_timeout_s < 0:
             raise ValueError("max_queued and queue_timeout_s cannot be negative")
-        self.size = workers
+        super().__init__(workers)
         self.limits = limits or Limits()
         self.max_queued = max_queued
         self.queue_timeout_s = queue_timeout_s
-        self.replaced = 0  # workers replaced after a limit, a timeout or a crash
         self.refused = 0  # calls refused because the pool was busy
-        self._context: Any = None
-        self._idle: list[_Worker] = []
-        self._live = 0
         self._in_flight = 0  # calls admitted: running or waiting for a worker
         self._mean_s = 0.0  # running mean of the time a worker spends on a call
-        self._closed = False
-        self._cond = threading.Condition()
         # one thread per call admitted, so that an admitted call never queues behind the executor
         self._executor = ThreadPoolExecutor(max_workers=workers + max_queued,
                                             thread_name_prefix="callwright-script")
@@ -368,57 +348,26 @@ class ScriptPool:
         return ScriptError(f"{what} stopped by the {label}", kind="limit", limit=limit)
 
     # --- the workers --------------------------------------------------------------------------
-    def _take(self, deadline: float) -> _Worker:
-        """Return an idle worker, starting one while fewer than `size` live; else wait."""
-        with self._cond:
-            while True:
-                if self._closed:
-                    raise ScriptError("the script pool is closed", kind="limit", limit="closed")
-                if self._idle:
-                    return self._idle.pop()
-                if self._live < self.size:
-                    self._live += 1
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._cond.wait(remaining):
-                    self.refused += 1
-                    raise ScriptPoolBusy(
-                        f"the script pool is busy: no script worker became free within "
-                        f"{self.queue_timeout_s:g} s ({_workers(self.size)}); raise "
-                        f"{_setting('workers')} or {_setting('queue_timeout_s')}")
-        return self._start_counted()
+    def _new_context(self) -> Any:
+        return _context()
 
-    def _start_counted(self) -> _Worker:
-        """Start a worker already counted in `_live`; uncount it if the start fails."""
-        try:
-            if self._context is None:
-                self._context = _context()
-            return _Worker(self._context, self.limits)
-        except BaseException:
-            with self._cond:
-                self._live -= 1
-                self._cond.notify()
-            raise
+    def _start_worker(self, context: Any) -> _Worker:
+        return _Worker(context, self.limits)
 
-    def _give(self, worker: _Worker) -> None:
-        """Return a worker to the idle list (or stop it when the pool has closed)."""
-        with self._cond:
-            if not self._closed:
-                self._idle.append(worker)
-                self._cond.notify()
-                return
-            self._live -= 1
-        worker.stop()
+    def _closed_error(self) -> Exception:
+        return ScriptError("the script pool is closed", kind="limit", limit="closed")
+
+    def _busy_error(self) -> Exception:
+        self.refused += 1  # under the pool's lock, in _take
+        return ScriptPoolBusy(
+            f"the script pool is busy: no script worker became free within "
+            f"{self.queue_timeout_s:g} s ({_workers(self.size)}); raise "
+            f"{_setting('workers')} or {_setting('queue_timeout_s')}")
 
     def _replace(self, worker: _Worker) -> None:
         """Stop a worker that broke a limit or died, and start its successor."""
-        worker.stop()
-        with self._cond:
-            self.replaced += 1
-            if self._closed:
-                self._live -= 1
-                return
-        self._give(self._start_counted())
+        if self._drop(worker):
+            self._give(self._start_counted())
 
     def warm(self) -> None:
         """Start every worker now rather than on first use."""
@@ -427,20 +376,9 @@ class ScriptPool:
         for worker in started:
             self._give(worker)
 
-    def pids(self) -> list[int]:
-        """Return the process ids of the idle workers (for tests and monitoring)."""
-        with self._cond:
-            return [w.pid for w in self._idle if w.pid is not None]
-
     def close(self) -> None:
         """Stop every idle worker; busy ones stop when their call returns."""
-        with self._cond:
-            self._closed = True
-            idle, self._idle = self._idle, []
-            self._live -= len(idle)
-            self._cond.notify_all()
-        for worker in idle:
-            worker.stop()
+        self._close_idle()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 

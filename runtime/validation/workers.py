@@ -27,6 +27,8 @@ from typing import Any, Mapping
 from blocks.registry import Registry, default_registry
 from runtime.errors import EngineError, InvalidFlow
 
+from runtime.processes import WorkerProcess, WorkerProcesses
+
 from .flow import too_many_blocks, validate_flow
 from .graph import subflow_calls
 from .problem import Problem
@@ -135,15 +137,11 @@ def _context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-class _Worker:
-    """One daemon worker process (it ends with the server's) and the parent's end of its pipe."""
+class _Worker(WorkerProcess):
+    """One validation worker process and the parent's end of its pipe."""
 
     def __init__(self, context: Any) -> None:
-        self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child,), daemon=True,
-                                       name="callwright-validation")
-        self.process.start()
-        child.close()
+        super().__init__(context, _serve, (), "callwright-validation")
 
     def call(self, text: str, flow_id: str, calls: CallGraph) -> tuple[bool, bytes]:
         """Hand over a check and wait for its answer; raise _Lost when there is none."""
@@ -155,36 +153,23 @@ class _Worker:
         except (EOFError, OSError):
             raise _Lost("its process ended") from None
 
-    def stop(self) -> None:
-        """Kill the process and release the pipe."""
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-        self.conn.close()
-
 
 class _Lost(Exception):
     """A worker cannot answer: it died, or it is stuck."""
 
 
-class ValidationPool:
+class ValidationPool(WorkerProcesses[_Worker]):
     """A few worker processes that validate sent flows; thread-safe, started on first use."""
 
     def __init__(self, workers: int = WORKERS, max_queued: int = MAX_QUEUED) -> None:
         if workers < 1 or max_queued < 0:
             raise ValueError("a validation pool needs a worker and cannot queue fewer than none")
-        self.size = workers
+        super().__init__(workers)
         self.max_queued = max_queued
         self.refused = 0
-        self.replaced = 0
-        self._context: Any = None
-        self._idle: list[_Worker] = []
-        self._live = 0
-        self._cond = threading.Condition()
         self._in_flight = 0
         self._mean_s = 0.0  # running mean of the time a check takes
         self._calls: dict[str, tuple[Any, list[tuple[str, str]]]] = {}
-        self._closed = False
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> ValidationPool:
@@ -271,64 +256,25 @@ class ValidationPool:
         return {flow_id: calls for flow_id, (_, calls) in kept.items()}
 
     # --- the workers --------------------------------------------------------------------------
-    def _take(self) -> _Worker:
-        """Return an idle worker, starting one while fewer than `size` live; else wait for one."""
-        with self._cond:
-            while True:  # admission bounds the waiting; each check's time is bounded
-                if self._closed:
-                    raise ValidationBusy("the validation pool is closed", 1)
-                if self._idle:
-                    return self._idle.pop()
-                if self._live < self.size:
-                    self._live += 1
-                    break
-                self._cond.wait()
-        return self._start_counted()
+    def _new_context(self) -> Any:
+        return _context()
 
-    def _start_counted(self) -> _Worker:
-        """Start a worker already counted as live; uncount it if the start fails."""
-        try:
-            if self._context is None:
-                self._context = _context()
-            return _Worker(self._context)
-        except BaseException:
-            with self._cond:
-                self._live -= 1
-                self._cond.notify()
-            raise
+    def _start_worker(self, context: Any) -> _Worker:
+        return _Worker(context)
 
-    def _give(self, worker: _Worker) -> None:
-        """Return a worker to the idle list (or stop it when the pool has closed)."""
-        with self._cond:
-            if not self._closed:
-                self._idle.append(worker)
-                self._cond.notify()
-                return
-            self._live -= 1
-        worker.stop()
+    def _closed_error(self) -> Exception:
+        return ValidationBusy("the validation pool is closed", 1)
 
     def _replace(self, worker: _Worker) -> None:
         """Stop a worker that died or got stuck; the next check starts its successor."""
-        worker.stop()
-        with self._cond:
-            self.replaced += 1
-            self._live -= 1
-            self._cond.notify()
-
-    def pids(self) -> list[int]:
-        """Return the process ids of the idle workers (for tests and monitoring)."""
-        with self._cond:
-            return [w.process.pid for w in self._idle if w.process.pid is not None]
+        if self._drop(worker):
+            with self._cond:
+                self._live -= 1
+                self._cond.notify()
 
     def close(self) -> None:
         """Stop every idle worker; busy ones stop when their check returns."""
-        with self._cond:
-            self._closed = True
-            idle, self._idle = self._idle, []
-            self._live -= len(idle)
-            self._cond.notify_all()
-        for worker in idle:
-            worker.stop()
+        self._close_idle()
 
 
 def validation_options(settings: Mapping[str, Any]) -> dict[str, int]:
