@@ -18,6 +18,9 @@ from .roles import LANGUAGES, ROLES
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 FIELDS = ("display_name", "email", "language")
+# the widths of the users table's columns: a longer value is refused, never cut or left to the
+# database (PostgreSQL raises, SQLite keeps it whole)
+MOST = {"display_name": 128, "email": 256}
 
 
 class UserError(Exception):
@@ -98,6 +101,7 @@ class UserStore:
     def add(self, name: str, role: str, password: str, **fields: str | None) -> User:
         """Add a user; raise UserError `user_exists` when the name is taken."""
         now = time.time()
+        _check_fields(fields)
         row = {"name": normal_name(name), "role": _checked_role(role),
                "password_hash": hash_password(password), "display_name": fields.get("display_name"),
                "email": fields.get("email"), "language": fields.get("language") or "en",
@@ -113,8 +117,7 @@ class UserStore:
                **fields: str | None) -> User:
         """Change a user's role, password or details; a new role may not leave no admin."""
         values: dict[str, Any] = {key: fields[key] for key in FIELDS if key in fields}
-        if values.get("language") is not None and values["language"] not in LANGUAGES:
-            raise UserError("bad_request", f"language must be one of {', '.join(LANGUAGES)}")
+        _check_fields(values)
         if password is not None:
             values["password_hash"] = hash_password(password)
         with self.engine.begin() as conn:
@@ -162,6 +165,21 @@ class UserStore:
         user = self.get(name)
         assert user is not None
         return user
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    """Raise UserError when a detail does not fit its column or is no language of the editor."""
+    for key, most in MOST.items():
+        value = fields.get(key)
+        if value is None:
+            continue
+        if len(value) > most:
+            raise UserError("bad_request", f"{key} must be at most {most} characters, not "
+                                           f"{len(value)}")
+        if "\x00" in value:  # PostgreSQL refuses it in text
+            raise UserError("bad_request", f"{key} may not hold a NUL character")
+    if fields.get("language") is not None and fields["language"] not in LANGUAGES:
+        raise UserError("bad_request", f"language must be one of {', '.join(LANGUAGES)}")
 
 
 def _checked_role(role: str) -> str:

@@ -202,3 +202,21 @@ def test_text_postgresql_refuses_is_never_sent_to_it(engine) -> None:
     log.record("an\x00na", "anonymous", "sign_in_failed", "session", "an\x00na", {"x": "\x00"})
     [entry] = log.entries()
     assert entry["actor"] == "an\ufffdna" and entry["detail"] == {"x": "\x00"}
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"display_name": "A" * 129}, "display_name must be at most 128 characters, not 129"),
+    ({"email": "a" * 250 + "@x.example"}, "email must be at most 256 characters, not 260"),
+    ({"display_name": "Anna\x00"}, "display_name may not hold a NUL character"),
+    ({"language": "de"}, "language must be one of"),
+])
+def test_details_that_do_not_fit_are_refused_and_nothing_is_stored(engine, fields,
+                                                                     message) -> None:
+    users = UserStore(engine)
+    with pytest.raises(UserError, match=message) as refused:
+        users.add("anna", "admin", "first-password", **fields)
+    assert refused.value.code == "bad_request" and not users.any()
+    users.add("anna", "admin", "first-password", display_name="A" * 128)
+    with pytest.raises(UserError, match=message):
+        users.update("anna", **fields)
+    assert users.get("anna").display_name == "A" * 128

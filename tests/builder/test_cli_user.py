@@ -140,3 +140,10 @@ def test_a_workspace_whose_settings_are_wrong_is_a_clear_error(root) -> None:
     (root / "callwright.toml").write_text("[storage]\ndatabase_url = \"mysql+nope://x\"\n")
     result = run("user", "list", "--workspace", str(root))
     assert result.exit_code == 2 and "cannot be opened" in result.stderr
+
+
+def test_a_display_name_longer_than_its_column_is_refused(root) -> None:
+    result = run("user", "add", "anna", "--role", "admin", "--display-name", "A" * 129,
+                 "--password-stdin", "--workspace", str(root), input="long-enough-1\n")
+    assert result.exit_code == 2
+    assert "display_name must be at most 128 characters" in result.stderr
