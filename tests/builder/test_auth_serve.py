@@ -85,12 +85,17 @@ def serving(root: Path, *options: str) -> Iterator[tuple[int, Path]]:
                 time.sleep(0.2)
         yield port, log
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server by its PID: SIGTERM, then SIGKILL after 15 s (a loaded machine is slow)."""
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
 
 
 def add_user(root: Path, name: str, role: str, password: str) -> None:
@@ -205,6 +210,5 @@ def test_a_public_address_serves_once_a_user_exists(tmp_path):
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
     finally:
-        process.terminate()
-        process.wait(15)
+        stop(process)
     assert "Local mode" not in log.read_text()
