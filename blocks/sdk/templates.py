@@ -59,11 +59,18 @@ def template_error(source: str) -> str | None:
     allowance = _ALLOWANCE.get()
     if allowance is None:
         return _full_trial(source)[0]
-    steps, seconds = allowance.left()
-    if steps >= MAX_STEPS and seconds >= MAX_SECONDS:
-        verdict, used = _full_trial(source)
-    else:  # cut short by the allowance: a verdict that is not the template's own, not kept
-        verdict, used = _trial(template, source, steps, seconds)
+    known = _VERDICTS.get(source)
+    if known is not None and allowance.steps_left() >= MAX_STEPS:
+        # a known verdict costs no time now: no clock is read (a thread's CPU clock is a system
+        # call, tens of microseconds on a virtual machine), but its steps are still taken from
+        # the allowance, so that what is checked fully does not depend on what is cached
+        verdict, used = known
+    else:
+        steps, seconds = allowance.left()
+        if steps >= MAX_STEPS and seconds >= MAX_SECONDS:
+            verdict, used = _full_trial(source)
+        else:  # cut short by the allowance: a verdict that is not the template's own, not kept
+            verdict, used = _trial(template, source, steps, seconds)
     allowance.spent(used)
     return verdict
 
@@ -172,6 +179,13 @@ class _Allowance:
             steps, seconds = min(steps, outer_steps), min(seconds, outer_seconds)
         return steps, seconds
 
+    def steps_left(self) -> int:
+        """Return the steps left here and in the allowances around it (no clock is read)."""
+        steps, outer = self.steps, self.outer
+        while outer is not None:
+            steps, outer = min(steps, outer.steps), outer.outer
+        return steps
+
     def spent(self, steps: int) -> None:
         """Take `steps` from this allowance and the ones around it."""
         allowance: _Allowance | None = self
@@ -204,10 +218,19 @@ class shared_checks:  # noqa: N801 - used as a `with` statement, like contextlib
         _ALLOWANCE.reset(self._token)
 
 
-@lru_cache(maxsize=4096)
+_VERDICTS: dict[str, tuple[str | None, int]] = {}
+_MOST_VERDICTS = 4096
+
+
 def _full_trial(source: str) -> tuple[str | None, int]:
     """Return `_trial` under the full limits, kept: the same text always has the same verdict."""
-    return _trial(compile_template(source), source, MAX_STEPS, MAX_SECONDS)
+    known = _VERDICTS.get(source)
+    if known is None:
+        if len(_VERDICTS) >= _MOST_VERDICTS:
+            _VERDICTS.clear()  # start again rather than track use: refilling costs a trial each
+        known = _VERDICTS[source] = _trial(compile_template(source), source, MAX_STEPS,
+                                           MAX_SECONDS)
+    return known
 
 
 def _trial(template: Template, source: str, steps: int, seconds: float) -> tuple[str | None, int]:
