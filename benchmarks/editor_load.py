@@ -361,23 +361,24 @@ def summary(rows: list[dict], editor: str, keys: list[str]) -> dict:
 def report(rows: list[dict], saves: list[dict] | None, blocks: int, out: Path) -> None:
     """Print the side-by-side table and the ratios, and write them to `out`."""
     keys = ["nodes_ms", "drawn_ms", "painted_ms", "pan_frame_median_ms", "pan_frame_p95_ms",
-            "pan_frame_worst_ms", "panned_px"]
+            "pan_frame_worst_ms", "pan_frames", "panned_px"]
     medians = {name: summary(rows, name, keys) for name in EDITORS}
     medians["nodered-harness"] = summary(rows, "nodered-harness", ["rendered_ms", "painted_ms", "warm_rendered_ms"])
     runs = sum(1 for row in rows if row["editor"] == "callwright") or sum(1 for row in rows if row["editor"] == "nodered")
     lines = [f"\n## Editor with {blocks} blocks/nodes, headless Chromium, cold loads, medians of {runs} runs",
-             "| editor | all nodes in DOM ms | + connections ms | painted ms | pan frame median / p95 / worst ms | view moved px |",
-             "|---|---|---|---|---|---|"]
+             "| editor | all nodes in DOM ms | + connections ms | painted ms | pan frame median / p95 / worst ms "
+             "| frames in 2 s of panning | view moved px |",
+             "|---|---|---|---|---|---|---|"]
     for name, label in (("callwright", "Callwright"), ("nodered", "Node-RED 5.0.7")):
         m = medians[name]
         if m:
             lines.append(f"| {label} | {m['nodes_ms']:.0f} | {m['drawn_ms']:.0f} | {m['painted_ms']:.0f} | "
                          f"{m['pan_frame_median_ms']:.1f} / {m['pan_frame_p95_ms']:.1f} / {m['pan_frame_worst_ms']:.1f} | "
-                         f"{m['panned_px']:.0f} |")
+                         f"{m['pan_frames']:.0f} | {m['panned_px']:.0f} |")
     h = medians["nodered-harness"]
     if h:
         lines.append(f"| Node-RED, shared editor_load.js | {h['rendered_ms']:.0f} | (same redraw) | {h['painted_ms']:.0f} | "
-                     f"- (warm reload {h['warm_rendered_ms']:.0f} ms) | - |")
+                     f"- (warm reload {h['warm_rendered_ms']:.0f} ms) | - | - |")
     if medians["callwright"] and medians["nodered"]:
         c, n = medians["callwright"], medians["nodered"]
         lines.append(f"\nRatio Callwright / Node-RED, painted (fully drawn): **{c['painted_ms'] / n['painted_ms']:.2f}x** "
