@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from blocks import Registry
 from runtime.engine.compiled import Flow
 from runtime.engine.threadloop import run_sync, thread_loop
 from runtime.ports.call import run_call
-from runtime.ports.clock import Clock
+from runtime.ports.clock import Clock, VirtualClock, VirtualTimeLoop
 from runtime.ports.emulator.board import EmulatorBoard, EmulatorPort
 from runtime.ports.emulator.callers import DEFAULT_CALLERS, CallerMix, CallerScript, load_callers
-from runtime.ports.emulator.traffic import PoissonTraffic
+from runtime.ports.emulator.holding import Holding, parse_holding
+from runtime.ports.emulator.traffic import T_95, PoissonTraffic, erlang_b
 from runtime.ports.pool import PortPool
 from runtime.ports.port import CallerHungUp, Port
 from runtime.runtime import Runtime
@@ -28,6 +31,10 @@ from runtime.runtime import Runtime
 from .simulate import load_flow
 
 DRAIN_S = 300.0  # how long (virtual) calls still in progress may take to finish after the traffic
+MAX_SPEED = "max"  # the speed of a virtual clock: as fast as the CPU allows
+# what a call waits for in the world (network, script workers, the task queue): on a virtual
+# clock these run in real time, so their timeouts mean what they say
+_REAL_WORK = ("http", "run_script", "evaluate", "enqueue")
 
 
 @dataclass
@@ -50,16 +57,19 @@ class _Tally:
 
 
 def emulate(flow_file: str | Path, *, ports: int, cps: float, duration_s: float,
-            speed: float = 1.0, callers: str | Path | Sequence[CallerScript] | None = None,
+            speed: float | str = 1.0, callers: str | Path | Sequence[CallerScript] | None = None,
             workspace: str | Path | None = None, seed: int | None = None,
             now: datetime | None = None, vars: Mapping | None = None, drain_s: float = DRAIN_S,
-            registry: Registry | None = None, environ: Mapping[str, str] = os.environ) -> dict:
+            holding: str | Holding | None = None, registry: Registry | None = None,
+            environ: Mapping[str, str] = os.environ) -> dict:
     """Offer `cps` calls a second for `duration_s` (virtual) seconds to `ports` emulated ports.
 
     Every answered call runs a session of the flow file (loaded as `simulate` loads it) over
-    its port; the report counts calls, dispositions, occupancy and timings. `now` is the
+    its port; the report counts calls, dispositions, blocking, occupancy in erlangs and
+    timings. `speed` is a clock speed, or "max": a virtual clock, as fast as the CPU allows.
+    `holding` ("exp:180", ...) makes callers hang up after a drawn holding time. `now` is the
     calendar time the traffic starts at (the flow's `hours` see it advance with the clock).
-    Raise ValueError for bad numbers, InvalidCallers or InvalidFlow for bad files.
+    Raise ValueError for bad numbers or holding, InvalidCallers or InvalidFlow for bad files.
     """
     if ports < 1:
         raise ValueError(f"ports must be at least 1, not {ports}")
@@ -67,22 +77,65 @@ def emulate(flow_file: str | Path, *, ports: int, cps: float, duration_s: float,
         raise ValueError(f"cps must be at least 0, not {cps}")
     if not duration_s > 0:
         raise ValueError(f"duration must be above 0, not {duration_s}")
-    if not speed > 0:
-        raise ValueError(f"speed must be above 0, not {speed}")
+    if speed != MAX_SPEED and not (isinstance(speed, (int, float)) and speed > 0):
+        raise ValueError(f"speed must be above 0 or {MAX_SPEED!r}, not {speed!r}")
+    if isinstance(holding, str):
+        holding = parse_holding(holding)
     scripts = load_callers(callers) if isinstance(callers, (str, Path)) else \
         tuple(callers or DEFAULT_CALLERS)
     space, flow = load_flow(flow_file, workspace=workspace, registry=registry, environ=environ)
     seed = random.SystemRandom().randrange(2 ** 32) if seed is None else seed
     runtime = Runtime(space, environ=environ)
+    work = _run(runtime, flow, ports=ports, cps=cps, duration_s=duration_s, speed=speed,
+                scripts=scripts, seed=seed, start=now or datetime.now(UTC),
+                vars=dict(vars or {}), drain_s=drain_s, holding=holding)
     try:
-        with _own_executor():
-            report = run_sync(_run(runtime, flow, ports=ports, cps=cps, duration_s=duration_s,
-                                   speed=speed, scripts=scripts, seed=seed,
-                                   start=now or datetime.now(UTC), vars=dict(vars or {}),
-                                   drain_s=drain_s))
+        if speed == MAX_SPEED:
+            report = _on_virtual_time(work)
+        else:
+            with _own_executor():
+                report = run_sync(work)
     finally:
         runtime.close()
     return report
+
+
+def _on_virtual_time(work: Coroutine[Any, Any, dict]) -> dict:
+    """Run the emulation on a loop of its own whose time jumps ahead whenever it is idle."""
+    loop = VirtualTimeLoop()
+    executor = ThreadPoolExecutor(thread_name_prefix="callwright-emulate")
+    loop.set_default_executor(executor)
+    try:
+        return loop.run_until_complete(work)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+        loop.close()
+
+
+@dataclass
+class _HeldRunner:
+    """The runtime as calls on a virtual clock see it: time passes at the real rate while a
+    call waits on the world (an HTTP request, a script), so the world's timing is kept."""
+
+    runtime: Runtime
+    loop: VirtualTimeLoop
+
+    @property
+    def workspace(self) -> Any:
+        """Return the runtime's live flows."""
+        return self.runtime.workspace
+
+    @property
+    def engine(self) -> Any:
+        """Return the runtime's engine."""
+        return self.runtime.engine
+
+    def host(self, channel: str, inputs: Any, sink: Any, **options: Any) -> Any:
+        """Return the runtime's host for a turn, its real work held on the loop's time."""
+        host = self.runtime.host(channel, inputs, sink, **options)
+        for name in _REAL_WORK:
+            setattr(host, name, self.loop.holding(getattr(host, name)))
+        return host
 
 
 @contextmanager
@@ -103,13 +156,18 @@ def _own_executor() -> Iterator[None]:
 
 
 async def _run(runtime: Runtime, flow: Flow, *, ports: int, cps: float, duration_s: float,
-               speed: float, scripts: Sequence[CallerScript], seed: int, start: datetime,
-               vars: dict, drain_s: float) -> dict:
-    """Run the traffic and the calls on this thread's loop; return the report."""
+               speed: float | str, scripts: Sequence[CallerScript], seed: int, start: datetime,
+               vars: dict, drain_s: float, holding: Holding | None) -> dict:
+    """Run the traffic and the calls on the running loop; return the report."""
+    cpu = time.process_time()
     rng = random.Random(seed)
-    clock = Clock(speed)
+    loop = asyncio.get_running_loop()
+    virtual = isinstance(loop, VirtualTimeLoop)
+    clock = VirtualClock(loop) if virtual else Clock(float(speed))
+    runner: Any = _HeldRunner(runtime, loop) if virtual else runtime
     board = EmulatorBoard.with_ports(ports, clock=clock, callers=CallerMix(tuple(scripts), rng),
-                                     seed=rng.randrange(2 ** 32))
+                                     seed=rng.randrange(2 ** 32), holding=holding,
+                                     measure_latency=not virtual)
     pool = PortPool(board.ports[:ports], clock)
     traffic = PoissonTraffic(cps, duration_s, clock, rng)
     tally = _Tally()
@@ -128,7 +186,7 @@ async def _run(runtime: Runtime, flow: Flow, *, ports: int, cps: float, duration
         call = port.call
         tally.answered += 1
         tally.latencies.append(call.answered_at - call.offered_at)
-        session = await run_call(runtime, flow, port, vars=dict(vars), clock=calendar,
+        session = await run_call(runner, flow, port, vars=dict(vars), clock=calendar,
                                  on_event=tally.event, tasks=_deliver_nothing)
         if session.status == "ended":
             tally.completed += 1
@@ -143,24 +201,47 @@ async def _run(runtime: Runtime, flow: Flow, *, ports: int, cps: float, duration
 
     wall = time.perf_counter()
     await traffic.run(pool, ring, serve)
+    await clock.sleep_until(duration_s)
+    during = pool.stats()  # the traffic's period, before calls drain away
     unfinished = await traffic.drain(drain_s)
     stats = pool.stats()
+    await runtime.close_http()  # this loop's client: the loop may not outlive the emulation
+    wall = time.perf_counter() - wall
+    mean_held = traffic.held_s / traffic.carried if traffic.carried else 0.0
+    offered = cps * mean_held  # erlangs: arrivals a second times how long a call holds a port
     return {
-        "flow": flow.id, "ports": ports, "speed": speed, "cps": cps, "seed": seed,
-        "duration_s": duration_s, "virtual_s": round(clock.now(), 3),
-        "wall_s": round(time.perf_counter() - wall, 3),
+        "flow": flow.id, "ports": ports, "speed": speed, "clock": "virtual" if virtual else "real",
+        "cps": cps, "seed": seed, "holding": None if holding is None else str(holding),
+        "duration_s": duration_s, "virtual_s": round(clock.now(), 3), "wall_s": round(wall, 3),
+        "cpu_s": round(time.process_time() - cpu, 3),
         "calls": {"offered": stats.offered, "answered": tally.answered,
                   "completed": tally.completed, "rejected": stats.rejected,
-                  "abandoned": tally.abandoned, "unfinished": unfinished,
-                  "failed": traffic.failures},
+                  "blocked": stats.rejected, "abandoned": tally.abandoned,
+                  "unfinished": unfinished, "failed": traffic.failures},
+        "blocking": _blocking(traffic, ports, offered),
+        "erlangs": {"offered": round(offered, 2), "mean": round(during.mean_busy, 2),
+                    "peak": stats.peak_busy, "holding_s": round(mean_held, 3)},
         "dispositions": dict(sorted(tally.dispositions.items(), key=lambda kv: str(kv[0]))),
         "occupancy": {"peak": stats.peak_busy, "mean": round(stats.mean_busy, 1),
                       "ratio": stats.occupancy},
         "call_duration_s": _spread(tally.durations),
         "answer_latency_s": _spread(tally.latencies),
+        "event_latency_ms": board.latency.summary() if board.latency is not None else None,
         "steps": tally.steps,
         "errors": tally.errors,
     }
+
+
+def _blocking(traffic: PoissonTraffic, ports: int, offered: float) -> dict:
+    """Return the share of calls blocked, its standard error and 95 % interval, and Erlang B's
+    share for the offered erlangs on these ports."""
+    found = traffic.blocking()
+    share, error = found if found is not None else (None, None)
+    return {"probability": None if share is None else round(share, 5),
+            "standard_error": None if error is None else round(error, 5),
+            "ci95": None if share is None else [round(max(0.0, share - T_95 * error), 5),
+                                                round(min(1.0, share + T_95 * error), 5)],
+            "erlang_b": round(erlang_b(ports, offered), 5)}
 
 
 def _deliver_nothing(task: str, payload: dict, key: str) -> str:

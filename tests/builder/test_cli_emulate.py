@@ -59,11 +59,40 @@ def test_a_bad_callers_file_exits_2_naming_the_problem(example_workspace, tmp_pa
     assert result.exit_code == 2 and "/0/transfer" in result.stderr
 
 
+def test_speed_max_runs_a_virtual_clock_and_holding_sets_how_long_callers_stay(
+        example_workspace):
+    result, report = emulate(str(example_workspace / "flows" / "bank-ivr.json"), "--ports", "3",
+                             "--cps", "1", "--duration", "600", "--speed", "max", "--holding",
+                             "fixed:2", "--seed", "3", "--now", OPEN)
+    assert result.exit_code == 0, result.output
+    assert report["speed"] == "max" and report["clock"] == "virtual"
+    assert report["holding"] == "fixed:2" and report["call_duration_s"]["max"] <= 2
+    assert {"blocked", "rejected"} <= set(report["calls"])
+    assert {"probability", "standard_error", "ci95", "erlang_b"} == set(report["blocking"])
+
+
+def test_a_bad_holding_time_exits_2_naming_the_option_and_the_syntax(example_workspace):
+    result, _ = emulate(str(example_workspace / "flows" / "bank-ivr.json"), "--ports", "1",
+                        "--cps", "1", "--duration", "1", "--holding", "exp:three")
+    assert result.exit_code == 2 and "--holding" in result.stderr
+    assert "exp:MEAN, fixed:SECONDS or uniform:LOW:HIGH" in result.stderr
+
+
+def test_a_callers_file_with_a_bad_holding_exits_2_naming_the_entry(example_workspace, tmp_path):
+    callers = tmp_path / "callers.json"
+    callers.write_text('[{"holding": "exp:60"}, {"holding": "gauss:5"}]')
+    result, _ = emulate(str(example_workspace / "flows" / "bank-ivr.json"), "--ports", "1",
+                        "--cps", "1", "--duration", "1", "--callers", str(callers))
+    assert result.exit_code == 2 and "/1/holding" in result.stderr and "gauss:5" in result.stderr
+
+
 def test_bad_arguments_exit_2(example_workspace):
     flow = str(example_workspace / "flows" / "bank-ivr.json")
     for args in (["--cps", "1", "--duration", "1"],  # no --ports
                  ["--ports", "0", "--cps", "1", "--duration", "1"],
                  ["--ports", "1", "--cps", "1", "--duration", "1", "--speed", "0"],
+                 ["--ports", "1", "--cps", "1", "--duration", "1", "--speed", "fastest"],
+                 ["--ports", "1", "--cps", "1", "--duration", "1", "--speed", "inf"],
                  ["--ports", "1", "--cps", "1", "--duration", "1", "--now", "soon"],
                  ["--ports", "1", "--cps", "1", "--duration", "1", "--var", "novalue"]):
         assert emulate(flow, *args)[0].exit_code == 2, args

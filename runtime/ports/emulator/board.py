@@ -20,6 +20,8 @@ from runtime.ports.port import (ACCEPTED, CONNECTED, DIALING, NULL, OFFERED, Cal
                                 PortBackend, Recording)
 
 from .callers import CallerMix, CallerScript, ScriptedCaller
+from .holding import Holding
+from .latency import LatencyHistogram
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +50,36 @@ class EmulatorPort(Port):
         self.board = board
         self.caller: ScriptedCaller | None = None
         self._timers: list[asyncio.TimerHandle] = []
+        self._due: float | None = None  # when the far-end action that woke a wait was due
 
     def later(self, seconds: float, callback: Callable[..., Any], *args: Any) -> None:
         """Run a far-end action after `seconds`; it is cancelled when the call ends."""
-        self._timers.append(self.clock.call_later(seconds, callback, *args))
+        if self.board.latency is None:
+            self._timers.append(self.clock.call_later(seconds, callback, *args))
+        else:
+            self._timers.append(self.clock.call_later(seconds, self._far_end,
+                                                      self.clock.now() + seconds, callback, args))
+
+    def _far_end(self, due: float, callback: Callable[..., Any], args: tuple) -> None:
+        self._due = due
+        callback(*args)
+
+    async def _wait(self, seconds: float, *, on_key: bool = False) -> bool:
+        """Wait as every port does; with the board measuring, count how late the wait ended.
+
+        Late is from when its event was due (the wait's end, or the far end's key or hang-up
+        that cut it short) to when this call's coroutine runs again, in real seconds.
+        """
+        latency = self.board.latency
+        if latency is None:
+            return await super()._wait(seconds, on_key=on_key)
+        due = self.clock.now() + seconds
+        self._due = None
+        woken = await super()._wait(seconds, on_key=on_key)
+        at = self._due if woken else due
+        if at is not None:
+            latency.add(self.clock.real(self.clock.now() - at))
+        return woken
 
     async def answer(self) -> None:
         self._require(OFFERED)
@@ -123,7 +151,7 @@ class EmulatorPort(Port):
             self.call.ended_at, self.call.ended_by = self.clock.now(), outcome
             self.state = NULL
             return outcome
-        self.caller = ScriptedCaller(script, self.board.rng)
+        self.caller = ScriptedCaller(script, self.board.rng, self.board.holding)
         self._connect()
         self.caller.started(self)
         return "answered"
@@ -136,7 +164,8 @@ class EmulatorBoard(PortBackend):
 
     def __init__(self, boards: int, channels: int, *, clock: Clock | None = None,
                  callers: CallerMix | None = None, timing: Timing | None = None,
-                 audio: Mapping[str, float] | None = None, seed: int | None = None) -> None:
+                 audio: Mapping[str, float] | None = None, seed: int | None = None,
+                 holding: Holding | None = None, measure_latency: bool = False) -> None:
         if boards < 1 or channels < 1:
             raise ValueError(f"a board set needs at least 1 board and 1 channel, "
                              f"not {boards} x {channels}")
@@ -146,6 +175,9 @@ class EmulatorBoard(PortBackend):
         self.callers = callers or CallerMix(rng=self.rng)
         self.timing = timing or Timing()
         self.audio = dict(audio or {})  # recorded prompt name -> seconds
+        self.holding = holding  # callers hang up after a time drawn from it (scripts may override)
+        # how late events are handled, in real time (a virtual clock is never late)
+        self.latency = LatencyHistogram() if measure_latency else None
         self.ports = [EmulatorPort(f"b{b}c{c}", self)
                       for b in range(1, boards + 1) for c in range(1, channels + 1)]
 
@@ -175,7 +207,7 @@ class EmulatorBoard(PortBackend):
         port._begin(CallInfo("inbound", caller=script.caller if caller is None else caller,
                              called=script.called if called is None else called,
                              offered_at=self.clock.now()), OFFERED)
-        port.caller = ScriptedCaller(script, self.rng)
+        port.caller = ScriptedCaller(script, self.rng, self.holding)
         port._event("offered")
         port.caller.started(port)
 

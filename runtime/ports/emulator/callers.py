@@ -26,6 +26,9 @@ Script fields (all optional):
 - `transfer`: what transfers of the call end in: `connected` (default), `busy`, `noanswer`,
   `failed`. `answer`, `answer_after_s`: for a call we dial, how the callee answers
   (`answered` by default, `busy`, `noanswer`, `failed`) and after how long it rings.
+- `holding`: how long the caller stays on the line, drawn from a distribution for each call
+  (`exp:180`, `fixed:60`, `uniform:30:90`: see `runtime.ports.emulator.holding`); it hangs up
+  then, wherever the call stands. It takes the place of `callwright emulate --holding`.
 - `name`, `weight` (a positive number).
 
 The automatic caller picks a random key of a menu, types a random answer of the asked length
@@ -49,6 +52,8 @@ from jsonschema import Draft202012Validator
 from runtime.errors import EngineError
 from runtime.ports.port import DIAL_RESULTS, TRANSFER_RESULTS
 
+from .holding import Holding, InvalidHolding, parse_holding
+
 _OUTCOMES = {"type": "string", "enum": list(TRANSFER_RESULTS)}
 _SECONDS = {"type": "number", "minimum": 0}
 _ACTION = {
@@ -71,7 +76,7 @@ SCHEMA = {
             "then": {"type": "string", "enum": ["silence", "auto", "hangup"]},
             "hangup_after_s": _SECONDS, "transfer": _OUTCOMES,
             "answer": {"type": "string", "enum": list(DIAL_RESULTS)},
-            "answer_after_s": _SECONDS,
+            "answer_after_s": _SECONDS, "holding": {"type": "string"},
         },
     },
 }
@@ -105,6 +110,7 @@ class CallerScript:
     transfer: str = "connected"
     answer: str = "answered"
     answer_after_s: float | None = None
+    holding: Holding | None = None
 
     @classmethod
     def from_json(cls, data: dict) -> CallerScript:
@@ -114,7 +120,8 @@ class CallerScript:
                    weight=data.get("weight"), caller=data.get("from", ""),
                    called=data.get("to", ""), transfer=data.get("transfer", "connected"),
                    answer=data.get("answer", "answered"),
-                   answer_after_s=data.get("answer_after_s"))
+                   answer_after_s=data.get("answer_after_s"),
+                   holding=parse_holding(data["holding"]) if "holding" in data else None)
 
 
 DEFAULT_CALLERS = (
@@ -148,11 +155,24 @@ class CallerMix:
 
 def parse_callers(data: Any, source: str = "callers") -> tuple[CallerScript, ...]:
     """Return the scripts of a callers document; raise InvalidCallers listing every problem."""
-    problems = sorted(f"{source}: /{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                      for e in _VALIDATOR.iter_errors(data))
+    problems = sorted([f"{source}: /{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                       for e in _VALIDATOR.iter_errors(data)] + _holding_problems(data, source))
     if problems:
         raise InvalidCallers(f"{source} is not a valid callers file", problems)
     return tuple(CallerScript.from_json(item) for item in data)
+
+
+def _holding_problems(data: list, source: str) -> list[str]:
+    """Return a problem for each script whose `holding` names no distribution."""
+    problems = []
+    for index, item in enumerate(data if isinstance(data, list) else ()):
+        holding = item.get("holding") if isinstance(item, dict) else None
+        if isinstance(holding, str):  # any other type is the schema's problem
+            try:
+                parse_holding(holding)
+            except InvalidHolding as exc:
+                problems.append(f"{source}: /{index}/holding: {exc}")
+    return problems
 
 
 def load_callers(path: str | Path) -> tuple[CallerScript, ...]:
@@ -183,19 +203,25 @@ class CallerLine(Protocol):
 class ScriptedCaller:
     """One emulated caller on a call: acts on the port as its script says, when prompts ask."""
 
-    __slots__ = ("_acted", "_actions", "_pending", "rng", "script")
+    __slots__ = ("_acted", "_actions", "_pending", "holding", "rng", "script")
 
-    def __init__(self, script: CallerScript, rng: random.Random) -> None:
+    def __init__(self, script: CallerScript, rng: random.Random,
+                 holding: Holding | None = None) -> None:
         self.script = script
         self.rng = rng
+        self.holding = script.holding or holding  # the script's own, else the emulation's
         self._actions = iter(script.actions)
         self._pending: tuple[dict, dict] | None = None  # the answer to the prompt now playing
         self._acted = False  # this turn's answer was given during the prompt (barge-in)
 
     def started(self, port: CallerLine) -> None:
-        """The call has started: arm the caller's own hang-up."""
-        if self.script.hangup_after_s is not None:
-            port.later(self.script.hangup_after_s, port._gone)
+        """The call has started: arm the caller's own hang-up (the sooner of the two)."""
+        after = self.script.hangup_after_s
+        if self.holding is not None:
+            held = self.holding.draw(self.rng)
+            after = held if after is None else min(after, held)
+        if after is not None:
+            port.later(after, port._gone)
 
     def prompt_started(self, port: CallerLine, prompt: dict) -> None:
         """A prompt starts playing; one that asks for input begins the caller's turn."""

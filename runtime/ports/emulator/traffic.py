@@ -12,6 +12,8 @@ from runtime.ports.pool import PortPool
 from runtime.ports.port import NULL, Port
 
 log = logging.getLogger(__name__)
+BATCHES = 20  # the traffic's period is cut into this many for the blocking's standard error
+T_95 = 2.093  # Student's t, 95 % two-sided, for BATCHES - 1 degrees of freedom
 
 
 async def poisson_arrivals(rate: float, duration_s: float, clock: Clock,
@@ -37,7 +39,8 @@ class PoissonTraffic:
 
     A call that finds no free port is rejected (the pool counts it). One that finds a port is
     rung on it by `ring(port)` (the backend's inbound call) and served by `serve(port)` in a
-    task of its own; afterwards the port is hung up and released, whatever happened.
+    task of its own; afterwards the port is hung up and released, whatever happened. Arrivals
+    and rejections are also counted per twentieth of the period, for `blocking()`.
     """
 
     def __init__(self, rate: float, duration_s: float, clock: Clock,
@@ -50,18 +53,40 @@ class PoissonTraffic:
         self.rng = rng or random.Random()
         self.calls: set[asyncio.Task] = set()
         self.failures = 0  # calls whose `serve` raised
+        self.carried = 0  # calls that had a port, once they gave it back
+        self.held_s = 0.0  # ... and the clock seconds they held it, all told
+        self.offered = [0] * BATCHES  # arrivals in each twentieth of the period
+        self.blocked = [0] * BATCHES  # ... that found no free port
 
     async def run(self, pool: PortPool, ring: Callable[[Port], None],
                   serve: Callable[[Port], Awaitable[None]]) -> None:
         """Offer every arrival of the period to the pool; return when the period is over."""
-        async for _ in poisson_arrivals(self.rate, self.duration_s, self.clock, self.rng):
+        async for at in poisson_arrivals(self.rate, self.duration_s, self.clock, self.rng):
+            batch = min(BATCHES - 1, int(at * BATCHES / self.duration_s))
+            self.offered[batch] += 1
             port = pool.acquire()
             if port is None:
+                self.blocked[batch] += 1
                 continue
             ring(port)
             task = asyncio.create_task(self._call(pool, port, serve))
             self.calls.add(task)
             task.add_done_callback(self.calls.discard)
+
+    def blocking(self) -> tuple[float, float] | None:
+        """Return the share of arrivals that found no free port and its standard error.
+
+        The error comes from batch means: the period's twentieths are nearly independent when
+        each lasts many holding times, so the spread of their shares (a ratio estimator's)
+        measures the estimate's own, rejections that come in bursts included. None: no arrival.
+        """
+        arrivals = sum(self.offered)
+        if not arrivals:
+            return None
+        share = sum(self.blocked) / arrivals
+        mean = arrivals / BATCHES
+        spread = sum((b - share * o) ** 2 for b, o in zip(self.blocked, self.offered))
+        return share, (spread / (BATCHES * (BATCHES - 1))) ** 0.5 / mean
 
     async def drain(self, timeout_s: float) -> int:
         """Wait up to `timeout_s` (clock) for calls in progress; cancel the rest, return how many."""
@@ -76,6 +101,7 @@ class PoissonTraffic:
 
     async def _call(self, pool: PortPool, port: Port,
                     serve: Callable[[Port], Awaitable[None]]) -> None:
+        seized = self.clock.now()
         try:
             await serve(port)
         except asyncio.CancelledError:
@@ -87,3 +113,19 @@ class PoissonTraffic:
             if port.state != NULL:
                 await port.hangup()
             pool.release(port)
+            self.carried += 1
+            self.held_s += self.clock.now() - seized
+
+
+def erlang_b(servers: int, erlangs: float) -> float:
+    """Return the blocking probability of `erlangs` of Poisson traffic offered to `servers`.
+
+    Erlang's loss formula by its recursion B(0) = 1, B(n) = A B(n-1) / (n + A B(n-1)), which
+    stays exact for thousands of servers where the factorials would overflow.
+    """
+    if servers < 0 or erlangs < 0:
+        raise ValueError("Erlang B needs servers and erlangs of at least 0")
+    blocking = 1.0
+    for n in range(1, servers + 1):
+        blocking = erlangs * blocking / (n + erlangs * blocking)
+    return blocking

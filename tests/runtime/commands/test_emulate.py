@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+import time
 from datetime import datetime
 
 import pytest
@@ -11,6 +14,27 @@ from runtime.commands import emulate
 from runtime.ports.emulator import CallerScript, InvalidCallers
 
 OPEN = datetime.fromisoformat("2026-11-23T10:00:00+01:00")
+# callers wait in a queue that never answers until they hang up: a call lasts its holding time
+QUEUE = {"schema": "callwright/flow@1", "id": "queue", "start": "wait",
+         "blocks": {"wait": {"type": "transfer",
+                             "config": {"target": {"queue": "sales"}, "timeout_s": 600},
+                             "exits": {"noanswer": "wait", "busy": "wait", "failed": "wait"}}}}
+WAITS = CallerScript(name="waits", transfer="noanswer")
+
+
+def erlang_b(servers: int, erlangs: float) -> float:
+    """Erlang's loss formula by the standard recursion B(n) = A B(n-1) / (n + A B(n-1))."""
+    blocking = 1.0
+    for n in range(1, servers + 1):
+        blocking = erlangs * blocking / (n + erlangs * blocking)
+    return blocking
+
+
+@pytest.fixture
+def queue_flow(tmp_path):
+    path = tmp_path / "queue.json"
+    path.write_text(json.dumps(QUEUE))
+    return path
 
 
 def test_the_report_accounts_for_every_offered_call(example_workspace):
@@ -61,3 +85,81 @@ def test_a_bad_flow_or_callers_file_is_refused_with_its_problems(example_workspa
         emulate(example_workspace / "flows" / "bank-ivr.json", ports=1, cps=1, duration_s=1,
                 callers=callers)
     assert caught.value.problems[0].startswith(f"{callers}: /0/actions/0:")
+
+
+def test_the_report_names_blocking_and_occupancy_in_erlangs_as_capacity_planners_do(
+        queue_flow):
+    report = emulate(queue_flow, ports=5, cps=0.05, duration_s=4000, speed="max",
+                     holding="exp:100", callers=[WAITS], seed=3)
+    calls, blocking, erlangs = report["calls"], report["blocking"], report["erlangs"]
+    assert calls["blocked"] == calls["rejected"] > 0
+    assert blocking["probability"] == pytest.approx(calls["blocked"] / calls["offered"], abs=1e-5)
+    low, high = blocking["ci95"]
+    assert low < blocking["probability"] < high and blocking["standard_error"] > 0
+    # offered erlangs: arrivals a second times how long calls held a port
+    assert erlangs["offered"] == pytest.approx(0.05 * erlangs["holding_s"], abs=0.01)
+    assert erlangs["holding_s"] == pytest.approx(100, rel=0.25)
+    assert blocking["erlang_b"] == pytest.approx(erlang_b(5, erlangs["offered"]), abs=1e-3)
+    assert 0 < erlangs["mean"] <= erlangs["peak"] == report["occupancy"]["peak"] == 5
+    assert report["holding"] == "exp:100" and report["clock"] == "virtual"
+    assert report["event_latency_ms"] is None and report["cpu_s"] > 0
+
+
+@pytest.mark.parametrize("ports, erlangs, calls, holding", [
+    (10, 4.46, 12_000, "exp:100"), (50, 40.25, 12_000, "exp:100"),
+    (100, 84.06, 30_000, "exp:100"),
+    (10, 4.46, 12_000, "fixed:100")])  # Erlang B holds whatever the holding times' spread
+def test_poisson_traffic_with_exponential_holding_is_blocked_as_erlang_b_says(
+        queue_flow, ports, erlangs, calls, holding):
+    expected = erlang_b(ports, erlangs)  # 1 %, 2 %, 1 %
+    cps = erlangs / 100  # a mean holding time of 100 s
+    report = emulate(queue_flow, ports=ports, cps=cps, duration_s=calls / cps, speed="max",
+                     holding=holding, callers=[WAITS], seed=11)
+    blocking = report["blocking"]
+    assert report["calls"]["offered"] == pytest.approx(calls, rel=0.05)
+    assert report["erlangs"]["offered"] == pytest.approx(erlangs, rel=0.05)
+    # the interval is tight, and no tighter than chance allows (blocked calls come in bursts)
+    binomial = math.sqrt(expected * (1 - expected) / report["calls"]["offered"])
+    assert binomial <= blocking["standard_error"] < 0.25 * expected
+    assert abs(blocking["probability"] - expected) < 3 * blocking["standard_error"]
+
+
+def test_accelerated_mode_runs_the_real_flow_an_hour_of_traffic_in_seconds(example_workspace):
+    started = time.monotonic()
+    report = emulate(example_workspace / "flows" / "bank-ivr.json", ports=30, cps=0.5,
+                     duration_s=3600, speed="max", seed=4, now=OPEN,
+                     callers=[CallerScript(actions=({"digits": "0"},)),
+                              CallerScript(actions=({"digits": "2"},), transfer="noanswer")])
+    assert time.monotonic() - started < 30 and report["virtual_s"] >= 3600
+    assert report["calls"]["answered"] == report["calls"]["completed"] > 1500
+    assert set(report["dispositions"]) == {"transferred", "agent_unavailable"}
+    # a virtual clock is never late, however busy the machine: answering takes its 0.3 s
+    assert report["answer_latency_s"]["max"] == pytest.approx(0.3)
+
+
+def test_accelerated_mode_waits_for_http_in_real_time_so_the_service_is_reached(
+        example_workspace, allow_loopback, http_service):
+    http_service.reply("GET", "/accounts/12345678", 200, {"balance": 7})
+    balance = CallerScript(actions=({"digits": "1"}, {"digits": "12345678#", "gap_s": 0.2}))
+    report = emulate(example_workspace / "flows" / "bank-ivr.json", ports=30, cps=1,
+                     duration_s=20, speed="max", seed=1, now=OPEN, callers=[balance],
+                     vars={"crm_url": http_service.url})
+    assert report["errors"] == 0 and set(report["dispositions"]) == {"completed"}
+    assert len(http_service.requests) == report["calls"]["answered"] > 5
+
+
+def test_in_real_time_the_report_gives_how_late_events_were_handled(example_workspace):
+    report = emulate(example_workspace / "flows" / "bank-ivr.json", ports=4, cps=2, duration_s=3,
+                     speed=10, seed=5, now=OPEN)
+    latency = report["event_latency_ms"]
+    assert report["clock"] == "real" and latency["events"] > 0
+    assert 0 <= latency["p50"] <= latency["p99"] <= latency["max"]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"speed": "fast"}, "speed must be above 0 or 'max'"),
+    ({"holding": "exp:soon"}, "'exp:soon': the seconds must be numbers")])
+def test_a_bad_speed_or_holding_time_is_refused_before_anything_runs(queue_flow, options,
+                                                                    message):
+    with pytest.raises(ValueError, match=message):
+        emulate(queue_flow, ports=1, cps=1, duration_s=1, **options)

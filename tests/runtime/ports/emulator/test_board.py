@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from runtime.ports import CallerHungUp, Clock, PortError
-from runtime.ports.emulator import CallerMix, CallerScript, EmulatorBoard, Timing
+from runtime.ports.emulator import CallerMix, CallerScript, EmulatorBoard, Timing, parse_holding
 
 SPEED = 20  # fast enough for a quick suite, slow enough that the loop's own lag stays small
 TEN_WORDS = {"text": "one two three four five six seven eight nine ten"}  # 4 s at 150 wpm
@@ -217,3 +217,29 @@ def test_playing_on_a_port_with_no_call_is_refused():
     port = board().ports[0]
     with pytest.raises(PortError, match="state 'null'"):
         asyncio.run(port.play(TEN_WORDS))
+
+
+def test_with_a_holding_time_each_offered_caller_hangs_up_when_it_is_drawn():
+    emulator = board(CallerScript(transfer="noanswer"), holding=parse_holding("fixed:3"))
+
+    async def scenario(port, clock):
+        with pytest.raises(CallerHungUp):
+            await port.transfer({"queue": "sales"}, timeout_s=600)  # waiting in the queue
+        return clock.now() - port.call.offered_at, port.call.ended_by
+
+    held, ended_by = on_call(emulator, scenario)
+    assert 3.0 <= held < 3.5 and ended_by == "caller"
+
+
+def test_a_board_that_measures_counts_how_late_each_wait_ended_in_real_time():
+    emulator = board(CallerScript(actions=({"digits": "12#"},)), measure_latency=True)
+
+    async def scenario(port, clock):
+        await port.play({"text": "Your account number?", "input": {"kind": "digits"}})
+        return await port.get_digits(8, timeout_s=5, inter_digit_s=3)
+
+    assert on_call(emulator, scenario) == "12#"
+    summary = emulator.latency.summary()
+    # the answer, the prompt's end, and the three keys the caller pressed
+    assert summary["events"] == 5 and 0 <= summary["p50"] <= summary["max"] < 200
+    assert board().latency is None  # measuring is asked for: a virtual clock is never late

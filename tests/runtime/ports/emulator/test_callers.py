@@ -72,3 +72,35 @@ def test_the_automatic_caller_picks_a_menu_key_or_types_a_full_answer_and_the_te
     typed = caller._auto_keys({"kind": "digits", "max_length": 8, "terminator": "#"})
     assert len(typed) == 9 and typed[:8].isdigit() and typed.endswith("#")
     assert len(caller._auto_keys({"kind": "digits", "terminator": ""})) == 4
+
+
+def test_a_script_may_give_its_callers_holding_time_and_a_bad_one_is_named_with_its_pointer():
+    waits, = parse_callers([{"name": "waits", "holding": "exp:180"}], "callers.json")
+    assert str(waits.holding) == "exp:180" and waits.holding.mean == 180
+    with pytest.raises(InvalidCallers) as caught:
+        parse_callers([{"holding": "exp:180"}, {"holding": "poisson:3", "transfer": "maybe"}],
+                      "callers.json")
+    first, second = caught.value.problems
+    assert first.startswith("callers.json: /1/holding:") and "exp:MEAN" in first
+    assert second.startswith("callers.json: /1/transfer:")
+
+
+def test_a_caller_with_a_holding_time_hangs_up_when_it_runs_out_or_sooner_if_scripted():
+    class Line:
+        def __init__(self) -> None:
+            self.armed: list[float] = []
+
+        def later(self, seconds, callback, *args) -> None:
+            self.armed.append(seconds)
+
+        def _press(self, key) -> None: ...
+
+        def _gone(self, by="caller") -> None: ...
+
+    fixed, = parse_callers([{"holding": "fixed:60"}], "callers.json")
+    for script, default, armed in [(fixed, None, [60]), (CallerScript(), fixed.holding, [60]),
+                                   (CallerScript(hangup_after_s=10), fixed.holding, [10]),
+                                   (CallerScript(), None, [])]:
+        line = Line()
+        ScriptedCaller(script, random.Random(1), default).started(line)
+        assert line.armed == armed

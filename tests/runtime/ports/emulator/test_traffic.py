@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from runtime.ports import Clock, PortPool
+from runtime.ports import Clock, PortPool, VirtualClock, VirtualTimeLoop
 from runtime.ports.emulator import (CallerMix, CallerScript, EmulatorBoard, PoissonTraffic,
-                                    poisson_arrivals)
+                                    erlang_b, poisson_arrivals)
 
 
 def test_arrivals_come_at_the_asked_rate_within_the_period():
@@ -87,3 +87,46 @@ def test_a_call_that_fails_is_counted_and_its_port_still_freed(caplog):
 def test_traffic_needs_a_rate_and_duration_of_at_least_zero(rate, duration):
     with pytest.raises(ValueError):
         PoissonTraffic(rate, duration, Clock())
+
+
+@pytest.mark.parametrize("servers, erlangs, blocking", [
+    (1, 1.0, 0.5), (2, 1.0, 0.2), (10, 4.46, 0.01), (50, 40.25, 0.02), (100, 84.06, 0.01),
+    (1000, 0.0, 0.0)])
+def test_erlang_b_is_the_loss_formula_of_the_tables(servers, erlangs, blocking):
+    assert erlang_b(servers, erlangs) == pytest.approx(blocking, abs=5e-5)
+
+
+def test_blocking_is_the_share_of_arrivals_refused_with_a_batch_means_error():
+    traffic = PoissonTraffic(1, 20, Clock())
+    assert traffic.blocking() is None
+    traffic.offered = [100] * 20
+    traffic.blocked = [1, 3] * 10
+    share, error = traffic.blocking()
+    # batches at 1 % and 3 %: the share 2 %, and the spread of the twenty batch shares
+    assert share == pytest.approx(0.02)
+    assert error == pytest.approx(0.01 / 20 ** 0.5 * (20 / 19) ** 0.5)
+
+
+def test_each_carried_call_adds_how_long_it_held_its_port():
+    loop = VirtualTimeLoop()  # exact times: no loop lag, whatever the machine's load
+    clock = VirtualClock(loop)
+    board = EmulatorBoard(1, 3, clock=clock, callers=CallerMix((CallerScript(),)))
+    pool = PortPool(board.ports, clock)
+    traffic = PoissonTraffic(rate=1, duration_s=20, clock=clock, rng=random.Random(5))
+
+    async def serve(port) -> None:
+        await port.answer()
+        await clock.sleep(2)
+
+    async def run() -> None:
+        await traffic.run(pool, board.offer, serve)
+        await traffic.drain(60)
+
+    try:
+        loop.run_until_complete(run())
+    finally:
+        loop.close()
+    assert traffic.carried == pool.stats().offered - pool.stats().rejected > 0
+    assert traffic.held_s / traffic.carried == pytest.approx(2.3)  # answer 0.3 s, then 2 s
+    assert sum(traffic.offered) == pool.stats().offered
+    assert sum(traffic.blocked) == pool.stats().rejected > 0
