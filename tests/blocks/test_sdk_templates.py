@@ -24,7 +24,9 @@ from runtime import simulate
 
 WATCHDOG_S = 60  # a hung test aborts the run with every thread's traceback
 MEMORY_HEADROOM = 768 * 1024 * 1024  # a regression building gigabytes fails with MemoryError
-QUICK_S = 5.0  # an attack is refused in milliseconds; this is slack for busy machines
+# An attack is refused in milliseconds (the seconds limit: one CPU second); counted in this
+# process's CPU time, which a loaded machine does not stretch as it stretches wall time.
+QUICK_S = 5.0
 
 
 @pytest.fixture(autouse=True)
@@ -49,10 +51,10 @@ def _address_space() -> int:
 
 def refused(source: str, scope: dict | None = None) -> TemplateLimitError:
     """Render `source` and return the limit error it must raise, quickly."""
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(TemplateLimitError) as caught:
         render_text(source, scope or {})
-    assert time.perf_counter() - started < QUICK_S
+    assert time.process_time() - started < QUICK_S
     return caught.value
 
 
@@ -172,11 +174,11 @@ def test_a_template_over_a_limit_is_refused_quickly_naming_the_limit(source, lim
 
 @pytest.mark.parametrize("source, limit", CONSTANT.values(), ids=CONSTANT.keys())
 def test_validation_reports_a_template_over_a_limit_without_computing_it(source, limit):
-    started = time.perf_counter()
+    started = time.process_time()
     compile_template(source)  # Jinja folds constants while compiling: nothing big is folded
     assert len(_ENV.compile(source, raw=True)) < 20 * len(source) + 5000
     assert template_error(source) == str(TemplateLimitError(limit))
-    assert time.perf_counter() - started < QUICK_S
+    assert time.process_time() - started < QUICK_S
 
 
 # Templates over a limit only with some data: refused at run time, not at validation.
@@ -259,10 +261,10 @@ def test_lists_and_dicts_cannot_be_changed_in_place():
 def test_checks_in_one_allowance_stay_quick_however_many_heavy_templates():
     heavy = ("{% for a in range(99999) %}{% for b in range(99999) %}{% set x = N %}{% endfor %}"
              "{% endfor %}")
-    started = time.perf_counter()
+    started = time.process_time()
     with shared_checks():  # no two templates alike: no verdict is kept from before
         verdicts = [template_error(heavy.replace("N", str(i))) for i in range(50)]
-    assert time.perf_counter() - started < QUICK_S
+    assert time.process_time() - started < QUICK_S
     assert verdicts[0] == str(TemplateLimitError("steps"))
     assert verdicts[-1] is None  # the allowance ran out: left to run time, where limits hold
     assert template_error("{{ 'a' * 1000000000 }}") is not None  # outside: a full check again
@@ -294,9 +296,9 @@ def test_a_session_takes_the_error_exit_and_nothing_huge_reaches_its_transcript(
         "sorry": {"type": "end", "config": {"text": "Sorry, that went wrong."}}},
         variables={"s": "ab", "n": 99999, "x": 10 ** 300}))
     events: list[dict] = []
-    started = time.perf_counter()
+    started = time.process_time()
     result = simulate(root / "flows" / "limits.json", channel="chat", emit=events.append)
-    assert time.perf_counter() - started < QUICK_S
+    assert time.process_time() - started < QUICK_S
     assert [e["message"] for e in events if e["event"] == "error"] == [
         str(TemplateLimitError(limit)) for limit in ("output", "steps", "digits")]
     assert events[-2:] == [  # grow, loop, square four times, sorry
