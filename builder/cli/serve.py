@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ..lifetime import SERVE_PID
 from .worker_child import start_worker
 
 APP_TARGET = "builder.asgi:app"
@@ -65,6 +66,7 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     # the workers build the app from these: builder.asgi reads the workspace, and the runtime's
     # settings take [sip] listen from CALLWRIGHT_SIP_LISTEN
     os.environ["CALLWRIGHT_WORKSPACE"] = str(root)
+    os.environ[SERVE_PID] = str(os.getpid())  # its HTTP workers end with it (builder.lifetime)
     os.environ["CALLWRIGHT_SIP_LISTEN"] = sip
     # [server] host tells the app where it listens (local mode only on loopback); one local-mode
     # CSRF token for every worker, so that a page's token holds whichever worker answers

@@ -6,7 +6,7 @@ process before granian forks its workers, so however many HTTP workers run, one 
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import os
 import signal
 import subprocess
@@ -19,10 +19,11 @@ import click
 
 from runtime.tasks import task_config
 
+from ..lifetime import die_with
+
 # SIGTERM makes Huey's consumer put a running task back on the queue and exit at once; a worker
 # that has not gone by then is killed (the delivery ledger's lease recovers what it was doing).
 STOP_TIMEOUT_S = 5.0
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def worker_command(root: Path) -> list[str]:
@@ -118,13 +119,4 @@ def _dying_with_parent() -> Callable[[], None] | None:
     """
     if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    parent = os.getpid()
-
-    def die_with_parent() -> None:
-        """Ask for SIGTERM when the parent dies; end now if it already has."""
-        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:
-            os._exit(1)
-
-    return die_with_parent
+    return functools.partial(die_with, os.getpid())

@@ -576,6 +576,22 @@ def test_sigterm_to_serve_stops_its_worker_too(tmp_path) -> None:
     assert "error: the task worker" not in log.read_text()  # stopped by serve, not died
 
 
+def test_serve_killed_outright_takes_its_http_workers_and_task_worker_with_it(tmp_path) -> None:
+    with served(make_workspace(tmp_path / "ws"), "--workers", "2") as (base, process, log):
+        children = [int(pid) for pid in subprocess.run(
+            ["ps", "--ppid", str(process.pid), "-o", "pid="], capture_output=True, text=True,
+            timeout=10, check=True).stdout.split()]
+        assert len(children) == 3, log.read_text()  # two HTTP workers and the task worker
+        process.kill()  # SIGKILL: serve has no moment to stop them itself
+        process.wait(10)
+        deadline = time.monotonic() + 15
+        while any(is_running(pid) for pid in children):
+            assert time.monotonic() < deadline, f"{children} still run:\n{log.read_text()}"
+            time.sleep(0.1)
+    with pytest.raises(OSError):  # nobody serves its port any more
+        urllib.request.urlopen(f"{base}/api/v1/health", timeout=5).close()
+
+
 def test_a_worker_that_dies_is_reported_and_the_api_stays_up(tmp_path) -> None:
     with served(make_workspace(tmp_path / "ws")) as (base, process, log):
         [worker] = worker_children(process)

@@ -1,0 +1,75 @@
+"""Processes serve starts end with it, even when serve is killed outright."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's prctl")
+
+CHILD = """
+import os, sys, time
+from builder.lifetime import die_with
+die_with(int(sys.argv[1]))
+print("ready", flush=True)
+time.sleep(60)
+"""
+MIDDLE = """
+import subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(__import__("os").getpid())],
+                         stdout=subprocess.PIPE, text=True)
+print(child.pid, flush=True)
+print(child.stdout.readline().strip(), flush=True)
+__import__("time").sleep(60)
+"""
+
+
+def gone(pid: int, within_s: float) -> bool:
+    """Return whether process `pid` has ended (or is a zombie) within `within_s` seconds."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_child_that_asked_is_ended_when_its_parent_is_killed_outright() -> None:
+    middle = subprocess.Popen([sys.executable, "-c", MIDDLE, CHILD], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        child = int(middle.stdout.readline())
+        assert middle.stdout.readline().strip() == "ready"
+        middle.kill()  # SIGKILL: the parent cannot stop its child itself
+        middle.wait(10)
+        assert gone(child, 10)
+    finally:
+        middle.kill()
+        middle.wait(10)
+        middle.stdout.close()
+        if not gone(child, 0):
+            os.kill(child, signal.SIGKILL)
+
+
+def test_a_child_whose_parent_is_already_gone_ends_at_once() -> None:
+    child = subprocess.run([sys.executable, "-c", CHILD, "1"], capture_output=True, text=True,
+                           timeout=30)
+    assert child.returncode == 1 and "ready" not in child.stdout
+
+
+def test_outside_a_worker_of_serve_nothing_is_asked(monkeypatch) -> None:
+    from builder.lifetime import SERVE_PID, die_with_serve
+
+    monkeypatch.setenv(SERVE_PID, str(os.getpid()))  # serve's own process
+    die_with_serve()
+    monkeypatch.setenv(SERVE_PID, "1")  # a variable inherited from further up
+    die_with_serve()  # still running: nothing ended this process
