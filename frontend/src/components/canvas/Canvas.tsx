@@ -12,7 +12,7 @@ import { useEditor } from "../../store/context";
 import { nodeTypes } from "./nodeTypes";
 
 export const DRAG_TYPE = "application/x-callwright-block";
-const BIG_FLOW = 150; // from this many blocks on, only what is on screen is drawn
+const BIG_FLOW = 150; // from this many blocks on, zoomed in, only what is on screen is drawn
 const FAR = 0.45; // below this zoom the blocks' small print is not painted (it cannot be read)
 
 export function Canvas() {
@@ -80,7 +80,10 @@ export function Canvas() {
         deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
         multiSelectionKeyCode={["Shift", "Meta", "Control"]}
         selectionKeyCode="Shift"
-        onlyRenderVisibleElements={big}
+        // Zoomed far out most of a big flow is on screen: drawing only the visible part would
+        // add and remove blocks and connections on every frame of a pan (and measure each one
+        // added), for nothing saved. Zoomed in, it keeps a big flow's panning light.
+        onlyRenderVisibleElements={big && !far}
         minZoom={0.05}
         maxZoom={2}
         defaultEdgeOptions={{ type: "smoothstep" }}
