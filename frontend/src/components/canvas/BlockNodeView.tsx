@@ -4,7 +4,8 @@
 import { memo, useEffect, useMemo, useRef } from "react";
 import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
 import type { NodeProps } from "@xyflow/react";
-import { useTranslation } from "react-i18next";
+import { useShallow } from "zustand/react/shallow";
+import { useLanguage } from "../../i18n";
 import { blockText, exitLabel, translationOf } from "../../lib/block-i18n";
 import { ERROR_EXIT, exitsOf } from "../../lib/exits";
 import { GHOST_TYPE } from "../../lib/flow-format";
@@ -14,16 +15,16 @@ import { useEditor } from "../../store/context";
 import { Icon } from "../Icon";
 
 function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
-  const { t, i18n } = useTranslation();
+  const { t, language } = useLanguage();
   const block = data.block;
-  const catalog = useEditor((s) => s.catalog);
-  const mark = useEditor((s) => s.marks.blocks[id]);
-  const counts = useEditor((s) => s.problemCounts[id]);
-  const isStart = useEditor((s) => s.base.start === id);
+  // one subscription, not four: every change of the editor's store runs the selectors of every block
+  const { catalog, mark, counts, isStart } = useEditor(useShallow((s) => ({
+    catalog: s.catalog, mark: s.marks.blocks[id], counts: s.problemCounts[id], isStart: s.base.start === id,
+  })));
   const manifest = catalog.find(block.type);
-  const title = manifest ? blockText(manifest, i18n.language).title : block.type;
+  const title = manifest ? blockText(manifest, language).title : block.type;
   const exits = useMemo(() => exitsOf(manifest, block), [manifest, block]);
-  const fields = translationOf(manifest, i18n.language)?.fields;
+  const fields = translationOf(manifest, language)?.fields;
   const summary = useMemo(() => summarize(block.config, fields && ((path, key) => fields[path]?.title ?? key)),
     [block.config, fields]);
   const exitKey = exits.join("\u0000");
@@ -61,7 +62,7 @@ function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
         <ul className="block-exits">
           {exits.map((exit) => {
             // the label in the interface's language; the name the flow uses shows on hover
-            const label = exit === ERROR_EXIT ? t("node.errorExit") : exitLabel(manifest, exit, i18n.language);
+            const label = exit === ERROR_EXIT ? t("node.errorExit") : exitLabel(manifest, exit, language);
             return (
               <li key={exit} className={exit === ERROR_EXIT ? "exit exit-error" : "exit"}>
                 <span title={label === exit ? undefined : exit}>{label}</span>
