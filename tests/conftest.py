@@ -16,7 +16,8 @@ from typing import Callable
 
 import pytest
 
-
+from serving import free_port
+from serving import stop as stop_process
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_WORKSPACE = REPO / "examples" / "workspace"
@@ -128,13 +129,6 @@ def allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
 REDIS_START_TIMEOUT_S = 30.0
 
 
-def _free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _redis_command(port: int, *words: str, timeout: float = 2.0) -> bytes:
     """Send one command in RESP to a Redis server and return the first line of its reply."""
     request = f"*{len(words)}\r\n".encode() + b"".join(
@@ -155,7 +149,7 @@ class RedisServer:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     @property
@@ -189,14 +183,8 @@ class RedisServer:
     def stop(self) -> None:
         """Stop the server by its PID: SIGTERM (it writes its append-only file), then SIGKILL."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(10)
+        if process is not None:
+            stop_process(process, 10)
 
     def flush(self) -> None:
         """Delete every key of every database."""
@@ -269,7 +257,7 @@ class PostgresServer:
         self.bindir = bindir
         # not under pytest's tmp folders: they are private to root, and the server may not be
         self.folder = Path(tempfile.mkdtemp(prefix="callwright-postgres-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.user = "postgres" if os.geteuid() == 0 else None
         self._databases = 0

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,24 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from serving import callwright_command as command
+from serving import free_port, running_serve, stop
+
 FLOW = {"schema": "callwright/flow@1", "id": "hello", "start": "hi",
         "blocks": {"hi": {"type": "say", "config": {"text": "Hello."}, "exits": {"next": "end"}},
                    "end": {"type": "end", "config": {}}}}
 START_TIMEOUT_S = 60
-
-
-def command(*args: str) -> list[str]:
-    """Return the argv of the `callwright` console script beside this Python (or its module)."""
-    script = shutil.which("callwright", path=str(Path(sys.executable).parent))
-    return [script, *args] if script else [sys.executable, "-c",
-                                           "from builder.cli import main; main()", *args]
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+STOP_TIMEOUT_S = 15  # after SIGTERM (a loaded machine is slow), and again after SIGKILL
 
 
 def workspace(root: Path) -> Path:
@@ -65,37 +53,9 @@ def request(port: int, method: str, path: str, body: object = None,
 @contextmanager
 def serving(root: Path, *options: str) -> Iterator[tuple[int, Path]]:
     """Run serve on a free loopback port until the block ends; yield (port, its log)."""
-    port = free_port()
-    log = root / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command("serve", "--workspace", str(root), "--port", str(port),
-                                           "--no-worker", *options),
-                                   stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"serve exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if request(port, "GET", "/api/v1/health")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"serve did not answer:\n{log.read_text()}")
-                time.sleep(0.2)
-        yield port, log
-    finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a server by its PID: SIGTERM, then SIGKILL after 15 s (a loaded machine is slow)."""
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+    with running_serve(root, "--no-worker", *options, log=root / "serve.log",
+                       timeout=START_TIMEOUT_S, stop_timeout=STOP_TIMEOUT_S) as served:
+        yield served.port, served.log
 
 
 def add_user(root: Path, name: str, role: str, password: str) -> None:
@@ -210,5 +170,5 @@ def test_a_public_address_serves_once_a_user_exists(tmp_path):
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
     finally:
-        stop(process)
+        stop(process, STOP_TIMEOUT_S)
     assert "Local mode" not in log.read_text()

@@ -7,11 +7,9 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -22,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from serving import START_TIMEOUT_S, free_port, running_serve, stop, wait_healthy
+from serving import callwright_command as command
+
 FLOW = {"schema": "callwright/flow@1", "id": "support-bot", "start": "hello",
         "blocks": {"hello": {"type": "say", "config": {"text": "Hello {{ trigger.text }}."},
                              "exits": {"next": "menu"}},
@@ -31,7 +32,7 @@ FLOW = {"schema": "callwright/flow@1", "id": "support-bot", "start": "hello",
                                                     "exit": "done"}]},
                             "exits": {"done": "bye"}},
                    "bye": {"type": "end", "config": {"text": "Bye."}}}}
-START_TIMEOUT_S = 120  # normally ~2 s; a loaded shared machine has taken over 60 s to import
+STOP_TIMEOUT_S = 5  # after SIGTERM, and again after SIGKILL
 TOKEN = "api-token-0123456789abcdef"
 CONTACT = "+4915112345678"
 OURS = "+4930999000"
@@ -47,13 +48,6 @@ ROUTES = {"schema": "callwright/routes@1", "sms": {OURS: "reminder"}, "voice": {
 SAYS_YES = [{"name": "yes", "actions": [{"digits": "1", "after_s": 0.5}]}]
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def make_workspace(root: Path, toml: str = "") -> Path:
     """Write a workspace with the support-bot flow (and a callwright.toml when given)."""
     (root / "flows").mkdir(parents=True)
@@ -61,26 +55,6 @@ def make_workspace(root: Path, toml: str = "") -> Path:
     if toml:
         (root / "callwright.toml").write_text(toml, "utf-8")
     return root
-
-
-def command(*args: str) -> list[str]:
-    """Return the argv running the installed `callwright` console script (or its module)."""
-    script = shutil.which("callwright", path=str(Path(sys.executable).parent))
-    if script is not None:
-        return [script, *args]
-    return [sys.executable, "-c", "from builder.cli import main; main()", *args]
-
-
-def stop(process: subprocess.Popen) -> int:
-    """Stop a server by its PID: SIGTERM, then SIGKILL after 5 s; return its exit code."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-    return process.returncode
 
 
 def call(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
@@ -98,38 +72,13 @@ def call(url: str, body: dict | None = None, token: str | None = None) -> tuple[
             return exc.code, json.loads(exc.read())
 
 
-def wait_healthy(base: str, process: subprocess.Popen, log: Path) -> None:
-    """Wait (bounded) until /api/v1/health answers; fail with the log if it never does."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if call(f"{base}/api/v1/health") == (200, {"status": "ok"}):
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"serve did not answer within {START_TIMEOUT_S}s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Start `callwright serve --workers 2` on a free port; yield (base URL, process, log)."""
     root = make_workspace(tmp_path_factory.mktemp("served"))
-    port = free_port()
-    log = root / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command("serve", "--workspace", str(root), "--port", str(port), "--workers", "2",
-                    "--sip", "127.0.0.1:5099"),
-            stdout=out, stderr=subprocess.STDOUT, cwd=root)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process, log)
-        yield base, process, log
-    finally:
-        stop(process)
+    with running_serve(root, "--workers", "2", "--sip", "127.0.0.1:5099", log=root / "serve.log",
+                       cwd=root, stop_timeout=STOP_TIMEOUT_S) as served_:
+        yield served_.base, served_.process, served_.log
 
 
 def test_serve_prints_what_it_serves_and_what_it_does_not_yet(server) -> None:
@@ -370,7 +319,7 @@ def test_sigterm_stops_the_server_cleanly_and_frees_the_port(tmp_path: Path) -> 
         process.send_signal(signal.SIGTERM)
         assert process.wait(10) == 0
     finally:
-        stop(process)
+        stop(process, STOP_TIMEOUT_S)
     with pytest.raises(ConnectionRefusedError):  # nothing listens there any more
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
@@ -388,7 +337,7 @@ def test_addresses_come_from_settings_and_the_workspace_defaults_to_cwd(tmp_path
                             {"text": "you"})
         assert status == 200 and turn["replies"][0]["text"] == "Hello you."
     finally:
-        assert stop(process) == 0
+        assert stop(process, STOP_TIMEOUT_S) == 0
     text = log.read_text()
     assert "1 live flow: support-bot" in text
     assert "SIP on 127.0.0.1:5071 is not started yet" in text
@@ -442,17 +391,9 @@ callers = "callers.json"
 def served(root: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     """Run `callwright serve` on a free port until the block ends; yield (base, process, log)."""
     port = free_port()
-    log = root.parent / f"serve-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command("serve", "--workspace", str(root), "--port", str(port), *options),
-            stdout=out, stderr=subprocess.STDOUT, cwd=root)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_healthy(base, process, log)
-        yield base, process, log
-    finally:
-        stop(process)
+    with running_serve(root, *options, port=port, log=root.parent / f"serve-{port}.log", cwd=root,
+                       stop_timeout=STOP_TIMEOUT_S) as served_:
+        yield served_.base, served_.process, served_.log
 
 
 def worker_children(process: subprocess.Popen) -> list[int]:
@@ -631,7 +572,7 @@ def run_to_exit(argv: list[str], log: Path) -> int:
                 deadline = min(deadline, time.monotonic() + 5)
             time.sleep(0.1)
     finally:
-        code = stop(process)
+        code = stop(process, STOP_TIMEOUT_S)
     return code
 
 
@@ -667,4 +608,4 @@ def test_port_0_picks_a_free_port_and_the_banner_names_it(tmp_path: Path) -> Non
         assert port != 0
         wait_healthy(f"http://127.0.0.1:{port}", process, log)
     finally:
-        assert stop(process) == 0
+        assert stop(process, STOP_TIMEOUT_S) == 0

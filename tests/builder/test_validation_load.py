@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from serving import running_serve
 
 FLOW = {"schema": "callwright/flow@1", "id": "support-bot", "start": "hello",
         "blocks": {"hello": {"type": "say", "config": {"text": "Hello {{ trigger.text }}."},
@@ -33,21 +31,6 @@ FLOW = {"schema": "callwright/flow@1", "id": "support-bot", "start": "hello",
 START_TIMEOUT_S = 120
 TURNS_MEDIAN_BOUND_MS = 30.0  # measured: 0.5 ms alone and under load; 170 ms before the fix
 VALIDATORS = 3
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def command(*args: str) -> list[str]:
-    """Return the argv running the installed `callwright` console script (or its module)."""
-    script = shutil.which("callwright", path=str(Path(sys.executable).parent))
-    if script is not None:
-        return [script, *args]
-    return [sys.executable, "-c", "from builder.cli import main; main()", *args]
 
 
 def slow_flow() -> bytes:
@@ -86,34 +69,9 @@ def server(tmp_path: Path):
     """Start `callwright serve` (one HTTP worker, no task worker); yield its port."""
     (tmp_path / "flows").mkdir()
     (tmp_path / "flows" / "support-bot.json").write_text(json.dumps(FLOW), "utf-8")
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command("serve", "--workspace", str(tmp_path), "--port",
-                                           str(port), "--workers", "1", "--no-worker"),
-                                   stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/api/v1/health")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    break
-            except OSError:
-                time.sleep(0.2)
-        yield port
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+    with running_serve(tmp_path, "--workers", "1", "--no-worker", log=tmp_path / "serve.log",
+                       cwd=tmp_path, timeout=START_TIMEOUT_S, stop_timeout=5) as served:
+        yield served.port
 
 
 def test_chat_turns_stay_fast_while_flows_are_validated(server: int) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from serving import callwright_command, running_serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CALLWRIGHT_CHROMIUM", "/usr/bin/chromium")
@@ -57,16 +57,8 @@ FORMS = {"schema": "callwright/flow@1", "id": "forms", "name": "Forms", "start":
 
 def callwright(*args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run the installed `callwright` command."""
-    script = shutil.which("callwright", path=str(Path(sys.executable).parent)) or "callwright"
-    return subprocess.run([script, *args], capture_output=True, text=True, timeout=120, check=True,
-                          **kwargs)
-
-
-def free_port() -> int:
-    """Return a free TCP port on the loopback address."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return subprocess.run(callwright_command(*args), capture_output=True, text=True, timeout=120,
+                          check=True, **kwargs)
 
 
 def big_flow(blocks: int) -> dict:
@@ -102,29 +94,9 @@ def server(tmp_path_factory):
     callwright("user", "add", "anna", "--role", "editor", "--display-name", "Anna Analyst",
                "--email", "anna@example.com", "--password-stdin", "--workspace", str(workspace),
                input=PASSWORD + "\n")
-    port = free_port()
-    script = shutil.which("callwright", path=str(Path(sys.executable).parent)) or "callwright"
-    log = open(workspace.parent / "serve.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([script, "serve", "--workspace", str(workspace), "--host",
-                                "127.0.0.1", "--port", str(port)], stdout=log, stderr=log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("callwright serve did not start")
-    yield {"url": f"http://127.0.0.1:{port}", "workspace": workspace}
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    with running_serve(workspace, "--host", "127.0.0.1", log=workspace.parent / "serve.log",
+                       timeout=60, stop_timeout=30) as served:
+        yield {"url": served.base, "workspace": workspace}
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
+from serving import callwright_command as callwright
+from serving import free_port, running_serve, stop
 
 TOKEN = "schemathesis-admin-token-0123456789abcdef"
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -46,48 +46,6 @@ secret = "schemathesis-webhook-secret-0123"
 """
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def callwright(*args: str) -> list[str]:
-    """Return the argv running the installed `callwright` console script (or its module)."""
-    script = shutil.which("callwright", path=str(Path(sys.executable).parent))
-    if script is not None:
-        return [script, *args]
-    return [sys.executable, "-c", "from builder.cli import main; main()", *args]
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a process by its PID: SIGTERM, then SIGKILL after 10 s."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
-def wait_healthy(base: str, process: subprocess.Popen, log: Path) -> None:
-    """Wait (bounded) until /api/v1/health answers; fail with the log if it never does."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"serve did not answer within {START_TIMEOUT_S:g} s:\n{log.read_text()}")
-
-
 @pytest.fixture
 def served(example_workspace: Path, tmp_path: Path):
     """Serve a git copy of the example workspace with one user and an admin token; yield its URL.
@@ -107,19 +65,10 @@ def served(example_workspace: Path, tmp_path: Path):
                               "--workspace", str(example_workspace)),
                    input="correct horse battery\n", text=True, check=True, capture_output=True,
                    timeout=START_TIMEOUT_S)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            callwright("serve", "--workspace", str(example_workspace), "--port", str(port),
-                       "--sip", f"127.0.0.1:{free_port()}", "--no-worker"),
-            stdout=out, stderr=subprocess.STDOUT, cwd=example_workspace)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process, log)
-        yield base, log
-    finally:
-        stop(process)
+    with running_serve(example_workspace, "--sip", f"127.0.0.1:{free_port()}", "--no-worker",
+                       log=tmp_path / "serve.log", cwd=example_workspace,
+                       timeout=START_TIMEOUT_S, stop_timeout=10) as server:
+        yield server.base, server.log
 
 
 def post(base: str, path: str, body: dict) -> dict:
@@ -179,7 +128,7 @@ def schemathesis(base: str, folder: Path) -> tuple[int, str, list[dict]]:
     try:
         output, _ = process.communicate(timeout=RUN_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        stop(process)
+        stop(process, 10)
         output, _ = process.communicate()
         pytest.fail(f"schemathesis did not finish within {RUN_TIMEOUT_S:g} s:\n{output}")
     (folder / "schemathesis.txt").write_text(output, "utf-8")  # to read after a passing run

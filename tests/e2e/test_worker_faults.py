@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -19,6 +17,8 @@ from typing import Callable
 import pytest
 
 from runtime.tasks import QueueUnavailable, requeue_stuck
+from serving import callwright_command as command
+from serving import stop
 
 HOLD = "hold"  # the gateway fixture's answer that keeps a request open (tests/conftest.py)
 START_TIMEOUT_S = 120.0  # a worker normally starts in about a second; a loaded machine is slower
@@ -46,25 +46,6 @@ retry_delay_s = {retry_delay_s}
 def sms(text: str) -> dict:
     """Return the payload of an SMS."""
     return {"channel": "sms", "to": "+4915112345678", "text": text}
-
-
-def command(*args: str) -> list[str]:
-    """Return the argv running the installed `callwright` console script (or its module)."""
-    script = shutil.which("callwright", path=str(Path(sys.executable).parent))
-    if script is not None:
-        return [script, *args]
-    return [sys.executable, "-c", "from builder.cli import main; main()", *args]
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a worker by its PID: SIGTERM, then SIGKILL when it does not exit in time."""
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(STOP_TIMEOUT_S)
 
 
 class Workers:
@@ -104,7 +85,7 @@ def workers(tmp_path: Path) -> Workers:
     started = Workers(tmp_path)
     yield started
     for process in started.started:
-        stop(process)
+        stop(process, STOP_TIMEOUT_S)
 
 
 def row(queue, key: str) -> dict | None:
@@ -156,7 +137,7 @@ def test_a_worker_stopped_mid_send_puts_the_message_back_on_the_queue(
     first = workers.start(queue.config.root)
     queue.enqueue("send", sms("Your code is 4711."), "term.1.1.notify")
     workers.wait_until(lambda: len(gateway.requests) == 1, "the first attempt")
-    stop(first)  # SIGTERM: the consumer stops without waiting for the held request
+    stop(first, STOP_TIMEOUT_S)  # SIGTERM: the consumer stops without waiting for the held request
     assert first.returncode == 0, workers.logs()
     assert state(queue, "term.1.1.notify") == "pending", workers.logs()
     assert row(queue, "term.1.1.notify")["last_error"] == "interrupted: the worker stopped"
