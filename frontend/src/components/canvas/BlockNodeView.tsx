@@ -76,4 +76,11 @@ function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
   );
 }
 
-export const BlockNodeComponent = memo(BlockNodeView);
+/** Drawn again only when what it shows changes: React Flow hands every node its measured size and
+ * position too, and measuring a big flow's blocks once would otherwise draw every block twice. */
+function sameBlock(before: NodeProps<BlockNode>, after: NodeProps<BlockNode>): boolean {
+  return before.id === after.id && before.data === after.data && before.selected === after.selected
+    && before.type === after.type;
+}
+
+export const BlockNodeComponent = memo(BlockNodeView, sameBlock);
