@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import math
 import time
+import weakref
 from datetime import datetime
 
 import pytest
 
 from runtime import InvalidFlow
 from runtime.commands import emulate
+from runtime.ports import VirtualClock, VirtualTimeLoop
 from runtime.ports.emulator import CallerScript, InvalidCallers
 
 OPEN = datetime.fromisoformat("2026-11-23T10:00:00+01:00")
+emulate_module = importlib.import_module("runtime.commands.emulate")  # the package shows the function
 # callers wait in a queue that never answers until they hang up: a call lasts its holding time
 QUEUE = {"schema": "callwright/flow@1", "id": "queue", "start": "wait",
          "blocks": {"wait": {"type": "transfer",
@@ -174,3 +178,36 @@ def test_calls_leave_no_reference_cycles_behind_and_the_collector_is_back_on_aft
     # what is left to collect is the board and the runtime, not a cycle per call: the
     # emulation runs the cycle collector only once a minute, so calls must not need it
     assert gc.collect() < 200 and gc.isenabled()
+
+
+def test_during_an_emulation_the_cycle_collector_runs_once_cycles_pile_up(monkeypatch):
+    monkeypatch.setattr(emulate_module, "COLLECT_AFTER", 10_000)
+    loop = VirtualTimeLoop()
+    clock = VirtualClock(loop)
+
+    class Node:
+        """Half of a reference cycle: only the cycle collector frees it."""
+
+    def leak(count: int) -> list[weakref.ref]:
+        made = []
+        for _ in range(count):
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            made.append(weakref.ref(a))
+        return made
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        with emulate_module._collector_paused(clock):
+            few = leak(100)
+            await clock.sleep(60)
+            paused = not gc.isenabled() and all(ref() is not None for ref in few)
+            many = leak(20_000)  # 80,000 objects: past the bound
+            await clock.sleep(60)
+            collected = all(ref() is None for ref in few + many)
+        return paused, collected, gc.isenabled()
+
+    try:
+        paused, collected, enabled_after = loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+    assert paused and collected and enabled_after
