@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from abc import ABC, abstractmethod
 from typing import Any, Callable, Generic, TypeVar
 
 
@@ -39,12 +40,12 @@ class WorkerProcess:
 W = TypeVar("W", bound=WorkerProcess)
 
 
-class WorkerProcesses(Generic[W]):
+class WorkerProcesses(ABC, Generic[W]):
     """At most `size` worker processes, each lent to one caller at a time; thread-safe.
 
     A subclass says how a worker starts (`_start_worker`), from which multiprocessing context
     (`_new_context`, made on first use), and what a caller gets when the set is closed
-    (`_closed_error`) or no worker came free in time (`_busy_error`).
+    (`_closed_error`).
     """
 
     def __init__(self, size: int) -> None:
@@ -56,22 +57,24 @@ class WorkerProcesses(Generic[W]):
         self._closed = False
         self._cond = threading.Condition()
 
+    @abstractmethod
     def _new_context(self) -> Any:
-        raise NotImplementedError
+        """Return the multiprocessing context workers start from."""
 
+    @abstractmethod
     def _start_worker(self, context: Any) -> W:
-        raise NotImplementedError
+        """Start one worker process."""
 
+    @abstractmethod
     def _closed_error(self) -> Exception:
-        raise NotImplementedError
+        """Return the error of a caller who asks for a worker once the set has closed."""
 
-    def _busy_error(self) -> Exception:
-        raise NotImplementedError
-
-    def _take(self, deadline: float | None = None) -> W:
+    def _take(self, deadline: float | None = None,
+              busy: Callable[[], Exception] | None = None) -> W:
         """Return an idle worker, starting one while fewer than `size` live; else wait for one.
 
-        With a `deadline` (time.monotonic()), waiting past it raises `_busy_error()`.
+        With a `deadline` (time.monotonic()), waiting past it raises what `busy()` returns
+        (called under the set's lock).
         """
         with self._cond:
             while True:
@@ -87,7 +90,7 @@ class WorkerProcesses(Generic[W]):
                     continue
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self._cond.wait(remaining):
-                    raise self._busy_error()
+                    raise busy() if busy is not None else TimeoutError("no worker came free")
         return self._start_counted()
 
     def _start_counted(self) -> W:

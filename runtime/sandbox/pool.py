@@ -298,7 +298,7 @@ class ScriptPool(WorkerProcesses[_Worker]):
         # JSON-able copies: a value that is not JSON (a partner block's datetime) goes as text
         payload = json.dumps(request, default=str, ensure_ascii=False).encode()
         for attempt in (1, 2):
-            worker = self._take(deadline)
+            worker = self._take(deadline, self._busy_error)
             started = time.monotonic()
             try:
                 reply = worker.call(payload, timeout_ms / 1000, self.limits.max_result + 4096)
@@ -357,8 +357,9 @@ class ScriptPool(WorkerProcesses[_Worker]):
     def _closed_error(self) -> Exception:
         return ScriptError("the script pool is closed", kind="limit", limit="closed")
 
-    def _busy_error(self) -> Exception:
-        self.refused += 1  # under the pool's lock, in _take
+    def _busy_error(self) -> ScriptPoolBusy:
+        """Count a call refused for want of a free worker, and say so (under the pool's lock)."""
+        self.refused += 1
         return ScriptPoolBusy(
             f"the script pool is busy: no script worker became free within "
             f"{self.queue_timeout_s:g} s ({_workers(self.size)}); raise "
@@ -372,7 +373,7 @@ class ScriptPool(WorkerProcesses[_Worker]):
     def warm(self) -> None:
         """Start every worker now rather than on first use."""
         deadline = time.monotonic() + self.queue_timeout_s
-        started = [self._take(deadline) for _ in range(self.size)]
+        started = [self._take(deadline, self._busy_error) for _ in range(self.size)]
         for worker in started:
             self._give(worker)
 
