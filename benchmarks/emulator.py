@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -43,7 +42,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from processes import REPO, free_port, stop
+
 FLOW = REPO / "examples" / "workspace" / "flows" / "bank-ivr.json"
 # callers wait in a queue that never answers until they hang up: a call lasts its holding time
 QUEUE = {"schema": "callwright/flow@1", "id": "queue", "start": "wait",
@@ -75,13 +75,6 @@ server.serve_forever()
 """
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_crm() -> tuple[subprocess.Popen, str]:
     """Start the CRM stand-in; return its process and URL once it accepts connections."""
     port = free_port()
@@ -93,19 +86,8 @@ def start_crm() -> tuple[subprocess.Popen, str]:
             return process, f"http://127.0.0.1:{port}"
         except OSError:
             time.sleep(0.05)
-    stop(process)
+    stop(process, 5)
     raise RuntimeError("the CRM stand-in did not start within 10 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a process this script started, by its PID."""
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(5)
 
 
 def speed(text: str) -> float | str:
@@ -150,7 +132,7 @@ def main() -> None:
                              vars={"crm_url": url}, callers=callers, holding=args.holding)
         finally:
             cpu = time.process_time() - cpu  # this process only: not the CRM stand-in
-            stop(process)
+            stop(process, 5)
     print(json.dumps(report))
     print(json.dumps(figures(args, report, cpu)))
 
