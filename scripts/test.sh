@@ -27,7 +27,8 @@ debian_needs=(
   "python3-venv|$python -c 'import ensurepip'"
   "redis-server|command -v redis-server"      # Redis session store and Huey contract tests
   "postgresql|ls /usr/lib/postgresql/*/bin/initdb"  # the records database's PostgreSQL tests
-  # "sip-tester|command -v sipp"              # SIP peers for the port tests (tests/e2e)
+  "sip-tester|command -v sipp"                # SIP peers for the SIP backend's tests (sipp scenarios)
+  "espeak-ng|command -v espeak-ng"            # text prompts spoken in English and Russian (runtime/media)
   "chromium|command -v chromium"              # the editor's browser suite (tests/e2e/test_editor.py)
 )
 
