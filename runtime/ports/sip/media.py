@@ -200,6 +200,7 @@ class Recorder:
         self._held: dict[int, bytes] = {}
         self._out = bytearray()
         self._last: int | None = None  # the sequence number of the last frame kept
+        self._base: int | None = None  # before any frame can be: orders the first ones
         self._frames = 0
 
     def add(self, sequence: int, payload: bytes) -> None:
@@ -208,6 +209,8 @@ class Recorder:
             return  # late (its place has gone) or a duplicate
         if self._frames + len(self._held) >= self.max_frames:
             return
+        if self._base is None:  # the first frames may come out of order too, and wrap
+            self._base = (sequence - REORDER_DEPTH - 1) % rtp.MAX_SEQUENCE
         self._held[sequence] = payload
         if len(self._held) > REORDER_DEPTH:
             self._flush(1)
@@ -218,7 +221,7 @@ class Recorder:
         return bytes(self._out)
 
     def _flush(self, count: int) -> None:
-        base = self._last if self._last is not None else min(self._held)
+        base = self._last if self._last is not None else self._base
         for sequence in sorted(self._held, key=lambda s: (s - base) % rtp.MAX_SEQUENCE)[:count]:
             self._out += self._held.pop(sequence)
             self._last = sequence
