@@ -11,6 +11,7 @@ import pytest
 from audio import rms, sine
 
 from runtime.media import MediaError, MediaLibrary, Prompt, PromptNotFound, tone
+from runtime.workspace.settings import SettingsError, load_settings
 
 
 @pytest.fixture
@@ -76,3 +77,20 @@ def test_a_recording_is_written_under_the_workspace_as_8_khz_wav(media: MediaLib
     with media.recording(Path("recordings") / "call-2.wav") as recording:
         recording.write(bytes(160 * 2 * 10))
     assert (tmp_path / "recordings" / "call-2.wav").stat().st_size == 44 + 3200
+
+
+def test_the_workspace_settings_choose_voices_and_rate(tmp_path: Path) -> None:
+    (tmp_path / "callwright.toml").write_text('[voice]\ntts_voices = {en = "en-gb", ru = "ru"}\n'
+                                              'tts_rate = 200\n')
+    media = MediaLibrary(tmp_path, load_settings(tmp_path))
+    assert media.speech.voice_for("en-US") == "en-gb"
+    assert media.speech.rate == 200
+
+
+@pytest.mark.parametrize("setting", ['tts_rate = 20', 'tts_voices = {en = "en us"}',
+                                     'tts_voices = {"../x" = "en"}'])
+def test_voice_settings_espeak_ng_cannot_take_are_refused_on_load(tmp_path: Path,
+                                                                  setting: str) -> None:
+    (tmp_path / "callwright.toml").write_text(f"[voice]\n{setting}\n")
+    with pytest.raises(SettingsError, match="/voice/tts_"):
+        load_settings(tmp_path)
