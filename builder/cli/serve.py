@@ -28,7 +28,7 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
     if value is None:
         return None
     host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise click.BadParameter(f"{value!r} is not HOST:PORT (for example 127.0.0.1:5060)")
     return value
 

@@ -28,6 +28,7 @@ from aiosipua import (DialogState, IncomingCall, SdpNegotiationError, SipRequest
 from aiosipua.transport import _UdpProtocol
 
 from runtime.errors import EngineError
+from runtime.media import PAYLOAD_TYPES, MediaLibrary, decode
 
 from ..pool import NoFreePort
 from ..port import CONNECTED, NULL, CallInfo, Inbound, PortBackend
@@ -39,9 +40,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LISTEN = "127.0.0.1:5060"
 DEFAULT_PORTS = 100
 DEFAULT_RTP_TIMEOUT_S = 30.0
-PAYLOAD_TYPES = {"PCMU": 0, "PCMA": 8}
 USER_AGENT = "Callwright"
-FORGET_REFUSED_S = 32.0  # Timer H (64 x T1): how long a refused INVITE may wait for its ACK
 WATCH_S = 1.0  # how often calls are checked for RTP silence
 
 
@@ -134,12 +133,13 @@ class SipBackend(PortBackend):
 
     def __init__(self, listen: str = DEFAULT_LISTEN, ports: int = DEFAULT_PORTS, *,
                  prompts: PromptSource, rtp_host: str | None = None,
-                 rtp_timeout_s: float = DEFAULT_RTP_TIMEOUT_S,
+                 rtp_timeout_s: float = DEFAULT_RTP_TIMEOUT_S, ring_s: float = 0.0,
                  codecs: tuple[str, ...] = ("PCMU", "PCMA")) -> None:
         super().__init__()
         self.host, self.port = split_hostport(listen)
         self.rtp_host = rtp_host or self.host
         self.rtp_timeout_s = rtp_timeout_s
+        self.ring_s = ring_s  # how long a call rings before the flow answers it
         self.payload_types = [PAYLOAD_TYPES[c] for c in codecs]
         self.prompts = prompts
         self.ports = [SipPort(f"sip{n}", self) for n in range(1, ports + 1)]
@@ -153,12 +153,11 @@ class SipBackend(PortBackend):
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], root: Path) -> SipBackend:
         """Build the backend from `[sip]`, speaking through the workspace's prompt library."""
-        from runtime.media import MediaLibrary
-
         sip = settings.get("sip", {})
         return cls(sip.get("listen") or DEFAULT_LISTEN, sip.get("ports", DEFAULT_PORTS),
                    prompts=MediaLibrary(root, settings), rtp_host=sip.get("rtp_host"),
                    rtp_timeout_s=sip.get("rtp_timeout_s", DEFAULT_RTP_TIMEOUT_S),
+                   ring_s=sip.get("ring_s", 0.0),
                    codecs=tuple(sip.get("codecs", ("PCMU", "PCMA"))))
 
     @property
@@ -259,13 +258,12 @@ class SipBackend(PortBackend):
         self._inbound.connect(port)
 
     def _refuse(self, call: IncomingCall, status: int, reason: str) -> None:
-        call.reject(status, reason)
-        uas = self._uas
-        if uas is not None:  # the caller's ACK normally clears it; a flood of INVITEs sends none
-            asyncio.get_running_loop().call_later(FORGET_REFUSED_S, self._forget_refused,
-                                                  call)
+        """Answer an INVITE with a final refusal and keep nothing of it.
 
-    def _forget_refused(self, call: IncomingCall) -> None:
+        The stack would keep the call until the caller's ACK; a flood of INVITEs sends none.
+        Kept or not, the ACK is absorbed, and the INVITE sent again is refused again.
+        """
+        call.reject(status, reason)
         uas = self._uas
         if uas is not None and uas._calls.get(call.call_id) is call:
             uas._calls.pop(call.call_id, None)
@@ -335,7 +333,6 @@ class SipBackend(PortBackend):
 
     def decode(self, audio: bytes, codec: str) -> bytes:
         """Return G.711 audio as 16-bit linear PCM."""
-        from runtime.media import decode
         return decode(audio, codec)
 
     def _check_silence(self) -> None:

@@ -20,14 +20,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from runtime.media import FRAME_MS, FRAME_SAMPLES, PAYLOAD_TYPES, SILENCE
+
 from . import rtp
 from .dtmf import TelephoneEvents
 
-PTIME_S = 0.020
-SAMPLES_PER_FRAME = 160  # 20 ms at 8 kHz
+PTIME_S = FRAME_MS / 1000
 CATCH_UP = 5  # frames a late call may send at once; beyond that the far end hears a gap
-SILENCE = {0: b"\xff" * SAMPLES_PER_FRAME, 8: b"\xd5" * SAMPLES_PER_FRAME}  # PCMU, PCMA
-CODECS = {0: "PCMU", 8: "PCMA"}
+CODECS = {pt: codec for codec, pt in PAYLOAD_TYPES.items()}  # 0 PCMU, 8 PCMA
+SILENT_FRAMES = {pt: bytes([SILENCE[codec]]) * FRAME_SAMPLES for pt, codec in CODECS.items()}
 REORDER_DEPTH = 8  # packets held to put a recording back in order (160 ms)
 
 
@@ -140,7 +141,7 @@ class MediaSession:
         endpoint = self._endpoint
         if negotiated is None or endpoint is None or endpoint.transport is None:
             return
-        silence = SILENCE[negotiated.payload_type]
+        silence = SILENT_FRAMES[negotiated.payload_type]
         for _ in range(frames):
             playing = self._playing
             if playing is not None:
@@ -155,7 +156,7 @@ class MediaSession:
                                 self._ssrc, marker=self.counts.sent == 0) + frame
             endpoint.transport.sendto(packet, negotiated.remote)
             self._sequence += 1
-            self._timestamp += SAMPLES_PER_FRAME
+            self._timestamp += FRAME_SAMPLES
             self.counts.sent += 1
         if frames > 1:
             self.counts.late_frames += frames - 1

@@ -13,8 +13,6 @@ from .media import PTIME_S, MediaSession, Negotiated, Pacer
 if TYPE_CHECKING:
     from aiosipua import IncomingCall
 
-    from .backend import SipBackend
-
 log = logging.getLogger(__name__)
 DONE_MARGIN_S = 1.0  # a prompt's wait lasts its frames and this: the pacer ends it earlier
 TRANSFER_TIMEOUT_S = 30.0
@@ -23,7 +21,7 @@ TRANSFER_TIMEOUT_S = 30.0
 class PromptAudio(Protocol):
     """A prompt ready for the wire (runtime.media): its length and its 20 ms G.711 frames."""
 
-    seconds: float
+    duration_s: float
 
     def frames(self, codec: str) -> Sequence[bytes]:
         """Return the prompt as 160-byte frames of `PCMU` or `PCMA`."""
@@ -36,12 +34,31 @@ class PromptSource(Protocol):
         """Return the audio of a prompt, spoken in `language` when it is text."""
 
 
+class Signalling(Protocol):
+    """What a port needs of its backend (runtime.ports.sip.backend.SipBackend)."""
+
+    prompts: PromptSource
+    ring_s: float
+
+    def decode(self, audio: bytes, codec: str) -> bytes:
+        """Return G.711 audio as 16-bit linear PCM."""
+
+    def transfer_uri(self, target: dict) -> str | None:
+        """Return the SIP URI a transfer target names, or None."""
+
+    def refer(self, port: SipPort, uri: str) -> None:
+        """Send REFER on the port's dialog."""
+
+    def forget(self, port: SipPort) -> None:
+        """Stop routing the port's call to it."""
+
+
 class SipPort(Port):
     """One line of the SIP backend."""
 
     backend = "sip"
 
-    def __init__(self, port_id: str, sip: SipBackend) -> None:
+    def __init__(self, port_id: str, sip: Signalling) -> None:
         super().__init__(port_id)
         self.sip = sip
         self.dialog: IncomingCall | None = None
@@ -60,6 +77,9 @@ class SipPort(Port):
 
     async def answer(self) -> None:
         self._require(OFFERED)
+        if self.sip.ring_s > 0:
+            await self._wait(self.sip.ring_s)  # a CANCEL meanwhile ends it: 487, no answer
+            self._require(OFFERED)
         self.state = ACCEPTED
         self.dialog.accept(self.sdp_answer)
         self.media.start(self.negotiated)

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 from audio import make_wav
+from needs import program
 
 
 @pytest.fixture
 def espeak_ng() -> str:
     """Return espeak-ng's path; skip without it, or fail under CI=true, where it must be there."""
-    found = shutil.which("espeak-ng")
-    if found is None:
-        message = "espeak-ng is not installed (Debian package espeak-ng)"
-        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-            pytest.fail(f"{message}; under CI every dependency must be present")
-        pytest.skip(message)
-    return found
+    return program("espeak-ng", "espeak-ng")
 
 
 @pytest.fixture

@@ -1,0 +1,110 @@
+"""Real SIP calls to `callwright voice`, made by sipp: what callers hear back, what flows did.
+
+Each test places calls with a scenario of scenarios/ and checks sipp's verdict (its exit status
+is 0 only when every call went as the scenario says) and, where a flow ran, the execution log.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+
+from runtime.records import ExecutionLog, open_engine
+from runtime.tasks import task_config
+from runtime.workspace import load_settings
+
+from .conftest import SCENARIOS
+
+LOG_WAIT_S = 15.0
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def place(sipp: str, node, scenario: str, number: str, *, calls: int = 1, rate: int = 10,
+          timeout_s: int = 60, **keys: str) -> subprocess.CompletedProcess:
+    """Run a sipp scenario against the node; `keys` become its [keyword]s."""
+    media = free_udp_port() & ~1
+    argv = [sipp, f"127.0.0.1:{node.port}", "-sf", str(SCENARIOS / f"{scenario}.xml"),
+            "-s", number, "-m", str(calls), "-l", str(calls), "-r", str(rate),
+            "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mi", "127.0.0.1",
+            "-mp", str(media), "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",
+            "-recv_timeout", "30s"]
+    for name, value in keys.items():
+        argv += ["-key", name, value]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s + 30,
+                          cwd=node.workspace)
+
+
+def dispositions(node, flow_id: str, count: int) -> list[str]:
+    """Wait until the execution log holds `count` ended sessions of a flow; return theirs."""
+    settings = load_settings(node.workspace)
+    log = ExecutionLog(open_engine(task_config(node.workspace, settings).database_url))
+    try:
+        deadline = time.monotonic() + LOG_WAIT_S
+        while True:
+            ended = [s for s in log.recent(flow_id, limit=500) if s["status"] == "ended"]
+            if len(ended) >= count or time.monotonic() > deadline:
+                return sorted(s["disposition"] for s in ended)
+            time.sleep(0.2)
+    finally:
+        log.close()
+
+
+def verdict(run: subprocess.CompletedProcess) -> str:
+    return f"sipp exited {run.returncode}:\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
+
+
+def test_digits_pressed_by_rfc_4733_choose_the_menus_branch(sipp, node):
+    for key in ("1", "2"):
+        run = place(sipp, node, "press", "keys", keys=key)
+        assert run.returncode == 0, verdict(run)
+    assert dispositions(node, "keys", 2) == ["sales", "support"]
+
+
+def test_an_unknown_number_is_refused_with_404(sipp, node):
+    run = place(sipp, node, "unknown", "nobody")
+    assert run.returncode == 0, verdict(run)
+
+
+def test_a_caller_hanging_up_mid_prompt_ends_the_session_as_a_hang_up(sipp, node):
+    run = place(sipp, node, "hangup", "long")
+    assert run.returncode == 0, verdict(run)
+    assert dispositions(node, "long", 1) == ["hangup"]
+
+
+def test_a_hundred_calls_at_once_all_complete_with_their_digits(sipp, node):
+    before = len(dispositions(node, "keys", 0))
+    run = place(sipp, node, "press", "keys", calls=100, rate=100, keys="1", timeout_s=120)
+    assert run.returncode == 0, verdict(run)
+    ended = dispositions(node, "keys", before + 100)
+    assert ended.count("sales") >= 100
+
+
+def test_cancel_while_ringing_gets_487_and_no_answer(sipp, small_node):
+    run = place(sipp, small_node, "cancel", "keys")
+    assert run.returncode == 0, verdict(run)
+    time.sleep(0.5)
+    assert dispositions(small_node, "keys", 0) == []  # no flow ran for it
+    # and its port is free again
+    run = place(sipp, small_node, "press", "keys", keys="2")
+    assert run.returncode == 0, verdict(run)
+
+
+def test_a_call_finding_every_port_busy_is_refused_with_486(sipp, small_node):
+    # the one port is taken by a call that listens to a long prompt
+    first = subprocess.Popen([sipp, f"127.0.0.1:{small_node.port}", "-sf", str(SCENARIOS / "press.xml"),
+                    "-s", "long", "-m", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()),
+                    "-mi", "127.0.0.1", "-mp", str(free_udp_port() & ~1), "-nostdin",
+                    "-key", "keys", "9", "-timeout", "60s", "-timeout_error"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=small_node.workspace)
+    try:
+        time.sleep(3.5)  # rung for 2 s, answered, speaking
+        run = place(sipp, small_node, "busy", "keys")
+        assert run.returncode == 0, verdict(run)
+    finally:
+        assert first.wait(60) == 0
