@@ -12,7 +12,8 @@ any other language is given espeak-ng's voice of the same name. The speaking rat
 
 A prompt is made once per (text, voice, rate): kept in memory (bounded, least recently used
 first out) and as an 8 kHz WAV file under `cache_dir` named by a hash of the three, so a
-restarted runtime speaks without synthesising again. Requests for the same prompt made while it
+restarted runtime speaks without synthesising again (the folder is bounded too: the prompts
+not heard for longest go first). Requests for the same prompt made while it
 is being synthesised wait for that one process. espeak-ng runs without a shell, the text on its
 standard input, for at most `timeout_s`; a few run at once, not one per call.
 """
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import re
 import shutil
 import subprocess
@@ -31,10 +31,10 @@ from typing import Any
 
 from blocks.sdk import ConfigurationError
 
-from .cache import PromptCache
-from .errors import SpeechFailed, UnreadablePrompt
+from .cache import FOLDER_BYTES, PromptCache, PromptFolder
+from .errors import SpeechFailed
 from .prompt import Prompt
-from .wavfile import prompt_from_wav, read_wav, write_wav
+from .wavfile import prompt_from_wav
 
 COMMAND = "espeak-ng"
 DEFAULT_VOICES = {"en": "en-us", "ru": "ru"}
@@ -47,7 +47,6 @@ CACHE_BYTES = 32 * 1024 * 1024  # about 35 minutes of 8 kHz speech
 # part of every cache key: change it when the same request would give different audio
 CACHE_FORMAT = "espeak-ng 8k/1"
 _VOICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+-]{0,63}")
-log = logging.getLogger(__name__)
 _INSTALL = "install the Debian package espeak-ng (apt-get install espeak-ng)"
 
 
@@ -75,8 +74,11 @@ class TextToSpeech:
 
     def __init__(self, cache_dir: Path | None = None, *, voices: Mapping[str, str] | None = None,
                  rate: int = DEFAULT_RATE, command: str = COMMAND, timeout_s: float = TIMEOUT_S,
-                 cache_bytes: int = CACHE_BYTES, processes: int = PROCESSES) -> None:
+                 cache_bytes: int = CACHE_BYTES, disk_bytes: int = FOLDER_BYTES,
+                 processes: int = PROCESSES) -> None:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.folder = (PromptFolder(self.cache_dir, disk_bytes) if self.cache_dir is not None
+                       else None)
         self.voices = {**DEFAULT_VOICES, **_checked_voices(voices or {})}
         self.rate = _checked_rate(rate)
         self.command = command
@@ -232,27 +234,13 @@ class TextToSpeech:
                                f"{voice!r}: {message}")
         return out
 
-    def _disk_path(self, key: str) -> Path | None:
-        """Return where a prompt is kept on disk, or None without a cache folder."""
-        return self.cache_dir / f"{key}.wav" if self.cache_dir is not None else None
-
     def _from_disk(self, key: str) -> Prompt | None:
-        """Return a prompt kept on disk, or None (a damaged file counts as none)."""
-        path = self._disk_path(key)
-        if path is None or not path.is_file():
-            return None
-        try:
-            return read_wav(path)
-        except UnreadablePrompt:
-            return None
+        """Return a prompt kept on disk, or None."""
+        return self.folder.get(key) if self.folder is not None else None
 
     def _converted(self, wav: bytes, key: str) -> Prompt:
         """Convert espeak-ng's WAV to an 8 kHz prompt and keep it on disk."""
         prompt = prompt_from_wav(wav, "espeak-ng's output")
-        path = self._disk_path(key)
-        if path is not None:
-            try:
-                write_wav(path, prompt.pcm)
-            except OSError as exc:  # the prompt still plays; only a restart will speak it again
-                log.warning("text prompt not kept on disk at %s: %s", path, exc)
+        if self.folder is not None:
+            self.folder.put(key, prompt)
         return prompt

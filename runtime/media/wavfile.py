@@ -1,53 +1,122 @@
-"""WAV files in and out: any common linear PCM file read as a prompt, recordings written.
+"""WAV files in and out: prompt files of any common kind read at 8 kHz, recordings written.
 
     read_wav(path) -> Prompt                  converted to 8 kHz mono 16-bit on the way in
     prompt_from_wav(data, where) -> Prompt    the same for WAV bytes (a synthesiser's output)
     write_wav(path, pcm)                      8 kHz mono 16-bit, written whole or not at all
     RecordingWriter(path)                     the same, a chunk at a time while a caller speaks
 
-Reading uses the standard library's `wave`, so it takes uncompressed integer PCM (format 1):
-8-bit to 32-bit, any rate, any number of channels. Anything else is an `UnreadablePrompt`
-naming the file.
+Reading takes what prompt libraries and audio tools write: integer PCM of 8 to 32 bits,
+32- or 64-bit floats, and telephony's A-law and µ-law, at any rate and channel count, in the
+plain or the extensible format (sox and most editors write 24-bit and multichannel audio in
+the latter, which the standard library's `wave` reads only from Python 3.12). Anything else is
+an `UnreadablePrompt` naming the file. Writing uses `wave`.
 """
 
 from __future__ import annotations
 
-import io
 import os
+import struct
 import tempfile
 import wave
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from . import g711
 from .conversion import to_telephone
 from .errors import UnreadablePrompt
 from .prompt import RATE, SAMPLE_BYTES, Prompt
 
+PCM, IEEE_FLOAT, ALAW, MULAW, EXTENSIBLE = 0x0001, 0x0003, 0x0006, 0x0007, 0xFFFE
+# the extensible format's sub-format is a GUID: its first two bytes are a plain format tag
+_SUBFORMAT_TAIL = bytes.fromhex("000000001000800000aa00389b71")
+_WIDTHS = {PCM: (1, 2, 3, 4), IEEE_FLOAT: (4, 8), ALAW: (1,), MULAW: (1,)}
+_NAMES = {PCM: "PCM", IEEE_FLOAT: "floating-point", ALAW: "A-law", MULAW: "µ-law"}
+MAX_BYTES = 256 * 1024 * 1024  # a prompt file larger than this is a mistake, not a prompt
 
-def prompt_from_wav(data: bytes | io.BufferedIOBase, where: str) -> Prompt:
-    """Read WAV bytes or a binary file as a prompt; `where` names it in errors."""
-    source = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+
+@dataclass(frozen=True, slots=True)
+class WavFormat:
+    """What a WAV file's `fmt ` chunk says: encoding, channels, rate and bytes a sample."""
+
+    tag: int
+    channels: int
+    rate: int
+    width: int
+
+
+def _chunks(data: memoryview) -> Iterator[tuple[bytes, memoryview]]:
+    """Yield the RIFF chunks of a WAVE file as (id, body); a body cut short yields what is there."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ValueError("it does not start with RIFF....WAVE")
+    at = 12
+    while at + 8 <= len(data):
+        ident, size = bytes(data[at:at + 4]), int.from_bytes(data[at + 4:at + 8], "little")
+        yield ident, data[at + 8:at + 8 + size]
+        at += 8 + size + (size & 1)  # chunks are padded to an even length
+
+
+def _format(chunk: memoryview) -> WavFormat:
+    """Read a `fmt ` chunk; raise ValueError for encodings this does not read."""
+    if len(chunk) < 16:
+        raise ValueError("its fmt chunk is too short")
+    tag, channels, rate, _, align, _ = struct.unpack_from("<HHIIHH", chunk)
+    if tag == EXTENSIBLE:
+        if len(chunk) < 40 or bytes(chunk[26:40]) != _SUBFORMAT_TAIL:
+            raise ValueError("its extensible format has no sub-format this reads")
+        tag = int.from_bytes(chunk[24:26], "little")
+    if tag not in _WIDTHS:
+        raise ValueError(f"its encoding (format tag {tag:#06x}) is none of PCM, floating-point, "
+                         f"A-law or µ-law")
+    if channels < 1 or rate < 1:
+        raise ValueError(f"it declares {channels} channels at {rate} Hz")
+    width = align // channels
+    if align % channels or width not in _WIDTHS[tag]:
+        raise ValueError(f"{_NAMES[tag]} samples of {8 * width} bits are not read")
+    return WavFormat(tag, channels, rate, width)
+
+
+def parse_wav(data: bytes) -> tuple[WavFormat, memoryview]:
+    """Return a WAV file's format and sample bytes; raise ValueError saying what is wrong."""
+    found: dict[bytes, memoryview] = {}
+    for ident, body in _chunks(memoryview(data)):
+        found.setdefault(ident, body)
+        if ident == b"data":
+            # a streamed WAV (a synthesiser's stdout) declares more than it has and ends here
+            break
+    if b"fmt " not in found or b"data" not in found:
+        raise ValueError("it has no fmt chunk before its data chunk" if b"data" in found
+                         else "it has no data chunk")
+    return _format(found[b"fmt "]), found[b"data"]
+
+
+def prompt_from_wav(data: bytes, where: str) -> Prompt:
+    """Read the bytes of a WAV file as an 8 kHz prompt; `where` names it in errors."""
     try:
-        with wave.open(source, "rb") as reader:
-            rate, width = reader.getframerate(), reader.getsampwidth()
-            channels = reader.getnchannels()
-            # a streamed WAV (a synthesiser's stdout) declares more frames than it has
-            frames = reader.readframes(reader.getnframes())
-    except (wave.Error, EOFError) as exc:
-        raise UnreadablePrompt(f"{where} is not a WAV file of linear PCM: {exc}") from None
-    try:
-        return Prompt(to_telephone(frames, rate, width, channels))
+        form, samples = parse_wav(data)
+        width = form.width
+        if form.tag in (ALAW, MULAW):
+            samples = g711.decode(samples, "PCMA" if form.tag == ALAW else "PCMU")
+            width = SAMPLE_BYTES
+        return Prompt(to_telephone(samples, form.rate, width, form.channels,
+                                   floating=form.tag == IEEE_FLOAT))
     except ValueError as exc:
-        raise UnreadablePrompt(f"{where}: {exc}") from None
+        raise UnreadablePrompt(f"{where} is not a WAV file this reads: {exc}") from None
 
 
 def read_wav(path: Path) -> Prompt:
     """Read a WAV file as a prompt (8 kHz mono 16-bit); raise UnreadablePrompt naming it."""
     try:
         with open(path, "rb") as file:
-            return prompt_from_wav(file, str(path))
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_BYTES:
+                raise UnreadablePrompt(f"{path} has {size:,} bytes: a prompt file has at most "
+                                       f"{MAX_BYTES:,}")
+            data = file.read()
     except OSError as exc:
         raise UnreadablePrompt(f"{path} cannot be read: {exc.strerror or exc}") from None
+    return prompt_from_wav(data, str(path))
 
 
 def _wav_writer(file: io.BufferedIOBase, rate: int) -> wave.Wave_write:

@@ -78,3 +78,9 @@ def test_shapes_that_are_not_linear_pcm_are_refused(rate: int, width: int, chann
                                                     message: str) -> None:
     with pytest.raises(ValueError, match=message):
         to_telephone(bytes(8), rate, width, channels)
+
+
+def test_floating_point_samples_have_full_scale_at_1_0_and_clip_beyond() -> None:
+    data = np.array([0.5, -0.5, 1.5, -2.0], dtype="<f4").tobytes()
+    assert list(samples_of(to_telephone(data, 8000, 4, floating=True))) == [16384, -16384,
+                                                                            32767, -32768]

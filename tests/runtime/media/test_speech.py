@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 
@@ -239,7 +240,7 @@ def test_without_espeak_ng_the_error_says_to_install_it(tmp_path: Path,
 
 
 def test_a_synthesiser_that_hangs_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
-    hangs = script(tmp_path, "exec sleep 30")
+    hangs = script(tmp_path, f'exec "{sys.executable}" -c "import time; time.sleep(30)"')
     speech = TextToSpeech(command=hangs, timeout_s=0.5)
     started = time.monotonic()
     with pytest.raises(SpeechFailed, match=r"longer than 0.5 s .* and was stopped"):

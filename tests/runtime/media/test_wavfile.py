@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio import peak_hz, sine
+from audio import peak_hz, rms, sine
 
+from runtime.media import g711
 from runtime.media.errors import UnreadablePrompt
 from runtime.media.prompt import tone
 from runtime.media.wavfile import RecordingWriter, prompt_from_wav, read_wav, write_wav
@@ -38,28 +39,92 @@ def test_8_24_and_32_bit_files_read_as_16_bit_audio(wav_file: Callable[..., Path
     assert peak_hz(prompt.pcm) == pytest.approx(600, abs=2)
 
 
-def test_a_file_that_is_not_a_wav_is_refused_by_its_name(tmp_path: Path) -> None:
-    path = tmp_path / "song.wav"
-    path.write_bytes(b"ID3\x04 this is an mp3")
-    with pytest.raises(UnreadablePrompt, match=f"{path} is not a WAV file"):
-        read_wav(path)
+def riff(*chunks: tuple[bytes, bytes]) -> bytes:
+    """Return a WAVE file of the given chunks (each padded to an even length)."""
+    body = b"".join(ident + struct.pack("<I", len(data)) + data + b"\0" * (len(data) & 1)
+                    for ident, data in chunks)
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body
 
 
-def test_an_empty_file_is_refused_by_its_name(tmp_path: Path) -> None:
-    path = tmp_path / "empty.wav"
-    path.write_bytes(b"")
-    with pytest.raises(UnreadablePrompt, match="empty.wav is not a WAV file"):
-        read_wav(path)
+def fmt(tag: int, channels: int, rate: int, bits: int, *, extensible: bool = False,
+        guid_tail: bytes = bytes.fromhex("000000001000800000aa00389b71")) -> tuple[bytes, bytes]:
+    """Return a `fmt ` chunk; extensible puts `tag` in the sub-format GUID."""
+    align = channels * ((bits + 7) // 8)
+    plain = struct.pack("<HHIIHH", 0xFFFE if extensible else tag, channels, rate, rate * align,
+                        align, bits)
+    if extensible:
+        return b"fmt ", plain + struct.pack("<HHIH", 22, bits, 0, tag) + guid_tail
+    return b"fmt ", plain
 
 
-def test_a_floating_point_wav_is_refused_by_its_name(tmp_path: Path) -> None:
-    samples = struct.pack("<4f", 0.0, 0.5, -0.5, 0.0)
-    fmt = struct.pack("<HHIIHH", 3, 1, 8000, 32000, 4, 32)  # format 3: IEEE float
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack(
-        "<I", len(samples)) + samples
+@pytest.mark.parametrize("width", [4, 8])
+def test_floating_point_files_read_with_1_0_as_full_scale(tmp_path: Path, width: int) -> None:
+    samples = (sine(500, 0.5, 16000) / 32768).astype(f"<f{width}").tobytes()
     path = tmp_path / "float.wav"
-    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
-    with pytest.raises(UnreadablePrompt, match="float.wav is not a WAV file of linear PCM"):
+    path.write_bytes(riff(fmt(3, 1, 16000, 8 * width), (b"data", samples)))
+    prompt = read_wav(path)
+    assert prompt.duration_s == 0.5
+    assert rms(prompt.pcm[800:-800]) == pytest.approx(10000 / np.sqrt(2), rel=0.01)
+
+
+@pytest.mark.parametrize(("tag", "codec"), [(6, "PCMA"), (7, "PCMU")])
+def test_telephony_a_law_and_mu_law_files_read_as_linear_audio(tmp_path: Path, tag: int,
+                                                               codec: str) -> None:
+    pcm = tone(700, seconds=1.0).pcm
+    path = tmp_path / f"{codec}.wav"
+    path.write_bytes(riff(fmt(tag, 1, 8000, 8), (b"data", g711.encode(pcm, codec))))
+    assert read_wav(path).pcm == g711.decode(g711.encode(pcm, codec), codec)
+
+
+@pytest.mark.parametrize(("bits", "channels"), [(24, 1), (16, 6), (32, 2)])
+def test_extensible_format_files_read_like_plain_ones(tmp_path: Path, bits: int,
+                                                      channels: int) -> None:
+    # sox writes 24-bit and multichannel audio in the extensible format
+    frames = np.stack([sine(440, 0.25, 48000)] * channels).T * (1 << (bits - 16))
+    samples = np.ascontiguousarray(np.rint(frames).astype("<i4")).view(np.uint8).reshape(
+        -1, channels, 4)
+    data = samples[:, :, :bits // 8].tobytes()
+    path = tmp_path / "extensible.wav"
+    path.write_bytes(riff(fmt(1, channels, 48000, bits, extensible=True), (b"data", data)))
+    prompt = read_wav(path)
+    assert prompt.duration_s == 0.25
+    assert peak_hz(prompt.pcm) == pytest.approx(440, abs=4)
+
+
+def test_chunks_other_than_fmt_and_data_are_skipped(tmp_path: Path) -> None:
+    pcm = tone(300, seconds=0.1).pcm
+    path = tmp_path / "tagged.wav"
+    path.write_bytes(riff((b"LIST", b"INFOISFT\x03\0\0\0odd"), fmt(1, 1, 8000, 16),
+                          (b"cue ", b"\0" * 4), (b"data", pcm), (b"junk", b"after")))
+    assert read_wav(path).pcm == pcm
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"ID3\x04 this is an mp3", "does not start with RIFF"),
+    (b"", "does not start with RIFF"),
+    (riff(fmt(2, 1, 8000, 4), (b"data", b"\0" * 8)), r"format tag 0x0002\) is none of"),
+    (riff(fmt(1, 1, 8000, 16, extensible=True, guid_tail=bytes(14)), (b"data", b"")),
+     "no sub-format this reads"),
+    (riff(fmt(1, 1, 8000, 16)), "no data chunk"),
+    (riff((b"data", b"\0\0"), fmt(1, 1, 8000, 16)), "no fmt chunk before its data"),
+    (riff((b"fmt ", b"\x01\0\x01\0"), (b"data", b"")), "fmt chunk is too short"),
+    (riff(fmt(1, 0, 8000, 16), (b"data", b"")), "0 channels"),
+    (riff(fmt(1, 1, 8000, 48), (b"data", b"")), "PCM samples of 48 bits"),
+    (riff(fmt(3, 1, 8000, 16), (b"data", b"")), "floating-point samples of 16 bits")])
+def test_files_that_are_not_wavs_this_reads_are_refused_by_name_and_reason(
+        tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "odd.wav"
+    path.write_bytes(content)
+    with pytest.raises(UnreadablePrompt, match=f"{path} is not a WAV file this reads: .*{reason}"):
+        read_wav(path)
+
+
+def test_a_file_too_large_for_a_prompt_is_refused_by_its_name(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    monkeypatch.setattr("runtime.media.wavfile.MAX_BYTES", 1000)
+    path = write_wav(tmp_path / "long.wav", bytes(2000))
+    with pytest.raises(UnreadablePrompt, match="long.wav has 2,044 bytes: a prompt file has at"):
         read_wav(path)
 
 
