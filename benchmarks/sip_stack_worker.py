@@ -13,12 +13,12 @@ API, which is what a UAS needs before it may answer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import socket
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -37,6 +37,7 @@ def parse_aiosipua(data: bytes) -> str:
     missing = missing_required_headers(message)
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
+    # its structured headers are parsed when read: read the ones a UAS reads before answering
     message.via[0], message.cseq, message.from_addr, message.to_addr, message.content_length
     return str(message.call_id)
 
@@ -120,8 +121,6 @@ SDP_ANSWER = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt
 
 async def uas_aiosipua(port: int) -> None:
     """Answer with aiosipua: 180 then 200 after 100 ms, or only 180 for user 'ring'."""
-    import asyncio
-
     from aiosipua import SipUAS, UdpSipTransport, parse_sdp
 
     loop = asyncio.get_running_loop()
@@ -201,7 +200,6 @@ def main() -> None:
     elif mode == "rate":
         run_rate(stack, rest[0])
     elif mode == "uas" and stack == "aiosipua":
-        import asyncio
         asyncio.run(uas_aiosipua(int(rest[0])))
     elif mode == "uas" and stack == "sippy":
         uas_sippy(int(rest[0]))
@@ -210,5 +208,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    threading.current_thread().name = "worker"
     main()
