@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from aiosipua import (DialogState, IncomingCall, SdpNegotiationError, SipRequest, SipUAS,
-                      UdpSipTransport, negotiate_sdp, parse_address, parse_uri)
+from aiosipua import (DialogState, IncomingCall, SdpNegotiationError, SipMessage, SipRequest,
+                      SipUAS, UdpSipTransport, negotiate_sdp, parse_address, parse_uri)
 from aiosipua.transport import _UdpProtocol
 
 from runtime.errors import EngineError
@@ -35,6 +37,7 @@ from ..port import CONNECTED, NULL, CallInfo, Inbound, PortBackend
 from .dtmf import info_key
 from .media import MediaSession, Negotiated, Pacer
 from .port import PromptSource, SipPort
+from .screen import screen
 
 log = logging.getLogger(__name__)
 DEFAULT_LISTEN = "127.0.0.1:5060"
@@ -42,6 +45,9 @@ DEFAULT_PORTS = 100
 DEFAULT_RTP_TIMEOUT_S = 30.0
 USER_AGENT = "Callwright"
 WATCH_S = 1.0  # how often calls are checked for RTP silence
+RECEIVE_BUFFER = 4 * 1024 * 1024
+CANCELLED_KEPT = 4096  # INVITE branches ended by CANCEL, remembered for their retransmissions
+CANCELLED_S = 32.0  # Timer H (64 x T1): a retransmission of the INVITE comes before it
 
 
 class SipListenError(EngineError):
@@ -75,7 +81,10 @@ class _Protocol(_UdpProtocol):
 
 
 class _Transport(UdpSipTransport):
-    """aiosipua's UDP transport on `_Protocol`, which knows the port it was given."""
+    """aiosipua's UDP transport on `_Protocol`, screening each datagram before it parses it."""
+
+    refuse: Callable[[SipRequest, int, str], None] | None = None
+    refused = 0  # datagrams screened out
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -83,24 +92,67 @@ class _Transport(UdpSipTransport):
                                                            local_addr=self.local_addr)
         self._udp_transport = transport
         self.local_addr = transport.get_extra_info("sockname")[:2]  # port 0: the one it got
+        sock = transport.get_extra_info("socket")
+        if sock is not None:  # the default buffer holds ~170 INVITEs of a burst; this, thousands
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+
+    def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
+        refusal = screen(data)
+        if refusal is None:
+            super()._dispatch(data, addr)
+            return
+        self.refused += 1
+        log.debug("SIP datagram from %s refused: %s", addr, refusal.reason)
+        if refusal.status is None or self.refuse is None:
+            return
+        try:
+            request = SipMessage.parse(data)
+        except Exception:  # the stack cannot read it either: nothing to answer
+            return
+        if isinstance(request, SipRequest) and request.via:
+            self.refuse(request, refusal.status, refusal.reason)
 
 
 class _Uas(SipUAS):
     """aiosipua's UAS with the guards our backend needs (see the module's docstring)."""
 
-    def __init__(self, backend: SipBackend, transport: UdpSipTransport) -> None:
+    def __init__(self, backend: SipBackend, transport: _Transport) -> None:
         super().__init__(transport, user_agent=USER_AGENT)
         self.backend = backend
         self._handlers["INFO"] = self._handle_info
+        transport.refuse = self._send_error
+        self._cancelled: OrderedDict[str, float] = OrderedDict()  # branch -> when
 
     def _handle_invite(self, request: SipRequest, addr: tuple[str, int]) -> None:
+        branch = _branch(request)
+        if branch is not None and self._was_cancelled(branch):
+            # the INVITE again after its CANCEL (our 487 was lost): 487 again, not a new call
+            self._send_error(request, 487, "Request Terminated")
+            return
         existing = self._calls.get(request.call_id or "")
-        if existing is not None and existing.dialog.state != DialogState.CONFIRMED:
-            # the same INVITE again (our 100 crossed it, or was lost): say Trying again; a
-            # second call on one Call-ID would take a second port and answer twice
-            existing.trying()
+        if existing is not None and branch is not None and branch == _branch(existing.invite):
+            # the same INVITE again (a reply of ours crossed it or was lost): a second call on
+            # one transaction would take a second port and answer twice. Ringing, say Trying
+            # again; answered, the 200 is retransmitted until the ACK anyway.
+            if existing.dialog.state != DialogState.CONFIRMED:
+                existing.trying()
             return
         super()._handle_invite(request, addr)
+
+    def cancelled(self, request: SipRequest) -> None:
+        """Remember the branch of an INVITE a CANCEL ended, for its retransmissions."""
+        branch = _branch(request)
+        if branch is None:
+            return
+        self._cancelled[branch] = time.monotonic()
+        while len(self._cancelled) > CANCELLED_KEPT:
+            self._cancelled.popitem(last=False)
+
+    def _was_cancelled(self, branch: str) -> bool:
+        now = time.monotonic()
+        while self._cancelled and next(iter(self._cancelled.values())) < now - CANCELLED_S:
+            self._cancelled.popitem(last=False)
+        return branch in self._cancelled
 
     def _handle_info(self, request: SipRequest, addr: tuple[str, int]) -> None:
         call = self._calls.get(request.call_id or "")
@@ -124,6 +176,15 @@ class _Uas(SipUAS):
         cseq = msg.cseq
         if cseq is not None and cseq.method == "REFER" and msg.status_code >= 300:
             self.backend.transfer_progress(msg.call_id or "", msg.status_code)
+
+
+def _branch(request: SipRequest) -> str | None:
+    """Return the branch of a request's top Via (its transaction), or None."""
+    try:
+        vias = request.via
+    except ValueError:
+        return None
+    return vias[0].branch if vias else None
 
 
 class SipBackend(PortBackend):
@@ -172,7 +233,7 @@ class SipBackend(PortBackend):
         uas = _Uas(self, transport)
         uas.on_invite = self._invited
         uas.on_bye = lambda call, request: self._caller_left(call.call_id)
-        uas.on_cancel = lambda request, addr: self._caller_left(request.call_id or "")
+        uas.on_cancel = lambda request, addr: self._cancelled(uas, request)
         uas.on_ack_timeout = lambda call: self._caller_left(call.call_id)
         uas.on_transfer_progress = lambda call_id, status, reason: (
             self.transfer_progress(call_id, status))
@@ -275,6 +336,10 @@ class SipBackend(PortBackend):
             return unquote(parse_address(call.invite.get_header("from") or "").uri.user or "")
         except Exception:  # a From the stack accepted but cannot take apart: no number
             return ""
+
+    def _cancelled(self, uas: _Uas, request: SipRequest) -> None:
+        uas.cancelled(request)
+        self._caller_left(request.call_id or "")
 
     # --- during a call -------------------------------------------------------------------------
     def _caller_left(self, call_id: str) -> None:

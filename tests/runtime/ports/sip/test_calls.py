@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 from runtime.records import ExecutionLog, open_engine
 from runtime.tasks import task_config
@@ -96,15 +97,83 @@ def test_cancel_while_ringing_gets_487_and_no_answer(sipp, small_node):
 
 
 def test_a_call_finding_every_port_busy_is_refused_with_486(sipp, small_node):
-    # the one port is taken by a call that listens to a long prompt
-    first = subprocess.Popen([sipp, f"127.0.0.1:{small_node.port}", "-sf", str(SCENARIOS / "press.xml"),
-                    "-s", "long", "-m", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()),
-                    "-mi", "127.0.0.1", "-mp", str(free_udp_port() & ~1), "-nostdin",
-                    "-key", "keys", "9", "-timeout", "60s", "-timeout_error"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=small_node.workspace)
+    # the one port is taken by a call that rings (2 s), is answered and hangs up a second later
+    first = subprocess.Popen([sipp, f"127.0.0.1:{small_node.port}", "-sf",
+                              str(SCENARIOS / "hangup.xml"), "-s", "long", "-m", "1",
+                              "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mi", "127.0.0.1",
+                              "-mp", str(free_udp_port() & ~1), "-nostdin", "-timeout", "60s",
+                              "-timeout_error"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             cwd=small_node.workspace)
     try:
-        time.sleep(3.5)  # rung for 2 s, answered, speaking
+        time.sleep(1.0)  # ringing on the one port
         run = place(sipp, small_node, "busy", "keys")
         assert run.returncode == 0, verdict(run)
     finally:
         assert first.wait(60) == 0
+
+
+def rss_kb(pid: int) -> int:
+    """Return a process's resident memory in kB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def invites(count: int, port: int, tag: str, answer_to: int) -> list[bytes]:
+    """INVITEs to a number no flow is routed for, each its own call."""
+    return [(f"INVITE sip:nobody@127.0.0.1:{port} SIP/2.0\r\n"
+             f"Via: SIP/2.0/UDP 127.0.0.1:{answer_to};branch=z9hG4bK{tag}{n}\r\n"
+             f"From: <sip:flood@127.0.0.1>;tag={n}\r\nTo: <sip:nobody@127.0.0.1>\r\n"
+             f"Call-ID: {tag}-{n}@flood\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+             f"Content-Length: 0\r\n\r\n").encode() for n in range(count)]
+
+
+def test_hostile_datagrams_between_good_calls_are_refused_and_leave_it_serving(sipp, node):
+    messages = sorted((SCENARIOS.parent / "messages").glob("[ig]*.sip"))
+    assert len(messages) > 20
+    answers = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.5)
+        for _ in range(3):  # a burst: every invalid or garbage datagram of the corpus, thrice
+            for path in messages:
+                sock.sendto(path.read_bytes(), ("127.0.0.1", node.port))
+        try:
+            while True:
+                answers.append(sock.recv(65536).split(b"\r\n", 1)[0])
+        except TimeoutError:
+            pass
+    assert answers and all(a.startswith((b"SIP/2.0 4", b"SIP/2.0 5")) for a in answers), answers
+    assert node.process.poll() is None
+    run = place(sipp, node, "press", "keys", keys="2")
+    assert run.returncode == 0, verdict(run)
+
+
+def test_a_flood_of_invites_is_refused_and_memory_stays_flat(node):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        sock.settimeout(2.0)
+
+        def flood(tag: str) -> int:
+            own = sock.getsockname()[1]
+            for n, datagram in enumerate(invites(3000, node.port, tag, own)):
+                sock.sendto(datagram, ("127.0.0.1", node.port))
+                if n % 200 == 199:
+                    time.sleep(0.02)  # a flood, not a loss test of the kernel's buffers
+            answered = 0
+            try:
+                while True:
+                    if sock.recv(65536).startswith(b"SIP/2.0 404"):
+                        answered += 1
+            except TimeoutError:
+                return answered
+
+        assert flood("warm") > 2500
+        before = rss_kb(node.process.pid)
+        assert flood("again") > 2500
+        after = rss_kb(node.process.pid)
+    assert after - before < 4096, f"RSS grew from {before} to {after} kB"
+    assert node.process.poll() is None
