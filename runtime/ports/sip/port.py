@@ -132,6 +132,7 @@ class SipPort(Port):
             self._transfer = None
         self._require(CONNECTED)
         if 200 <= status < 300:
+            self.dialog.hangup()  # the caller talks to the target now: our leg ends (BYE)
             self._gone("transfer")
             return "connected"
         return {486: "busy", 600: "busy", 408: "noanswer", 480: "noanswer",

@@ -38,6 +38,13 @@ FLOWS = {
             "options": [{"key": "1", "exit": "again", "label": "Again"}], "timeout_s": 3},
             "exits": {"again": "story", "failed": "bye"}},
         "bye": {"type": "end", "config": {"disposition": "heard_it_all"}}}},
+    "agent": {"start": "hand_over", "blocks": {
+        "hand_over": {"type": "transfer", "config": {"target": {"number": "100"},
+                                                     "timeout_s": 10},
+                      "exits": {"busy": "busy", "noanswer": "nobody", "failed": "failed"}},
+        "busy": {"type": "end", "config": {"disposition": "agent_busy"}},
+        "nobody": {"type": "end", "config": {"disposition": "agent_noanswer"}},
+        "failed": {"type": "end", "config": {"disposition": "agent_failed"}}}},
 }
 
 
@@ -50,8 +57,8 @@ class VoiceNode(NamedTuple):
     log: Path
 
 
-def workspace(folder: Path, *, ports: int, ring_s: float = 0.0) -> Path:
-    """Write a workspace whose voice routes name `keys` and `long` (and nothing else)."""
+def workspace(folder: Path, *, ports: int, ring_s: float = 0.0, rtp_timeout_s: float = 30) -> Path:
+    """Write a workspace whose voice routes name each flow of FLOWS (and nothing else)."""
     (folder / "flows").mkdir(parents=True)
     for flow_id, flow in FLOWS.items():
         document = {"schema": "callwright/flow@1", "id": flow_id, "name": flow_id, **flow}
@@ -59,7 +66,8 @@ def workspace(folder: Path, *, ports: int, ring_s: float = 0.0) -> Path:
     (folder / "routes.json").write_text(json.dumps(
         {"schema": "callwright/routes@1", "voice": {flow_id: flow_id for flow_id in FLOWS}}))
     (folder / "callwright.toml").write_text(
-        f'[sip]\nlisten = "127.0.0.1:5060"\nports = {ports}\nring_s = {ring_s}\n')
+        f'[sip]\nlisten = "127.0.0.1:5060"\nports = {ports}\nring_s = {ring_s}\n'
+        f'rtp_timeout_s = {rtp_timeout_s}\n')
     return folder
 
 
@@ -105,8 +113,9 @@ def node(tmp_path_factory: pytest.TempPathFactory, espeak: str) -> VoiceNode:
 
 @pytest.fixture(scope="module")
 def small_node(tmp_path_factory: pytest.TempPathFactory, espeak: str) -> VoiceNode:
-    """A node of one port whose calls ring for 2 s before the flow answers."""
+    """A node of one port whose calls ring for 2 s before the flow answers and end after 3 s
+    without RTP from the caller."""
     started = start_node(workspace(tmp_path_factory.mktemp("voice-small"), ports=1,
-                                   ring_s=2.0))
+                                   ring_s=2.0, rtp_timeout_s=3.0))
     yield started
     assert stop(started.process) == 0, started.log.read_text(errors="replace")

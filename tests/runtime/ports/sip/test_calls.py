@@ -11,6 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from runtime.records import ExecutionLog, open_engine
 from runtime.tasks import task_config
 from runtime.workspace import load_settings
@@ -177,3 +179,20 @@ def test_a_flood_of_invites_is_refused_and_memory_stays_flat(node):
         after = rss_kb(node.process.pid)
     assert after - before < 4096, f"RSS grew from {before} to {after} kB"
     assert node.process.poll() is None
+
+
+@pytest.mark.parametrize("status, outcome", [("200", "transferred"), ("486", "agent_busy")])
+def test_a_transfer_is_a_refer_whose_notify_says_how_it_went(sipp, node, status, outcome):
+    before = dispositions(node, "agent", 0)
+    run = place(sipp, node, "refer", "agent", status=status)
+    assert run.returncode == 0, verdict(run)
+    after = dispositions(node, "agent", len(before) + 1)
+    assert after.count(outcome) == before.count(outcome) + 1
+
+
+def test_a_caller_who_sends_no_rtp_is_hung_up(sipp, small_node):
+    started = time.monotonic()
+    run = place(sipp, small_node, "silent", "long")
+    assert run.returncode == 0, verdict(run)  # the IVR hung up (BYE), before the flow's end
+    assert time.monotonic() - started < 15
+    assert "hangup" in dispositions(small_node, "long", 1)
