@@ -18,11 +18,14 @@ from blocks.sdk import ConfigurationError
 from runtime import Runtime
 from runtime.errors import EngineError
 from runtime.ports.backends import configured_backends
+from runtime.ports.figures import write_figures
 from runtime.ports.node import VoiceNode
 
 from .serve import parse_hostport
 
-RELOAD_S = 2.0  # how often flows published meanwhile are taken live (a stat call per file)
+# how often the figures are written for the API and /metrics, and flows published meanwhile
+# are taken live (a stat call per flow file)
+FIGURES_S = 1.0
 
 
 @click.command()
@@ -46,13 +49,13 @@ def voice(workspace: Path, sip: str | None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     try:
-        code = _run(runtime, VoiceNode(runtime, backends))
+        code = _run(runtime, VoiceNode(runtime, backends), root)
     finally:
         runtime.close()
     sys.exit(code)
 
 
-def _run(runtime: Runtime, node: VoiceNode) -> int:
+def _run(runtime: Runtime, node: VoiceNode, root: Path) -> int:
     """Run the node on an event loop (uvloop where installed) until a stop signal; return 0."""
     try:
         import uvloop
@@ -60,10 +63,10 @@ def _run(runtime: Runtime, node: VoiceNode) -> int:
     except ImportError:  # asyncio's own loop where uvloop does not build (Windows)
         loop_factory = None
     with asyncio.Runner(loop_factory=loop_factory) as runner:
-        return runner.run(_serve(runtime, node))
+        return runner.run(_serve(runtime, node, root))
 
 
-async def _serve(runtime: Runtime, node: VoiceNode) -> int:
+async def _serve(runtime: Runtime, node: VoiceNode, root: Path) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -78,11 +81,13 @@ async def _serve(runtime: Runtime, node: VoiceNode) -> int:
                    f"{len(backend.ports)} ports.", err=True)
     try:
         while not stop.is_set():
+            write_figures(root, node.snapshot())
             try:
-                await asyncio.wait_for(stop.wait(), RELOAD_S)
+                await asyncio.wait_for(stop.wait(), FIGURES_S)
             except TimeoutError:
                 runtime.workspace.reload()
     finally:
         await node.stop()
         await runtime.close_http()
+        write_figures(root, node.snapshot())  # the last word; read as stale from now on
     return 0

@@ -196,3 +196,16 @@ def test_a_caller_who_sends_no_rtp_is_hung_up(sipp, small_node):
     assert run.returncode == 0, verdict(run)  # the IVR hung up (BYE), before the flow's end
     assert time.monotonic() - started < 15
     assert "hangup" in dispositions(small_node, "long", 1)
+
+
+def test_the_node_reports_its_live_figures(sipp, node):
+    from runtime.ports.figures import read_figures
+
+    run = place(sipp, node, "unknown", "nobody")
+    assert run.returncode == 0, verdict(run)
+    time.sleep(1.5)  # written every second
+    figures = read_figures(node.workspace)
+    assert figures["live"] is True
+    assert figures["backends"]["sip"]["ports"] == 120
+    assert figures["backends"]["sip"]["address"] == f"udp:127.0.0.1:{node.port}"
+    assert figures["calls"]["unrouted"] >= 1 and figures["calls"]["offered"][""] >= 1
