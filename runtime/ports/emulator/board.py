@@ -13,15 +13,18 @@ import asyncio
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from runtime.ports.clock import Clock
 from runtime.ports.port import (ACCEPTED, CONNECTED, DIALING, NULL, OFFERED, CallInfo, Port,
                                 PortBackend, Recording)
 
-from .callers import CallerMix, CallerScript, ScriptedCaller
+from .callers import CallerMix, CallerScript, ScriptedCaller, load_callers
 from .holding import Holding
 from .latency import LatencyHistogram
+
+DEFAULT_PORTS = 30  # outbound ports when `[voice] ports` is not set: one E1
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,18 @@ class EmulatorBoard(PortBackend):
         self.latency = LatencyHistogram() if measure_latency else None
         self.ports = [EmulatorPort(f"b{b}c{c}", self)
                       for b in range(1, boards + 1) for c in range(1, channels + 1)]
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], root: Path) -> EmulatorBoard:
+        """Build the boards `[voice]` describes: `ports` (default 30), `speed`, `callers`."""
+        voice = settings.get("voice", {})
+        callers = voice.get("callers")
+        mix = CallerMix(load_callers(root / callers)) if callers else None
+        ports = voice.get("ports", DEFAULT_PORTS)
+        # E1 boards of 30 channels when the count fills them, else one board of exactly that many
+        channels = 30 if ports % 30 == 0 else ports
+        return cls(ports // channels, channels, clock=Clock(voice.get("speed", 1.0)),
+                   callers=mix)
 
     @classmethod
     def with_ports(cls, ports: int, channels: int = 30, **options: Any) -> EmulatorBoard:
