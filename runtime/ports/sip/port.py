@@ -7,6 +7,8 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from runtime.media import MediaError
+
 from ..port import ACCEPTED, CONNECTED, NULL, OFFERED, CallerHungUp, Port, PortError, Recording
 from .media import PTIME_S, MediaSession, Negotiated, Pacer
 
@@ -30,7 +32,7 @@ class PromptAudio(Protocol):
 class PromptSource(Protocol):
     """Turns a port prompt (`{"text"}` or `{"audio"}`) into audio, cached."""
 
-    async def prompt(self, spec: dict, language: str = "en") -> PromptAudio:
+    async def prompt(self, spec: dict, language: str | None = None) -> PromptAudio:
         """Return the audio of a prompt, spoken in `language` when it is text."""
 
 
@@ -90,7 +92,12 @@ class SipPort(Port):
         barge_in = prompt.get("barge_in", True)
         if barge_in and self._keys:
             return  # type-ahead: a key already waits, the prompt is skipped
-        audio = await self.sip.prompts.prompt(prompt, prompt.get("language") or "en")
+        try:
+            audio = await self.sip.prompts.prompt(prompt, prompt.get("language"))
+        except MediaError as exc:  # a missing prompt file: the caller hears nothing, the flow goes on
+            log.error("port %s: prompt %r not played: %s", self.id, prompt.get("audio")
+                      or prompt.get("text"), exc)
+            return
         self._require(CONNECTED)
         frames = audio.frames(self.negotiated.codec)
         if not frames:
