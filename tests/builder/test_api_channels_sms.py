@@ -367,6 +367,16 @@ def test_without_a_stop_text_stop_is_recorded_and_not_answered(make_app, gateway
     assert opted_out(app).keyword == "UNSUBSCRIBE" and gateway.requests == []
 
 
+def test_stop_in_the_middle_of_a_conversation_leaves_it_waiting_until_start(app, gateway):
+    client = app.test_client()
+    first = post(client, sms("hello", id="SM1")).get_json()
+    post(client, sms("STOP", id="SM2"))
+    post(client, sms("START", id="SM3"))
+    answer = post(client, sms("1", id="SM4")).get_json()
+    assert answer["session"] == first["session"]
+    assert texts(gateway)[-2:] == ["Your balance is 42.00 EUR.", MENU]
+
+
 def test_a_sentence_with_stop_in_it_reaches_the_flow(app, gateway):
     body = post(app.test_client(), sms("stop my card")).get_json()
     assert "keyword" not in body and opted_out(app) is None

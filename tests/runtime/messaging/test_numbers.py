@@ -56,3 +56,10 @@ def test_the_default_region_comes_from_the_settings_and_must_exist():
     assert default_region({"sms": {}}) is None and default_region({}) is None
     with pytest.raises(ConfigurationError, match=r"\[sms\] default_region 'XX'"):
         default_region({"sms": {"default_region": "XX"}})
+
+
+def test_the_default_region_may_come_from_the_environment():
+    from runtime.workspace.settings import load_settings
+
+    settings = load_settings(None, {"CALLWRIGHT_SMS_DEFAULT_REGION": "ru"})
+    assert e164("8 912 345-67-89", default_region(settings)) == "+79123456789"
