@@ -321,8 +321,8 @@ class Runtime:
         # `keyword` lets the answer through to a number that has just opted out; the key is the
         # message's own, so a redelivery after a crash answers once. Queueing is not after a
         # turn: when it fails, the message fails and its redelivery answers.
-        origin = message_id or uuid.uuid4().hex
-        key = f"{keyword}.{hashlib.sha256(origin.encode('utf-8', 'surrogatepass')).hexdigest()[:40]}"
+        origin = (message_id or uuid.uuid4().hex).encode("utf-8", "surrogatepass")
+        key = f"{keyword}.{hashlib.sha256(origin).hexdigest()[:40]}"
         payload = {"channel": channel, "to": sender, "from": to, "text": reply, "keyword": keyword}
         self.enqueue("send", payload, key)
         answer["replies"].append(channel_named(channel).render({"event": "say", "text": reply}))

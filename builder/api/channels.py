@@ -25,7 +25,8 @@ FIELDS = ("id", "from", "to", "text")
 # the common form encoding of SMS webhooks (Twilio's names): form field -> message field
 SMS_FORM = {"MessageSid": "id", "From": "from", "To": "to", "Body": "text"}
 FORM_TYPE = "application/x-www-form-urlencoded"
-MAX_FORM_FIELDS = 100  # gateways send a few dozen (account, media, geography...): all but four ignored
+# gateways send a few dozen fields (account, media, geography...): all but four are ignored
+MAX_FORM_FIELDS = 100
 
 
 @bp.post("/channels/webhook")
@@ -44,7 +45,7 @@ def webhook_message() -> Response:
 
 @bp.post("/channels/sms")
 def sms_message() -> Response:
-    """Take an SMS `{id?, from, to, text}` or form `MessageSid, From, To, Body`, signed; answer it."""
+    """Take a signed SMS, `{id?, from, to, text}` or a form `MessageSid, From, To, Body`; answer."""
     raw, stamp = signed_body()
     mimetype = (request.content_type or "").partition(";")[0].strip().lower()
     if mimetype == FORM_TYPE:

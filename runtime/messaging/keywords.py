@@ -61,5 +61,5 @@ def _word(text: str) -> str:
     return text.strip().strip(_TRAILING).strip().casefold().replace("ё", "е")
 
 
-__all__ = ["DEFAULT_REPLIES", "HELP", "KEYWORD_CHANNELS", "KEYWORDS", "START", "STOP", "keyword_of", "keyword_reply",
-           "keyword_word"]
+__all__ = ["DEFAULT_REPLIES", "HELP", "KEYWORD_CHANNELS", "KEYWORDS", "START", "STOP",
+           "keyword_of", "keyword_reply", "keyword_word"]

@@ -26,7 +26,7 @@ class PermanentFailure(Exception):
 
 
 class RecipientOptedOut(Exception):
-    """The recipient opted out of the channel (STOP): the message is not sent, and that is recorded."""
+    """The recipient opted out of the channel (STOP): the message is not sent, and that is kept."""
 
 
 @dataclass(frozen=True)

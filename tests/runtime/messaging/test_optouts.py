@@ -26,8 +26,9 @@ def test_stop_opts_out_until_start_and_stop_again_opts_out_again(records_url):
         optouts.opt_out("sms", "+4915112345678", "СТОП", now=1_700_000_000)
         opted = optouts.opted_out("sms", "+4915112345678")
         assert (opted.keyword, opted.at) == ("СТОП", 1_700_000_000)
-        assert opted.reason() == ("opted out: +4915112345678 sent СТОП on sms at "
-                                  "2023-11-14T22:13:20Z; nothing is sent to it until it sends START")
+        assert opted.reason() == (
+            "opted out: +4915112345678 sent СТОП on sms at 2023-11-14T22:13:20Z; nothing is "
+            "sent to it until it sends START")
         assert optouts.opted_out("sms", "+4915199999999") is None  # another number
         assert optouts.opted_out("webhook", "+4915112345678") is None  # another channel
         optouts.opt_in("sms", "+4915112345678", "START")

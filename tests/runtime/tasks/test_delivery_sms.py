@@ -1,4 +1,4 @@
-"""The `send` task on SMS: numbers in E.164, texts counted in segments, opted-out numbers skipped."""
+"""The `send` task on SMS: numbers in E.164, segments counted, opted-out numbers skipped."""
 
 from __future__ import annotations
 
