@@ -63,7 +63,7 @@ deliveries = Table(
     Column("updated_at", Float, nullable=False),
     Column("due_at", Float, nullable=False),  # when the next attempt should start (pending)
     Column("delivered_at", Float),
-    Column("segments", Integer),  # the SMS parts a delivered text took (runtime.messaging.segments)
+    Column("segments", Integer),  # the SMS parts a delivered text took (runtime.channels.segments)
 )
 
 # Addresses that opted out of a messaging channel (STOP) or back in (START), one row each

@@ -9,7 +9,7 @@ from huey.api import Task
 from blocks.sdk import BlockError, ConfigurationError
 from runtime.messaging.numbers import NumberError, default_region, e164
 from runtime.messaging.optouts import OptOuts
-from runtime.messaging.segments import segment
+from runtime.channels.segments import segment
 
 from .attempts import attempt, queue_once, requeue_interrupted
 from .config import RETRY_BACKOFF, TaskConfig

@@ -265,8 +265,9 @@ def test_an_empty_sms_is_an_answer_without_words(app, gateway):
 
 def test_emoji_and_cyrillic_go_through_and_their_replies_count_ucs2_segments(app, gateway):
     text = "👍 карта потеряна " * 4  # echoed with "Hi, you wrote: ": 87 UTF-16 units, 2 parts
-    post(app.test_client(), sms(text))
+    body = post(app.test_client(), sms(text)).get_json()
     assert texts(gateway)[0] == f"Hi, you wrote: {text}"
+    assert [reply["segments"] for reply in body["replies"]] == [2, 1]
     assert [row["segments"] for row in ledger(app)] == [2, 1]
 
 

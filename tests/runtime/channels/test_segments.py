@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.messaging.segments import (GSM7, GSM7_BASIC, GSM7_EXTENSION, UCS2, encoding_of,
+from runtime.channels.segments import (GSM7, GSM7_BASIC, GSM7_EXTENSION, UCS2, encoding_of,
                                         segment)
 
 
