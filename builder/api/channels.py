@@ -47,17 +47,7 @@ def webhook_message() -> Response:
 def sms_message() -> Response:
     """Take a signed SMS, `{id?, from, to, text}` or a form `MessageSid, From, To, Body`; answer."""
     raw, stamp = signed_body()
-    mimetype = (request.content_type or "").partition(";")[0].strip().lower()
-    if mimetype == FORM_TYPE:
-        body, pointers = form_message(raw)
-    else:
-        try:
-            check_media_type(mimetype)
-        except UnsupportedMediaType:
-            raise UnsupportedMediaType(f"send the SMS as JSON (application/json) or as a form "
-                                       f"({FORM_TYPE}), not {mimetype or 'without a Content-Type'}"
-                                       ) from None
-        body, pointers = parse_body(raw), {field: f"/{field}" for field in FIELDS}
+    body, pointers = sms_body(raw, request.content_type or "")
     problems = [(_renamed(pointer, pointers), message) for pointer, message in check_message(body)]
     if not problems:
         body, problems = phone_numbers(body, pointers)
@@ -86,6 +76,20 @@ def message_id(body: dict, stamp: int, raw: bytes) -> str:
     A replay of the same signed request within the signature's window then runs nothing.
     """
     return body.get("id") or f"signed:{stamp}:{hashlib.sha256(raw).hexdigest()}"
+
+
+def sms_body(raw: bytes, content_type: str) -> tuple[Any, dict[str, str]]:
+    """Return an SMS sent as JSON or as a form, and each field's pointer as the sender named it."""
+    mimetype = content_type.partition(";")[0].strip().lower()
+    if mimetype == FORM_TYPE:
+        return form_message(raw)
+    try:
+        check_media_type(mimetype)
+    except UnsupportedMediaType:
+        sent = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
+        raise UnsupportedMediaType(f"send the SMS as JSON (application/json) or as a form "
+                                   f"({FORM_TYPE}); got {sent}") from None
+    return parse_body(raw), {field: f"/{field}" for field in FIELDS}
 
 
 def form_message(raw: bytes) -> tuple[dict, dict[str, str]]:
