@@ -41,9 +41,12 @@ class Segments:
         return max(1, len(self.parts))
 
 
+_GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
+
+
 def encoding_of(text: str) -> str:
     """Return `gsm7` when every character is in the GSM-7 alphabet or its extension, else `ucs2`."""
-    return GSM7 if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text) else UCS2
+    return GSM7 if _GSM7_ALL.issuperset(text) else UCS2
 
 
 def width(ch: str, encoding: str) -> int:
@@ -56,7 +59,10 @@ def width(ch: str, encoding: str) -> int:
 def segment(text: str) -> Segments:
     """Return a text's encoding and the parts it is sent in."""
     encoding = encoding_of(text)
-    units = sum(width(ch, encoding) for ch in text)
+    if encoding == GSM7:
+        units = len(text) + sum(map(GSM7_EXTENSION.__contains__, text))
+    else:
+        units = len(text.encode("utf-16-le", "surrogatepass")) // 2
     if units <= SINGLE[encoding]:
         return Segments(encoding, (text,) if text else (), units)
     parts: list[str] = []

@@ -7,6 +7,8 @@ country code is read in `[sms] default_region` (an ISO 3166 code such as `DE`).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from blocks.sdk import ConfigurationError
@@ -44,6 +46,12 @@ def e164(text: object, region: str | None, field: str = "to") -> str:
         raise NumberError(field, "is not a phone number: it is empty")
     if len(text) > MAX_NUMBER:
         raise NumberError(field, f"is not a phone number: it has {len(text)} characters")
+    return _e164(text, region, field)
+
+
+@lru_cache(maxsize=4096)  # a contact's number is read on the way in and for every reply
+def _e164(text: str, region: str | None, field: str) -> str:
+    """Return a number of at most MAX_NUMBER characters in E.164, or raise NumberError."""
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
