@@ -169,3 +169,13 @@ def test_an_opt_out_on_sms_does_not_stop_other_channels(task_queue, gateway):
     OptOuts(queue.records.engine).opt_out("sms", "+4915112345678", "STOP")
     queue.enqueue("send", {"channel": "webhook", "to": "+4915112345678", "text": "Hi"}, "o5")
     assert queue.ledger.get("o5")["state"] == "delivered"
+
+
+def test_skips_and_segments_are_kept_in_either_records_database(task_queue, gateway, records_url):
+    queue = task_queue(toml(gateway.url, extra=f'[storage]\ndatabase_url = "{records_url}"'))
+    OptOuts(queue.records.engine).opt_out("sms", "+4915199999999", "STOP")
+    queue.enqueue("send", sms(text="я" * 71), "p1")
+    queue.enqueue("send", sms(to="+4915199999999"), "p2")
+    assert (queue.ledger.get("p1")["state"], queue.ledger.get("p1")["segments"]) == ("delivered", 2)
+    assert queue.ledger.get("p2")["state"] == "opted_out"
+    assert [message["to"] for message in sent(gateway)] == ["+4915112345678"]
