@@ -72,17 +72,15 @@ class OptOuts:
                   "changed_at": time.time() if now is None else now}
         c = opt_outs.c
         where = and_(c.channel == channel, c.address == address)
-        for _ in range(2):  # a row inserted by another process in between is updated instead
-            with self.engine.begin() as conn:
-                if conn.execute(update(opt_outs).where(where).values(values)).rowcount:
-                    return
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(opt_outs).values(channel=channel, address=address,
-                                                         **values))
+        with self.engine.begin() as conn:
+            if conn.execute(update(opt_outs).where(where).values(values)).rowcount:
                 return
-            except IntegrityError:
-                continue
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(opt_outs).values(channel=channel, address=address, **values))
+        except IntegrityError:  # another process inserted it in between: rows are never deleted
+            with self.engine.begin() as conn:
+                conn.execute(update(opt_outs).where(where).values(values))
 
 
 __all__ = ["OptOut", "OptOuts", "OptedOut"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 from alembic import command
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from runtime.messaging.optouts import OptOuts
 from runtime.records import RecordsDatabase, open_engine, upgrade
 from runtime.records.database import alembic_config
-from runtime.records.schema import deliveries
+from runtime.records.schema import deliveries, opt_outs
 
 
 def test_an_address_that_never_sent_stop_may_be_sent_to(records_url):
@@ -36,6 +38,28 @@ def test_stop_opts_out_until_start_and_stop_again_opts_out_again(records_url):
         optouts.opt_out("sms", "+4915112345678", "STOP")
         optouts.opt_out("sms", "+4915112345678", "STOP")  # twice is once
         assert optouts.opted_out("sms", "+4915112345678").keyword == "STOP"
+    finally:
+        records.close()
+
+
+def test_stops_from_one_number_at_once_leave_one_row(records_url):
+    records = RecordsDatabase(records_url)
+    try:
+        optouts = OptOuts(records.engine)
+        barrier = threading.Barrier(6)
+
+        def stop() -> None:
+            """Send STOP together with the other threads."""
+            barrier.wait(timeout=10)
+            optouts.opt_out("sms", "+4915112345678", "STOP")
+        threads = [threading.Thread(target=stop) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        with records.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(opt_outs)).scalar() == 1
+        assert optouts.opted_out("sms", "+4915112345678") is not None
     finally:
         records.close()
 
