@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from blocks import Registry, default_registry
-from blocks.sdk import ConfigurationError
+from blocks.sdk import BlockError, ConfigurationError
 from runtime.channels import channel_named
 from runtime.engine import Engine, InputSource, SessionHost, Transferor, Turn, TurnInputs
 from runtime.engine.threadloop import run_sync, thread_loop
@@ -324,7 +324,12 @@ class Runtime:
         origin = (message_id or uuid.uuid4().hex).encode("utf-8", "surrogatepass")
         key = f"{keyword}.{hashlib.sha256(origin).hexdigest()[:40]}"
         payload = {"channel": channel, "to": sender, "from": to, "text": reply, "keyword": keyword}
-        self.enqueue("send", payload, key)
+        try:
+            self.enqueue("send", payload, key)
+        except BlockError as exc:  # the configured text cannot go as an SMS; the keyword counts
+            log.error("the answer to %s from %s is not sent: %s (see [sms] %s_text)",
+                      keyword_word(text), sender, exc, keyword)
+            return answer
         answer["replies"].append(channel_named(channel).render({"event": "say", "text": reply}))
         return answer
 

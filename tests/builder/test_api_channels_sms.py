@@ -378,6 +378,17 @@ def test_stop_in_the_middle_of_a_conversation_leaves_it_waiting_until_start(app,
     assert texts(gateway)[-2:] == ["Your balance is 42.00 EUR.", MENU]
 
 
+def test_a_configured_answer_too_long_for_sms_is_logged_and_the_keyword_still_counts(
+        make_app, gateway, caplog):
+    app = make_app(extra='max_segments = 1\nstop_text = "' + "Unsubscribed. " * 20 + '"')
+    response = post(app.test_client(), sms("STOP"))
+    assert response.status_code == 200
+    assert (response.get_json()["keyword"], response.get_json()["replies"]) == ("stop", [])
+    assert opted_out(app) is not None and gateway.requests == []
+    assert "the answer to STOP from +4915112345678 is not sent: send: /text takes 2 SMS " \
+           "segments" in caplog.text and "[sms] stop_text" in caplog.text
+
+
 def test_a_sentence_with_stop_in_it_reaches_the_flow(app, gateway):
     body = post(app.test_client(), sms("stop my card")).get_json()
     assert "keyword" not in body and opted_out(app) is None
