@@ -7,6 +7,8 @@ Russian keywords are matched as the English ones are: `СТОП`, `ОТПИСА�
 
 from __future__ import annotations
 
+import unicodedata
+
 STOP, START, HELP = "stop", "start", "help"
 KEYWORD_CHANNELS = ("sms",)  # the channels whose messages are looked up as keywords first
 # the words carriers and gateways honour for opting out (CTIA's list, as Twilio applies it), and
@@ -57,8 +59,12 @@ def keyword_word(text: str) -> str:
 
 
 def _word(text: str) -> str:
-    """Return a message as a keyword would be looked up: trimmed, case-folded, ё as е."""
-    return text.strip().strip(_TRAILING).strip().casefold().replace("ё", "е")
+    """Return a message as a keyword would be looked up: trimmed, case-folded, ё as е.
+
+    NFKC first, so that the full-width `ＳＴＯＰ` of an East Asian keyboard is STOP.
+    """
+    word = unicodedata.normalize("NFKC", text).strip().strip(_TRAILING).strip()
+    return word.casefold().replace("ё", "е")
 
 
 __all__ = ["DEFAULT_REPLIES", "HELP", "KEYWORD_CHANNELS", "KEYWORDS", "START", "STOP",

@@ -8,7 +8,8 @@ from runtime.messaging.keywords import HELP, START, STOP, keyword_of, keyword_re
 
 
 @pytest.mark.parametrize("text", ["STOP", "stop", " Stop! ", "STOPALL", "unsubscribe", "CANCEL",
-                                  "end", "Quit.", "СТОП", "стоп", "Отписаться", "ОТПИСАТЬСЯ!"])
+                                  "end", "Quit.", "СТОП", "стоп", "Отписаться", "ОТПИСАТЬСЯ!",
+                                  "ＳＴＯＰ"])
 def test_stop_and_its_synonyms_opt_out(text):
     assert keyword_of(text) == STOP
 
