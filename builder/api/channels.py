@@ -71,10 +71,8 @@ def signed_body() -> tuple[bytes, int]:
 
 
 def message_id(body: dict, stamp: int, raw: bytes) -> str:
-    """Return a message's id: its own, else its signed moment and bytes.
-
-    A replay of the same signed request within the signature's window then runs nothing.
-    """
+    """Return a message's id: its own, else its signed moment and bytes."""
+    # without an id, a replay of the same signed request within its window runs nothing
     return body.get("id") or f"signed:{stamp}:{hashlib.sha256(raw).hexdigest()}"
 
 

@@ -59,10 +59,8 @@ def keyword_word(text: str) -> str:
 
 
 def _word(text: str) -> str:
-    """Return a message as a keyword would be looked up: trimmed, case-folded, ё as е.
-
-    NFKC first, so that the full-width `ＳＴＯＰ` of an East Asian keyboard is STOP.
-    """
+    """Return a message as a keyword would be looked up: trimmed, case-folded, ё as е."""
+    # NFKC first, so that the full-width ＳＴＯＰ of an East Asian keyboard is STOP
     word = unicodedata.normalize("NFKC", text).strip().strip(_TRAILING).strip()
     return word.casefold().replace("ё", "е")
 

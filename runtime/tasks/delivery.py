@@ -93,15 +93,13 @@ def check_payload(payload: dict, key: str) -> None:
 
 
 def deliver(config: TaskConfig, key: str, payload: dict, optouts: OptOuts | None = None) -> Sent:
-    """Deliver one message on its channel; return where it went (an SMS: in how many segments).
-
-    Raise RecipientOptedOut for an SMS to a number that sent STOP, unless the message answers
-    one of its keywords (the confirmation of the STOP itself, a HELP).
-    """
+    """Deliver one message on its channel; return where it went (an SMS: in how many segments)."""
     channel = payload["channel"]
     problem = missing_setting(config.settings, channel)
     if problem:
         raise PermanentFailure(problem)
+    # nothing goes to a number that sent STOP, but the answer to one of its keywords (the
+    # confirmation of that STOP, a HELP)
     if channel == "sms" and optouts is not None and not payload.get("keyword"):
         opted = optouts.opted_out("sms", payload["to"])
         if opted is not None:
