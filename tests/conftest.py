@@ -16,6 +16,7 @@ from typing import Callable
 
 import pytest
 
+from needs import missing, program
 from serving import free_port
 from serving import stop as stop_process
 
@@ -193,11 +194,7 @@ class RedisServer:
 
 def _require_redis_server() -> None:
     """Skip without redis-server, or fail under CI=true, where it must be installed."""
-    if shutil.which("redis-server") is None:
-        message = "redis-server is not installed (Debian package redis-server)"
-        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-            pytest.fail(f"{message}; under CI every dependency must be present")
-        pytest.skip(message)
+    program("redis-server", "redis-server")
 
 
 @pytest.fixture(scope="session")
@@ -327,10 +324,7 @@ def postgres_server() -> PostgresServer:
     """Start one PostgreSQL server for the whole test session."""
     bindir = _postgres_bin()
     if bindir is None:
-        message = "PostgreSQL is not installed (Debian package postgresql)"
-        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-            pytest.fail(f"{message}; under CI every dependency must be present")
-        pytest.skip(message)
+        missing("PostgreSQL is not installed (Debian package postgresql)")
     server = PostgresServer(bindir)
     server.start()
     yield server

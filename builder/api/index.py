@@ -18,8 +18,7 @@ METHODS = ("get", "put", "post", "patch", "delete")
 DOCS = {"design": "docs/design.md", "blocks": "docs/blocks.md", "webhooks": "docs/webhooks.md",
         "emulator": "docs/emulator.md", "production": "docs/production.md"}
 # parts of the product the README and the design promise that this server does not run yet
-NOT_YET = {"sip": "not started yet: voice calls run on emulated ports (`callwright emulate`, "
-                  "[voice] in callwright.toml for outbound calls)"}
+NOT_YET: dict[str, str] = {}
 # what `not_yet` says of the editor when its files are missing (an install that skipped its build)
 EDITOR_MISSING = ("not served yet: this installation has no built editor (scripts/build-editor.sh "
                   "builds it); flows are JSON files in the workspace, checked and run with "

@@ -14,6 +14,7 @@ COMMANDS = {
     "emulate": "builder.cli.emulate:emulate",
     "serve": "builder.cli.serve:serve",
     "worker": "builder.cli.worker:worker",
+    "voice": "builder.cli.voice:voice",
     "db": "builder.cli.db:db",
     "user": "builder.cli.user:user",
     "token": "builder.cli.token:token",

@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 
 from ..lifetime import SERVE_PID
-from .worker_child import start_worker
+from .worker_child import start_voice, start_worker
 
 APP_TARGET = "builder.asgi:app"
+EDITOR_DIR = Path(__file__).resolve().parent.parent / "editor"  # as builder.api.editor has it
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_SIP = "127.0.0.1:5060"
@@ -28,7 +29,7 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
     if value is None:
         return None
     host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise click.BadParameter(f"{value!r} is not HOST:PORT (for example 127.0.0.1:5060)")
     return value
 
@@ -44,8 +45,8 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes [default: [server] workers in settings, else 1].")
 @click.option("--sip", default=None, metavar="HOST:PORT", callback=parse_hostport,
-              help="Where SIP calls will be answered [default: [sip] listen in settings, else "
-                   "127.0.0.1:5060]; the voice runtime is not started yet.")
+              help="Where SIP calls are answered [default: [sip] listen in settings, else "
+                   "127.0.0.1:5060]; port 0 picks a free one, which the banner names.")
 @click.option("--worker/--no-worker", default=None,
               help="Also run the task worker (`callwright worker`) as a child process "
                    "[default: [server] worker in settings, else on]; turn it off where workers "
@@ -62,7 +63,7 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
     local = local_mode(root, settings, host)  # before binding: a refusal binds nothing
     port = claim_port(host, port)
-    click.echo(f"SIP on {sip} is not started yet: the voice runtime is not part of serve yet.")
+    sip = claim_sip(sip)
     # the workers build the app from these: builder.asgi reads the workspace, and the runtime's
     # settings take [sip] listen from CALLWRIGHT_SIP_LISTEN
     os.environ["CALLWRIGHT_WORKSPACE"] = str(root)
@@ -74,18 +75,26 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     if local:
         from ..auth.state import LOCAL_CSRF_VARIABLE
         os.environ[LOCAL_CSRF_VARIABLE] = secrets.token_urlsafe(32)
-    # before granian forks its workers, so that one consumer runs however many workers serve
-    child = start_worker(root, settings, worker)
+    # before granian forks its workers, so that one consumer and one voice node run however
+    # many workers serve; both started before either is watched (a thread keeps the next child
+    # from dying with serve)
+    children = [child for child in (start_worker(root, settings, worker),
+                                    start_voice(root, settings, sip)) if child is not None]
+    for child in children:
+        child.watch()
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     click.echo(f"Callwright serving workspace {root} at {url}: the REST API, web chat turns and "
                f"inbound webhooks under {url}api/v1 (described by {url}api/v1/openapi.json), "
                f"{workers} HTTP worker{'s' if workers > 1 else ''}; stop with Ctrl+C or SIGTERM.")
-    click.echo(f"No editor yet: {url} answers where the API and its document are; flows are "
-               f"JSON files in the workspace (callwright validate, fmt, simulate).")
+    if (EDITOR_DIR / "index.html").is_file():
+        click.echo(f"The flow editor is at {url} (in a browser).")
+    else:
+        click.echo(f"No editor: this installation has no built editor (scripts/build-editor.sh); "
+                   f"{url} answers where the API and its document are.")
     try:
         run_server(host, port, workers)
     finally:
-        if child is not None:
+        for child in children:
             child.stop()
 
 
@@ -173,6 +182,29 @@ def claim_port(host: str, port: int) -> int:
                if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
         click.echo(f"error: cannot listen on {shown}: {why}", err=True)
         sys.exit(1)
+
+
+def claim_sip(sip: str) -> str:
+    """Check that nothing takes UDP on the SIP address, or pick a free port for 0; return it.
+
+    The voice node binds it a moment later; a taken address stops serve here, with a message,
+    before anything is started.
+    """
+    host, _, port = sip.rpartition(":")
+    bare = host.strip("[]")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            bare, int(port), type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.bind(address)
+            got = probe.getsockname()[1]
+    except OSError as exc:
+        why = ("the address is already in use (is another `callwright serve` or a SIP server "
+               "running there?); stop it, or choose another --sip (port 0 picks a free one)"
+               if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
+        click.echo(f"error: cannot answer SIP on {sip}: {why}", err=True)
+        sys.exit(1)
+    return f"{host}:{got}"
 
 
 def run_server(host: str, port: int, workers: int) -> None:

@@ -1,7 +1,8 @@
-"""The task worker `callwright serve` runs beside granian: one child process, watched and stopped.
+"""The children `callwright serve` runs beside granian: its task worker and its voice node.
 
-The child is `callwright worker` itself (`python -m builder.cli worker`), started by serve's main
-process before granian forks its workers, so however many HTTP workers run, one consumer does.
+Each child is a callwright command itself (`python -m builder.cli worker`, `... voice`), started
+by serve's main process before granian forks its workers, so however many HTTP workers run, one
+consumer takes tasks and one node owns the SIP socket and its calls.
 """
 
 from __future__ import annotations
@@ -31,18 +32,35 @@ def worker_command(root: Path) -> list[str]:
     return [sys.executable, "-m", "builder.cli", "worker", "--workspace", str(root)]
 
 
-class WorkerChild:
-    """`callwright worker` as a child process; says loudly on stderr if it dies before `stop`."""
+def voice_command(root: Path, sip: str) -> list[str]:
+    """Return the argv of `callwright voice` for a workspace, run by this interpreter."""
+    return [sys.executable, "-m", "builder.cli", "voice", "--workspace", str(root), "--sip", sip]
 
-    def __init__(self, root: Path) -> None:
+
+class WorkerChild:
+    """A callwright command as serve's child; says loudly on stderr if it dies before `stop`."""
+
+    def __init__(self, root: Path, argv: list[str] | None = None, *,
+                 name: str = "the task worker",
+                 meaning: str = "messages, callbacks, campaigns and calls stay queued until a "
+                                "worker runs (restart serve, or run `callwright worker`)") -> None:
+        self.name = name
+        self.meaning = meaning  # what its death means, said when it dies
         # A process group of its own, so that Ctrl+C reaches serve alone and serve stops the
-        # worker after granian, rather than the worker vanishing first as if it had crashed.
-        self.process = subprocess.Popen(worker_command(root), stdin=subprocess.DEVNULL,
+        # child after granian, rather than the child vanishing first as if it had crashed.
+        self.process = subprocess.Popen(argv or worker_command(root), stdin=subprocess.DEVNULL,
                                         process_group=0,
                                         preexec_fn=_dying_with_parent())  # noqa: PLW1509
         self._stopping = threading.Event()
-        self._watcher = threading.Thread(target=self._watch, name="callwright-worker-watcher",
+        self._watcher = threading.Thread(target=self._watch, name="callwright-child-watcher",
                                          daemon=True)
+
+    def watch(self) -> None:
+        """Start reporting the child's death; once serve has started all its children.
+
+        Its thread would keep a child started after it from dying with serve (see
+        `_dying_with_parent`).
+        """
         self._watcher.start()
 
     @property
@@ -60,9 +78,8 @@ class WorkerChild:
             return
         if self._stopping.is_set():
             return
-        click.echo(f"error: the task worker (PID {self.pid}) {_ending(info)} while serve runs: "
-                   "messages, callbacks, campaigns and calls stay queued until a worker runs "
-                   "(restart serve, or run `callwright worker`)", err=True)
+        click.echo(f"error: {self.name} (PID {self.pid}) {_ending(info)} while serve runs: "
+                   f"{self.meaning}", err=True)
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> int:
         """Stop the child: SIGTERM, SIGKILL after `timeout` seconds; return its exit code."""
@@ -72,11 +89,12 @@ class WorkerChild:
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                click.echo(f"error: the task worker (PID {self.pid}) did not stop within "
+                click.echo(f"error: {self.name} (PID {self.pid}) did not stop within "
                            f"{timeout:g} s of SIGTERM; killing it", err=True)
                 self.process.kill()
                 self.process.wait()
-        self._watcher.join(timeout)
+        if self._watcher.is_alive():
+            self._watcher.join(timeout)
         return self.process.returncode
 
 
@@ -95,6 +113,21 @@ def start_worker(root: Path, settings: dict, wanted: bool | None) -> WorkerChild
     child = WorkerChild(root)
     click.echo(f"Task worker running (PID {child.pid}) on the queue at {config.where}; it stops "
                f"with serve.")
+    return child
+
+
+def start_voice(root: Path, settings: dict, sip: str) -> WorkerChild | None:
+    """Start the workspace's voice node answering SIP on `sip` unless no backend is set; say so."""
+    backends = settings.get("ports", {}).get("backends", ["sip"])
+    if not backends:
+        click.echo("No voice node: [ports] backends is empty, so serve answers no calls.")
+        return None
+    child = WorkerChild(root, voice_command(root, sip), name="the voice node",
+                        meaning="no calls are answered until serve restarts (or run "
+                                "`callwright voice`)")
+    shown = ", ".join(f"SIP on udp:{sip}" if name == "sip" else name for name in backends)
+    click.echo(f"Voice node running (PID {child.pid}): answering calls ({shown}); it stops with "
+               f"serve.")
     return child
 
 

@@ -43,9 +43,11 @@ class VoiceCall(InputSource):
     """The port's side of a session: plays prompts, collects keys, carries out transfers."""
 
     def __init__(self, port: Port, *, on_event: Callable[[dict], None] | None = None,
-                 inter_digit_s: float = INTER_DIGIT_S) -> None:
+                 inter_digit_s: float = INTER_DIGIT_S,
+                 language: Callable[[], str | None] = lambda: None) -> None:
         self.port = port
         self.inter_digit_s = inter_digit_s
+        self.language = language  # the session's, asked as each prompt is queued
         self._on_event = on_event
         self._prompts: deque[dict] = deque()
 
@@ -58,11 +60,19 @@ class VoiceCall(InputSource):
             self._on_event(event)
         if kind == "say":
             if event.get("speak"):
-                self._prompts.append({"text": event["speak"]})
+                self._prompts.append(self._spoken({"text": event["speak"]}))
             elif event.get("play"):
                 self._prompts.append({"audio": event["play"]})
         elif kind == "ask":
-            self._prompts.append({"text": event.get("speak") or "", "input": wanted(event)})
+            self._prompts.append(self._spoken({"text": event.get("speak") or "",
+                                               "input": wanted(event)}))
+
+    def _spoken(self, prompt: dict) -> dict:
+        """Say in which language a text prompt is spoken, when the session has one."""
+        language = self.language()
+        if language:
+            prompt["language"] = language
+        return prompt
 
     async def next(self, ask: dict) -> Input | None:
         """Play what is queued, then collect the answer's keys; None when none came."""
@@ -163,6 +173,8 @@ async def run_call(runtime: CallRunner, flow: Flow | str, port: Port, *, vars: d
         trigger, contact = addresses(port.call or CallInfo("inbound"))
         session = runtime.engine.new_session(flow, "voice", trigger=trigger, contact=contact,
                                              vars=vars)
+    flow_language = flow.settings.get("language")
+    voice.language = lambda: session.contact.get("language") or flow_language
     try:
         await runtime.engine.run(session, host, Turn(session))
     finally:

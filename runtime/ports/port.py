@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
 from runtime.errors import EngineError
 
@@ -287,20 +289,62 @@ def _settle(waiter: asyncio.Future, woken: bool) -> None:
         waiter.set_result(woken)
 
 
+class Inbound(Protocol):
+    """Where a backend offers the calls that arrive on it (runtime.ports.inbound.InboundCalls)."""
+
+    def offer(self, call: CallInfo) -> Port:
+        """Return the free port that takes the call; raise UnknownNumber or NoFreePort."""
+
+    def refused(self, port: Port) -> None:
+        """Take back a port `offer` gave for a call the backend then could not ring."""
+
+    def connect(self, port: Port) -> asyncio.Task:
+        """Answer the call ringing on the port, run its flow, release the port after."""
+
+
 class PortBackend:
     """A source of ports: emulated boards, a SIP stack, extensions registered on a PBX.
 
     `ports` lists its ports, each carrying one call at a time, all running on `clock`; `name`
-    is what configuration calls the backend (`emulator`, `sip`, `line`). The voice runtime
-    takes ports for calls from a `PortPool` over `ports` and drives them through `Port`
-    alone, so a flow runs the same on every backend. `close()` releases what the backend holds.
+    is what configuration calls the backend (`emulator`, `sip`, `line`, a partner's name in the
+    `callwright.ports` entry point group). The voice runtime takes ports for calls from a
+    `PortPool` over `ports` and drives them through `Port` alone, so a flow runs the same on
+    every backend.
+
+    Inbound calls: `start(inbound)` makes the backend take calls (bind its sockets, register
+    its lines). For each arriving call it asks `inbound.offer(call)` for a port (refusing the
+    call in its own way when that raises: SIP answers 404 for an unknown number and 486 when
+    no port is free), puts the call on the port in state `offered`, and hands the port to
+    `inbound.connect`, which answers it and runs the routed flow. A far end that goes away is
+    reported with the port's `_gone`, keys with `_press`. `stop()` ends calls in progress and
+    releases what the backend holds; `close()` is its synchronous last resort.
     """
 
-    name = ""
+    name: ClassVar[str] = ""
     clock: Clock = REAL_TIME
 
     def __init__(self) -> None:
         self.ports: list[Port] = []
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], root: Path) -> PortBackend:
+        """Build the backend from a workspace's settings (root: the workspace folder)."""
+        raise NotImplementedError(f"the {cls.name or cls.__name__} backend is not configured "
+                                  f"from settings")
+
+    @property
+    def address(self) -> str:
+        """Say where the backend takes calls (`udp:127.0.0.1:5060`), for banners and logs."""
+        return self.name
+
+    async def start(self, inbound: Inbound) -> None:
+        """Begin taking inbound calls, offering each to `inbound`."""
+        raise NotImplementedError(f"the {self.name or type(self).__name__} backend takes no "
+                                  f"inbound calls of its own")
+
+    async def stop(self) -> None:
+        """Stop taking calls, hang up those in progress and release what the backend holds."""
+        self.close()
 
     def close(self) -> None:
         """Release the backend's resources (sockets, boards); its ports take no more calls."""

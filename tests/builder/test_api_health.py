@@ -87,9 +87,10 @@ def test_the_document_describes_exactly_the_routes_the_app_serves(app, spec: dic
             served |= {(path, m.lower()) for m in rule.methods if m.lower() in METHODS}
         else:
             outside.add(rule.rule)
-    # the front page, the editor's pages and assets and Flask's static files are not part of the
-    # API; anything else must be
-    assert outside <= {"/", "/static/<path:filename>", "/assets/<path:name>", *editor.CLIENT_ROUTES}
+    # the front page, the editor's pages and assets, Flask's static files and Prometheus's
+    # /metrics (text, not JSON) are not part of the API; anything else must be
+    assert outside <= {"/", "/static/<path:filename>", "/assets/<path:name>", "/metrics",
+                       *editor.CLIENT_ROUTES}
     served.add((chat.ROUTE, "post"))  # served in front of Flask's router, by builder.api.chat
     described = {(path, method) for path, item in spec["paths"].items()
                  for method in item if method in METHODS}

@@ -36,7 +36,7 @@ def test_the_api_index_links_the_document_the_routes_and_the_docs(client, path: 
     assert "GET" in body["resources"]["/api/v1/flows"]
     assert body["docs"]["blocks"] == "docs/blocks.md"
     assert "not served yet" in body["not_yet"]["editor"]
-    assert "not started yet" in body["not_yet"]["sip"]
+    assert "sip" not in body["not_yet"]  # serve answers calls (its voice node)
 
 
 def test_every_link_of_the_index_answers(client) -> None:
@@ -62,5 +62,5 @@ def test_the_front_page_answers_a_browser_with_a_page_saying_what_is_served(clie
     page = response.data.decode("utf-8")
     assert '<a href="/api/v1/openapi.json">' in page
     assert "POST /api/v1/chat/{flow_id}/messages" in page
-    assert "Editor: not served yet" in page and "SIP: not started yet" in page
+    assert "Editor: not served yet" in page and "SIP:" not in page
     assert "docs/blocks.md" in page

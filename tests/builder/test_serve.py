@@ -86,8 +86,8 @@ def test_serve_prints_what_it_serves_and_what_it_does_not_yet(server) -> None:
     text = log.read_text()
     assert f"at {base}/: the REST API, web chat turns and inbound webhooks under {base}/api/v1 " \
            f"(described by {base}/api/v1/openapi.json)" in text
-    assert f"No editor yet: {base}/ answers where the API and its document are" in text
-    assert "SIP on 127.0.0.1:5099 is not started yet" in text
+    assert f"The flow editor is at {base}/" in text
+    assert "Voice node running (PID " in text and "SIP on udp:127.0.0.1:5099" in text
     assert "granian" in text  # the production server, not Flask's development server
 
 
@@ -340,7 +340,7 @@ def test_addresses_come_from_settings_and_the_workspace_defaults_to_cwd(tmp_path
         assert stop(process, STOP_TIMEOUT_S) == 0
     text = log.read_text()
     assert "1 live flow: support-bot" in text
-    assert "SIP on 127.0.0.1:5071 is not started yet" in text
+    assert "SIP on udp:127.0.0.1:5071" in text
 
 
 def test_bad_settings_stop_serve_before_it_listens(tmp_path: Path) -> None:
@@ -517,12 +517,13 @@ def test_sigterm_to_serve_stops_its_worker_too(tmp_path) -> None:
     assert "error: the task worker" not in log.read_text()  # stopped by serve, not died
 
 
-def test_serve_killed_outright_takes_its_http_workers_and_task_worker_with_it(tmp_path) -> None:
+def test_serve_killed_outright_takes_its_http_workers_task_worker_and_voice_node_with_it(
+        tmp_path) -> None:
     with served(make_workspace(tmp_path / "ws"), "--workers", "2") as (base, process, log):
         children = [int(pid) for pid in subprocess.run(
             ["ps", "--ppid", str(process.pid), "-o", "pid="], capture_output=True, text=True,
             timeout=10, check=True).stdout.split()]
-        assert len(children) == 3, log.read_text()  # two HTTP workers and the task worker
+        assert len(children) == 4, log.read_text()  # two HTTP workers, task worker, voice node
         process.kill()  # SIGKILL: serve has no moment to stop them itself
         process.wait(10)
         deadline = time.monotonic() + 15

@@ -99,6 +99,8 @@ def running_serve(root: Path, *options: str, log: Path, port: int | None = None,
     It is stopped by its PID at the end (SIGTERM, then SIGKILL after `stop_timeout` s).
     """
     port = free_port() if port is None else port
+    if "--sip" not in options:  # its voice node on a free port, never on a shared 5060
+        options = (*options, "--sip", "127.0.0.1:0")
     with log.open("wb") as out:
         process = subprocess.Popen(
             callwright_command("serve", "--workspace", str(root), "--port", str(port), *options),

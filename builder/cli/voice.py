@@ -1,0 +1,93 @@
+"""`callwright voice`: answer calls on a workspace's port backends (SIP by default) until stopped.
+
+`serve` runs it as a child process (one per serve, whatever its HTTP workers); it runs on its
+own too, for a node that carries calls and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from blocks.sdk import ConfigurationError
+from runtime import Runtime
+from runtime.errors import EngineError
+from runtime.ports.backends import configured_backends
+from runtime.ports.figures import write_figures
+from runtime.ports.node import VoiceNode
+
+from .serve import parse_hostport
+
+# how often the figures are written for the API and /metrics, and flows published meanwhile
+# are taken live (a stat call per flow file)
+FIGURES_S = 1.0
+
+
+@click.command()
+@click.option("--workspace", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=".", show_default=True, help="The workspace whose flows answer calls.")
+@click.option("--sip", default=None, metavar="HOST:PORT", callback=parse_hostport,
+              help="Where SIP calls are answered [default: [sip] listen in settings, else "
+                   "127.0.0.1:5060]; port 0 picks a free one, which is printed.")
+def voice(workspace: Path, sip: str | None) -> None:
+    """Answer calls on the workspace's port backends ([ports] backends) until SIGTERM or Ctrl+C."""
+    root = workspace.resolve()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        runtime = Runtime.open(root)
+        settings = runtime.workspace.settings
+        if sip:
+            settings = {**settings, "sip": {**settings.get("sip", {}), "listen": sip}}
+        backends = configured_backends(settings, root)
+    except (EngineError, ConfigurationError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        code = _run(runtime, VoiceNode(runtime, backends), root)
+    finally:
+        runtime.close()
+    sys.exit(code)
+
+
+def _run(runtime: Runtime, node: VoiceNode, root: Path) -> int:
+    """Run the node on an event loop (uvloop where installed) until a stop signal; return 0."""
+    try:
+        import uvloop
+        loop_factory = uvloop.new_event_loop
+    except ImportError:  # asyncio's own loop where uvloop does not build (Windows)
+        loop_factory = None
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(_serve(runtime, node, root))
+
+
+async def _serve(runtime: Runtime, node: VoiceNode, root: Path) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await node.start()
+    except (EngineError, OSError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    for backend in node.backends:
+        click.echo(f"Answering {backend.name} calls on {backend.address} with "
+                   f"{len(backend.ports)} ports.", err=True)
+    try:
+        while not stop.is_set():
+            write_figures(root, node.snapshot())
+            try:
+                await asyncio.wait_for(stop.wait(), FIGURES_S)
+            except TimeoutError:
+                runtime.workspace.reload()
+    finally:
+        await node.stop()
+        await runtime.close_http()
+        write_figures(root, node.snapshot())  # the last word; read as stale from now on
+    return 0

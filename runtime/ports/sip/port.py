@@ -1,0 +1,172 @@
+"""A port of the SIP backend: one SIP dialog and its media at a time, behind the `Port` API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from ..port import ACCEPTED, CONNECTED, NULL, OFFERED, CallerHungUp, Port, PortError, Recording
+from .media import PTIME_S, MediaSession, Negotiated, Pacer
+
+if TYPE_CHECKING:
+    from aiosipua import IncomingCall
+
+log = logging.getLogger(__name__)
+DONE_MARGIN_S = 1.0  # a prompt's wait lasts its frames and this: the pacer ends it earlier
+TRANSFER_TIMEOUT_S = 30.0
+
+
+class PromptAudio(Protocol):
+    """A prompt ready for the wire (runtime.media): its length and its 20 ms G.711 frames."""
+
+    duration_s: float
+
+    def frames(self, codec: str) -> Sequence[bytes]:
+        """Return the prompt as 160-byte frames of `PCMU` or `PCMA`."""
+
+
+class PromptSource(Protocol):
+    """Turns a port prompt (`{"text"}` or `{"audio"}`) into audio, cached."""
+
+    async def prompt(self, spec: dict, language: str = "en") -> PromptAudio:
+        """Return the audio of a prompt, spoken in `language` when it is text."""
+
+
+class Signalling(Protocol):
+    """What a port needs of its backend (runtime.ports.sip.backend.SipBackend)."""
+
+    prompts: PromptSource
+    ring_s: float
+
+    def decode(self, audio: bytes, codec: str) -> bytes:
+        """Return G.711 audio as 16-bit linear PCM."""
+
+    def transfer_uri(self, target: dict) -> str | None:
+        """Return the SIP URI a transfer target names, or None."""
+
+    def refer(self, port: SipPort, uri: str) -> None:
+        """Send REFER on the port's dialog."""
+
+    def forget(self, port: SipPort) -> None:
+        """Stop routing the port's call to it."""
+
+
+class SipPort(Port):
+    """One line of the SIP backend."""
+
+    backend = "sip"
+
+    def __init__(self, port_id: str, sip: Signalling) -> None:
+        super().__init__(port_id)
+        self.sip = sip
+        self.dialog: IncomingCall | None = None
+        self.media: MediaSession | None = None
+        self.negotiated: Negotiated | None = None
+        self.sdp_answer = None
+        self._transfer: asyncio.Future | None = None
+
+    def ring(self, dialog: IncomingCall, media: MediaSession, negotiated: Negotiated,
+             sdp_answer: object, call) -> None:
+        """Put an arriving call on this idle port (state offered, event `offered`)."""
+        self._begin(call, OFFERED)
+        self.dialog, self.media, self.negotiated = dialog, media, negotiated
+        self.sdp_answer = sdp_answer
+        self._event("offered")
+
+    async def answer(self) -> None:
+        self._require(OFFERED)
+        if self.sip.ring_s > 0:
+            await self._wait(self.sip.ring_s)  # a CANCEL meanwhile ends it: 487, no answer
+            self._require(OFFERED)
+        self.state = ACCEPTED
+        self.dialog.accept(self.sdp_answer)
+        self.media.start(self.negotiated)
+        self._connect()
+
+    async def play(self, prompt: dict) -> None:
+        self._require(CONNECTED)
+        barge_in = prompt.get("barge_in", True)
+        if barge_in and self._keys:
+            return  # type-ahead: a key already waits, the prompt is skipped
+        audio = await self.sip.prompts.prompt(prompt, prompt.get("language") or "en")
+        self._require(CONNECTED)
+        frames = audio.frames(self.negotiated.codec)
+        if not frames:
+            return
+        self.media.play(frames, self._wake)
+        try:
+            await self._wait(len(frames) * PTIME_S + DONE_MARGIN_S, on_key=barge_in)
+        finally:
+            if self.media is not None:
+                self.media.stop_playing()
+        self._require(CONNECTED)
+
+    async def record(self, max_s: float) -> Recording:
+        self._require(CONNECTED)
+        self.media.record()
+        started = self.clock.now()
+        try:
+            await self._wait(max_s, on_key=True)
+        finally:
+            audio = self.media.stop_recording() if self.media is not None else b""
+        self._require(CONNECTED)
+        return Recording(round(min(max_s, self.clock.now() - started), 3),
+                         self.sip.decode(audio, self.negotiated.codec) if audio else None)
+
+    async def transfer(self, target: dict, timeout_s: float | None = None) -> str:
+        """Transfer with REFER; the outcome is the final status of the NOTIFYs that follow."""
+        self._require(CONNECTED)
+        uri = self.sip.transfer_uri(target)
+        if uri is None:
+            return "failed"
+        self._transfer = asyncio.get_running_loop().create_future()
+        self.sip.refer(self, uri)
+        try:
+            async with asyncio.timeout(timeout_s or TRANSFER_TIMEOUT_S):
+                status = await asyncio.shield(self._transfer)
+        except TimeoutError:
+            status = 408
+        finally:
+            self._transfer = None
+        self._require(CONNECTED)
+        if 200 <= status < 300:
+            self.dialog.hangup()  # the caller talks to the target now: our leg ends (BYE)
+            self._gone("transfer")
+            return "connected"
+        return {486: "busy", 600: "busy", 408: "noanswer", 480: "noanswer",
+                487: "noanswer"}.get(status, "failed")
+
+    def transfer_progress(self, status: int) -> None:
+        """A NOTIFY told how the transfer goes: a final status settles it."""
+        if status >= 200 and self._transfer is not None and not self._transfer.done():
+            self._transfer.set_result(status)
+
+    async def hangup(self) -> None:
+        if self.state == NULL:
+            return
+        dialog, media = self.dialog, self.media
+        if dialog is not None:
+            if self.state == CONNECTED:
+                dialog.hangup()  # BYE
+            elif self.state in (OFFERED, ACCEPTED):
+                dialog.reject(480, "Temporarily Unavailable")
+        if media is not None:
+            media.close()
+        self.sip.forget(self)
+        self.dialog = self.media = self.negotiated = self.sdp_answer = None
+        self._release()
+
+    async def dial(self, to: str, timeout_s: float = 30.0, caller_id: str = "") -> str:
+        raise PortError("the sip backend answers calls; outbound calls are placed on the "
+                        "emulator or a registered line")
+
+    def caller_gone(self) -> None:
+        """The caller sent BYE or CANCEL, or its RTP stopped: the call ends as the caller's."""
+        if self.media is not None:
+            self.media.stop_playing()
+        self._gone("caller")
+
+
+__all__ = ["CallerHungUp", "Pacer", "PromptSource", "SipPort"]
