@@ -209,3 +209,30 @@ def test_the_node_reports_its_live_figures(sipp, node):
     assert figures["backends"]["sip"]["ports"] == 120
     assert figures["backends"]["sip"]["address"] == f"udp:127.0.0.1:{node.port}"
     assert figures["calls"]["unrouted"] >= 1 and figures["calls"]["offered"][""] >= 1
+
+
+def test_the_example_bank_ivr_answers_a_sip_call_and_its_digits_choose_the_branch(
+        sipp, espeak, example_workspace):
+    from .conftest import start_node
+    from serving import stop
+
+    node = start_node(example_workspace)
+    try:
+        run = place(sipp, node, "press", "bank", keys="0")  # 0: an agent
+        assert run.returncode == 0, verdict(run)
+        settings = load_settings(node.workspace)
+        log = ExecutionLog(open_engine(task_config(node.workspace, settings).database_url))
+        try:
+            [session] = log.recent("bank-ivr")
+            taken = {step["block"]: step["exit"] for step in log.steps(session["session_id"])}
+        finally:
+            log.close()
+    finally:
+        assert stop(node.process) == 0
+    # the bank is open or closed by the hours of today, in Berlin: open, the menu took key 0
+    if taken["office_hours"] == "open":
+        assert taken["main_menu"] == "agent"
+        # a queue needs a PBX: on the bare SIP backend the transfer fails, and the flow says so
+        assert (taken["to_agent"], session["disposition"]) == ("failed", "agent_unavailable")
+    else:
+        assert session["disposition"] == "closed"
