@@ -134,7 +134,6 @@ class Port:
         `terminators` (which is returned too). Raise CallerHungUp when the caller hangs up.
         """
         self._require(CONNECTED)
-        self._collecting()
         got: list[str] = []
         wait = timeout_s
         while len(got) < max_digits:
@@ -260,9 +259,6 @@ class Port:
         self._keys.append(key)
         if self._wake_on_key:
             self._wake()
-
-    def _collecting(self) -> None:
-        """Hook: key collection starts (the emulator's caller answers now)."""
 
     async def _wait(self, seconds: float, *, on_key: bool = False) -> bool:
         """Wait `seconds` of the port clock; return True when woken early (a key or a hang-up)."""

@@ -102,9 +102,13 @@ class EmulatorPort(Port):
             await self._wait(self.board.prompt_seconds(prompt), on_key=barge_in)
         self._require(CONNECTED)
 
-    def _collecting(self) -> None:
+    async def get_digits(self, max_digits: int, timeout_s: float, inter_digit_s: float,
+                         terminators: str = "#") -> str:
+        """Collect keys as every port does; the scripted caller answers as collection starts."""
+        self._require(CONNECTED)
         if self.caller is not None:
             self.caller.collecting(self)
+        return await super().get_digits(max_digits, timeout_s, inter_digit_s, terminators)
 
     async def record(self, max_s: float) -> Recording:
         self._require(CONNECTED)
