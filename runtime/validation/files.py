@@ -7,6 +7,7 @@ from typing import Any, Container, Mapping
 
 from blocks.registry import Registry, default_registry
 
+from .bots import BOT_KIND, validate_bot
 from .flow import validate_flow
 from .problem import ERROR, Problem, error, join
 from .schema import routes_check
@@ -15,9 +16,10 @@ from .source import locate, read_json
 FLOW_KIND = "callwright/flow@1"
 ROUTES_KIND = "callwright/routes@1"
 # documents other helpers own; checked here only for being well-formed JSON
-JSON_ONLY_KINDS = ("callwright/bot@1", "callwright/responses@1")
+JSON_ONLY_KINDS = ("callwright/responses@1",)
 ROUTES_FILE = "routes.json"
-DATA_FOLDERS = ("bots", "responses")
+BOTS_FOLDER = "bots"
+DATA_FOLDERS = ("responses",)
 
 
 def validate_routes(doc: Any, flow_ids: Container[str] | None = None) -> list[Problem]:
@@ -50,15 +52,21 @@ def validate_file(path: str | Path, registry: Registry | None = None) -> list[Pr
         return problems
     kind = doc.get("schema") if isinstance(doc, dict) else None
     if kind == FLOW_KIND:
-        flows = _sibling_flows(path, doc) if path.parent.name == "flows" else None
-        problems = validate_flow(doc, registry or default_registry(), flows=flows)
+        in_workspace = path.parent.name == "flows"
+        flows = _sibling_flows(path, doc) if in_workspace else None
+        bots = read_bots(path.parent.parent / BOTS_FOLDER)[0] if in_workspace else None
+        problems = validate_flow(doc, registry or default_registry(), flows=flows, bots=bots)
         if flows is not None:
             problems = _sorted([*problems, *flow_id_problems(doc, path)])
+    elif kind == BOT_KIND:
+        problems = validate_bot(doc)
+        if path.parent.name == BOTS_FOLDER:
+            problems = _sorted([*problems, *flow_id_problems(doc, path, "bot")])
     elif kind == ROUTES_KIND:
         flows_dir = path.parent / "flows"
         problems = validate_routes(doc, _flow_stems(flows_dir) if flows_dir.is_dir() else None)
     elif kind not in JSON_ONLY_KINDS:
-        known = ", ".join([FLOW_KIND, ROUTES_KIND, *JSON_ONLY_KINDS])
+        known = ", ".join([FLOW_KIND, ROUTES_KIND, BOT_KIND, *JSON_ONLY_KINDS])
         problems = [error("/schema" if isinstance(doc, dict) and "schema" in doc else "",
                           f"not a Callwright document: \"schema\" is {kind!r}, expected one of "
                           f"{known}")]
@@ -83,8 +91,11 @@ def validate_workspace(root: str | Path, registry: Registry | None = None) -> li
     # a flow file that does not parse still exists: references to it are not "unknown"
     flows = {path.stem: None for path in flows_dir.glob("*.json")}
     flows.update({path.stem: doc for path, (_, doc) in parsed.items()})
+    bots, found = read_bots(root / BOTS_FOLDER)
+    problems.extend(found)
     for path, (text, doc) in parsed.items():
-        found = [*validate_flow(doc, registry, flows=flows), *flow_id_problems(doc, path)]
+        found = [*validate_flow(doc, registry, flows=flows, bots=bots),
+                 *flow_id_problems(doc, path)]
         problems.extend(locate(found, text, str(path)))
     routes = root / ROUTES_FILE
     if routes.is_file():
@@ -98,11 +109,29 @@ def validate_workspace(root: str | Path, registry: Registry | None = None) -> li
     return sorted(problems, key=lambda p: (p.file or "", p.pointer, p.message))
 
 
-def flow_id_problems(doc: Any, path: Path) -> list[Problem]:
-    """Return an error when a flow's id differs from its file name."""
+def read_bots(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """Return the bots of a bots folder by id (None for a broken file) and every problem of them.
+
+    A bot is known by its file name, so a flow naming a broken bot gets no second error.
+    """
+    bots: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.json")):
+        text, doc, found = read_json(path)
+        if text is not None and not found:
+            found = [*validate_bot(doc), *flow_id_problems(doc, path, "bot")]
+            found = locate(found, text, str(path))
+        problems.extend(found)
+        broken = any(p.is_error for p in found)
+        bots[path.stem] = None if broken else doc
+    return bots, problems
+
+
+def flow_id_problems(doc: Any, path: Path, kind: str = "flow") -> list[Problem]:
+    """Return an error when a flow's (or a bot's) id differs from its file name."""
     flow_id = doc.get("id") if isinstance(doc, dict) else None
     if isinstance(flow_id, str) and flow_id != path.stem:
-        return [error("/id", f"flow id {flow_id!r} does not match its file name {path.name!r}")]
+        return [error("/id", f"{kind} id {flow_id!r} does not match its file name {path.name!r}")]
     return []
 
 
