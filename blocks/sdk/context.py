@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import BlockError, EndSession, EnterSubflow
-from .host import Host, HttpRequest, HttpResponse, Input, ScriptResult
+from .host import Classification, Host, HttpRequest, HttpResponse, Input, ScriptResult
 from .templates import is_template, render_text, render_value
 
 _ROOTS = ("vars", "contact", "trigger")
@@ -187,6 +187,10 @@ class Context:
         """Evaluate an expression in the sandbox with `vars`, `contact` and `trigger` in scope."""
         return await self.host.evaluate(expression, {"vars": self.vars, "contact": self.contact,
                                                      "trigger": self.trigger})
+
+    async def classify(self, bot: str, text: str) -> Classification:
+        """Classify a message with a workspace bot: intent, confidence, entities, language."""
+        return await self.host.classify(bot, text, language=self.language)
 
     def end(self, disposition: str = "completed") -> None:
         """End the session now with a disposition."""
