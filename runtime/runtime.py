@@ -108,7 +108,7 @@ class Runtime:
         transfers."""
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
                            environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer,
-                           scripts=self.scripts)
+                           scripts=self.scripts, bots=self.workspace.bot)
 
     @property
     def queue(self) -> TaskQueue:
