@@ -6,9 +6,9 @@ as Rasa's baseline rely on for typos and inflected forms, and the Snowball stems
 which make `заблокируйте карту` meet `заблокировать карту`. A message's words unknown to the bot
 are first corrected to the closest word of its vocabulary (rapidfuzz, one or two edits), and the
 whole message is also compared with each example by edit similarity. The TF-IDF part is a small
-sparse cosine over inverted lists of our own rather than scikit-learn's TfidfVectorizer: the
-index of a bot is a few hundred short examples, scikit-learn would add scipy (~40 MB) and its
-per-call input checks cost more than the whole match here.
+sparse cosine over inverted lists of our own (numpy arrays summed with `bincount`) rather than
+scikit-learn's TfidfVectorizer: the index of a bot is a few hundred short examples, scikit-learn
+would add scipy (~40 MB) and its per-call input checks cost more than the whole match here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -46,9 +47,12 @@ class _Index:
     intents: list[str] = field(default_factory=list)  # the intent of each example
     normals: list[str] = field(default_factory=list)  # each example's normalised text
     exact: dict[str, str] = field(default_factory=dict)  # normalised example -> intent
-    chars: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    # each intent's examples are consecutive: where each intent's run starts, and its name
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))
+    owners: list[str] = field(default_factory=list)
+    chars: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     char_idf: dict[str, float] = field(default_factory=dict)
-    stems: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    stems: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     stem_idf: dict[str, float] = field(default_factory=dict)
     words: set[str] = field(default_factory=set)
     words_by_length: dict[int, list[str]] = field(default_factory=dict)
@@ -97,11 +101,15 @@ def _build(bot: Mapping[str, Any], language: str) -> _Index:
     index = _Index()
     char_docs: list[dict[str, float]] = []
     stem_docs: list[dict[str, float]] = []
+    starts: list[int] = []
     for intent, spec in bot["intents"].items():
         for example in spec["examples"].get(language, ()):
             text = read(example)
             if not text.words:
                 continue
+            if not index.owners or index.owners[-1] != intent:
+                starts.append(len(index.intents))
+                index.owners.append(intent)
             index.intents.append(intent)
             index.normals.append(" ".join(text.words))
             index.exact.setdefault(" ".join(text.words), intent)
@@ -113,6 +121,7 @@ def _build(bot: Mapping[str, Any], language: str) -> _Index:
             if words:
                 index.words.update(words)
                 index.keywords.append((intent, stems(words)))
+    index.starts = np.array(starts, dtype=np.intp)
     index.char_idf, index.chars = _postings(char_docs)
     index.stem_idf, index.stems = _postings(stem_docs)
     index.stem_set = {stem(word) for word in index.words}
@@ -140,8 +149,8 @@ def _counts(items: Iterable[str]) -> dict[str, float]:
 
 
 def _postings(docs: list[dict[str, float]]) -> tuple[dict[str, float],
-                                                     dict[str, list[tuple[int, float]]]]:
-    """Return the smoothed IDF of each feature and its inverted list of (document, weight).
+                                                     dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Return the smoothed IDF of each feature and its inverted list: (documents, weights).
 
     Weights are sublinear TF times IDF, each document's vector scaled to length 1.
     """
@@ -157,20 +166,26 @@ def _postings(docs: list[dict[str, float]]) -> tuple[dict[str, float],
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         for feature, weight in weights.items():
             postings[feature].append((number, weight / norm))
-    return idf, dict(postings)
+    return idf, {feature: (np.array([n for n, _ in entries], dtype=np.intp),
+                           np.array([w for _, w in entries], dtype=np.float64))
+                 for feature, entries in postings.items()}
 
 
 def _cosines(features: dict[str, float], idf: dict[str, float],
-             postings: dict[str, list[tuple[int, float]]], size: int) -> list[float]:
+             postings: dict[str, tuple[np.ndarray, np.ndarray]], size: int) -> np.ndarray:
     """Return the cosine of a message's features with every document of an index."""
     unseen = math.log(1 + size) + 1.0  # a feature no example has: rarest of all
     weights = {f: (1.0 + math.log(tf)) * idf.get(f, unseen) for f, tf in features.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    sums = [0.0] * size
+    numbers, products = [], []
     for feature, weight in weights.items():
-        for number, other in postings.get(feature, ()):
-            sums[number] += weight * other
-    return [s / norm for s in sums]
+        found = postings.get(feature)
+        if found is not None:
+            numbers.append(found[0])
+            products.append(found[1] * (weight / norm))
+    if not numbers:
+        return np.zeros(size)
+    return np.bincount(np.concatenate(numbers), np.concatenate(products), minlength=size)
 
 
 def _correct(index: _Index, words: tuple[str, ...]) -> tuple[str, ...]:
@@ -202,15 +217,12 @@ def _scores(index: _Index, text: Text) -> dict[str, float]:
     if size:
         chars = _cosines(_counts(_char_grams(words)), index.char_idf, index.chars, size)
         stemmed = _cosines(_counts(stems(words)), index.stem_idf, index.stems, size)
-        similar = [0.0] * size
-        for _, score, number in process.extract(normal, index.normals, scorer=fuzz.ratio,
-                                                limit=None):
-            similar[number] = score / 100.0
-        for number, intent in enumerate(index.intents):
-            score = (CHAR_WEIGHT * chars[number] + STEM_WEIGHT * stemmed[number]
-                     + EDIT_WEIGHT * similar[number])
+        similar = process.cdist([normal], index.normals, scorer=fuzz.ratio, dtype=np.float64,
+                                workers=1)[0] / 100.0
+        combined = CHAR_WEIGHT * chars + STEM_WEIGHT * stemmed + EDIT_WEIGHT * similar
+        for intent, score in zip(index.owners, np.maximum.reduceat(combined, index.starts)):
             if score > scores.get(intent, 0.0):
-                scores[intent] = min(score, 1.0)
+                scores[intent] = min(float(score), 1.0)
     found = set(stems(words))
     sequence = stems(words)
     for intent, keyword in index.keywords:
