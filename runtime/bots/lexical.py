@@ -38,6 +38,8 @@ KEYWORD_PULL = 0.6
 CORRECTION_MIN_LENGTH = 5
 CORRECTION_DISTANCE = 1
 CANDIDATES = 3
+# a keyword word this long also matches the words it begins
+KEYWORD_PREFIX = 4
 
 
 @dataclass
@@ -57,7 +59,8 @@ class _Index:
     words: set[str] = field(default_factory=set)
     words_by_length: dict[int, list[str]] = field(default_factory=dict)
     stem_set: set[str] = field(default_factory=set)
-    keywords: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    # each keyword phrase's words with their stems, by intent
+    keywords: list[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=list)
 
 
 class LexicalMatcher(Matcher):
@@ -120,7 +123,7 @@ def _build(bot: Mapping[str, Any], language: str) -> _Index:
             words = read(keyword).words
             if words:
                 index.words.update(words)
-                index.keywords.append((intent, stems(words)))
+                index.keywords.append((intent, tuple(zip(words, stems(words)))))
     index.starts = np.array(starts, dtype=np.intp)
     index.char_idf, index.chars = _postings(char_docs)
     index.stem_idf, index.stems = _postings(stem_docs)
@@ -223,20 +226,25 @@ def _scores(index: _Index, text: Text) -> dict[str, float]:
         for intent, score in zip(index.owners, np.maximum.reduceat(combined, index.starts)):
             if score > scores.get(intent, 0.0):
                 scores[intent] = min(float(score), 1.0)
-    found = set(stems(words))
-    sequence = stems(words)
+    sequence = tuple(zip(words, stems(words)))
+    pulled = set()
     for intent, keyword in index.keywords:
-        if _contains(sequence, found, keyword):
+        if intent not in pulled and _contains(sequence, keyword):
+            pulled.add(intent)  # two keywords of one intent are no surer than one
             score = scores.get(intent, 0.0)
             scores[intent] = score + (1.0 - score) * KEYWORD_PULL
     return scores
 
 
-def _contains(sequence: tuple[str, ...], found: set[str], phrase: tuple[str, ...]) -> bool:
-    """Return True when the stems of a keyword phrase occur in a message's stems, in order."""
-    if len(phrase) == 1:
-        return phrase[0] in found
-    if not all(s in found for s in phrase):
-        return False
+def _contains(sequence: tuple[tuple[str, str], ...], phrase: tuple[tuple[str, str], ...]) -> bool:
+    """Return True when a keyword phrase occurs in a message, its words in order."""
     n = len(phrase)
-    return any(sequence[i:i + n] == phrase for i in range(len(sequence) - n + 1))
+    return any(all(_same_word(sequence[i + k], phrase[k]) for k in range(n))
+               for i in range(len(sequence) - n + 1))
+
+
+def _same_word(said: tuple[str, str], keyword: tuple[str, str]) -> bool:
+    """Return True when a message's word is a keyword's word: the same stem, or the keyword as
+    written begins it (Snowball stems `кредит` to `кред` but `кредиты` to `кредит`)."""
+    return said[1] == keyword[1] or (len(keyword[0]) >= KEYWORD_PREFIX
+                                     and said[0].startswith(keyword[0]))

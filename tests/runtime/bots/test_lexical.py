@@ -61,3 +61,17 @@ def test_a_confidence_does_not_shrink_as_a_bot_grows(bank):
         bank["intents"][f"other_{n}"] = {"examples": {"en": [f"unrelated topic number {n}"]}}
     assert match(bank, "what is my balance please")[0].confidence == pytest.approx(before,
                                                                                    abs=0.1)
+
+
+def test_a_keyword_matches_words_it_begins_when_the_stemmer_parts_them(bank):
+    # Snowball stems `кредит` to `кред` but `кредиты` to `кредит`
+    bank["intents"]["loan"] = {"examples": {"ru": ["нужен заём"]}, "keywords": {"ru": ["кредит"]}}
+    [best, *_] = match(bank, "под какой процент кредиты", "ru")
+    assert best.intent == "loan" and best.confidence >= 0.5
+
+
+def test_two_keywords_of_one_intent_pull_it_up_once(bank):
+    bank["intents"]["card_block"]["keywords"] = {"en": ["stolen", "lost"]}
+    one = match(bank, "stolen")[0].confidence
+    both = match(bank, "stolen lost")[0].confidence
+    assert both < 1.0 and abs(both - one) < 0.3
