@@ -23,7 +23,7 @@ class BotBlock(Block):
         """Classify the input, or ask until a message is understood, and take where it leads."""
         config = ctx.config
         if config.get("prompt") is None:
-            text = config["input"] if "input" in config else ctx.get("trigger.text")
+            text = config["input"] if "input" in config else _last_input(ctx)
             result = await ctx.classify(config["bot"], str(text or ""))
             understood = self._understood(ctx, result)
             self._keep(ctx, result, understood)
@@ -63,6 +63,13 @@ class BotBlock(Block):
             ctx.say(response=result.response)
             return ANSWERED
         return result.intent  # type: ignore[return-value]
+
+
+def _last_input(ctx: Context) -> str | None:
+    """Return the last answer the session gave in this run, else the message that opened it."""
+    if ctx.last_input is not None:
+        return ctx.last_input.text
+    return ctx.get("trigger.text")
 
 
 BLOCKS = (BotBlock,)

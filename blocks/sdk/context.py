@@ -23,7 +23,7 @@ class Context:
     """
 
     __slots__ = ("host", "block_id", "config", "state", "vars", "contact", "trigger",
-                 "settings", "changes", "_resume", "_enqueues")
+                 "settings", "changes", "last_input", "_resume", "_enqueues")
 
     def __init__(self, host: Host, *, vars: dict, contact: dict, trigger: dict,
                  settings: dict | None = None) -> None:
@@ -36,6 +36,8 @@ class Context:
         self.config: dict = {}
         self.state: dict = {}
         self.changes: list = []
+        # the last answer an `ask` returned in this run (a turn starts with the answer it resumes)
+        self.last_input: Input | None = None
         self._resume: Input | None | object = _MISSING
         self._enqueues = 0
 
@@ -137,6 +139,8 @@ class Context:
         """Ask for input and wait for it; None when the wait ended with no input (noinput)."""
         if self._resume is not _MISSING:
             answer, self._resume = self._resume, _MISSING
+            if answer is not None:
+                self.last_input = answer  # type: ignore[assignment]
             return answer  # type: ignore[return-value]
         event = {"event": "ask", "block": self.block_id, "prompt": prompt, "kind": kind}
         if choices is not None:
@@ -145,7 +149,10 @@ class Context:
             event["timeout_s"] = timeout_s
         event.update(extra)
         self.host.emit(event)
-        return await self.host.receive(event)
+        answer = await self.host.receive(event)
+        if answer is not None:
+            self.last_input = answer
+        return answer
 
     async def http(self, method: str, url: str, **options: Any) -> HttpResponse:
         """Send an HTTP request under the workspace's network policy."""

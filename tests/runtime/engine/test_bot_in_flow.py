@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,5 +56,41 @@ def test_the_detected_language_is_kept_with_the_contact(example_workspace):
         session = runtime.sessions.get(turn["session"])
         assert session.contact["language"] == "ru"
         assert turn["replies"][0]["text"] == "Your balance is 42.00 EUR."
+    finally:
+        runtime.close()
+
+
+ASK_THEN_BOT = {
+    "schema": "callwright/flow@1", "id": "ask-then-bot", "start": "question",
+    "blocks": {"question": {"type": "ask", "config": {"prompt": "Your question?", "kind": "text",
+                                                      "variable": "vars.q"},
+                            "exits": {"next": "understand"}},
+               "understand": {"type": "bot", "config": {"bot": "bank"},
+                              "exits": {"balance": "balance"}},
+               "balance": {"type": "end", "config": {"disposition": "balance"}}}}
+
+
+@pytest.mark.parametrize("channel", ["chat", "voice"])
+def test_without_an_input_the_bot_reads_the_last_answer_not_the_trigger(example_workspace,
+                                                                          channel):
+    (example_workspace / "flows" / "ask-then-bot.json").write_text(
+        json.dumps(ASK_THEN_BOT), "utf-8")
+    result = simulate(example_workspace / "flows" / "ask-then-bot.json", channel=channel,
+                      trigger_text="hello", inputs=["how much money do I have"],
+                      emit=lambda event: None)
+    assert result.disposition == "balance"
+    assert result.vars["bot"]["text"] == "how much money do I have"
+
+
+def test_across_chat_turns_the_bot_reads_the_answer_that_resumed_the_session(example_workspace):
+    (example_workspace / "flows" / "ask-then-bot.json").write_text(
+        json.dumps(ASK_THEN_BOT), "utf-8")
+    runtime = Runtime(Workspace.load(example_workspace, default_registry()))
+    try:
+        first = runtime.chat_turn("ask-then-bot", None, "hello")
+        assert first["ended"] is False
+        second = runtime.chat_turn("ask-then-bot", first["session"], "сколько денег на счету")
+        assert second["ended"] is True
+        assert runtime.sessions.get(first["session"]).disposition == "balance"
     finally:
         runtime.close()
