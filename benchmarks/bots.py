@@ -115,7 +115,7 @@ def calibration() -> None:
                             key=lambda item: -item[1]) if declared and language else []
             best = scores[0] if scores else (None, 0.0)
             rows.append((best[1], best[0] == line.intent))
-    edges = [0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.75, 1.01]
+    edges = [0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.75, 1.01]
     for low, high in zip(edges, edges[1:]):
         inside = [right for score, right in rows if low <= score < high]
         share = sum(inside) / len(inside) if inside else float("nan")

@@ -17,8 +17,8 @@ from __future__ import annotations
 from bisect import bisect_right
 
 # (raw score, confidence): the measured curve, straight lines between its points
-CURVE = ((0.0, 0.0), (0.2, 0.0), (0.275, 0.2), (0.375, 0.6), (0.475, 0.78), (0.55, 0.9),
-         (0.7, 0.97), (1.0, 1.0))
+CURVE = ((0.0, 0.0), (0.15, 0.05), (0.2, 0.47), (0.3, 0.68), (0.4, 0.85), (0.5, 0.93), (0.65, 0.98),
+         (1.0, 1.0))
 # a runner-up within CLOSE of the best score makes the answer less sure, down to TIED times the
 # curve's value at a tie (on the utterance files, half of the answers within 0.05 were wrong)
 CLOSE = 0.1

@@ -5,7 +5,8 @@ character n-grams (2 to 4) of each word padded with spaces, the features small o
 as Rasa's baseline rely on for typos and inflected forms, and the Snowball stems of the words,
 which make `заблокируйте карту` meet `заблокировать карту`. A message's words unknown to the bot
 are first corrected to the closest word of its vocabulary (rapidfuzz, one or two edits), and the
-whole message is also compared with each example by edit similarity. The TF-IDF part is a small
+whole message is also compared with each example by edit similarity, and with all of an
+intent's examples taken together (a paraphrase may borrow from two of them). The TF-IDF part is a small
 sparse cosine over inverted lists of our own (numpy arrays summed with `bincount`) rather than
 scikit-learn's TfidfVectorizer: the index of a bot is a few hundred short examples, scikit-learn
 would add scipy (~40 MB) and its per-call input checks cost more than the whole match here.
@@ -32,6 +33,8 @@ STEM_WEIGHT = 0.35
 EDIT_WEIGHT = 0.25
 # a keyword found in a message closes this share of the gap between its intent's score and 1
 KEYWORD_PULL = 0.6
+# how much the similarity to all of an intent's examples together counts beside its best example
+INTENT_WEIGHT = 0.4
 # a word of at least this many letters that the bot does not know is corrected to a vocabulary
 # word one typo away (a letter added, dropped, changed, or two swapped: optimal string alignment);
 # two typos away already turn `забронируйте` into `заблокируйте`
@@ -56,11 +59,19 @@ class _Index:
     char_idf: dict[str, float] = field(default_factory=dict)
     stems: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     stem_idf: dict[str, float] = field(default_factory=dict)
+    # the same features of each intent's examples taken together (IDF over intents)
+    intent_chars: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    intent_char_idf: dict[str, float] = field(default_factory=dict)
+    intent_stems: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    intent_stem_idf: dict[str, float] = field(default_factory=dict)
     words: set[str] = field(default_factory=set)
     words_by_length: dict[int, list[str]] = field(default_factory=dict)
     stem_set: set[str] = field(default_factory=set)
-    # each keyword phrase's words with their stems, by intent
+    # each keyword phrase's words with their stems, by intent; and the phrases by the stem and by
+    # the word (as written) they start with
     keywords: list[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=list)
+    keywords_by_stem: dict[str, list[int]] = field(default_factory=dict)
+    keywords_by_word: dict[str, list[int]] = field(default_factory=dict)
 
 
 class LexicalMatcher(Matcher):
@@ -123,10 +134,18 @@ def _build(bot: Mapping[str, Any], language: str) -> _Index:
             words = read(keyword).words
             if words:
                 index.words.update(words)
-                index.keywords.append((intent, tuple(zip(words, stems(words)))))
+                phrase = tuple(zip(words, stems(words)))
+                index.keywords_by_stem.setdefault(phrase[0][1], []).append(len(index.keywords))
+                index.keywords_by_word.setdefault(phrase[0][0], []).append(len(index.keywords))
+                index.keywords.append((intent, phrase))
     index.starts = np.array(starts, dtype=np.intp)
     index.char_idf, index.chars = _postings(char_docs)
     index.stem_idf, index.stems = _postings(stem_docs)
+    ends = [*starts[1:], len(index.intents)]
+    index.intent_char_idf, index.intent_chars = _postings(
+        [_merged(char_docs[a:b]) for a, b in zip(starts, ends)])
+    index.intent_stem_idf, index.intent_stems = _postings(
+        [_merged(stem_docs[a:b]) for a, b in zip(starts, ends)])
     index.stem_set = {stem(word) for word in index.words}
     for word in sorted(index.words):
         index.words_by_length.setdefault(len(word), []).append(word)
@@ -149,6 +168,15 @@ def _counts(items: Iterable[str]) -> dict[str, float]:
     for item in items:
         counts[item] += 1.0
     return counts
+
+
+def _merged(docs: list[dict[str, float]]) -> dict[str, float]:
+    """Return the counts of several documents added up."""
+    total: dict[str, float] = defaultdict(float)
+    for doc in docs:
+        for feature, count in doc.items():
+            total[feature] += count
+    return total
 
 
 def _postings(docs: list[dict[str, float]]) -> tuple[dict[str, float],
@@ -180,15 +208,19 @@ def _cosines(features: dict[str, float], idf: dict[str, float],
     unseen = math.log(1 + size) + 1.0  # a feature no example has: rarest of all
     weights = {f: (1.0 + math.log(tf)) * idf.get(f, unseen) for f, tf in features.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    numbers, products = [], []
+    numbers, products, scales = [], [], []
     for feature, weight in weights.items():
         found = postings.get(feature)
         if found is not None:
             numbers.append(found[0])
-            products.append(found[1] * (weight / norm))
+            products.append(found[1])
+            scales.append(weight / norm)
     if not numbers:
         return np.zeros(size)
-    return np.bincount(np.concatenate(numbers), np.concatenate(products), minlength=size)
+    # one multiplication for all the lists: numpy's cost is per call, not per element
+    lengths = [len(n) for n in numbers]
+    products = np.concatenate(products) * np.repeat(scales, lengths)
+    return np.bincount(np.concatenate(numbers), products, minlength=size)
 
 
 def _correct(index: _Index, words: tuple[str, ...]) -> tuple[str, ...]:
@@ -218,29 +250,43 @@ def _scores(index: _Index, text: Text) -> dict[str, float]:
     if exact is not None:
         scores[exact] = 1.0
     if size:
-        chars = _cosines(_counts(_char_grams(words)), index.char_idf, index.chars, size)
-        stemmed = _cosines(_counts(stems(words)), index.stem_idf, index.stems, size)
+        char_counts, stem_counts = _counts(_char_grams(words)), _counts(stems(words))
+        chars = _cosines(char_counts, index.char_idf, index.chars, size)
+        stemmed = _cosines(stem_counts, index.stem_idf, index.stems, size)
         similar = process.cdist([normal], index.normals, scorer=fuzz.ratio, dtype=np.float64,
                                 workers=1)[0] / 100.0
         combined = CHAR_WEIGHT * chars + STEM_WEIGHT * stemmed + EDIT_WEIGHT * similar
-        for intent, score in zip(index.owners, np.maximum.reduceat(combined, index.starts)):
+        owners = len(index.owners)
+        whole = (CHAR_WEIGHT * _cosines(char_counts, index.intent_char_idf, index.intent_chars,
+                                        owners)
+                 + (STEM_WEIGHT + EDIT_WEIGHT) * _cosines(stem_counts, index.intent_stem_idf,
+                                                          index.intent_stems, owners))
+        best = np.maximum.reduceat(combined, index.starts)
+        mixed = (1.0 - INTENT_WEIGHT) * best + INTENT_WEIGHT * whole
+        for intent, score in zip(index.owners, mixed):
             if score > scores.get(intent, 0.0):
                 scores[intent] = min(float(score), 1.0)
-    sequence = tuple(zip(words, stems(words)))
-    pulled = set()
-    for intent, keyword in index.keywords:
-        if intent not in pulled and _contains(sequence, keyword):
-            pulled.add(intent)  # two keywords of one intent are no surer than one
-            score = scores.get(intent, 0.0)
-            scores[intent] = score + (1.0 - score) * KEYWORD_PULL
+    # two keywords of one intent are no surer than one
+    for intent in sorted({index.keywords[k][0] for k in _keywords_found(index, words)}):
+        score = scores.get(intent, 0.0)
+        scores[intent] = score + (1.0 - score) * KEYWORD_PULL
     return scores
 
 
-def _contains(sequence: tuple[tuple[str, str], ...], phrase: tuple[tuple[str, str], ...]) -> bool:
-    """Return True when a keyword phrase occurs in a message, its words in order."""
-    n = len(phrase)
-    return any(all(_same_word(sequence[i + k], phrase[k]) for k in range(n))
-               for i in range(len(sequence) - n + 1))
+def _keywords_found(index: _Index, words: tuple[str, ...]) -> set[int]:
+    """Return the keyword phrases that occur in a message, their words in order."""
+    sequence = tuple(zip(words, stems(words)))
+    found = set()
+    for start, (word, word_stem) in enumerate(sequence):
+        candidates = list(index.keywords_by_stem.get(word_stem, ()))
+        for end in range(KEYWORD_PREFIX, len(word) + 1):  # keywords this word begins with
+            candidates.extend(index.keywords_by_word.get(word[:end], ()))
+        for number in candidates:
+            phrase = index.keywords[number][1]
+            if len(phrase) <= len(sequence) - start and all(
+                    _same_word(sequence[start + k], phrase[k]) for k in range(len(phrase))):
+                found.add(number)
+    return found
 
 
 def _same_word(said: tuple[str, str], keyword: tuple[str, str]) -> bool:

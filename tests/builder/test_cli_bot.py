@@ -15,7 +15,7 @@ BANK = BOTS / "bank.json"
 # the example bot's utterance files, English and Russian, with typos and out-of-scope lines
 UTTERANCES = sorted(BOTS.glob("bank.*.csv"))
 # what the example bot reaches on them; the suite fails when matching gets worse
-MIN_ACCURACY = 0.82
+MIN_ACCURACY = 0.88
 
 
 def run(*args):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runtime.bots import Candidate, LexicalMatcher, Matcher, Query, read
+from runtime.bots.lexical import _correct
 
 
 def match(doc: dict, text: str, language: str | None = "en") -> list[Candidate]:
@@ -37,8 +38,12 @@ def test_a_language_the_bot_does_not_have_matches_nothing(bank):
 
 def test_a_typo_is_corrected_to_a_word_of_the_bot_only_one_edit_away(bank):
     assert match(bank, "blokc my card")[0].intent == "card_block"
+    ru = LexicalMatcher(bank)._indexes["ru"]
+    assert _correct(ru, ("заблакировать", "карту")) == ("заблокировать", "карту")
     # two edits away is another word, not a typo: "забронировать" is not "заблокировать"
-    assert match(bank, "забронировать столик", "ru")[0].confidence < 0.5
+    assert _correct(ru, ("забронировать", "столик")) == ("забронировать", "столик")
+    # nor is a word of fewer than five letters: too many short words are one edit apart
+    assert _correct(ru, ("карт",)) == ("карт",)
 
 
 def test_a_keyword_phrase_counts_only_in_its_order(bank):
