@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runtime.bots import Query, compile_bot, read  # noqa: E402
+from runtime.bots import compile_bot, read  # noqa: E402
 from runtime.bots.evaluation import evaluate, read_utterances  # noqa: E402
 from runtime.bots.language import detect  # noqa: E402
 from runtime.bots.lexical import _scores  # noqa: E402
@@ -123,6 +123,7 @@ def calibration() -> None:
 
 
 def main() -> None:
+    """Print accuracy and latency, or the calibration bins."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibration", action="store_true",
                         help="print the share right by bins of raw score")

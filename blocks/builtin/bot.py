@@ -41,7 +41,7 @@ class BotBlock(Block):
 
     @staticmethod
     def _understood(ctx: Context, result: Classification) -> bool:
-        """Return True when the best intent is sure enough (the block's threshold, else the bot's)."""
+        """Return True when the best intent is sure enough (the block's threshold, or the bot's)."""
         threshold = ctx.config.get("min_confidence", result.min_confidence)
         return result.intent is not None and result.declared and result.confidence >= threshold
 

@@ -66,7 +66,8 @@ class Bot:
         intent = best.intent if best else None
         response = self.doc["intents"][intent].get("response") if intent else None
         return Classification(intent=intent, confidence=best.confidence if best else 0.0,
-                              text=text.raw, language=detected, entities=self.entities.extract(text),
+                              text=text.raw, language=detected,
+                              entities=self.entities.extract(text),
                               response=response, min_confidence=self.min_confidence,
                               declared=declared)
 

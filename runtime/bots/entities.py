@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from rapidfuzz import fuzz
 
-from .text import Text, normalise, stem, stems
+from .text import Text, normalise, stems
 
 # digits may come in groups: "1234 5678", "1234-5678"
 _DIGIT_RUN = re.compile(r"\d(?:[ \-]?\d)*")
@@ -91,4 +91,3 @@ def _same(word: str, wanted: str) -> bool:
     return len(wanted) >= _FUZZY_LENGTH and fuzz.ratio(word, wanted) >= _FUZZY_CUTOFF
 
 
-__all__ = ["Entities", "stem"]

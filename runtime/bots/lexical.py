@@ -3,11 +3,11 @@
 For each language of a bot the index holds its examples as TF-IDF vectors of two kinds: the
 character n-grams (2 to 4) of each word padded with spaces, the features small offline bots such
 as Rasa's baseline rely on for typos and inflected forms, and the Snowball stems of the words,
-which make `заблокируйте карту` meet `заблокировать карту`. A message's words unknown to the bot
-are first corrected to the closest word of its vocabulary (rapidfuzz, one or two edits), and the
-whole message is also compared with each example by edit similarity, and with all of an
-intent's examples taken together (a paraphrase may borrow from two of them). The TF-IDF part is a small
-sparse cosine over inverted lists of our own (numpy arrays summed with `bincount`) rather than
+which make `потерял карту` meet `потеряла карты`. A message's words unknown to the bot are first
+corrected to the closest word of its vocabulary one edit away (rapidfuzz), and the whole message
+is also compared with each example by edit similarity, and with all of an intent's examples
+taken together (a paraphrase may borrow from two of them). The TF-IDF part is a small sparse
+cosine over inverted lists of our own (numpy arrays summed with `bincount`) rather than
 scikit-learn's TfidfVectorizer: the index of a bot is a few hundred short examples, scikit-learn
 would add scipy (~40 MB) and its per-call input checks cost more than the whole match here.
 """

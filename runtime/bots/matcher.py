@@ -1,4 +1,4 @@
-"""The matcher: the one extension point of intent matching (lexical today, embeddings may plug in)."""
+"""The matcher: the extension point of intent matching (lexical today; embeddings may plug in)."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ def read(text: str) -> Text:
 
 
 def script_of(text: str) -> str | None:
-    """Return the script most of a normalised text's letters are in (`cyrillic`, `latin`), or None."""
+    """Return the script most of a text's letters are in (`cyrillic`, `latin`), or None."""
     cyrillic = len(_CYRILLIC.findall(text))
     latin = len(_LATIN.findall(text))
     if not cyrillic and not latin:

@@ -1,4 +1,4 @@
-"""runtime.bots.text: normalisation, words, stems and scripts, the same for examples and messages."""
+"""runtime.bots.text: normalisation, words, stems and scripts, alike for examples and messages."""
 
 from runtime.bots.text import MAX_INPUT, normalise, read, script_of, stem
 
