@@ -83,24 +83,24 @@ def example_key(text: str) -> str:
 
 def _shared_examples(intents: dict) -> list[Problem]:
     """Return a warning at each of two places holding the same example (after normalising)."""
-    first: dict[tuple[str, str], str] = {}
+    first: dict[tuple[str, str], tuple[str, str, str]] = {}  # -> (pointer, intent, text)
     problems = []
     for name, intent in intents.items():
         for language, examples in intent["examples"].items():
             for index, text in enumerate(examples):
-                pointer = join("/intents", name, "examples", language, index)
-                key = (language, example_key(text))
-                other = first.setdefault(key, pointer)
-                if other == pointer:
-                    continue
-                owner = other.split("/")[2]
-                where = f"intent {owner!r}" if owner != name else "this intent"
-                problems.append(warning(pointer, f"example {text!r} is also an example of "
-                                                 f"{where} at {other}: a message like it cannot "
-                                                 "tell them apart"))
-                problems.append(warning(other, f"example {text!r} is also an example of "
-                                               f"intent {name!r} at {pointer}"))
+                here = (join("/intents", name, "examples", language, index), name, text)
+                there = first.setdefault((language, example_key(text)), here)
+                if there is not here:
+                    problems.append(_shared(here, there))
+                    problems.append(_shared(there, here))
     return problems
+
+
+def _shared(here: tuple[str, str, str], there: tuple[str, str, str]) -> Problem:
+    """Return the warning at one of two places holding the same example."""
+    owner = f"intent {there[1]!r}" if there[1] != here[1] else "this intent"
+    return warning(here[0], f"example {here[2]!r} is also an example of {owner} at {there[0]}: "
+                            "a message like it cannot tell them apart")
 
 
 def intent_exits(bot: Mapping[str, Any]) -> list[str]:
