@@ -12,6 +12,7 @@ from .bots import bot_problems
 from .graph import (exits_and_edges, loop_problems, resolve_types, start_problems, subflow_problems,
                     unreachable_problems)
 from .problem import Problem, error, ordered
+from .responses import flow_response_problems
 from .schema import SchemaCheck, config_problems, document_problems
 
 # the flow schema's bound, so that the server, `callwright validate` and the editor agree
@@ -19,7 +20,8 @@ MAX_BLOCKS: int = schemas.load("flow")["properties"]["blocks"]["maxProperties"]
 
 
 def validate_flow(doc: Any, registry: Registry, *, flows: Mapping[str, Any] | None = None,
-                  bots: Mapping[str, Any] | None = None) -> list[Problem]:
+                  bots: Mapping[str, Any] | None = None,
+                  responses: Mapping[str, Any] | None = None) -> list[Problem]:
     """Return every problem of a flow document, sorted by pointer then message.
 
     Layers: the document schema; each block's config (its type's schema, `check()`, template
@@ -27,7 +29,8 @@ def validate_flow(doc: Any, registry: Registry, *, flows: Mapping[str, Any] | No
     that never wait). `flows` (flow id -> document, None for a file that did not parse) enables
     the subflow checks; without it subflow references are not checked. `bots` (bot id ->
     document, None for a broken file) likewise enables the checks of `bot` blocks: the bot
-    they name and their exits against its intents. Never raises on bad input.
+    they name and their exits against its intents; `responses` (set id -> document) the
+    responses blocks name. Never raises on bad input.
     A flow of more than MAX_BLOCKS blocks gets that one error and no further look.
     """
     too_big = too_many_blocks(doc)
@@ -60,6 +63,8 @@ def validate_flow(doc: Any, registry: Registry, *, flows: Mapping[str, Any] | No
         problems.extend(subflow_problems(doc, flows))
     if bots is not None:
         problems.extend(bot_problems(blocks, types, bots))
+    if responses is not None:
+        problems.extend(flow_response_problems(blocks, types, responses))
     return ordered(problems)
 
 

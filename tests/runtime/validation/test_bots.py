@@ -171,10 +171,15 @@ def write(path: Path, doc) -> Path:
     return path
 
 
+RESPONSES = {"schema": "callwright/responses@1", "id": "bank",
+             "responses": {"opening_hours": {"text": "We are open 8 to 20."}}}
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     write(tmp_path / "flows" / "chat.json", bot_flow())
     write(tmp_path / "bots" / "bank.json", BOT)
+    write(tmp_path / "responses" / "bank.json", RESPONSES)
     return tmp_path
 
 
@@ -212,3 +217,18 @@ def test_validate_file_checks_a_bot_file(workspace: Path):
 def test_validate_file_checks_a_flow_against_the_bots_of_its_workspace(workspace: Path):
     path = write(workspace / "flows" / "chat.json", bot_flow(exits={"nope": "done"}))
     assert [p.pointer for p in validate_file(path)] == ["/blocks/ask/exits/nope"]
+
+
+def test_an_intent_naming_a_missing_response_is_an_error_and_its_flows_still_checked(
+        workspace: Path):
+    doc = bot()
+    doc["intents"]["opening_hours"]["response"] = "bank/opening_hour"
+    write(workspace / "bots" / "bank.json", doc)
+    write(workspace / "flows" / "chat.json", bot_flow(exits={"nope": "done"}))
+    assert [(Path(p.file).name, p.pointer, p.message) for p in validate_workspace(workspace)] == [
+        ("bank.json", "/intents/opening_hours/response",
+         "responses set 'bank' has no response 'opening_hour' (did you mean "
+         "'bank/opening_hours'?)"),
+        ("chat.json", "/blocks/ask/exits/nope",
+         "bot 'bank' has no intent 'nope' (the block's exits: answered, fallback, error, "
+         "balance)")]
