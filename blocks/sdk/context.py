@@ -13,6 +13,8 @@ _ROOTS = ("vars", "contact", "trigger")
 # returns them instead of queueing the work again
 _ENQUEUED = "_enqueued"
 _WRITABLE = ("vars", "contact")
+# the fields of a response's content that are templates
+_TEMPLATED = ("text", "subject", "html")
 _MISSING = object()
 
 
@@ -128,9 +130,18 @@ class Context:
 
     def say(self, text: str | None = None, *, audio: str | None = None,
             response: str | None = None) -> None:
-        """Say a text, play a recorded prompt, or deliver a named response."""
+        """Say a text, play a recorded prompt, or deliver a named response.
+
+        A named response is resolved, when the host can, into its variant for the channel and
+        the session's language, its texts rendered: the action carries both the name and them.
+        """
         fields = {k: v for k, v in (("text", text), ("audio", audio), ("response", response))
                   if v is not None}
+        if response is not None and self._resume is _MISSING:
+            content = self.host.response(response, language=self.language)
+            if content is not None:
+                fields.update({k: self.render(v) if k in _TEMPLATED and isinstance(v, str) else v
+                               for k, v in content.items()})
         self.emit("say", **fields)
 
     async def ask(self, prompt: str | None, *, kind: str = "text",

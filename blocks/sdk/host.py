@@ -146,6 +146,16 @@ class Host:
         """Return the value of a `{"$secret": NAME}` reference; raise `BlockError` when unset."""
         raise NotImplementedError
 
+    def response(self, name: str, *, language: str) -> dict | None:
+        """Return the content of a named response (`set/name`) for this channel and a language.
+
+        The content is the winning variant's fields (`text`, `audio`, `subject`, `html`,
+        `quick_replies`), texts still templates; the context renders them. None when this host
+        does not resolve responses (then the action names the response and whoever delivers
+        it renders it). Raise `BlockError` when the workspace has no such response.
+        """
+        return None
+
     async def classify(self, bot: str, text: str, *, language: str | None) -> Classification:
         """Classify a message with a bot of the workspace (`bots/<bot>.json`), offline.
 

@@ -15,6 +15,7 @@ from blocks import Registry
 from runtime.bots import Bot, InvalidBot, compile_bot
 from runtime.engine.compiled import Flow, compile_flow, flow_version
 from runtime.errors import FlowNotFound, InvalidFlow
+from runtime.responses import ResponseLibrary, read_set
 from runtime.validation import Problem, flow_id_problems, locate, read_json, validate_routes
 
 from .settings import load_settings
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 ROUTES_FILE = "routes.json"
 BOTS_FOLDER = "bots"
+RESPONSES_FOLDER = "responses"
 # versions that are not live held compiled in memory; older ones are read from the archive again
 MEMORY_VERSIONS = 32
 # what tells that a file changed on disk: a new inode (an atomic replace, a git checkout), a
@@ -61,6 +63,8 @@ class Workspace:
     # (None for a bot whose file never validated: flows may name it, classifying fails)
     bots: dict[str, Bot] = field(default_factory=dict)
     bot_docs: dict[str, Any] = field(default_factory=dict)
+    # the live responses sets (a set file that fails validation keeps its live version)
+    responses: ResponseLibrary = field(default_factory=ResponseLibrary)
     # where every version that went live is kept, so that a session waiting in one resumes in it
     # after a deploy or a restart, in any process (None: this process's memory only)
     archive: Path | None = None
@@ -102,6 +106,8 @@ class Workspace:
             # bots first: the flows that arrive with them are checked against them
             answer.take_bots([path for path in changed if _is_bot(path)],
                              [path for path in gone if _is_bot(path)])
+            answer.take_responses([path for path in changed if _is_set(path)],
+                                  [path for path in gone if _is_set(path)])
             answer.take_out([path for path in gone if _is_flow(path)])
             answer.take_in([path for path in changed if _is_flow(path)])
             routes = self.root / ROUTES_FILE
@@ -110,6 +116,7 @@ class Workspace:
             result = answer.result()
             self.flows, self.docs, self.problems = answer.flows, answer.docs, answer.problems
             self.bots, self.bot_docs = answer.bots, answer.bot_docs
+            self.responses = ResponseLibrary(answer.sets)
             self.routes = answer.routes
             self._stamps = found
             return result
@@ -221,6 +228,11 @@ class Workspace:
         """Return the live version of a bot, None when the workspace has none by that id."""
         return self.bots.get(bot_id)
 
+    def response(self, name: str, channel: str, language: str) -> dict:
+        """Return the content of a live named response for a channel and language (unrendered);
+        raise UnknownResponse when there is none."""
+        return self.responses.content(name, channel, language)
+
     def route(self, channel: str, address: str) -> str | None:
         """Return the flow id routed for an address on a channel (`*` is the fallback)."""
         table = self.routes.get(channel) or {}
@@ -237,6 +249,7 @@ class _Reload:
         self.problems = dict(workspace.problems)
         self.bots = dict(workspace.bots)
         self.bot_docs = dict(workspace.bot_docs)
+        self.sets = dict(workspace.responses.sets)
         self.routes = workspace.routes
         self.live: list[str] = []
         self.removed: list[str] = []
@@ -272,6 +285,20 @@ class _Reload:
                 self.bots_changed.append(path.stem)
             self.bots[path.stem] = bot
             self.bot_docs[path.stem] = doc
+
+    def take_responses(self, changed: list[Path], gone: list[Path]) -> None:
+        """Take out the responses sets whose files are gone; take live the changed ones that
+        validate (a refused one keeps its live version)."""
+        for path in gone:
+            self.problems.pop(str(path), None)
+            self.sets.pop(path.stem, None)
+        for path in sorted(changed):
+            doc, problems = read_set(path)
+            if problems:
+                self.refuse(path, problems)
+                continue
+            self.problems.pop(str(path), None)
+            self.sets[path.stem] = doc
 
     def take_out(self, paths: list[Path]) -> None:
         """Take out the flows whose files are gone."""
@@ -351,16 +378,22 @@ def _is_bot(path: Path) -> bool:
     return path.parent.name == BOTS_FOLDER
 
 
+def _is_set(path: Path) -> bool:
+    """Return True for a responses set file (responses/<id>.json)."""
+    return path.parent.name == RESPONSES_FOLDER
+
+
 def _is_flow(path: Path) -> bool:
     """Return True for a flow file (flows/<id>.json)."""
-    return path.name != ROUTES_FILE and not _is_bot(path)
+    return path.parent.name == "flows"
 
 
 def _stamps(root: Path) -> dict[Path, Stamp]:
-    """Return the stamp of every flow file, bot file and of routes.json, by path."""
+    """Return the stamp of every flow, bot and responses set file and of routes.json, by path."""
     found: dict[Path, Stamp] = {}
     for path in [*sorted((root / "flows").glob("*.json")),
-                 *sorted((root / BOTS_FOLDER).glob("*.json")), root / ROUTES_FILE]:
+                 *sorted((root / BOTS_FOLDER).glob("*.json")),
+                 *sorted((root / RESPONSES_FOLDER).glob("*.json")), root / ROUTES_FILE]:
         try:
             info = path.stat()
         except OSError:  # gone between the listing and now, or never there

@@ -30,9 +30,14 @@ def test_the_first_message_is_understood_in_either_language(example_workspace, c
     assert "credit card" in events[0]["text"]
 
 
-def test_an_auto_response_is_said_by_reference_then_the_bot_asks_again(example_workspace):
-    events, result = run(example_workspace, "chat", "когда вы работаете", "нет, спасибо")
-    assert events[0] == {"event": "say", "block": "understand", "response": "bank/opening_hours"}
+@pytest.mark.parametrize("trigger, text", [
+    ("когда вы работаете", "Мы работаем по будням с 8 до 20."),
+    ("when are you open", "We are open 8 to 20 on weekdays.")])
+def test_an_auto_response_is_said_in_the_messages_language_then_the_bot_asks_again(
+        example_workspace, trigger, text):
+    events, result = run(example_workspace, "chat", trigger, "no thanks")
+    assert events[0] == {"event": "say", "block": "understand", "response": "bank/opening_hours",
+                         "text": text}
     assert events[1]["event"] == "ask" and result.disposition == "completed"
 
 
@@ -94,3 +99,29 @@ def test_across_chat_turns_the_bot_reads_the_answer_that_resumed_the_session(exa
         assert runtime.sessions.get(first["session"]).disposition == "balance"
     finally:
         runtime.close()
+
+
+def test_a_response_is_said_in_each_channels_form(example_workspace):
+    responses = example_workspace / "responses" / "bank.json"
+    doc = json.loads(responses.read_text("utf-8"))
+    doc["responses"]["opening_hours"]["variants"] += [
+        {"channel": "voice", "language": "en", "audio": "hours_en"},
+        {"channel": "chat", "language": "en", "text": "Mon-Fri {{ 8 }}-20.",
+         "quick_replies": ["Balance"]}]
+    responses.write_text(json.dumps(doc), "utf-8")
+    voice, _ = run(example_workspace, "voice", None, "when are you open", "")
+    assert voice[2] == {"event": "say", "block": "ask", "response": "bank/opening_hours",
+                        "audio": "hours_en", "play": "hours_en"}  # the voice channel plays it
+    chat, _ = run(example_workspace, "chat", "when are you open", "")
+    assert chat[0] == {"event": "say", "block": "understand", "response": "bank/opening_hours",
+                       "text": "Mon-Fri 8-20.", "quick_replies": ["Balance"]}
+    sms, _ = run(example_workspace, "sms", "when are you open", "")
+    assert sms[0]["text"] == "We are open 8 to 20 on weekdays."
+
+
+def test_a_response_the_workspace_lacks_takes_the_error_exit(example_workspace):
+    (example_workspace / "responses" / "bank.json").unlink()
+    events, result = run(example_workspace, "chat", "when are you open")
+    assert [e["message"] for e in events if e["event"] == "error"] == [
+        "response 'bank/opening_hours': the workspace has no responses set 'bank' "
+        "(responses/bank.json)"]
