@@ -13,7 +13,9 @@ config (`exits_for(config)`): a green test means the engine takes the same exit.
 (`ctx.enqueue`) is recorded in `result.enqueued` as {task, payload, key}; pass `enqueue=` a
 function of (task, payload) that raises to script a queue that refuses it. Bots answer through
 `classify=`, a function of (bot, text, language) returning a `Classification`; an intent it
-returned counts as a declared exit of a block whose manifest has `intent_exits`.
+returned counts as a declared exit of a block whose manifest has `intent_exits`. Named responses
+stay names unless `responses=` maps `set/name` to its content for the test's channel and
+language (`{"text": "Hello {{ vars.name }}"}`), which `ctx.say` then renders.
 
 Waiting blocks are tested across turns as chat runs them: `suspend=True` makes every wait end
 the turn (`result.waiting`), and the next turn passes the saved `state=result.state` and the
@@ -65,8 +67,10 @@ class ScriptedHost(Host):
                  transfer: str, now: datetime | None, random_values: Iterable[float] | None,
                  secrets: dict[str, str] | None, suspend: bool = False,
                  enqueue: Callable[[str, dict], Any] | None = None,
-                 classify: Callable[[str, str, str | None], Classification] | None = None) -> None:
+                 classify: Callable[[str, str, str | None], Classification] | None = None,
+                 responses: dict[str, dict] | None = None) -> None:
         self.channel = channel
+        self._responses = responses
         self._classify = classify
         self.intents: set[str] = set()  # the intents classify returned
         self._suspend = suspend
@@ -110,6 +114,13 @@ class ScriptedHost(Host):
         self.enqueued.append({"task": task, "payload": payload, "key": key})
         return key
 
+    def response(self, name: str, *, language: str) -> dict | None:
+        if self._responses is None:
+            return None
+        if name not in self._responses:
+            raise BlockError(f"no response {name!r} scripted for this test")
+        return dict(self._responses[name])
+
     async def classify(self, bot: str, text: str, *, language: str | None) -> Classification:
         if self._classify is None:
             raise BlockError(f"no bot {bot!r} scripted for this test: pass classify=")
@@ -149,12 +160,12 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
               state: dict | None = None, suspend: bool = False,
               resume: Any = _NOTHING,
               enqueue: Callable[[str, dict], Any] | None = None,
-              classify: Callable[[str, str, str | None], Classification] | None = None
-              ) -> BlockResult:
+              classify: Callable[[str, str, str | None], Classification] | None = None,
+              responses: dict[str, dict] | None = None) -> BlockResult:
     """Run one block once with a scripted world and return what it did."""
     host = ScriptedHost(channel=channel, inputs=inputs, http=http, transfer=transfer, now=now,
                         random_values=random_values, secrets=secrets, suspend=suspend,
-                        enqueue=enqueue, classify=classify)
+                        enqueue=enqueue, classify=classify, responses=responses)
     ctx = Context(host, vars=dict(vars or {}), contact=dict(contact or {}),
                   trigger=dict(trigger or {"channel": channel}), settings=settings or {})
     # a saved state went through JSON, as the engine saves it
