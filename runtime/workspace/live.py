@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from blocks import Registry
 from runtime.bots import Bot, InvalidBot, compile_bot
@@ -373,19 +373,12 @@ class _Reload:
                         bots=tuple(sorted(self.bots_changed)))
 
 
-def _is_bot(path: Path) -> bool:
-    """Return True for a bot file (bots/<id>.json)."""
-    return path.parent.name == BOTS_FOLDER
+def _in(folder: str) -> Callable[[Path], bool]:
+    """Return a test of whether a path is a document of a workspace folder (`bots`, ...)."""
+    return lambda path: path.parent.name == folder
 
 
-def _is_set(path: Path) -> bool:
-    """Return True for a responses set file (responses/<id>.json)."""
-    return path.parent.name == RESPONSES_FOLDER
-
-
-def _is_flow(path: Path) -> bool:
-    """Return True for a flow file (flows/<id>.json)."""
-    return path.parent.name == "flows"
+_is_bot, _is_set, _is_flow = _in(BOTS_FOLDER), _in(RESPONSES_FOLDER), _in("flows")
 
 
 def _stamps(root: Path) -> dict[Path, Stamp]:
