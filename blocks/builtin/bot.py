@@ -48,12 +48,17 @@ class BotBlock(Block):
     @staticmethod
     def _keep(ctx: Context, result: Classification, understood: bool) -> None:
         """Store the result in the block's variable (intent null when not understood); set the
-        contact's language if none is set."""
+        contact's language unless the flow set it (a language this block detected before may
+        change: the customer switched languages)."""
+        variable = ctx.config.get("variable", DEFAULT_VARIABLE)
+        current = ctx.contact.get("language")
+        detected_before = ctx.get(f"{variable}.language")
         stored = result.as_dict()
         if not understood:
             stored["intent"] = None
-        ctx.set(ctx.config.get("variable", DEFAULT_VARIABLE), stored)
-        if result.language and result.declared and not ctx.contact.get("language"):
+        ctx.set(variable, stored)
+        if result.language and result.declared and current != result.language \
+                and (not current or current == detected_before):
             ctx.set("contact.language", result.language)
 
     @staticmethod

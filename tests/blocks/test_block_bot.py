@@ -80,6 +80,14 @@ def test_the_detected_language_becomes_the_contacts_unless_the_flow_set_one():
         == "en-GB"
 
 
+def test_a_language_the_bot_detected_before_follows_the_customer_switching():
+    before = {"bot": {"intent": "balance", "language": "en"}}
+    switched = run({"input": "какой баланс"}, vars=before, contact={"language": "en"})
+    assert switched.contact["language"] == "ru"
+    kept = run({"input": "какой баланс"}, vars=before, contact={"language": "en-GB"})
+    assert kept.contact["language"] == "en-GB"  # the flow's choice, not the bot's
+
+
 def test_an_unknown_bot_takes_the_error_exit():
     result = run_block(BotBlock, {"bot": "shop", "input": "x"}, classify=lambda b, t, l: (
         _ for _ in ()).throw(LookupError(f"no bot {b!r}")))
