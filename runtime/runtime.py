@@ -114,7 +114,8 @@ class Runtime:
         transfers."""
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
                            environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer,
-                           scripts=self.scripts)
+                           scripts=self.scripts, bots=self.workspace.bot,
+                           responses=self.workspace.response)
 
     @property
     def queue(self) -> TaskQueue:

@@ -81,7 +81,8 @@ def post(base: str, path: str, body: dict) -> dict:
 
 
 def seeded(base: str) -> dict[str, str]:
-    """Start a simulation, an execution and a campaign; return their ids by path parameter.
+    """Start a simulation, an execution and a campaign; return their ids (and the example bot's)
+    by path parameter.
 
     Nothing in the document names one of these ids but the answer of the POST that made it,
     which schemathesis follows (the document's links) only now and then in a bounded run; given
@@ -95,6 +96,7 @@ def seeded(base: str) -> dict[str, str]:
         "campaign_id": post(base, "/campaigns", {"flow": "support-bot", "channel": "chat",
                                                  "contacts": [{"to": "visitor-1"}],
                                                  "concurrency": 1})["campaign"],
+        "bot_id": "bank",  # the example workspace's bot
     }
 
 
