@@ -29,6 +29,7 @@ debian_needs=(
   "postgresql|ls /usr/lib/postgresql/*/bin/initdb"  # the records database's PostgreSQL tests
   "sip-tester|command -v sipp"                # SIP peers for the SIP backend's tests (sipp scenarios)
   "espeak-ng|command -v espeak-ng"            # text prompts spoken in English and Russian (runtime/media)
+  "kamailio|command -v kamailio"              # a real registrar and proxy for the line backend's calls (tests/runtime/ports/line)
   "chromium|command -v chromium"              # the editor's browser suite (tests/e2e/test_editor.py)
 )
 

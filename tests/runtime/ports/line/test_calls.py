@@ -1,0 +1,64 @@
+"""The line backend registered on a real registrar: `callwright voice` with `[ports] backends =
+["line"]` registers two extensions on Kamailio, and sipp calls them through it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from needs import program
+from serving import stop
+
+from .conftest import (Node, Registrar, dispositions, free_udp_port, start_voice,
+                       workspace)
+
+SCENARIOS = Path(__file__).parent.parent / "sip" / "scenarios"
+BANNER = "Answering line calls on"
+
+
+@pytest.fixture(scope="module")
+def sipp() -> str:
+    """Return sipp's path (Debian's sip-tester); required under CI."""
+    return program("sipp", "sip-tester")
+
+
+@pytest.fixture(scope="module")
+def line_node(tmp_path_factory: pytest.TempPathFactory, kamailio: Registrar, sipp: str) -> Node:
+    """Two extensions on Kamailio: 2001 routed by the number dialled, 2002 by its own `keys`."""
+    program("espeak-ng", "espeak-ng")  # the menu is spoken
+    rtp = free_udp_port()
+    folder = workspace(tmp_path_factory.mktemp("line"), {"2001": "keys", "keys": "keys"}, (
+        f'[ports]\nbackends = ["line"]\n'
+        f'[line]\nserver = "127.0.0.1:{kamailio.port}"\nrtp_ports = [{rtp}, {rtp + 9}]\n'
+        f'[[line.extensions]]\nuser = "2001"\n'
+        f'[[line.extensions]]\nuser = "2002"\nnumber = "keys"\n'))
+    node = start_voice(folder, BANNER)
+    yield node
+    assert stop(node.process) == 0, node.log.read_text(errors="replace")
+
+
+def call(sipp: str, registrar: Registrar, number: str, keys: str,
+         cwd: Path) -> subprocess.CompletedProcess:
+    """Call `number` through the registrar with sipp, pressing `keys` (RFC 2833) once answered."""
+    argv = [sipp, f"127.0.0.1:{registrar.port}", "-sf", str(SCENARIOS / "press.xml"),
+            "-s", number, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()),
+            "-mi", "127.0.0.1", "-mp", str(free_udp_port() & ~1), "-nostdin",
+            "-timeout", "40s", "-timeout_error", "-key", "keys", keys]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=70, cwd=cwd)
+
+
+def test_the_node_names_its_registered_extensions_and_their_registrar(line_node, kamailio):
+    found = re.search(r"on sip:([\d,]+)@127\.0\.0\.1:(\d+) with (\d+) ports", line_node.banner)
+    assert found, line_node.banner
+    assert found.groups() == ("2001,2002", str(kamailio.port), "2")
+
+
+def test_calls_through_the_registrar_reach_each_extension_and_digits_choose_the_branch(
+        sipp, kamailio, line_node):
+    for number, key in (("2001", "1"), ("2002", "2")):
+        run = call(sipp, kamailio, number, key, line_node.workspace)
+        assert run.returncode == 0, (f"sipp exited {run.returncode}:\n{run.stdout[-3000:]}\n"
+                                     f"{line_node.log.read_text(errors='replace')[-3000:]}")
+    assert dispositions(line_node, "keys", 2) == ["sales", "support"]
