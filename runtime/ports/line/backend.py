@@ -139,7 +139,7 @@ class LineBackend(PortBackend):
         return f"sip:{','.join(e.user for e in self.extensions)}@{host}:{port}"
 
     async def start(self, inbound: Inbound) -> None:
-        """Register every extension (at once); if one is refused, unregister the others and raise."""
+        """Register every extension at once; if one is refused, unregister the others, raise."""
         self._inbound = inbound
         loop = asyncio.get_running_loop()
         phones = [self._phone(n, extension, loop) for n, extension in enumerate(self.extensions)]

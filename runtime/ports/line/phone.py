@@ -222,7 +222,6 @@ class LinePhone:
                             sipPort=account.local_port, rtpPortLow=account.rtp_low,
                             rtpPortHigh=account.rtp_high)
         self.phone.relay = self
-        self.phone.sip.register_timeout = SIP_TIMEOUT_S
 
     def __repr__(self) -> str:
         return f"<LinePhone {self.user}@{self.account.local_host}:{self.account.local_port}>"
@@ -230,11 +229,14 @@ class LinePhone:
     # --- blocking: run these in a thread ---------------------------------------------------------
     def register(self, timeout_s: float) -> None:
         """Bind the extension's socket and register it; raise LineError when it is not."""
-        try:
-            self.phone.start()
-        except Exception as exc:  # pyVoIP raises what its socket or parser raised
-            raise LineError(f"extension {self.user}: {exc}") from exc
         deadline = time.monotonic() + timeout_s
+        # pyVoIP waits this long for each answer of the registrar, the first before start returns
+        self.phone.sip.register_timeout = min(SIP_TIMEOUT_S, timeout_s)
+        try:
+            self.phone.start()  # the first REGISTER is answered (or not) before this returns
+        except Exception as exc:  # pyVoIP raises what its socket or parser raised
+            self._abandon()
+            raise LineError(f"extension {self.user}: {exc}") from exc
         while time.monotonic() < deadline:
             status = self.phone.get_status()
             if status == PhoneStatus.REGISTERED:
@@ -242,9 +244,18 @@ class LinePhone:
             if status in (PhoneStatus.FAILED, PhoneStatus.INACTIVE):
                 break
             time.sleep(POLL_S)
-        self.unregister()
+        self._abandon()
         raise LineError(f"extension {self.user} was not registered within {timeout_s:g} s "
                         f"(the registrar refused it or did not answer)")
+
+    def _abandon(self) -> None:
+        """Give up an extension never registered: no more attempts, no unregistering, no socket."""
+        self._stopping = True
+        sip = self.phone.sip
+        sip.NSD = False  # pyVoIP's register thread sees this and schedules no other attempt
+        if sip.registerThread is not None:
+            sip.registerThread.cancel()
+        sip._close_sockets()
 
     def unregister(self) -> None:
         """Hang up the extension's calls, unregister it and close its socket."""

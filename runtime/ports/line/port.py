@@ -124,7 +124,7 @@ class LinePort(Port):
         self._require(CONNECTED)
 
     async def _send(self, chunks: Sequence[bytes], barge_in: bool) -> bool:
-        """Feed frames to pyVoIP's sender at 20 ms deadlines; False when a key or hang-up stopped it."""
+        """Feed frames to pyVoIP's sender at 20 ms deadlines; False if a key or hang-up stops it."""
         call = self.line_call
         loop = asyncio.get_running_loop()
         start = loop.time()

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 from needs import program
-from serving import stop
+from serving import callwright_command, stop
 
 from .conftest import (Node, Registrar, dispositions, free_udp_port, start_voice,
                        workspace)
@@ -26,23 +27,26 @@ def sipp() -> str:
 
 @pytest.fixture(scope="module")
 def line_node(tmp_path_factory: pytest.TempPathFactory, kamailio: Registrar, sipp: str) -> Node:
-    """Two extensions on Kamailio: 2001 routed by the number dialled, 2002 by its own `keys`."""
+    """Three extensions on Kamailio: 2001 routed by the number dialled, 2002 by its own `keys`,
+    2003 by nothing."""
     program("espeak-ng", "espeak-ng")  # the menu is spoken
     rtp = free_udp_port()
     folder = workspace(tmp_path_factory.mktemp("line"), {"2001": "keys", "keys": "keys"}, (
         f'[ports]\nbackends = ["line"]\n'
         f'[line]\nserver = "127.0.0.1:{kamailio.port}"\nrtp_ports = [{rtp}, {rtp + 9}]\n'
         f'[[line.extensions]]\nuser = "2001"\n'
-        f'[[line.extensions]]\nuser = "2002"\nnumber = "keys"\n'))
+        f'[[line.extensions]]\nuser = "2002"\nnumber = "keys"\n'
+        f'[[line.extensions]]\nuser = "2003"\n'))
     node = start_voice(folder, BANNER)
     yield node
     assert stop(node.process) == 0, node.log.read_text(errors="replace")
 
 
-def call(sipp: str, registrar: Registrar, number: str, keys: str,
-         cwd: Path) -> subprocess.CompletedProcess:
-    """Call `number` through the registrar with sipp, pressing `keys` (RFC 2833) once answered."""
-    argv = [sipp, f"127.0.0.1:{registrar.port}", "-sf", str(SCENARIOS / "press.xml"),
+def call(sipp: str, registrar: Registrar, number: str, keys: str, cwd: Path,
+         scenario: str = "press") -> subprocess.CompletedProcess:
+    """Call `number` through the registrar with a sipp scenario; `press` presses `keys` (RFC
+    2833) once answered."""
+    argv = [sipp, f"127.0.0.1:{registrar.port}", "-sf", str(SCENARIOS / f"{scenario}.xml"),
             "-s", number, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()),
             "-mi", "127.0.0.1", "-mp", str(free_udp_port() & ~1), "-nostdin",
             "-timeout", "40s", "-timeout_error", "-key", "keys", keys]
@@ -52,7 +56,7 @@ def call(sipp: str, registrar: Registrar, number: str, keys: str,
 def test_the_node_names_its_registered_extensions_and_their_registrar(line_node, kamailio):
     found = re.search(r"on sip:([\d,]+)@127\.0\.0\.1:(\d+) with (\d+) ports", line_node.banner)
     assert found, line_node.banner
-    assert found.groups() == ("2001,2002", str(kamailio.port), "2")
+    assert found.groups() == ("2001,2002,2003", str(kamailio.port), "3")
 
 
 def test_calls_through_the_registrar_reach_each_extension_and_digits_choose_the_branch(
@@ -62,3 +66,28 @@ def test_calls_through_the_registrar_reach_each_extension_and_digits_choose_the_
         assert run.returncode == 0, (f"sipp exited {run.returncode}:\n{run.stdout[-3000:]}\n"
                                      f"{line_node.log.read_text(errors='replace')[-3000:]}")
     assert dispositions(line_node, "keys", 2) == ["sales", "support"]
+
+
+def test_a_caller_hanging_up_mid_prompt_ends_the_session_as_a_hang_up(sipp, kamailio, line_node):
+    before = dispositions(line_node, "keys", 0)
+    run = call(sipp, kamailio, "2001", "", line_node.workspace, "hangup")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert dispositions(line_node, "keys", len(before) + 1) == sorted([*before, "hangup"])
+
+
+def test_a_call_to_an_extension_no_flow_is_routed_for_is_refused_busy(sipp, kamailio, line_node):
+    run = call(sipp, kamailio, "2003", "", line_node.workspace, "busy")
+    assert run.returncode == 0, run.stdout[-3000:]  # 486 Busy Here: pyVoIP's one refusal
+
+
+def test_a_registrar_that_never_answers_stops_the_node_with_a_message(tmp_path):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # takes REGISTERs only
+        silent.bind(("127.0.0.1", 0))
+        server = f"127.0.0.1:{silent.getsockname()[1]}"
+        folder = workspace(tmp_path / "ws", {}, (
+            f'[ports]\nbackends = ["line"]\n[line]\nserver = "{server}"\n'
+            f'register_timeout_s = 1\n[[line.extensions]]\nuser = "2009"\n'))
+        run = subprocess.run(callwright_command("voice", "--workspace", str(folder)),
+                             capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "extension 2009 was not registered within 1 s" in run.stderr
