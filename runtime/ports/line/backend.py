@@ -120,6 +120,7 @@ class LineBackend(PortBackend):
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], root: Path) -> LineBackend:
         """Build the backend from `[line]`, speaking through the workspace's prompt library."""
+        pyvoip()  # without it, nothing else about the settings matters yet
         line = settings.get("line", {})
         if not line.get("server") or not line.get("extensions"):
             raise ConfigurationError("the line backend needs [line] server and [line] "
