@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -24,6 +25,8 @@ from runtime.records import ExecutionLog, open_engine
 from runtime.tasks import task_config
 from runtime.workspace import load_settings
 
+SOFTPHONE = Path(__file__).parent / "softphone.py"
+HEARD_RMS = 300.0  # -40 dBFS: espeak-ng's speech is far louder, silence is 0
 START_TIMEOUT_S = 10.0
 VOICE_START_TIMEOUT_S = 60.0
 LOG_WAIT_S = 15.0
@@ -216,3 +219,14 @@ def dispositions(node: Node, flow_id: str, count: int) -> list[str]:
             time.sleep(0.2)
     finally:
         log.close()
+
+
+def softphone(registrar: Registrar, number: str, key: str) -> dict:
+    """Run the pyVoIP softphone: register as 3001, call `number`, listen, press `key`."""
+    argv = [sys.executable, str(SOFTPHONE), "--registrar", f"127.0.0.1:{registrar.port}",
+            "--user", "3001", "--call", number, "--press", key,
+            "--sip-port", str(free_udp_port()), "--rtp-port", str(free_udp_port())]
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    assert run.returncode == 0 and lines, f"softphone: {run.stdout}\n{run.stderr}"
+    return json.loads(lines[-1])

@@ -12,8 +12,8 @@ import pytest
 from needs import program
 from serving import callwright_command, stop
 
-from .conftest import (Node, Registrar, dispositions, free_udp_port, start_voice,
-                       workspace)
+from .conftest import (HEARD_RMS, Node, Registrar, dispositions, free_udp_port, softphone,
+                       start_voice, workspace)
 
 SCENARIOS = Path(__file__).parent.parent / "sip" / "scenarios"
 BANNER = "Answering line calls on"
@@ -66,6 +66,16 @@ def test_calls_through_the_registrar_reach_each_extension_and_digits_choose_the_
         assert run.returncode == 0, (f"sipp exited {run.returncode}:\n{run.stdout[-3000:]}\n"
                                      f"{line_node.log.read_text(errors='replace')[-3000:]}")
     assert dispositions(line_node, "keys", 2) == ["sales", "support"]
+
+
+def test_a_pyvoip_softphone_calling_an_extension_hears_the_menu_and_its_key_counts(
+        kamailio, line_node):
+    before = dispositions(line_node, "keys", 0)
+    heard = softphone(kamailio, "2001", "1")
+    assert heard["registered"] and heard["answered"], heard
+    assert heard["rms"] > HEARD_RMS, heard  # the prompt as the line backend fed it to pyVoIP
+    assert heard["ended"], heard
+    assert dispositions(line_node, "keys", len(before) + 1) == sorted([*before, "sales"])
 
 
 def test_a_caller_hanging_up_mid_prompt_ends_the_session_as_a_hang_up(sipp, kamailio, line_node):

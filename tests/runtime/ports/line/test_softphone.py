@@ -3,21 +3,16 @@ the key it presses chooses the branch, read back from the execution log."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from needs import program
 from serving import stop
 
-from .conftest import Node, Registrar, dispositions, free_udp_port, register, start_voice, workspace
+from .conftest import (HEARD_RMS, Node, Registrar, dispositions, register, softphone,
+                       start_voice, workspace)
 
-SOFTPHONE = Path(__file__).parent / "softphone.py"
 ANSWERING = re.compile(r"Answering sip calls on udp:127\.0\.0\.1:(\d+)")
-HEARD_RMS = 300.0  # -40 dBFS: espeak-ng's speech is far louder, silence is 0
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +24,6 @@ def sip_node(tmp_path_factory: pytest.TempPathFactory, kamailio: Registrar) -> N
     register(kamailio, "keys", int(ANSWERING.search(node.banner).group(1)))
     yield node
     assert stop(node.process) == 0, node.log.read_text(errors="replace")
-
-
-def softphone(registrar: Registrar, number: str, key: str) -> dict:
-    """Run the pyVoIP softphone: register as 3001, call `number`, listen, press `key`."""
-    argv = [sys.executable, str(SOFTPHONE), "--registrar", f"127.0.0.1:{registrar.port}",
-            "--user", "3001", "--call", number, "--press", key,
-            "--sip-port", str(free_udp_port()), "--rtp-port", str(free_udp_port())]
-    run = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
-    assert run.returncode == 0 and lines, f"softphone: {run.stdout}\n{run.stderr}"
-    return json.loads(lines[-1])
 
 
 def test_a_pyvoip_softphone_hears_the_menu_and_its_key_chooses_the_branch(kamailio, sip_node):
