@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import threading
 from collections.abc import Mapping, Sequence
@@ -64,6 +65,17 @@ def pyvoip() -> ModuleType:
                                  f"({exc.name or exc}): pip install callwright[pyvoip] "
                                  f"(or {PYVOIP_PIN}; GPL-3.0)") from None
     return phone
+
+
+def _password(extension: Mapping[str, Any]) -> str:
+    """Return an extension's password: `password`, or the variable `password_env` names."""
+    name = extension.get("password_env")
+    if not name:
+        return str(extension.get("password", ""))
+    if name not in os.environ:
+        raise ConfigurationError(f"[line] extension {extension['user']}: its password_env "
+                                 f"{name} is not set in the environment")
+    return os.environ[name]
 
 
 def split_server(value: str) -> tuple[str, int]:
@@ -125,8 +137,8 @@ class LineBackend(PortBackend):
         if not line.get("server") or not line.get("extensions"):
             raise ConfigurationError("the line backend needs [line] server and [line] "
                                      "extensions in callwright.toml")
-        extensions = [Extension(str(e["user"]), str(e.get("password", "")),
-                                str(e.get("number", "")), int(e.get("local_port", 0)))
+        extensions = [Extension(str(e["user"]), _password(e), str(e.get("number", "")),
+                                int(e.get("local_port", 0)))
                       for e in line["extensions"]]
         return cls(line["server"], extensions, prompts=MediaLibrary(root, settings),
                    local_host=line.get("local_host", DEFAULT_LOCAL_HOST),

@@ -322,6 +322,15 @@ def test_settings_without_server_or_extensions_are_a_configuration_error(tmp_pat
         LineBackend.from_settings({"line": {"server": "pbx:5060"}}, tmp_path)
 
 
+def test_a_password_may_come_from_the_environment_and_must_be_there(tmp_path, monkeypatch):
+    settings = {"line": {"server": "pbx", "extensions": [{"user": "7", "password_env": "PBX7"}]}}
+    monkeypatch.setenv("PBX7", "s3cret")
+    assert LineBackend.from_settings(settings, tmp_path).extensions[0].password == "s3cret"
+    monkeypatch.delenv("PBX7")
+    with pytest.raises(ConfigurationError, match="password_env PBX7 is not set"):
+        LineBackend.from_settings(settings, tmp_path)
+
+
 def test_an_rtp_range_smaller_than_the_extensions_is_a_configuration_error():
     with pytest.raises(ConfigurationError, match="cannot give each of the 2 extensions"):
         LineBackend("pbx", [Extension("1"), Extension("2")], prompts=Prompts(),
