@@ -1,7 +1,8 @@
 """A real registrar for line calls: Kamailio on a free loopback port, its own instance per module.
 
 Kamailio runs with a configuration written here: registrar and location in memory (no
-database, no authentication), and a proxy that sends a call for a registered user to where it
+database; digest authentication, MD5 as pyVoIP does it, for the users of `PASSWORDS` only), and
+a proxy that sends a call for a registered user to where it
 registered, and any other request where its Request-URI points. pyVoIP sends every request and
 reply to its registrar, so that proxy carries all of a call's signalling.
 """
@@ -25,6 +26,7 @@ from runtime.records import ExecutionLog, open_engine
 from runtime.tasks import task_config
 from runtime.workspace import load_settings
 
+PASSWORDS = {"2002": "s3cret"}  # users the registrar asks for a password
 SOFTPHONE = Path(__file__).parent / "softphone.py"
 HEARD_RMS = 300.0  # -40 dBFS: espeak-ng's speech is far louder, silence is 0
 START_TIMEOUT_S = 10.0
@@ -51,12 +53,17 @@ loadmodule "textops.so"
 loadmodule "xlog.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
+loadmodule "auth.so"
 modparam("usrloc", "db_mode", 0)
 
 request_route {{
     xlog("L_INFO", "$rm $ru from $si:$sp\\n");
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
-    if (is_method("REGISTER")) {{ if (!save("location")) {{ sl_reply_error(); }} exit; }}
+    if (is_method("REGISTER")) {{
+        {authenticate}
+        if (!save("location")) {{ sl_reply_error(); }}
+        exit;
+    }}
     if (is_method("OPTIONS") && uri == myself && $rU == $null) {{
         sl_send_reply("200", "OK");
         exit;
@@ -148,7 +155,10 @@ def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Registrar:
     folder = tmp_path_factory.mktemp("kamailio")
     port = free_udp_port()
     config = folder / "kamailio.cfg"
-    config.write_text(CONFIG.format(port=port, modules=modules()))
+    authenticate = "\n        ".join(
+        f'if ($fU == "{user}" && !pv_www_authenticate("$td", "{password}", "0")) '
+        f'{{ www_challenge("$td", "0"); exit; }}' for user, password in PASSWORDS.items())
+    config.write_text(CONFIG.format(port=port, modules=modules(), authenticate=authenticate))
     log = folder / "kamailio.log"
     with log.open("wb") as out:
         # -D: in the foreground, so that its PID is the one to stop; -Y: its runtime files here
@@ -188,14 +198,15 @@ def workspace(folder: Path, routes: dict[str, str], settings: str) -> Path:
     return folder
 
 
-def start_voice(folder: Path, banner: str, *options: str) -> Node:
+def start_voice(folder: Path, banner: str, *options: str,
+                env: dict[str, str] | None = None) -> Node:
     """Start `callwright voice` on a workspace; wait until its banner matches `banner`."""
     log = folder / "voice.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen(callwright_command("voice", "--workspace", str(folder),
                                                       *options),
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=stderr)
+                                   stderr=stderr, env=env)
     deadline = time.monotonic() + VOICE_START_TIMEOUT_S
     while time.monotonic() < deadline and process.poll() is None:
         for line in log.read_text(errors="replace").splitlines():

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -12,8 +13,8 @@ import pytest
 from needs import program
 from serving import callwright_command, stop
 
-from .conftest import (HEARD_RMS, Node, Registrar, dispositions, free_udp_port, softphone,
-                       start_voice, workspace)
+from .conftest import (HEARD_RMS, PASSWORDS, Node, Registrar, dispositions, free_udp_port,
+                       softphone, start_voice, workspace)
 
 SCENARIOS = Path(__file__).parent.parent / "sip" / "scenarios"
 BANNER = "Answering line calls on"
@@ -27,17 +28,17 @@ def sipp() -> str:
 
 @pytest.fixture(scope="module")
 def line_node(tmp_path_factory: pytest.TempPathFactory, kamailio: Registrar, sipp: str) -> Node:
-    """Three extensions on Kamailio: 2001 routed by the number dialled, 2002 by its own `keys`,
-    2003 by nothing."""
+    """Three extensions on Kamailio: 2001 routed by the number dialled, 2002 by its own `keys`
+    (registered with its password, from the environment), 2003 by nothing."""
     program("espeak-ng", "espeak-ng")  # the menu is spoken
     rtp = free_udp_port()
     folder = workspace(tmp_path_factory.mktemp("line"), {"2001": "keys", "keys": "keys"}, (
         f'[ports]\nbackends = ["line"]\n'
         f'[line]\nserver = "127.0.0.1:{kamailio.port}"\nrtp_ports = [{rtp}, {rtp + 9}]\n'
         f'[[line.extensions]]\nuser = "2001"\n'
-        f'[[line.extensions]]\nuser = "2002"\nnumber = "keys"\n'
+        f'[[line.extensions]]\nuser = "2002"\nnumber = "keys"\npassword_env = "PBX_2002"\n'
         f'[[line.extensions]]\nuser = "2003"\n'))
-    node = start_voice(folder, BANNER)
+    node = start_voice(folder, BANNER, env={**os.environ, "PBX_2002": PASSWORDS["2002"]})
     yield node
     assert stop(node.process) == 0, node.log.read_text(errors="replace")
 
@@ -88,6 +89,16 @@ def test_a_caller_hanging_up_mid_prompt_ends_the_session_as_a_hang_up(sipp, kama
 def test_a_call_to_an_extension_no_flow_is_routed_for_is_refused_busy(sipp, kamailio, line_node):
     run = call(sipp, kamailio, "2003", "", line_node.workspace, "busy")
     assert run.returncode == 0, run.stdout[-3000:]  # 486 Busy Here: pyVoIP's one refusal
+
+
+def test_a_wrong_password_stops_the_node_with_a_message(tmp_path, kamailio):
+    folder = workspace(tmp_path / "ws", {}, (
+        f'[ports]\nbackends = ["line"]\n[line]\nserver = "127.0.0.1:{kamailio.port}"\n'
+        f'register_timeout_s = 3\n[[line.extensions]]\nuser = "2002"\npassword = "wrong"\n'))
+    run = subprocess.run(callwright_command("voice", "--workspace", str(folder)),
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "extension 2002" in run.stderr and "not registered" in run.stderr, run.stderr[-3000:]
 
 
 def test_a_registrar_that_never_answers_stops_the_node_with_a_message(tmp_path):
