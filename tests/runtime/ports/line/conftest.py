@@ -148,12 +148,8 @@ def modules() -> Path:
     return found[0]
 
 
-@pytest.fixture(scope="module")
-def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Registrar:
-    """Kamailio as registrar and proxy on a free loopback port; required under CI."""
-    binary = program("kamailio", "kamailio")
-    folder = tmp_path_factory.mktemp("kamailio")
-    port = free_udp_port()
+def run_kamailio(binary: str, folder: Path, port: int) -> Registrar | None:
+    """Start Kamailio on a port and wait until it answers; None when it exits (port taken)."""
     config = folder / "kamailio.cfg"
     authenticate = "\n        ".join(
         f'if ($fU == "{user}" && !pv_www_authenticate("$td", "{password}", "0")) '
@@ -166,14 +162,28 @@ def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Registrar:
                                     "-P", str(folder / "kamailio.pid"), "-m", "32", "-M", "4"],
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=out)
     deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and process.poll() is None:
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return None  # it exited: the port was taken meanwhile, or its log says why
         if ask(port, options(port), timeout_s=0.2) == "SIP/2.0 200 OK":
+            return Registrar(process, port, log)
+    stop(process)
+    pytest.fail(f"kamailio did not answer on 127.0.0.1:{port}:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Registrar:
+    """Kamailio as registrar and proxy on a free loopback port; required under CI."""
+    binary = program("kamailio", "kamailio")
+    folder = tmp_path_factory.mktemp("kamailio")
+    for _ in range(3):  # the free port may be taken before Kamailio binds it: another one
+        registrar = run_kamailio(binary, folder, free_udp_port())
+        if registrar is not None:
             break
     else:
-        stop(process)
-        pytest.fail(f"kamailio did not answer on 127.0.0.1:{port}:\n{log.read_text()}")
-    yield Registrar(process, port, log)
-    stop(process)
+        pytest.fail(f"kamailio exited three times:\n{(folder / 'kamailio.log').read_text()}")
+    yield registrar
+    stop(registrar.process)
 
 
 FLOW = {"schema": "callwright/flow@1", "id": "keys", "name": "keys", "start": "menu", "blocks": {
