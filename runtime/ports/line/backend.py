@@ -105,6 +105,7 @@ class LineBackend(PortBackend):
                  local_host: str = DEFAULT_LOCAL_HOST,
                  rtp_ports: tuple[int, int] = DEFAULT_RTP_PORTS,
                  register_timeout_s: float = DEFAULT_REGISTER_TIMEOUT_S) -> None:
+        """Check the extensions and the RTP range; the phones are made at start."""
         super().__init__()
         self.phone_module = pyvoip()
         if not extensions:
@@ -148,6 +149,7 @@ class LineBackend(PortBackend):
 
     @property
     def address(self) -> str:
+        """Say which extensions register where (`sip:2001,2002@pbx:5060`)."""
         host, port = self.server
         return f"sip:{','.join(e.user for e in self.extensions)}@{host}:{port}"
 
@@ -187,6 +189,7 @@ class LineBackend(PortBackend):
         await asyncio.gather(*(asyncio.to_thread(p.unregister) for p in phones))
 
     def close(self) -> None:
+        """Unregister every extension, blocking: the last resort when stop did not run."""
         for phone in self._phones.values():
             phone.unregister()
         self._phones = {}

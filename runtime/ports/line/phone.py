@@ -211,6 +211,7 @@ class LinePhone:
 
     def __init__(self, server: tuple[str, int], account: Account, events: PhoneEvents,
                  loop: asyncio.AbstractEventLoop, *, number: str = "") -> None:
+        """Make pyVoIP's phone for the account; nothing is bound or sent before register."""
         self.account = account
         self.user = account.user
         self.number = number  # the number its calls are routed by ("": the dialled one)
@@ -224,6 +225,7 @@ class LinePhone:
         self.phone.relay = self
 
     def __repr__(self) -> str:
+        """Name the extension and where it listens."""
         return f"<LinePhone {self.user}@{self.account.local_host}:{self.account.local_port}>"
 
     # --- blocking: run these in a thread ---------------------------------------------------------

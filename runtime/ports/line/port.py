@@ -90,6 +90,7 @@ class LinePort(Port):
     backend = "line"
 
     def __init__(self, port_id: str, lines: Lines) -> None:
+        """A port with no call, driving calls through `lines`."""
         super().__init__(port_id)
         self.lines = lines
         self.line_call: Call | None = None
@@ -104,6 +105,7 @@ class LinePort(Port):
         self._event("offered")
 
     async def answer(self) -> None:
+        """Answer the ringing call (pyVoIP sends 200 and starts its audio)."""
         self._require(OFFERED)
         self.state = ACCEPTED
         if not self.line_call.pick_up():
@@ -112,6 +114,7 @@ class LinePort(Port):
         self._connect()
 
     async def play(self, prompt: dict) -> None:
+        """Play a prompt converted to pyVoIP's 8-bit audio; a key stops it (barge-in)."""
         self._require(CONNECTED)
         barge_in = prompt.get("barge_in", True)
         if barge_in and self._keys:
@@ -147,6 +150,7 @@ class LinePort(Port):
         return True
 
     async def record(self, max_s: float) -> Recording:
+        """Return what the caller says from now on, as 16-bit PCM; a key ends it early."""
         self._require(CONNECTED)
         call = self.line_call
         call.take(call.available())  # what was heard before the recording is not part of it
@@ -167,6 +171,7 @@ class LinePort(Port):
         return "failed"
 
     async def hangup(self) -> None:
+        """Send BYE, or refuse a call still ringing; free the extension and the port."""
         if self.state == NULL:
             return
         call = self.line_call
@@ -181,6 +186,7 @@ class LinePort(Port):
         self._release()
 
     async def dial(self, to: str, timeout_s: float = 30.0, caller_id: str = "") -> str:
+        """Call `to` from an idle extension; see `LineBackend.place` for the outcomes."""
         self._require(NULL)
         self._begin(CallInfo("outbound", caller=caller_id, called=to,
                              offered_at=self.clock.now()), DIALING)

@@ -37,6 +37,7 @@ class FakeCall:
     """A pyVoIP call as a port sees it; its sender takes one frame every 20 ms of real time."""
 
     def __init__(self, call_id: str = "c1", called: str = "2001", caller: str = "+4930") -> None:
+        """A ringing call with nothing sent or heard yet."""
         self.call_id, self.called, self.caller = call_id, called, caller
         self.status = "ringing"
         self.written: list[bytes] = []
@@ -47,40 +48,49 @@ class FakeCall:
         self._sending_since: float | None = None
 
     def pick_up(self) -> bool:
+        """Answer, unless the call no longer rings."""
         if self.status != "ringing":
             return False
         self.status = "answered"
         return True
 
     def refuse(self) -> None:
+        """Refuse the ringing call."""
         self.status = "refused"
 
     def drop(self) -> None:
+        """Hang up the answered call."""
         self.status = "dropped"
 
     def _advance(self) -> None:
+        """Count the frames the sender has taken since the first write."""
         if self._sending_since is not None:
             ticks = int((time.monotonic() - self._sending_since) / 0.02)
             self._sent = min(len(self.written), max(self._sent, ticks))
 
     def write_audio(self, data: bytes) -> None:
+        """Queue a frame and note the longest the queue has been."""
         if self._sending_since is None:
             self._sending_since = time.monotonic()
         self.written.append(data)
         self.most_queued = max(self.most_queued, self.queued() // FRAME_BYTES)
 
     def queued(self) -> int:
+        """Return the bytes not sent yet."""
         self._advance()
         return (len(self.written) - self._sent) * FRAME_BYTES
 
     def flush(self) -> None:
+        """Drop what is queued."""
         self.flushed = True
         self._sent = len(self.written)
 
     def available(self) -> int:
+        """Return the bytes heard and not read."""
         return len(self.heard)
 
     def take(self, size: int) -> bytes:
+        """Read up to `size` bytes heard."""
         taken, self.heard = self.heard[:size], self.heard[size:]
         return taken
 
@@ -89,17 +99,21 @@ class FakePhone:
     """A registered extension: it dials by handing out the calls it is given."""
 
     def __init__(self, server, account, events, loop, *, number: str = "") -> None:
+        """An extension not registered yet, with no calls to dial."""
         self.user, self.number, self.account = account.user, number, account
         self.registered = False
         self.to_dial: list[FakeCall] = []
 
     def register(self, timeout_s: float) -> None:
+        """Be registered at once."""
         self.registered = True
 
     def unregister(self) -> None:
+        """Be unregistered."""
         self.registered = False
 
     def dial(self, number: str) -> FakeCall:
+        """Hand out the next call given to dial."""
         return self.to_dial.pop(0)
 
 
@@ -112,6 +126,7 @@ class Prompts:
     """Every prompt is 0.2 s of a loud square wave."""
 
     async def prompt(self, spec: dict, language: str = "en") -> SimpleNamespace:
+        """Return the square wave."""
         samples = np.tile(np.array([8000, -8000], dtype="<i2"), 800)
         return SimpleNamespace(pcm=samples.tobytes())
 
@@ -120,21 +135,25 @@ class Inbound:
     """Offers calls to a pool of the backend's ports, routing only `routed` numbers."""
 
     def __init__(self, ports, routed: set[str]) -> None:
+        """A router over the ports, with nothing offered yet."""
         self.pool = PortPool(ports)
         self.routed = routed
         self.offered: list[str] = []
         self.connected: list = []
 
     def offer(self, call):
+        """Return a free port for a routed number; raise UnknownNumber for another."""
         self.offered.append(call.called)
         if call.called not in self.routed:
             raise UnknownNumber(call.called)
         return self.pool.acquire()
 
     def refused(self, port) -> None:
+        """Take back a port."""
         self.pool.release(port)
 
     def connect(self, port):
+        """Note the port handed over."""
         self.connected.append(port)
 
 
