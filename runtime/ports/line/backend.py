@@ -38,6 +38,7 @@ DEFAULT_LOCAL_HOST = "127.0.0.1"
 DEFAULT_RTP_PORTS = (10000, 20000)
 DEFAULT_REGISTER_TIMEOUT_S = 15.0
 POLL_S = 0.05  # how often a dialled call's state is looked at
+TRIM_S = 5.0  # how often pyVoIP is made to let go of the audio its calls have kept
 
 
 class LineRegistrationFailed(EngineError):
@@ -129,6 +130,7 @@ class LineBackend(PortBackend):
         self._phones: dict[str, Any] = {}  # user -> its LinePhone, once registered
         self._busy: set[str] = set()  # users whose extension has a call
         self._by_call: dict[str, LinePort] = {}  # Call-ID -> the port its call is on
+        self._trim: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], root: Path) -> LineBackend:
@@ -168,6 +170,7 @@ class LineBackend(PortBackend):
             raise LineRegistrationFailed(f"cannot register on {self.address}: "
                                          f"{'; '.join(str(f) for f in failed)}")
         self._phones = {p.user: p for p in phones}
+        self._trim = loop.call_later(TRIM_S, self._trim_calls)
 
     def _phone(self, n: int, extension: Extension, loop: asyncio.AbstractEventLoop) -> Any:
         """Make the pyVoIP phone of the `n`th extension, with its share of the RTP ports."""
@@ -182,6 +185,8 @@ class LineBackend(PortBackend):
 
     async def stop(self) -> None:
         """Hang up every call and unregister every extension."""
+        if self._trim is not None:
+            self._trim.cancel()
         for port in self.ports:
             if port.state != NULL:
                 await port.hangup()
@@ -193,6 +198,12 @@ class LineBackend(PortBackend):
         for phone in self._phones.values():
             phone.unregister()
         self._phones = {}
+
+    def _trim_calls(self) -> None:
+        """Make pyVoIP let go of the audio of every call, every TRIM_S seconds."""
+        for port in self.ports:
+            port.trim()
+        self._trim = asyncio.get_running_loop().call_later(TRIM_S, self._trim_calls)
 
     # --- a phone's events, on the loop -----------------------------------------------------------
     def arrived(self, phone: Any, call: Any, done: threading.Event) -> None:

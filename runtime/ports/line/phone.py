@@ -11,12 +11,15 @@ What 1.6.8 does not do, and this module makes up for where it can (docs/decision
   telephone-event code above 15), ending the call's audio for good: such packets are dropped;
 - it sends PCMA encoded as mu-law: PCMA is encoded as PCMA;
 - it forgets a call whose callback thread has ended: that thread waits out the call;
-- refusing a ringing call fails on its RTP endpoints, never started: they stop quietly.
+- refusing a ringing call fails on its RTP endpoints, never started: they stop quietly;
+- it keeps all of a call's audio, sent and received (about 80 MB an hour): the port lets go of
+  it every few seconds (`forget`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import threading
 import time
@@ -178,6 +181,12 @@ class LineCall(VoIPCall):
             return b""
         return self.read_audio(size, blocking=False)
 
+    def forget(self) -> None:
+        """Let go of the audio sent and of all audio received, which pyVoIP would keep all call."""
+        for client in self.RTPClients:
+            rebase(client.pmout, keep_unread=True)  # what waits to be sent still goes
+            rebase(client.pmin, keep_unread=False)
+
 
 def _unread(manager: Any) -> int:
     """Return the bytes between the read position and the end of an RTPPacketManager's buffer.
@@ -191,6 +200,26 @@ def _unread(manager: Any) -> int:
         buffer = manager.buffer
         with buffer.getbuffer() as view:
             return max(0, view.nbytes - buffer.tell())
+
+
+def rebase(manager: Any, *, keep_unread: bool) -> None:
+    """Start an RTPPacketManager's buffer afresh, holding only its unread bytes, or nothing.
+
+    Its bytes stand at `offset` (the first packet's RTP timestamp, or the sender's first write
+    offset) plus their position, so the new buffer starts at the old one's read position (the
+    unread bytes kept) or its end. Its log, from which pyVoIP rebuilds the buffer when a packet
+    comes late, holds what the new buffer holds.
+    """
+    if manager.rebuilding:  # pyVoIP is rebuilding it from the log: next time
+        return
+    with manager.bufferLock:
+        buffer = manager.buffer
+        start = buffer.tell()
+        unread = buffer.read() if keep_unread else b""
+        base = manager.offset + (start if keep_unread else buffer.seek(0, 2))
+        manager.offset = base
+        manager.buffer = io.BytesIO(unread)
+        manager.log = {base: unread} if unread else {}
 
 
 class _Phone(VoIPPhone):

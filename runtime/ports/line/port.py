@@ -65,6 +65,9 @@ class Call(Protocol):
     def flush(self) -> None:
         """Drop the audio not sent yet."""
 
+    def forget(self) -> None:
+        """Let go of the audio sent and received so far."""
+
     def available(self) -> int:
         """Return how many received bytes have not been read."""
 
@@ -96,6 +99,7 @@ class LinePort(Port):
         self.line_call: Call | None = None
         self.extension = ""  # the user of the extension the call is on
         self.done: threading.Event | None = None  # set when over: ends pyVoIP's call thread
+        self.recording = False
 
     def ring(self, extension: str, call: Call, done: threading.Event | None,
              info: CallInfo) -> None:
@@ -155,9 +159,11 @@ class LinePort(Port):
         call = self.line_call
         call.take(call.available())  # what was heard before the recording is not part of it
         started = self.clock.now()
+        self.recording = True
         try:
             await self._wait(max_s, on_key=True)
         finally:
+            self.recording = False
             audio = call.take(min(call.available(), int(max_s * RATE)))
         self._require(CONNECTED)
         return Recording(round(min(max_s, self.clock.now() - started), 3),
@@ -204,6 +210,11 @@ class LinePort(Port):
         self.line_call = call
         self._connect()
         return "answered"
+
+    def trim(self) -> None:
+        """Let pyVoIP drop the call's audio kept so far, unless a recording needs it."""
+        if self.state == CONNECTED and not self.recording and self.line_call is not None:
+            self.line_call.forget()
 
     def caller_gone(self) -> None:
         """The far end sent BYE: the call ends as the caller's."""

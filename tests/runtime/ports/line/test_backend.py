@@ -44,6 +44,7 @@ class FakeCall:
         self.most_queued = 0
         self.flushed = False
         self.heard = b""  # received audio not read yet
+        self.forgotten = 0  # how often the port made pyVoIP let go of the audio kept
         self._sent = 0
         self._sending_since: float | None = None
 
@@ -84,6 +85,10 @@ class FakeCall:
         """Drop what is queued."""
         self.flushed = True
         self._sent = len(self.written)
+
+    def forget(self) -> None:
+        """Count a letting go of the audio kept."""
+        self.forgotten += 1
 
     def available(self) -> int:
         """Return the bytes heard and not read."""
@@ -298,6 +303,20 @@ async def test_a_recording_is_what_was_heard_after_it_started_as_16_bit_pcm():
     recording = await port.record(0.2)
     assert 0.15 < recording.seconds <= 0.2
     assert recording.audio == np.full(400, 64 << 8, dtype="<i2").tobytes()
+
+
+@on_a_loop
+async def test_pyvoip_lets_go_of_a_calls_audio_except_while_it_is_recorded():
+    backend, inbound = await started()
+    call = FakeCall()
+    port = await connected(backend, inbound, call)
+    port.trim()
+    assert call.forgotten == 1
+    recording = asyncio.ensure_future(port.record(0.1))
+    await asyncio.sleep(0.02)
+    port.trim()  # the recording reads what pyVoIP holds: it is kept
+    await recording
+    assert call.forgotten == 1
 
 
 @on_a_loop
