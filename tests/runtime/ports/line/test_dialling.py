@@ -7,17 +7,12 @@ import asyncio
 import subprocess
 import time
 
-import pytest
 from needs import program
 
 from runtime.ports.line import Extension, LineBackend
 from runtime.ports.port import CONNECTED, NULL
 
 from .conftest import Registrar, free_udp_port, register
-
-# pyVoIP warns from its own threads (a 404, a socket closed under its sender) and then resets
-# the process's warning filters; what it says is the outcome the test checks, not a fault
-pytestmark = pytest.mark.filterwarnings("ignore")
 
 
 class Unused:
@@ -52,18 +47,17 @@ async def dial(registrar: Registrar, number: str) -> tuple[str, str]:
 def test_a_call_placed_through_the_registrar_is_answered_and_hung_up(kamailio):
     sipp = program("sipp", "sip-tester")
     port = free_udp_port()
-    callee = subprocess.Popen([sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", "1",
-                               "-nostdin", "-timeout", "30s", "-timeout_error"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(0.3)  # sipp binds its socket
-        register(kamailio, "4001", port)
-        assert asyncio.run(dial(kamailio, "4001")) == ("answered", CONNECTED)
-        assert callee.wait(30) == 0, callee.stderr.read()  # it saw our ACK and BYE
-    finally:
-        if callee.poll() is None:
-            callee.kill()
-            callee.wait()
+    with subprocess.Popen([sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-m", "1",
+                           "-nostdin", "-timeout", "30s", "-timeout_error"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as callee:
+        try:
+            time.sleep(0.3)  # sipp binds its socket
+            register(kamailio, "4001", port)
+            assert asyncio.run(dial(kamailio, "4001")) == ("answered", CONNECTED)
+            assert callee.wait(30) == 0, callee.stderr.read()  # it saw our ACK and BYE
+        finally:
+            if callee.poll() is None:
+                callee.kill()
 
 
 def test_a_number_nobody_registered_fails(kamailio):
