@@ -201,7 +201,12 @@ class LinePort(Port):
         except BaseException:
             self._release()
             raise
-        if self.state != DIALING:  # hung up meanwhile
+        if self.state != DIALING:  # hung up meanwhile: a call answered since goes too
+            if call is not None:
+                call.drop()
+                self.line_call = call
+                self.lines.finished(self)
+                self.line_call, self.extension = None, ""
             return "failed"
         if outcome != "answered" or call is None:
             self.call.ended_at, self.call.ended_by = self.clock.now(), outcome

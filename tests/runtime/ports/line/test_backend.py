@@ -355,6 +355,24 @@ async def test_a_dialled_call_that_rings_on_is_noanswer_and_one_ended_failed():
     assert await port.dial("102", timeout_s=1) == "failed"  # no idle extension
 
 
+@on_a_loop
+async def test_a_dial_hung_up_before_the_answer_drops_the_call_and_frees_the_extension():
+    backend, _ = await started((), Extension("2001"))
+    late = FakeCall("o1")
+    late.status = "dialing"
+    backend._phones["2001"].to_dial.append(late)
+    port = backend.ports[0]
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.05, lambda: asyncio.ensure_future(port.hangup()))
+    loop.call_later(0.15, setattr, late, "status", "answered")
+    assert await port.dial("100", timeout_s=1) == "failed"
+    assert late.status == "dropped" and port.state == NULL
+    again = FakeCall("o2")
+    again.status = "answered"
+    backend._phones["2001"].to_dial.append(again)
+    assert await port.dial("101", timeout_s=1) == "answered"  # the extension is free again
+
+
 def test_settings_without_server_or_extensions_are_a_configuration_error(tmp_path):
     with pytest.raises(ConfigurationError, match=r"\[line\] server and \[line\] extensions"):
         LineBackend.from_settings({"line": {"server": "pbx:5060"}}, tmp_path)
