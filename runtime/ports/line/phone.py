@@ -6,7 +6,7 @@ a registration timer, one thread per arriving call and two per call's RTP. What 
 (a call arriving, a key, the caller's BYE) is handed to the event loop with
 `call_soon_threadsafe` and nothing else: the ports' state is only ever touched on the loop.
 
-What 1.6.8 does not do, and this module makes up for where it can (docs/decisions/sip-stack.md):
+What 1.6.8 does not do, and this module makes up for where it can (docs/line.md):
 - its RTP receive thread dies on anything but the errors it expects (a 1-byte datagram, a
   telephone-event code above 15), ending the call's audio for good: such packets are dropped;
 - it sends PCMA encoded as mu-law: PCMA is encoded as PCMA;
