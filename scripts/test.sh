@@ -53,6 +53,11 @@ install_debian() {
   # shellcheck disable=SC2086  # the package list is split on purpose
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
     || say "apt-get install failed"
+  # Debian starts the kamailio it installs as a service on port 5060, where serve answers SIP by
+  # default; the tests run their own instance, so the one just installed is stopped and disabled
+  if [[ " $missing " == *" kamailio "* ]] && [ -d /run/systemd/system ]; then
+    "${sudo[@]}" systemctl disable --now kamailio >/dev/null 2>&1 || say "could not stop the kamailio service"
+  fi
 }
 
 install_debian
