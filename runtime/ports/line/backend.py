@@ -30,7 +30,7 @@ from runtime.errors import EngineError
 from runtime.media import MediaLibrary
 
 from ..port import NULL, CallInfo, Inbound, PortBackend
-from .port import Call, LinePort, PromptSource
+from .port import LinePort, PhoneCall, PromptSource
 
 log = logging.getLogger(__name__)
 PYVOIP_PIN = "pyVoIP==1.6.8"
@@ -250,7 +250,8 @@ class LineBackend(PortBackend):
         if call is not None and self._by_call.get(call.call_id) is port:
             del self._by_call[call.call_id]
 
-    async def place(self, port: LinePort, to: str, timeout_s: float) -> tuple[str, Call | None]:
+    async def place(self, port: LinePort, to: str,
+                    timeout_s: float) -> tuple[str, PhoneCall | None]:
         """Dial `to` from an idle extension; return the outcome and, when answered, the call.
 
         pyVoIP reports an answer, 404 and 503 (`failed`); a busy or silent far end leaves the

@@ -38,7 +38,7 @@ class PromptSource(Protocol):
         """Return the audio of a prompt, spoken in `language` when it is text."""
 
 
-class Call(Protocol):
+class PhoneCall(Protocol):
     """What a port drives of a pyVoIP call (runtime.ports.line.phone.LineCall), on the loop."""
 
     call_id: str
@@ -83,7 +83,8 @@ class Lines(Protocol):
     def finished(self, port: LinePort) -> None:
         """The port's call is over: free its extension and its pyVoIP thread."""
 
-    async def place(self, port: LinePort, to: str, timeout_s: float) -> tuple[str, Call | None]:
+    async def place(self, port: LinePort, to: str,
+                    timeout_s: float) -> tuple[str, PhoneCall | None]:
         """Dial `to` from an idle extension; return the outcome and the answered call."""
 
 
@@ -96,12 +97,12 @@ class LinePort(Port):
         """A port with no call, driving calls through `lines`."""
         super().__init__(port_id)
         self.lines = lines
-        self.line_call: Call | None = None
+        self.line_call: PhoneCall | None = None
         self.extension = ""  # the user of the extension the call is on
         self.done: threading.Event | None = None  # set when over: ends pyVoIP's call thread
         self.recording = False
 
-    def ring(self, extension: str, call: Call, done: threading.Event | None,
+    def ring(self, extension: str, call: PhoneCall, done: threading.Event | None,
              info: CallInfo) -> None:
         """Put an arriving call on this idle port (state offered, event `offered`)."""
         self._begin(info, OFFERED)
