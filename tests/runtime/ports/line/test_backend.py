@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from blocks.sdk import ConfigurationError
+from runtime.ports.backends import backend_class, backend_names, configured_backends
 from runtime.ports.inbound import UnknownNumber
 from runtime.ports.line import Extension, LineBackend
 from runtime.ports.line.audio import FRAME_BYTES, SILENCE
@@ -371,6 +372,20 @@ async def test_a_dial_hung_up_before_the_answer_drops_the_call_and_frees_the_ext
     again.status = "answered"
     backend._phones["2001"].to_dial.append(again)
     assert await port.dial("101", timeout_s=1) == "answered"  # the extension is free again
+
+
+def test_the_line_backend_is_built_in_and_configured_by_name(tmp_path):
+    assert "line" in backend_names() and backend_class("line") is LineBackend
+    settings = {"ports": {"backends": ["line"]},
+                "line": {"server": "pbx.example.com", "local_host": "10.0.0.5",
+                         "rtp_ports": [20000, 20099], "register_timeout_s": 3,
+                         "extensions": [{"user": "2001", "password": "x", "number": "sales",
+                                         "local_port": 5070}]}}
+    [backend] = configured_backends(settings, tmp_path)
+    assert (backend.server, backend.local_host, backend.rtp_ports, backend.register_timeout_s) \
+        == (("pbx.example.com", 5060), "10.0.0.5", (20000, 20099), 3)
+    assert backend.extensions == [Extension("2001", "x", "sales", 5070)]
+    assert backend.address == "sip:2001@pbx.example.com:5060"
 
 
 def test_settings_without_server_or_extensions_are_a_configuration_error(tmp_path):
