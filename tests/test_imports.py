@@ -35,6 +35,12 @@ def test_importing_runtime_loads_neither_flask_nor_builder() -> None:
     assert packages_among(loaded, ("flask", "builder")) == set()
 
 
+def test_pyvoip_is_loaded_only_when_the_line_backend_is():
+    # pyVoIP is GPL-3.0 and an extra: the product runs without it, the line backend alone needs it
+    loaded = modules_loaded_by("import runtime, runtime.ports.backends, builder.cli")
+    assert packages_among(loaded, ("pyVoIP",)) == set()
+
+
 @pytest.mark.parametrize("statement", ["import blocks",
                                        "import blocks.sdk.testing",
                                        "import blocks; blocks.default_registry()"])
