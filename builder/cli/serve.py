@@ -94,6 +94,8 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     try:
         run_server(host, port, workers)
     finally:
+        for child in children:  # all of them at once: each takes its own time to stop
+            child.terminate()
         for child in children:
             child.stop()
 

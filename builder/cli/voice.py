@@ -26,6 +26,7 @@ from .serve import parse_hostport
 # how often the figures are written for the API and /metrics, and flows published meanwhile
 # are taken live (a stat call per flow file)
 FIGURES_S = 1.0
+STOP_DRAIN_S = 1.0  # a call still up this long after SIGTERM is hung up
 
 
 @click.command()
@@ -87,7 +88,8 @@ async def _serve(runtime: Runtime, node: VoiceNode, root: Path) -> int:
             except TimeoutError:
                 runtime.workspace.reload()
     finally:
-        await node.stop()
+        # stopped, calls in progress end now (BYE), well within the time serve gives its child
+        await node.stop(drain_s=STOP_DRAIN_S)
         await runtime.close_http()
         write_figures(root, node.snapshot())  # the last word; read as stale from now on
     return 0

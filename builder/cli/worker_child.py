@@ -81,11 +81,17 @@ class WorkerChild:
         click.echo(f"error: {self.name} (PID {self.pid}) {_ending(info)} while serve runs: "
                    f"{self.meaning}", err=True)
 
-    def stop(self, timeout: float = STOP_TIMEOUT_S) -> int:
-        """Stop the child: SIGTERM, SIGKILL after `timeout` seconds; return its exit code."""
+    def terminate(self) -> None:
+        """Ask the child to stop (SIGTERM), without waiting: serve asks all its children first."""
         self._stopping.set()
         if self.process.poll() is None:
             self.process.terminate()
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> int:
+        """Stop the child: SIGTERM (once), SIGKILL after `timeout` seconds; return its exit code."""
+        if not self._stopping.is_set():
+            self.terminate()
+        if self.process.poll() is None:
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -29,6 +29,7 @@ from urllib.parse import unquote
 from aiosipua import (DialogState, IncomingCall, SdpNegotiationError, SipMessage, SipRequest,
                       SipUAS, UdpSipTransport, negotiate_sdp, parse_address, parse_sdp, parse_uri)
 from aiosipua.transport import _UdpProtocol
+from aiosipua.uas_requests import handle_cancel
 
 from runtime.errors import EngineError
 from runtime.media import PAYLOAD_TYPES, MediaLibrary, decode
@@ -167,6 +168,7 @@ class _Uas(SipUAS):
         super().__init__(transport, user_agent=USER_AGENT)
         self.backend = backend
         self._handlers["INFO"] = self._handle_info
+        self._handlers["CANCEL"] = self._handle_cancel
         transport.refuse = self._send_error
         self._cancelled: OrderedDict[str, float] = OrderedDict()  # branch -> when
 
@@ -199,6 +201,20 @@ class _Uas(SipUAS):
             if routes:
                 self.transport.record_routes[request.call_id or ""] = list(routes)
         super()._handle_invite(request, addr)
+
+    def _handle_cancel(self, request: SipRequest, addr: tuple[str, int]) -> None:
+        """A CANCEL of an INVITE already answered does nothing but get its 200 (RFC 3261 9.2);
+        the stack would drop the call, unannounced. Any other goes to the stack."""
+        branch = _branch(request)
+        transaction = self.transactions.get_server(branch, "INVITE") if branch else None
+        call = self._calls.get(transaction.request.call_id or "") if (
+            transaction is not None and transaction.request is not None) else None
+        if call is not None and call._answered:
+            response = call.dialog.create_response(request, 200, "OK")
+            response.headers.set_single("User-Agent", USER_AGENT)
+            self.transport.send_reply(response)
+            return
+        handle_cancel(self, request, addr)
 
     def cancelled(self, request: SipRequest) -> None:
         """Remember the branch of an INVITE a CANCEL ended, for its retransmissions."""
@@ -306,7 +322,7 @@ class SipBackend(PortBackend):
         uas.on_invite = self._invited
         uas.on_bye = lambda call, request: self._caller_left(call.call_id)
         uas.on_cancel = lambda request, addr: self._cancelled(uas, request)
-        uas.on_ack_timeout = lambda call: self._caller_left(call.call_id)
+        uas.on_ack_timeout = self._unacknowledged
         uas.on_reinvite = self._reinvited
         uas.on_transfer_progress = lambda call_id, status, reason: (
             self.transfer_progress(call_id, status))
@@ -477,6 +493,13 @@ class SipBackend(PortBackend):
             return unquote(parse_address(call.invite.get_header("from") or "").uri.user or "")
         except Exception:  # a From the stack accepted but cannot take apart: no number
             return ""
+
+    def _unacknowledged(self, call: IncomingCall) -> None:
+        """Our 200 was never ACKed: end the call, with a BYE (RFC 3261 13.3.1.4)."""
+        port = self._by_call.get(call.call_id)
+        if port is not None and port.dialog is call and port.state == CONNECTED:
+            call.hangup()
+        self._caller_left(call.call_id)
 
     def _cancelled(self, uas: _Uas, request: SipRequest) -> None:
         uas.cancelled(request)

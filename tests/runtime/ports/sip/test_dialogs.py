@@ -98,3 +98,16 @@ def test_a_via_nobody_can_answer_to_is_dropped_and_the_node_goes_on(caller, node
     caller.request("OPTIONS", "keys", call_id(), content_type="")
     assert status(caller.receive(lambda m: True)[-1]) == "SIP/2.0 200 OK"
     assert node.process.poll() is None
+
+
+def test_a_cancel_after_the_answer_changes_nothing(caller):
+    ident = call_id()
+    caller.request("INVITE", "long", ident, body=caller.sdp())
+    answer = caller.receive(final)[-1]
+    assert status(answer) == "SIP/2.0 200 OK"
+    caller.request("CANCEL", "long", ident)  # crossed our 200: too late to cancel
+    assert status(caller.receive(lambda m: "CSeq: 1 CANCEL" in m)[-1]) == "SIP/2.0 200 OK"
+    tag = to_tag(answer)
+    caller.request("ACK", "long", ident, to_tag=tag, branch="z9hG4bKack")
+    caller.request("BYE", "long", ident, cseq=2, to_tag=tag, branch="z9hG4bKbye")
+    assert status(caller.receive(lambda m: "CSeq: 2 BYE" in m)[-1]) == "SIP/2.0 200 OK"
