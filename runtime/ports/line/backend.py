@@ -30,7 +30,7 @@ from runtime.errors import EngineError
 from runtime.media import MediaLibrary
 
 from ..port import NULL, CallInfo, Inbound, PortBackend
-from .port import LinePort, PhoneCall, PromptSource
+from .port import LinePort, PhoneCall
 
 log = logging.getLogger(__name__)
 PYVOIP_PIN = "pyVoIP==1.6.8"
@@ -102,7 +102,7 @@ class LineBackend(PortBackend):
 
     name = "line"
 
-    def __init__(self, server: str, extensions: Sequence[Extension], *, prompts: PromptSource,
+    def __init__(self, server: str, extensions: Sequence[Extension], *, prompts: MediaLibrary,
                  local_host: str = DEFAULT_LOCAL_HOST,
                  rtp_ports: tuple[int, int] = DEFAULT_RTP_PORTS,
                  register_timeout_s: float = DEFAULT_REGISTER_TIMEOUT_S) -> None:

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Sequence
 from typing import Protocol
 
+from runtime.media import MediaLibrary
+
 from ..port import (ACCEPTED, CONNECTED, DIALING, DISCONNECTED, NULL, OFFERED, CallerHungUp,
                     CallInfo, Port, Recording)
 from .audio import FRAME_BYTES, frames, from_unsigned8, to_unsigned8
@@ -23,19 +25,6 @@ PTIME_S = 0.02
 LEAD_FRAMES = 3  # frames kept queued in pyVoIP: how far ahead of its sender the port writes
 DRAIN_LIMIT_S = 2.0  # the longest a prompt's last queued frames are waited for
 RATE = 8000
-
-
-class PromptAudio(Protocol):
-    """A prompt of runtime.media: 8 kHz mono 16-bit PCM."""
-
-    pcm: bytes
-
-
-class PromptSource(Protocol):
-    """Turns a port prompt (`{"text"}` or `{"audio"}`) into audio (runtime.media.MediaLibrary)."""
-
-    async def prompt(self, spec: dict, language: str = "en") -> PromptAudio:
-        """Return the audio of a prompt, spoken in `language` when it is text."""
 
 
 class PhoneCall(Protocol):
@@ -78,7 +67,7 @@ class PhoneCall(Protocol):
 class Lines(Protocol):
     """What a port needs of its backend (runtime.ports.line.backend.LineBackend)."""
 
-    prompts: PromptSource
+    prompts: MediaLibrary  # prompts as 8 kHz audio (`.pcm`)
 
     def finished(self, port: LinePort) -> None:
         """The port's call is over: free its extension and its pyVoIP thread."""

@@ -38,7 +38,7 @@ from ..pool import NoFreePort
 from ..port import CONNECTED, NULL, CallInfo, Inbound, PortBackend
 from .dtmf import info_key
 from .media import MediaSession, Negotiated, Pacer
-from .port import PromptSource, SipPort
+from .port import SipPort
 from .screen import screen
 
 log = logging.getLogger(__name__)
@@ -270,7 +270,7 @@ class SipBackend(PortBackend):
     name = "sip"
 
     def __init__(self, listen: str = DEFAULT_LISTEN, ports: int = DEFAULT_PORTS, *,
-                 prompts: PromptSource, rtp_host: str | None = None,
+                 prompts: MediaLibrary, rtp_host: str | None = None,
                  rtp_timeout_s: float = DEFAULT_RTP_TIMEOUT_S, ring_s: float = 0.0,
                  codecs: tuple[str, ...] = ("PCMU", "PCMA"), advertise: str | None = None) -> None:
         super().__init__()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from runtime.media import MediaError
+from runtime.media import MediaError, MediaLibrary
 
 from ..port import ACCEPTED, CONNECTED, NULL, OFFERED, CallerHungUp, Port, PortError, Recording
 from .media import PTIME_S, MediaSession, Negotiated, Pacer
@@ -20,26 +19,10 @@ DONE_MARGIN_S = 1.0  # a prompt's wait lasts its frames and this: the pacer ends
 TRANSFER_TIMEOUT_S = 30.0
 
 
-class PromptAudio(Protocol):
-    """A prompt ready for the wire (runtime.media): its length and its 20 ms G.711 frames."""
-
-    duration_s: float
-
-    def frames(self, codec: str) -> Sequence[bytes]:
-        """Return the prompt as 160-byte frames of `PCMU` or `PCMA`."""
-
-
-class PromptSource(Protocol):
-    """Turns a port prompt (`{"text"}` or `{"audio"}`) into audio, cached."""
-
-    async def prompt(self, spec: dict, language: str | None = None) -> PromptAudio:
-        """Return the audio of a prompt, spoken in `language` when it is text."""
-
-
 class Signalling(Protocol):
     """What a port needs of its backend (runtime.ports.sip.backend.SipBackend)."""
 
-    prompts: PromptSource
+    prompts: MediaLibrary  # prompts as 8 kHz audio with their G.711 frames
     ring_s: float
 
     def decode(self, audio: bytes, codec: str) -> bytes:
@@ -185,4 +168,4 @@ class SipPort(Port):
             self._transfer.set_result(0)  # a transfer in progress ends with the caller
 
 
-__all__ = ["CallerHungUp", "Pacer", "PromptSource", "SipPort"]
+__all__ = ["CallerHungUp", "Pacer", "SipPort"]

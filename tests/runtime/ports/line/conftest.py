@@ -19,19 +19,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from calls import KEYS_FLOW
+from calls import dispositions as ended_as
 from needs import program
 from serving import callwright_command, stop
-
-from runtime.records import ExecutionLog, open_engine
-from runtime.tasks import task_config
-from runtime.workspace import load_settings
 
 PASSWORDS = {"2002": "s3cret"}  # users the registrar asks for a password
 SOFTPHONE = Path(__file__).parent / "softphone.py"
 HEARD_RMS = 300.0  # -40 dBFS: espeak-ng's speech is far louder, silence is 0
 START_TIMEOUT_S = 10.0
 VOICE_START_TIMEOUT_S = 60.0
-LOG_WAIT_S = 15.0
 
 CONFIG = """#!KAMAILIO
 debug=2
@@ -186,16 +183,7 @@ def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Registrar:
     stop(registrar.process)
 
 
-FLOW = {"schema": "callwright/flow@1", "id": "keys", "name": "keys", "start": "menu", "blocks": {
-    "menu": {"type": "menu", "config": {
-        "prompt": "For sales press 1. For support press 2.",
-        "options": [{"key": "1", "exit": "sales", "label": "Sales"},
-                    {"key": "2", "exit": "support", "label": "Support"}],
-        "timeout_s": 5, "max_attempts": 2},
-        "exits": {"sales": "sales", "support": "support", "failed": "nothing"}},
-    "sales": {"type": "end", "config": {"disposition": "sales", "text": "Sales."}},
-    "support": {"type": "end", "config": {"disposition": "support", "text": "Support."}},
-    "nothing": {"type": "end", "config": {"disposition": "no_key"}}}}
+FLOW = KEYS_FLOW
 
 
 def workspace(folder: Path, routes: dict[str, str], settings: str) -> Path:
@@ -229,17 +217,7 @@ def start_voice(folder: Path, banner: str, *options: str,
 
 def dispositions(node: Node, flow_id: str, count: int) -> list[str]:
     """Wait until the execution log holds `count` ended sessions of a flow; return theirs."""
-    settings = load_settings(node.workspace)
-    log = ExecutionLog(open_engine(task_config(node.workspace, settings).database_url))
-    try:
-        deadline = time.monotonic() + LOG_WAIT_S
-        while True:
-            ended = [s for s in log.recent(flow_id, limit=100) if s["status"] == "ended"]
-            if len(ended) >= count or time.monotonic() > deadline:
-                return sorted(s["disposition"] for s in ended)
-            time.sleep(0.2)
-    finally:
-        log.close()
+    return ended_as(node.workspace, flow_id, count)
 
 
 def softphone(registrar: Registrar, number: str, key: str) -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from calls import KEYS_FLOW
 from needs import program
 from serving import callwright_command, stop
 
@@ -20,16 +21,7 @@ START_TIMEOUT_S = 60.0
 ANSWERING = re.compile(r"Answering sip calls on udp:127\.0\.0\.1:(\d+)")
 
 FLOWS = {
-    "keys": {"start": "menu", "blocks": {
-        "menu": {"type": "menu", "config": {
-            "prompt": "For sales press 1. For support press 2.",
-            "options": [{"key": "1", "exit": "sales", "label": "Sales"},
-                        {"key": "2", "exit": "support", "label": "Support"}],
-            "timeout_s": 5, "max_attempts": 2},
-            "exits": {"sales": "sales", "support": "support", "failed": "nothing"}},
-        "sales": {"type": "end", "config": {"disposition": "sales", "text": "Sales."}},
-        "support": {"type": "end", "config": {"disposition": "support", "text": "Support."}},
-        "nothing": {"type": "end", "config": {"disposition": "no_key"}}}},
+    "keys": {key: KEYS_FLOW[key] for key in ("start", "blocks")},
     "long": {"start": "story", "blocks": {
         "story": {"type": "say", "config": {"text": "Once upon a time there was a very long "
                                                     "prompt that nobody wanted to hear to the "

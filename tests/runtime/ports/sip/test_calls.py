@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from calls import dispositions as ended_as
 
 from runtime.records import ExecutionLog, open_engine
 from runtime.tasks import task_config
@@ -19,7 +20,6 @@ from runtime.workspace import load_settings
 
 from .conftest import SCENARIOS
 
-LOG_WAIT_S = 15.0
 
 
 def free_udp_port() -> int:
@@ -45,17 +45,7 @@ def place(sipp: str, node, scenario: str, number: str, *, calls: int = 1, rate: 
 
 def dispositions(node, flow_id: str, count: int) -> list[str]:
     """Wait until the execution log holds `count` ended sessions of a flow; return theirs."""
-    settings = load_settings(node.workspace)
-    log = ExecutionLog(open_engine(task_config(node.workspace, settings).database_url))
-    try:
-        deadline = time.monotonic() + LOG_WAIT_S
-        while True:
-            ended = [s for s in log.recent(flow_id, limit=500) if s["status"] == "ended"]
-            if len(ended) >= count or time.monotonic() > deadline:
-                return sorted(s["disposition"] for s in ended)
-            time.sleep(0.2)
-    finally:
-        log.close()
+    return ended_as(node.workspace, flow_id, count)
 
 
 def verdict(run: subprocess.CompletedProcess) -> str:
