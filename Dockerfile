@@ -2,7 +2,7 @@
 # on port 8080, with the runtime and its task worker.
 #   docker build -t callwright .
 #   docker run -p 8080:8080 -v "$PWD/my-workspace:/workspace" callwright
-# Not yet: SIP (5060/udp is exposed for it, but serve does not start it yet and says so).
+# SIP calls on 5060/udp (docs/voice.md), text prompts spoken by espeak-ng.
 
 # --- the editor's static files ----------------------------------------------------------------
 FROM node:20-slim AS frontend
@@ -25,6 +25,10 @@ ENV CALLWRIGHT_VENV=/opt/callwright \
 WORKDIR /src
 COPY . .
 COPY --from=frontend /src/builder/editor ./builder/editor
+# espeak-ng speaks text prompts on calls (English and Russian voices ship with it)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends espeak-ng \
+    && rm -rf /var/lib/apt/lists/*
 # the same install script as `bash scripts/start.sh` and `bash scripts/test.sh`, so they cannot drift
 RUN bash scripts/install.sh
 RUN useradd --system --create-home --home-dir /home/callwright --shell /usr/sbin/nologin callwright \
@@ -33,8 +37,8 @@ RUN useradd --system --create-home --home-dir /home/callwright --shell /usr/sbin
     && chown -R callwright:callwright /workspace
 USER callwright
 WORKDIR /workspace
-# 5060/udp: SIP, once serve starts it (not yet)
+# 5060/udp: SIP (serve's voice node)
 EXPOSE 8080 5060/udp
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["/opt/callwright/bin/python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/api/v1/health', timeout=4)"]
-CMD ["/opt/callwright/bin/callwright", "serve", "--workspace", "/workspace", "--host", "0.0.0.0"]
+CMD ["/opt/callwright/bin/callwright", "serve", "--workspace", "/workspace", "--host", "0.0.0.0", "--sip", "0.0.0.0:5060"]

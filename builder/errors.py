@@ -39,6 +39,8 @@ ERROR_STATUS = {
     "session_ended": 409,
     "session_busy": 409,
     "not_configured": 409,
+    "opted_out": 409,
+    "invalid_number": 400,
     "flow_exists": 409,
     "flow_in_use": 409,
     "version_mismatch": 409,

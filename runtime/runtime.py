@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
 import threading
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from blocks import Registry, default_registry
-from blocks.sdk import ConfigurationError
+from blocks.sdk import BlockError, ConfigurationError
 from runtime.channels import channel_named
 from runtime.engine import Engine, InputSource, Recorder, SessionHost, Transferor, Turn, TurnInputs
 from runtime.engine.threadloop import run_sync, thread_loop
@@ -20,6 +22,10 @@ from runtime.errors import NoRoute, SessionEnded, SessionNotFound
 from runtime.http import OutboundHttp
 from runtime.messaging import (MESSAGE_CHANNELS, our_address, reply_messages, require, root_flow,
                                status_callback)
+from runtime.messaging.keywords import (KEYWORD_CHANNELS, START, STOP, keyword_of, keyword_reply,
+                                        keyword_word)
+from runtime.messaging.numbers import default_region, e164
+from runtime.messaging.optouts import OptedOut, OptOuts
 from runtime.ports.dialer import Dialer, line_backend
 from runtime.records import ExecutionLog, RecordingStore, RecordsDatabase
 from runtime.sandbox import ScriptPool
@@ -112,7 +118,9 @@ class Runtime:
         transfers, `recorder` (a voice call's) makes `record` blocks record."""
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
                            environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer,
-                           scripts=self.scripts, recorder=recorder, recordings=self.recordings)
+                           scripts=self.scripts, bots=self.workspace.bot,
+                           responses=self.workspace.response, recorder=recorder,
+                           recordings=self.recordings)
 
     @property
     def queue(self) -> TaskQueue:
@@ -208,6 +216,11 @@ class Runtime:
         flow = self.workspace.flow(flow_id)
         settings = self.workspace.settings
         require(settings, channel, callback)
+        if channel == "sms":
+            to = e164(to, default_region(settings), "/to")
+        opted = self.optouts.opted_out(channel, to) if channel in KEYWORD_CHANNELS else None
+        if opted is not None:
+            raise OptedOut(opted.reason())
         ours = sender or (settings.get("voice", {}).get("caller_id") if channel == "voice"
                           else None) or our_address(settings, self.workspace.routes, channel,
                                                     flow_id)
@@ -251,10 +264,12 @@ class Runtime:
                 message_id: str | None = None) -> dict:
         """Take a message from a contact: continue their open conversation or start one.
 
-        A message id seen before causes nothing and answers `duplicate`.
+        A message id seen before causes nothing and answers `duplicate`. On SMS a keyword alone
+        (STOP, START, HELP and their synonyms) runs no turn: it is answered here, routed or not.
         """
+        keyword = keyword_of(text) if channel in KEYWORD_CHANNELS else None
         flow_id = self.workspace.route(channel, to)
-        if flow_id is None:
+        if flow_id is None and keyword is None:
             raise NoRoute(f"no {channel} route for {to!r}: add it (or \"*\") to the {channel!r} "
                           f"table of routes.json")
         require(self.workspace.settings, channel)
@@ -266,8 +281,13 @@ class Runtime:
                 known = self.sessions.get(seen) if seen else None
                 return {"session": seen or None, "replies": [], "duplicate": True,
                         "ended": known is not None and known.status == "ended"}
-        replies: list[dict] = []
         try:
+            if keyword is not None:
+                answer = self._keyword(channel, sender, to, text, keyword, message_id)
+                if message_id is not None:
+                    self.sessions.settle_message(channel, message_id, "")  # answered; no session
+                return answer
+            replies: list[dict] = []
             session = self._conversation(channel, sender, flow_id)
             if session is None:
                 trigger = {"channel": channel, "from": sender, "to": to, "text": text}
@@ -285,6 +305,39 @@ class Runtime:
         self.notify(turn.session)
         return {"session": turn.session.id, "replies": replies, "ended": turn.ended,
                 "duplicate": False}
+
+    @property
+    def optouts(self) -> OptOuts:
+        """Return the opt-outs of the messaging channels, in the records database."""
+        return OptOuts(self.queue.records.engine)
+
+    def _keyword(self, channel: str, sender: str, to: str, text: str, keyword: str,
+                 message_id: str | None) -> dict:
+        """Opt a number out (STOP) or in (START), and answer it; HELP is only answered."""
+        if keyword == STOP:
+            self.optouts.opt_out(channel, sender, keyword_word(text))
+        elif keyword == START:
+            self.optouts.opt_in(channel, sender, keyword_word(text))
+        log.info("%s %s from %s", channel, keyword_word(text), sender)
+        reply = keyword_reply(self.workspace.settings, keyword, text)
+        answer = {"session": None, "replies": [], "ended": False, "duplicate": False,
+                  "keyword": keyword}
+        if not reply:
+            return answer
+        # `keyword` lets the answer through to a number that has just opted out; the key is the
+        # message's own, so a redelivery after a crash answers once. Queueing is not after a
+        # turn: when it fails, the message fails and its redelivery answers.
+        origin = (message_id or uuid.uuid4().hex).encode("utf-8", "surrogatepass")
+        key = f"{keyword}.{hashlib.sha256(origin).hexdigest()[:40]}"
+        payload = {"channel": channel, "to": sender, "from": to, "text": reply, "keyword": keyword}
+        try:
+            self.enqueue("send", payload, key)
+        except BlockError as exc:  # the configured text cannot go as an SMS; the keyword counts
+            log.error("the answer to %s from %s is not sent: %s (see [sms] %s_text)",
+                      keyword_word(text), sender, exc, keyword)
+            return answer
+        answer["replies"].append(channel_named(channel).render({"event": "say", "text": reply}))
+        return answer
 
     def execution(self, session_id: str) -> dict:
         """Return where a session stands and the steps it took; raise SessionNotFound."""

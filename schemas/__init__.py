@@ -4,7 +4,7 @@ import json
 from functools import cache
 from importlib import resources
 
-SCHEMA_NAMES = ("flow", "block", "workspace")
+SCHEMA_NAMES = ("flow", "block", "workspace", "bot", "responses")
 
 
 @cache

@@ -29,6 +29,7 @@ debian_needs=(
   "postgresql|ls /usr/lib/postgresql/*/bin/initdb"  # the records database's PostgreSQL tests
   "sip-tester|command -v sipp"                # SIP peers for the SIP backend's tests (sipp scenarios)
   "espeak-ng|command -v espeak-ng"            # text prompts spoken in English and Russian (runtime/media)
+  "kamailio|command -v kamailio"              # a real registrar and proxy for the line backend's calls (tests/runtime/ports/line)
   "chromium|command -v chromium"              # the editor's browser suite (tests/e2e/test_editor.py)
 )
 
@@ -52,6 +53,11 @@ install_debian() {
   # shellcheck disable=SC2086  # the package list is split on purpose
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
     || say "apt-get install failed"
+  # Debian starts the kamailio it installs as a service on port 5060, where serve answers SIP by
+  # default; the tests run their own instance, so the one just installed is stopped and disabled
+  if [[ " $missing " == *" kamailio "* ]] && [ -d /run/systemd/system ]; then
+    "${sudo[@]}" systemctl disable --now kamailio >/dev/null 2>&1 || say "could not stop the kamailio service"
+  fi
 }
 
 install_debian

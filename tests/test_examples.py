@@ -124,8 +124,8 @@ def check_database(argv: list[str], result: subprocess.CompletedProcess) -> None
 
 
 CHECKS: dict[str, Callable[[list[str], subprocess.CompletedProcess], None]] = {
-    "validate": check_exit_0, "fmt": check_exit_0, "simulate": check_simulation,
-    "emulate": check_emulation, "db": check_database}
+    "validate": check_exit_0, "fmt": check_exit_0, "bot": check_exit_0,
+    "simulate": check_simulation, "emulate": check_emulation, "db": check_database}
 
 
 def test_the_readme_shows_every_command_and_only_flows_with_a_known_end() -> None:

@@ -4,6 +4,7 @@ by import-linter's contracts in pyproject.toml (layers, the SDK boundary, no cyc
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,19 @@ def test_importing_runtime_loads_neither_flask_nor_builder() -> None:
     loaded = modules_loaded_by("import runtime")
     assert "runtime" in loaded
     assert packages_among(loaded, ("flask", "builder")) == set()
+
+
+def test_pyvoip_is_loaded_only_when_the_line_backend_is():
+    # pyVoIP is GPL-3.0 and an extra: the product runs without it, the line backend alone needs
+    # it. Checked on this source tree, whatever the virtualenv has installed.
+    code = ("import json, sys\nimport runtime, runtime.ports.backends, builder.cli.voice\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    assert "runtime.ports.backends" in loaded
+    assert packages_among(loaded, ("pyVoIP",)) == set()
 
 
 @pytest.mark.parametrize("statement", ["import blocks",

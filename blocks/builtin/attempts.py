@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import inspect
+from typing import Any, Awaitable, Callable
 
 from blocks.sdk import Context, Input
 
@@ -26,11 +27,12 @@ DEFAULT_PROMPTS: dict[str, dict[str, str]] = {
 }
 
 
-async def collect(ctx: Context, accept: Callable[[Input], Any], **ask: Any) -> Any:
+async def collect(ctx: Context, accept: Callable[[Input], Any | Awaitable[Any]],
+                  **ask: Any) -> Any:
     """Ask until `accept` takes an answer and return its value; `NOMATCH` after the last attempt.
 
-    `accept` returns `NOMATCH` for an answer it refuses. A wait with no answer plays
-    `noinput_prompt`, a refused answer `nomatch_prompt` (unset: the default in the session's
+    `accept` (a function or a coroutine function) returns `NOMATCH` for an answer it refuses.
+    A wait with no answer plays `noinput_prompt`, a refused answer `nomatch_prompt` (unset: the default in the session's
     language); both count towards `max_attempts`.
     Nothing is emitted before the `ask`, so a re-run after a wait replays to it silently.
     """
@@ -39,6 +41,8 @@ async def collect(ctx: Context, accept: Callable[[Input], Any], **ask: Any) -> A
     while True:
         answer = await ctx.ask(config.get("prompt"), **ask)
         value = NOMATCH if answer is None else accept(answer)
+        if inspect.isawaitable(value):
+            value = await value
         if value is not NOMATCH:
             ctx.state.pop(ATTEMPTS, None)
             return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import BlockError, EndSession, EnterSubflow
-from .host import Host, HttpRequest, HttpResponse, Input, ScriptResult
+from .host import Classification, Host, HttpRequest, HttpResponse, Input, ScriptResult
 from .templates import is_template, render_text, render_value
 
 _ROOTS = ("vars", "contact", "trigger")
@@ -13,6 +13,8 @@ _ROOTS = ("vars", "contact", "trigger")
 # returns them instead of queueing the work again
 _ENQUEUED = "_enqueued"
 _WRITABLE = ("vars", "contact")
+# the fields of a response's content that are templates
+_TEMPLATED = ("text", "subject", "html")
 _MISSING = object()
 
 
@@ -23,7 +25,7 @@ class Context:
     """
 
     __slots__ = ("host", "block_id", "config", "state", "vars", "contact", "trigger",
-                 "settings", "changes", "_resume", "_enqueues")
+                 "settings", "changes", "last_input", "_resume", "_enqueues")
 
     def __init__(self, host: Host, *, vars: dict, contact: dict, trigger: dict,
                  settings: dict | None = None) -> None:
@@ -36,6 +38,8 @@ class Context:
         self.config: dict = {}
         self.state: dict = {}
         self.changes: list = []
+        # the last answer an `ask` returned in this run (a turn starts with the answer it resumes)
+        self.last_input: Input | None = None
         self._resume: Input | None | object = _MISSING
         self._enqueues = 0
 
@@ -126,9 +130,18 @@ class Context:
 
     def say(self, text: str | None = None, *, audio: str | None = None,
             response: str | None = None) -> None:
-        """Say a text, play a recorded prompt, or deliver a named response."""
+        """Say a text, play a recorded prompt, or deliver a named response.
+
+        A named response is resolved, when the host can, into its variant for the channel and
+        the session's language, its texts rendered: the action carries both the name and them.
+        """
         fields = {k: v for k, v in (("text", text), ("audio", audio), ("response", response))
                   if v is not None}
+        if response is not None and self._resume is _MISSING:
+            content = self.host.response(response, language=self.language)
+            if content is not None:
+                fields.update({k: self.render(v) if k in _TEMPLATED and isinstance(v, str) else v
+                               for k, v in content.items()})
         self.emit("say", **fields)
 
     async def ask(self, prompt: str | None, *, kind: str = "text",
@@ -137,6 +150,8 @@ class Context:
         """Ask for input and wait for it; None when the wait ended with no input (noinput)."""
         if self._resume is not _MISSING:
             answer, self._resume = self._resume, _MISSING
+            if answer is not None:
+                self.last_input = answer  # type: ignore[assignment]
             return answer  # type: ignore[return-value]
         event = {"event": "ask", "block": self.block_id, "prompt": prompt, "kind": kind}
         if choices is not None:
@@ -145,7 +160,10 @@ class Context:
             event["timeout_s"] = timeout_s
         event.update(extra)
         self.host.emit(event)
-        return await self.host.receive(event)
+        answer = await self.host.receive(event)
+        if answer is not None:
+            self.last_input = answer
+        return answer
 
     async def http(self, method: str, url: str, **options: Any) -> HttpResponse:
         """Send an HTTP request under the workspace's network policy."""
@@ -197,6 +215,10 @@ class Context:
         """Evaluate an expression in the sandbox with `vars`, `contact` and `trigger` in scope."""
         return await self.host.evaluate(expression, {"vars": self.vars, "contact": self.contact,
                                                      "trigger": self.trigger})
+
+    async def classify(self, bot: str, text: str) -> Classification:
+        """Classify a message with a workspace bot: intent, confidence, entities, language."""
+        return await self.host.classify(bot, text, language=self.language)
 
     def end(self, disposition: str = "completed") -> None:
         """End the session now with a disposition."""

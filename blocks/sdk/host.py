@@ -50,6 +50,25 @@ class HttpResponse:
         return {"status": self.status, "headers": self.headers, "body": self.body}
 
 
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What a bot made of a message: its best intent (None when none came near) and the rest."""
+
+    intent: str | None
+    confidence: float  # in [0, 1], calibrated to mean the same for every bot
+    text: str  # the message as classified (capped in length)
+    language: str | None  # the message's language (a primary subtag: `en`, `ru`), if it has one
+    entities: dict[str, Any] = field(default_factory=dict)
+    response: str | None = None  # the intent's auto-response (`set/name`), if it has one
+    min_confidence: float = 0.5  # the bot's own threshold
+    declared: bool = True  # False when the message is in a language the bot does not declare
+
+    def as_dict(self) -> dict:
+        """Return the JSON form a `bot` block stores in its variable."""
+        return {"intent": self.intent, "confidence": self.confidence, "entities": self.entities,
+                "text": self.text, "language": self.language}
+
+
 @dataclass(slots=True)
 class ScriptResult:
     """What a script did: the exit it returned (or None), the variables after it, what it printed."""
@@ -138,6 +157,26 @@ class Host:
 
     def secret(self, name: str) -> str:
         """Return the value of a `{"$secret": NAME}` reference; raise `BlockError` when unset."""
+        raise NotImplementedError
+
+    def response(self, name: str, *, language: str) -> dict | None:
+        """Return the content of a named response (`set/name`) for this channel and a language.
+
+        The content is the winning variant's fields (`text`, `audio`, `subject`, `html`,
+        `quick_replies`), texts still templates; the context renders them. None when this host
+        does not resolve responses (then the action names the response and whoever delivers
+        it renders it). Raise `BlockError` when the workspace has no such response.
+        """
+        return None
+
+    async def classify(self, bot: str, text: str, *, language: str | None) -> Classification:
+        """Classify a message with a bot of the workspace (`bots/<bot>.json`), offline.
+
+        `language` is the session's language, used for a message with no letters in it. The
+        bot's index is built once per bot version, never per message; a message is capped in
+        length, so an empty or huge one is answered at once (no intent, confidence 0).
+        Raise `BlockError` when the workspace has no such bot.
+        """
         raise NotImplementedError
 
     def now(self) -> datetime:

@@ -12,7 +12,11 @@ than voice, records nothing), and the clock is the one you fix. As in the engine
 the `error` exit with its message in `result.error`, and so does an exit the block does not
 declare for this config (`exits_for(config)`): a green test means the engine takes the same exit.
 Queued work (`ctx.enqueue`) is recorded in `result.enqueued` as {task, payload, key}; pass
-`enqueue=` a function of (task, payload) that raises to script a queue that refuses it.
+`enqueue=` a function of (task, payload) that raises to script a queue that refuses it. Bots
+answer through `classify=`, a function of (bot, text, language) returning a `Classification`; an
+intent it returned counts as a declared exit of a block whose manifest has `intent_exits`. Named
+responses stay names unless `responses=` maps `set/name` to its content for the test's channel
+and language (`{"text": "Hello {{ vars.name }}"}`), which `ctx.say` then renders.
 
 Waiting blocks are tested across turns as chat runs them: `suspend=True` makes every wait end
 the turn (`result.waiting`), and the next turn passes the saved `state=result.state` and the
@@ -30,7 +34,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from .block import Block, undeclared_exit
 from .context import Context
 from .errors import BlockError, EndSession, EnterSubflow, Suspend
-from .host import Host, HttpRequest, HttpResponse, Input
+from .host import Classification, Host, HttpRequest, HttpResponse, Input
 from .templates import ConfigTemplate
 
 
@@ -64,9 +68,13 @@ class ScriptedHost(Host):
                  transfer: str, now: datetime | None, random_values: Iterable[float] | None,
                  secrets: dict[str, str] | None, suspend: bool = False,
                  enqueue: Callable[[str, dict], Any] | None = None,
-                 recording: float = 0.0) -> None:
+                 classify: Callable[[str, str, str | None], Classification] | None = None,
+                 responses: dict[str, dict] | None = None, recording: float = 0.0) -> None:
         self.channel = channel
         self._recording = recording
+        self._responses = responses
+        self._classify = classify
+        self.intents: set[str] = set()  # the intents classify returned
         self._suspend = suspend
         self.events: list[dict] = []
         self.requests: list[HttpRequest] = []
@@ -118,6 +126,21 @@ class ScriptedHost(Host):
         self.enqueued.append({"task": task, "payload": payload, "key": key})
         return key
 
+    def response(self, name: str, *, language: str) -> dict | None:
+        if self._responses is None:
+            return None
+        if name not in self._responses:
+            raise BlockError(f"no response {name!r} scripted for this test")
+        return dict(self._responses[name])
+
+    async def classify(self, bot: str, text: str, *, language: str | None) -> Classification:
+        if self._classify is None:
+            raise BlockError(f"no bot {bot!r} scripted for this test: pass classify=")
+        result = self._classify(bot, text, language)
+        if result.intent is not None:
+            self.intents.add(result.intent)
+        return result
+
     def now(self) -> datetime:
         return self._now
 
@@ -149,11 +172,14 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
               state: dict | None = None, suspend: bool = False,
               resume: Any = _NOTHING,
               enqueue: Callable[[str, dict], Any] | None = None,
+              classify: Callable[[str, str, str | None], Classification] | None = None,
+              responses: dict[str, dict] | None = None,
               recording: float = 0.0) -> BlockResult:
     """Run one block once with a scripted world and return what it did."""
     host = ScriptedHost(channel=channel, inputs=inputs, http=http, transfer=transfer, now=now,
                         random_values=random_values, secrets=secrets, suspend=suspend,
-                        enqueue=enqueue, recording=recording)
+                        enqueue=enqueue, classify=classify, responses=responses,
+                        recording=recording)
     ctx = Context(host, vars=dict(vars or {}), contact=dict(contact or {}),
                   trigger=dict(trigger or {"channel": channel}), settings=settings or {})
     # a saved state went through JSON, as the engine saves it
@@ -170,7 +196,10 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
         if resume is not _NOTHING:
             ctx.resume_with(_as_input(resume, channel))
         exit_name = asyncio.run(block(block_id, rendered).run(ctx))
-        if exit_name not in block.exits_for(config):  # the engine refuses it the same way
+        declared = block.exits_for(config)
+        if block.manifest.get("intent_exits"):
+            declared = [*declared, *host.intents]
+        if exit_name not in declared:  # the engine refuses it the same way
             raise undeclared_exit(exit_name)
     except Suspend:
         waiting = True

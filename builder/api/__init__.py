@@ -35,10 +35,10 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register every resource's blueprint under /api/v1 and mount the chat route in front."""
-    from . import (blocks, campaigns, channels, chat, drafts, executions, executions_list, flows,
-                   health, index, recordings, simulations, versions, voice)
+    from . import (blocks, bots, campaigns, channels, chat, drafts, executions, executions_list,
+                   flows, health, index, recordings, simulations, versions, voice)
 
-    for module in (health, blocks, flows, drafts, versions, executions, executions_list,
+    for module in (health, blocks, bots, flows, drafts, versions, executions, executions_list,
                    simulations, channels, campaigns, voice, recordings):
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
     app.register_blueprint(index.bp)  # `/` and `/api/v1` itself: its rules are whole paths
@@ -57,6 +57,8 @@ def init_access(app: Flask) -> None:
     # nested there, its sign-in page among them), webhooks that carry their own signatures
     for module in (health, index, channels):
         public(module.bp)
-    validate = app.view_functions.get("flows.validate")
-    if validate is not None:  # a POST only because a flow is too large for a query
-        changes_nothing(validate)
+    # POSTs only because a flow is too large for a query, or a text too long for one
+    for name in ("flows.validate", "bots.classify"):
+        view = app.view_functions.get(name)
+        if view is not None:
+            changes_nothing(view)

@@ -12,7 +12,7 @@ from ..auth import requires
 from ..errors import ApiError, BadRequest
 from . import current_runtime, json_response
 from .body import kind_of, pointer_of
-from .executions import E164, check_address, read_json
+from .executions import check_address, number_problem, read_json
 
 bp = Blueprint("campaigns", __name__)
 
@@ -108,9 +108,10 @@ def check_contacts(contacts: Any, channel: Any) -> list[tuple[str, str]]:
         problems += [(at + pointer, message)
                      for pointer, message in check_address(contact, "to", required=True)]
         to = contact.get("to")
-        if channel == "sms" and isinstance(to, str) and to.strip() and not E164.match(to):
-            problems.append((f"{at}/to", f"must be an E.164 phone number like +4915112345678, "
-                                         f"not {to!r}"))
+        problem = number_problem(to) if channel == "sms" and isinstance(to, str) \
+            and to.strip() else None
+        if problem:
+            problems.append((f"{at}/to", problem))
         if "vars" in contact and not isinstance(contact["vars"], dict):
             problems.append((f"{at}/vars", f"must be an object of variable values, not "
                                            f"{kind_of(contact['vars'])}"))

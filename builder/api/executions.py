@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 
 from runtime.errors import SessionNotFound
+from runtime.messaging.numbers import NumberError, default_region, e164
 from runtime.messaging.replies import url_problem
 
 from ..auth import requires
@@ -21,7 +21,6 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_ADDRESS = 256
 CHANNELS = ("sms", "webhook", "chat", "voice")
 FIELDS = ("channel", "to", "from", "vars", "callback_url")
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
 @bp.post("/flows/<flow_id>/executions")
@@ -69,9 +68,10 @@ def check_execution(body: Any) -> list[tuple[str, str]]:
     elif channel not in CHANNELS:
         problems.append(("/channel", f"must be one of {', '.join(CHANNELS)}, not {channel!r}"))
     problems += check_address(body, "to", required=True)
-    if channel == "sms" and isinstance(body.get("to"), str) and not E164.match(body["to"]):
-        problems.append(("/to", f"must be an E.164 phone number like +4915112345678, not "
-                                f"{body['to']!r}"))
+    if channel == "sms" and isinstance(body.get("to"), str) and body["to"].strip():
+        problem = number_problem(body["to"])
+        if problem:
+            problems.append(("/to", problem))
     problems += check_address(body, "from", required=False)
     if "vars" in body and not isinstance(body["vars"], dict):
         problems.append(("/vars", "must be an object of variable values, not "
@@ -85,6 +85,15 @@ def check_execution(body: Any) -> list[tuple[str, str]]:
             problems.append((pointer_of(key), f"is not a field of an execution (expected "
                                             f"{', '.join(FIELDS)})"))
     return problems
+
+
+def number_problem(text: str) -> str | None:
+    """Return why a text is not a phone number (read in [sms] default_region), or None."""
+    try:
+        e164(text, default_region(current_runtime().workspace.settings))
+    except NumberError as exc:
+        return exc.reason
+    return None
 
 
 def check_address(body: dict, field: str, *, required: bool) -> list[tuple[str, str]]:

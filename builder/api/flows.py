@@ -47,7 +47,7 @@ def validate(flow_id: str) -> Response:
     pool = shared_validation_pool(runtime.workspace.settings)
     try:
         report = pool.check(request_text(), flow_id=flow_id, registry=runtime.registry,
-                            flows=runtime.workspace.docs)
+                            flows=runtime.workspace.docs, bots=runtime.workspace.bot_docs)
     except FlowTooLarge as exc:
         raise ApiError(str(exc), code=exc.code, status=413,
                        details=[problem.as_dict() for problem in exc.problems]) from None

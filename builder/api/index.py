@@ -16,7 +16,7 @@ bp.register_blueprint(editor.bp)  # the editor's pages and assets: whole paths, 
 METHODS = ("get", "put", "post", "patch", "delete")
 # the guides live in the source tree's docs/ folder; the wheel does not ship them
 DOCS = {"design": "docs/design.md", "blocks": "docs/blocks.md", "webhooks": "docs/webhooks.md",
-        "emulator": "docs/emulator.md", "production": "docs/production.md"}
+        "emulator": "docs/emulator.md", "voice": "docs/voice.md", "production": "docs/production.md"}
 # parts of the product the README and the design promise that this server does not run yet
 NOT_YET: dict[str, str] = {}
 # what `not_yet` says of the editor when its files are missing (an install that skipped its build)

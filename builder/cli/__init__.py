@@ -18,6 +18,7 @@ COMMANDS = {
     "db": "builder.cli.db:db",
     "user": "builder.cli.user:user",
     "token": "builder.cli.token:token",
+    "bot": "builder.cli.bot:bot",
 }
 
 

@@ -93,7 +93,8 @@ def _both(first: Reloaded, then: Reloaded) -> Reloaded:
     def merged(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*a, *b)))
     return Reloaded(merged(first.live, then.live), merged(first.removed, then.removed),
-                    {**first.refused, **then.refused}, first.routes or then.routes)
+                    {**first.refused, **then.refused}, first.routes or then.routes,
+                    merged(first.bots, then.bots))
 
 
 class FlowWatcher:

@@ -290,7 +290,8 @@ class FlowStore:
 
     def _problems(self, flow_id: str, doc: Any) -> list[Problem]:
         """Return every problem of a flow document published as `flow_id`."""
-        problems = validate_flow(doc, self.registry, flows={**self.workspace.docs, flow_id: doc})
+        problems = validate_flow(doc, self.registry, flows={**self.workspace.docs, flow_id: doc},
+                                 bots=self.workspace.bot_docs)
         if isinstance(doc, dict) and doc.get("id") != flow_id:
             problems.append(error("/id", f"is {doc.get('id')!r}, not the flow's id {flow_id!r}"))
         return problems

@@ -30,6 +30,12 @@ describe("exitsOf", () => {
     expect(derivedExits(manifest("menu"), { options: "not a list" })).toEqual([]);
   });
 
+  it("keeps a bot block's intent exits as the document gives them", () => {
+    const block = { config: { bot: "bank" }, exits: { balance: "a", answered: "b" } };
+    expect(exitsOf(manifest("bot"), block)).toEqual(["answered", "fallback", "balance", "error"]);
+    expect(exitsOf(manifest("bot"), { config: { bot: "bank" } })).toEqual(["answered", "fallback", "error"]);
+  });
+
   it("falls back to the document's own exits for a type the server does not know", () => {
     expect(exitsOf(undefined, { config: {}, exits: { found: "a", missing: "b" } })).toEqual(["found", "missing", "error"]);
   });

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from runtime.errors import EngineError
 from runtime.records.schema import campaign_contacts as contacts_table
 from runtime.records.schema import campaigns as campaigns_table
+from runtime.messaging.optouts import OptedOut
 from runtime.messaging.replies import require
 
 from .window import inside, next_opening
@@ -196,6 +197,10 @@ def _start(runtime: Any, engine: Engine, campaign: dict, row: dict) -> None:
     try:
         started = runtime.start_execution(campaign["flow_id"], campaign["channel"], row["to"],
                                           sender=campaign["from"], vars=json.loads(row["vars"]))
+    except OptedOut as exc:  # skipped, not failed: the contact asked for nothing more
+        _settle(engine, campaign["id"], row["idx"], "done", disposition="opted_out",
+                error=str(exc))
+        return
     except Exception as exc:  # one contact's failure must not stop the campaign
         _settle(engine, campaign["id"], row["idx"], "failed",
                 error=f"{type(exc).__name__}: {exc}")

@@ -10,3 +10,4 @@ class WebhookChannel(SmsChannel):
 
     name = "webhook"
     text_field = "message"
+    counts_segments = False

@@ -33,7 +33,8 @@ class Node:
     block_type: BlockType
     template: ConfigTemplate
     exits: dict[str, str]  # connected exits only
-    known_exits: frozenset[str]
+    # None: the block's exits include its bot's intents, which validation checked against the bot
+    known_exits: frozenset[str] | None
     guarded: bool
 
 
@@ -57,10 +58,13 @@ def flow_version(doc: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def compile_flow(doc: Any, registry: Registry, *,
-                 flows: Mapping[str, dict] | None = None) -> Flow:
-    """Validate a flow document and compile it; raise InvalidFlow listing every error."""
-    problems = validate_flow(doc, registry, flows=flows)
+def compile_flow(doc: Any, registry: Registry, *, flows: Mapping[str, dict] | None = None,
+                 bots: Mapping[str, Any] | None = None) -> Flow:
+    """Validate a flow document and compile it; raise InvalidFlow listing every error.
+
+    `flows` and `bots` (ids -> documents) let the subflow and bot references be checked.
+    """
+    problems = validate_flow(doc, registry, flows=flows, bots=bots)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         flow_id = doc.get("id") if isinstance(doc, dict) else None
@@ -75,7 +79,8 @@ def compile_flow(doc: Any, registry: Registry, *,
             block_type=block_type,
             template=ConfigTemplate(config, block_type.raw_fields),
             exits=dict(spec.get("exits", {})),
-            known_exits=frozenset(block_type.exits_for(config)),
+            known_exits=None if block_type.manifest.get("intent_exits")
+            else frozenset(block_type.exits_for(config)),
             guarded=bool(_GUARDED.intersection(block_type.manifest.get("capabilities", ()))),
         )
     outputs = doc.get("outputs")

@@ -128,7 +128,7 @@ class Engine:
                         exit_name = await node.block.run(ctx)
                 else:
                     exit_name = await node.block.run(ctx)
-                if exit_name not in node.known_exits:
+                if node.known_exits is not None and exit_name not in node.known_exits:
                     raise undeclared_exit(exit_name)
             except Suspend:
                 session.status = "waiting"

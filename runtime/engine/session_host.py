@@ -8,7 +8,10 @@ import random
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Protocol
 
-from blocks.sdk import BlockError, Host, HttpRequest, HttpResponse, Input, ScriptResult
+from blocks.sdk import (BlockError, Classification, Host, HttpRequest, HttpResponse, Input,
+                        ScriptResult)
+from runtime.bots import Bot
+from runtime.responses import UnknownResponse
 from runtime.channels import Channel
 from runtime.sessions import Session
 from runtime.sandbox import ScriptPool, shared_pool
@@ -22,6 +25,10 @@ if TYPE_CHECKING:
 TaskQueue = Callable[[str, dict, str], str]
 # carries out a transfer to a target within a timeout; returns connected, busy, noanswer or failed
 Transferor = Callable[[dict, float | None], Awaitable[str]]
+# the live version of a bot by id, None when the workspace has no such bot
+BotLookup = Callable[[str], Bot | None]
+# the content of a named response for a channel and a language; raises UnknownResponse
+ResponseLookup = Callable[[str, str, str], dict]
 
 
 class Recorded(Protocol):
@@ -44,6 +51,8 @@ class SessionHost(Host):
                  transfer: Transferor | None = None, clock: Callable[[], datetime] | None = None,
                  environ: Mapping[str, str] = os.environ, rng: random.Random | None = None,
                  tasks: TaskQueue | None = None, scripts: ScriptPool | None = None,
+                 bots: BotLookup | None = None,
+                 responses: ResponseLookup | None = None,
                  recorder: Recorder | None = None,
                  recordings: RecordingStore | None = None) -> None:
         self.channel = channel.name
@@ -59,6 +68,8 @@ class SessionHost(Host):
         self._secrets: set[str] = set()
         self._tasks = tasks  # None: queueing work is an error (a bare host in a test)
         self._scripts = scripts  # None: the process-wide pool (a bare host in a test)
+        self._bots = bots  # None: no bots (a bare host in a test)
+        self._responses = responses  # None: responses stay names (a bare host in a test)
         self._recorder = recorder  # None: this channel cannot record (all but a voice call)
         self._recordings = recordings  # None: recordings are taken but kept nowhere (emulate)
         self.session: Session | None = None
@@ -124,6 +135,20 @@ class SessionHost(Host):
 
     async def evaluate(self, expression: str, scope: dict) -> Any:
         return await (self._scripts or shared_pool()).evaluate_async(expression, scope, now=self.now())
+
+    def response(self, name: str, *, language: str) -> dict | None:
+        if self._responses is None:
+            return None
+        try:
+            return self._responses(name, self.channel, language)
+        except UnknownResponse as exc:
+            raise BlockError(str(exc)) from None
+
+    async def classify(self, bot: str, text: str, *, language: str | None) -> Classification:
+        found = self._bots(bot) if self._bots is not None else None
+        if found is None:
+            raise BlockError(f"no bot {bot!r} in the workspace (bots/{bot}.json)")
+        return found.classify(text, language)
 
     def secret(self, name: str) -> str:
         value = self._environ.get(name)

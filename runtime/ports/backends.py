@@ -20,7 +20,8 @@ from .port import PortBackend
 
 ENTRY_POINT_GROUP = "callwright.ports"
 BUILT_IN = {"emulator": "runtime.ports.emulator:EmulatorBoard",
-            "sip": "runtime.ports.sip:SipBackend"}
+            "sip": "runtime.ports.sip:SipBackend",
+            "line": "runtime.ports.line:LineBackend"}
 DEFAULT_BACKENDS = ("sip",)
 
 

@@ -26,8 +26,6 @@ from runtime.sessions import Session, SessionStore, StaleSession
 from runtime.workspace import Workspace
 
 from .call import CallRunner, run_call
-from .clock import Clock
-from .emulator import CallerMix, EmulatorBoard, load_callers
 from .pool import NoFreePort, PortPool
 from .port import PortBackend
 
@@ -46,22 +44,21 @@ class DialerHost(CallRunner, Protocol):
 
 
 log = logging.getLogger(__name__)
-DEFAULT_PORTS = 30
 DEFAULT_ANSWER_TIMEOUT_S = 30.0
 PLACE_TIMEOUT_S = 10.0  # placing only claims a port and the session: it never takes long
 CLOSE_TIMEOUT_S = 10.0
 
 
 def line_backend(settings: Mapping[str, Any], root: Path) -> PortBackend:
-    """Return the ports `[voice]` describes: for now emulated boards (the only backend)."""
-    voice = settings.get("voice", {})
-    callers = voice.get("callers")
-    mix = CallerMix(load_callers(root / callers)) if callers else None
-    ports = voice.get("ports", DEFAULT_PORTS)
-    # E1 boards of 30 channels when the count fills them, else one board of exactly that many
-    channels = 30 if ports % 30 == 0 else ports
-    return EmulatorBoard(ports // channels, channels, clock=Clock(voice.get("speed", 1.0)),
-                         callers=mix)
+    """Return the ports outbound calls are placed on: `[voice] backend` (the emulator's boards).
+
+    The SIP backend answers calls and dials none; a backend that dials (the emulator, a
+    registered `line`) is built by its own `from_settings`.
+    """
+    from .backends import backend_class
+
+    return backend_class(settings.get("voice", {}).get("backend", "emulator")).from_settings(
+        settings, root)
 
 
 class Dialer:

@@ -65,6 +65,7 @@ class InboundCalls:
         self.figures = figures or CallFigures()
         self.calls: dict[str, asyncio.Task] = {}  # port id -> the task running its call
         self._flows: dict[str, str] = {}  # port id -> routed flow id
+        self.closed = False  # stopping: calls arriving now are refused as if every port were busy
 
     def offer(self, call: CallInfo) -> Port:
         """Return the free port that takes an arriving call; raise UnknownNumber or NoFreePort.
@@ -72,6 +73,8 @@ class InboundCalls:
         The port is the caller's until `connect` releases it, or `refused` gives it back when
         the backend could not ring the call after all (no common codec, say).
         """
+        if self.closed:
+            raise NoFreePort("the voice node is stopping")
         flow_id = self.route(call.called)
         self.figures.offered[flow_id or ""] += 1
         if flow_id is None:
@@ -97,7 +100,8 @@ class InboundCalls:
         return task
 
     async def drain(self, timeout_s: float) -> None:
-        """Wait up to `timeout_s` for the calls in progress; cancel those still running."""
+        """Take no more calls; wait up to `timeout_s` for those in progress, cancel the rest."""
+        self.closed = True
         tasks = set(self.calls.values())
         if not tasks:
             return

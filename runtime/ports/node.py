@@ -44,6 +44,8 @@ class VoiceNode:
 
     async def stop(self, drain_s: float = DRAIN_S) -> None:
         """Stop the backends: hang up their calls, close their sockets; calls get `drain_s`."""
+        for calls in self.inbound.values():  # from now on every backend's new calls are refused
+            calls.closed = True
         for backend in reversed(self._started):
             # the calls first: a cancelled call ends its session and hangs up its port itself
             await self.inbound[backend.name].drain(drain_s)

@@ -30,6 +30,7 @@ CONNECTED, DISCONNECTED, IDLE = "connected", "disconnected", "idle"
 CALL_STATES = (NULL, OFFERED, ACCEPTED, DIALING, CONNECTED, DISCONNECTED, IDLE)
 PORT_EVENTS = ("offered", "answered", "disconnected")
 TRANSFER_RESULTS = ("connected", "busy", "noanswer", "failed")
+MAX_BUFFERED_KEYS = 64  # keys typed ahead that a port keeps until something collects them
 DIAL_RESULTS = ("answered", "busy", "noanswer", "failed")
 
 
@@ -138,7 +139,6 @@ class Port:
         `terminators` (which is returned too). Raise CallerHungUp when the caller hangs up.
         """
         self._require(CONNECTED)
-        self._collecting()
         got: list[str] = []
         wait = timeout_s
         while len(got) < max_digits:
@@ -262,12 +262,11 @@ class Port:
         """A DTMF key arrived from the far end: buffer it and wake a wait that stops on keys."""
         if self.state != CONNECTED:
             return
+        if len(self._keys) >= MAX_BUFFERED_KEYS:  # a flood of keys: keep the latest
+            self._keys.popleft()
         self._keys.append(key)
         if self._wake_on_key:
             self._wake()
-
-    def _collecting(self) -> None:
-        """Hook: key collection starts (the emulator's caller answers now)."""
 
     async def _wait(self, seconds: float, *, on_key: bool = False) -> bool:
         """Wait `seconds` of the port clock; return True when woken early (a key or a hang-up)."""

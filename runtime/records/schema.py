@@ -63,6 +63,18 @@ deliveries = Table(
     Column("updated_at", Float, nullable=False),
     Column("due_at", Float, nullable=False),  # when the next attempt should start (pending)
     Column("delivered_at", Float),
+    Column("segments", Integer),  # the SMS parts a delivered text took (runtime.channels.segments)
+)
+
+# Addresses that opted out of a messaging channel (STOP) or back in (START), one row each
+# (runtime.messaging.optouts): `send`, replies and campaigns send nothing to an opted-out one.
+opt_outs = Table(
+    "opt_outs", metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("address", String(64), primary_key=True),  # E.164 on sms
+    Column("opted_out", Boolean, nullable=False),
+    Column("keyword", String(32), nullable=False),  # what the contact sent last: STOP, СТАРТ...
+    Column("changed_at", Float, nullable=False),
 )
 
 # Campaigns and their contacts (runtime.campaigns).

@@ -11,7 +11,7 @@ from huey.exceptions import CancelExecution
 
 from .config import TaskConfig
 from .queue import TaskQueue
-from .senders import PermanentFailure
+from .senders import PermanentFailure, RecipientOptedOut, Sent
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ def queue_once(queue: TaskQueue, what: str, key: str, row: dict, task: Task) -> 
 
 
 def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | None,
-            act: Callable[[TaskConfig], str]) -> str:
-    """Claim the ledger row, do `act` once, and record delivered, retry or failed.
+            act: Callable[[TaskConfig], Sent]) -> str:
+    """Claim the ledger row, do `act` once, and record delivered, retry, failed or opted out.
 
     A row another worker holds, or that is already delivered or failed, is skipped: the claim is
     what turns Huey's at-most-once into exactly once. A `PermanentFailure` is not retried; any
@@ -48,7 +48,11 @@ def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | N
         log.info("%s %s: delivered, failed or in hand elsewhere; skipped", what, key)
         return "skipped"
     try:
-        where = act(config)
+        sent = act(config)
+    except RecipientOptedOut as exc:
+        ledger.opted_out(key, number, str(exc), time.time())
+        log.info("%s %s not sent: %s", what, key, exc)
+        return "opted_out"
     except PermanentFailure as exc:
         ledger.fail(key, number, str(exc), time.time())
         log.warning("%s %s failed for good on attempt %d: %s", what, key, number, exc)
@@ -63,8 +67,12 @@ def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | N
             ledger.fail(key, number, error, time.time())
             log.warning("%s %s failed after %d attempts: %s", what, key, number, error)
         raise
-    ledger.delivered(key, number, time.time())
-    log.info("%s %s delivered to %s on attempt %d", what, key, where, number)
+    ledger.delivered(key, number, time.time(), sent.segments)
+    if sent.segments is None:
+        log.info("%s %s delivered to %s on attempt %d", what, key, sent.where, number)
+    else:
+        log.info("%s %s delivered to %s on attempt %d in %d segment(s)", what, key, sent.where,
+                 number, sent.segments)
     return "delivered"
 
 

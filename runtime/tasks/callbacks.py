@@ -17,7 +17,7 @@ from runtime.messaging import url_problem
 from .attempts import attempt, queue_once, requeue_interrupted
 from .config import RETRY_BACKOFF, TaskConfig
 from .queue import TaskQueue
-from .senders import PermanentFailure, post_signed
+from .senders import PermanentFailure, Sent, post_signed
 
 log = logging.getLogger(__name__)
 CHANNEL = "callback"  # the ledger's channel of status callbacks
@@ -66,9 +66,9 @@ def post_callback(queue: TaskQueue, key: str, payload: dict, task: Task | None =
                    lambda config: _post(config, key, payload))
 
 
-def _post(config: TaskConfig, key: str, payload: dict) -> str:
+def _post(config: TaskConfig, key: str, payload: dict) -> Sent:
     """Post one signed status callback; return where it went."""
     if not config.settings.get("webhooks", {}).get("secret"):
         raise PermanentFailure("status callbacks need [webhooks] secret to be signed")
     post_signed(config.settings, payload["url"], key, payload["body"], "status callback")
-    return payload["url"]
+    return Sent(payload["url"])

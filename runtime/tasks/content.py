@@ -8,6 +8,7 @@ from pathlib import Path
 
 from blocks.sdk import BlockError
 from blocks.sdk.templates import is_template, render_text
+from runtime.responses import choose
 
 from .senders import PermanentFailure
 
@@ -38,8 +39,8 @@ def message_of(root: Path, payload: dict) -> dict:
 def response_fields(root: Path, name: str, channel: str, language: str) -> dict:
     """Return the text and subject of a named response's variant for a channel and language.
 
-    The most specific variant wins, language before channel: channel and language, then
-    language, then channel, then the response's own fields.
+    The most specific variant with a text wins (runtime.responses.choose), language before
+    channel: channel and language, then language, then channel, then the response's own fields.
     """
     match = _NAME.fullmatch(name)
     if match is None:
@@ -52,30 +53,10 @@ def response_fields(root: Path, name: str, channel: str, language: str) -> dict:
     response = (document.get("responses") or {}).get(match[2]) if isinstance(document, dict) else None
     if not isinstance(response, dict):
         raise PermanentFailure(f"response {name!r}: {path} has no response {match[2]!r}")
-    variants = [v for v in response.get("variants") or () if isinstance(v, dict)]
-    for wants_channel, wants_language in ((True, True), (False, True), (True, False)):
-        for variant in variants:
-            if (_fits(variant, "channel", channel, wants_channel)
-                    and _fits_language(variant, language, wants_language)
-                    and "text" in variant):
-                return _texts(variant)
-    if "text" not in response:
+    fields = choose(response, channel, language, needs_text=True)
+    if "text" not in fields:
         raise PermanentFailure(f"response {name!r} has no text for {channel} ({language or 'any language'})")
-    return _texts(response)
-
-
-def _fits(variant: dict, field: str, value: str, wanted: bool) -> bool:
-    """Return True when a variant names the value (wanted) or leaves the field out (not wanted)."""
-    return variant.get(field) == value if wanted else field not in variant
-
-
-def _fits_language(variant: dict, language: str, wanted: bool) -> bool:
-    """Return True when a variant's language is the session's (`ru` fits `ru-RU`)."""
-    if not wanted:
-        return "language" not in variant
-    named = str(variant.get("language", "")).lower()
-    spoken = language.lower()
-    return bool(named) and (named == spoken or named == spoken.partition("-")[0])
+    return _texts(fields)
 
 
 def _texts(source: dict) -> dict:

@@ -7,15 +7,21 @@ import logging
 from huey.api import Task
 
 from blocks.sdk import BlockError, ConfigurationError
+from runtime.messaging.numbers import NumberError, default_region, e164
+from runtime.messaging.optouts import OptOuts
+from runtime.channels.segments import segment
 
 from .attempts import attempt, queue_once, requeue_interrupted
 from .config import RETRY_BACKOFF, TaskConfig
 from .content import message_of
 from .queue import TaskQueue
-from .senders import CHANNELS, PermanentFailure, missing_setting, post_message, send_email
+from .senders import (CHANNELS, PermanentFailure, RecipientOptedOut, Sent, missing_setting,
+                      post_message, send_email)
 
 log = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 255
+# gateways refuse longer texts (Twilio: 1,600 characters, about 10 GSM-7 segments)
+DEFAULT_MAX_SEGMENTS = 10
 
 
 def register(queue: TaskQueue) -> None:
@@ -31,7 +37,34 @@ def queue_send(queue: TaskQueue, payload: dict, key: str) -> None:
     problem = missing_setting(queue.config.settings, payload["channel"])
     if problem:
         raise ConfigurationError(problem)
+    if payload["channel"] == "sms":
+        payload = sms_payload(queue.config.settings, payload)
     queue_once(queue, "message", key, payload, delivery_task(queue, key, payload))
+
+
+def sms_payload(settings: dict, payload: dict) -> dict:
+    """Return an SMS payload with `to` in E.164; raise BlockError naming what cannot be sent."""
+    try:
+        to = e164(payload["to"], default_region(settings), "/to")
+    except NumberError as exc:
+        raise BlockError(f"send: {exc}") from None
+    if "text" in payload:
+        problem = sms_text_problem(settings, payload["text"])
+        if problem:
+            raise BlockError(f"send: /text {problem}")
+    return {**payload, "to": to}
+
+
+def sms_text_problem(settings: dict, text: str) -> str | None:
+    """Return why a text cannot go as one SMS (empty, or too many segments), or None."""
+    if not text.strip():
+        return "is empty"
+    most = int(settings.get("sms", {}).get("max_segments", DEFAULT_MAX_SEGMENTS))
+    count = segment(text).count
+    if count > most:
+        return (f"takes {count} SMS segments ({len(text)} characters), more than "
+                f"[sms] max_segments ({most})")
+    return None
 
 
 def delivery_task(queue: TaskQueue, key: str, payload: dict, retries: int | None = None) -> Task:
@@ -59,23 +92,37 @@ def check_payload(payload: dict, key: str) -> None:
         raise BlockError("send: give exactly one of /text and /response")
 
 
-def deliver(config: TaskConfig, key: str, payload: dict) -> str:
-    """Deliver one message on its channel; return where it went."""
+def deliver(config: TaskConfig, key: str, payload: dict, optouts: OptOuts | None = None) -> Sent:
+    """Deliver one message on its channel; return where it went (an SMS: in how many segments)."""
     channel = payload["channel"]
     problem = missing_setting(config.settings, channel)
     if problem:
         raise PermanentFailure(problem)
+    # nothing goes to a number that sent STOP, but the answer to one of its keywords (the
+    # confirmation of that STOP, a HELP)
+    if channel == "sms" and optouts is not None and not payload.get("keyword"):
+        opted = optouts.opted_out("sms", payload["to"])
+        if opted is not None:
+            raise RecipientOptedOut(opted.reason())
     message = message_of(config.root, payload)
     if channel == "email":
-        return send_email(config.settings, key, message)
+        return Sent(send_email(config.settings, key, message))
     settings = config.settings
+    segments = None
+    if channel == "sms":
+        problem = sms_text_problem(settings, message["text"])
+        if problem:
+            raise PermanentFailure(f"sms to {message['to']}: the text {problem}")
+        segments = segment(message["text"]).count
     sender = settings.get("sms", {}).get("from") if channel == "sms" else None
     message["from"] = sender or message.get("from")
     post_message(settings, key, message)
-    return settings["sms"]["gateway"] if channel == "sms" else settings["webhooks"]["url"]
+    url = settings["sms"]["gateway"] if channel == "sms" else settings["webhooks"]["url"]
+    return Sent(url, segments)
 
 
 def send_message(queue: TaskQueue, key: str, payload: dict, task: Task | None = None) -> str:
-    """Deliver a message unless the ledger shows it delivered, failed or being sent elsewhere."""
+    """Deliver a message unless the ledger shows it delivered, failed, opted out or in hand."""
+    optouts = OptOuts(queue.records.engine)
     return attempt(queue, "message", key, payload, task,
-                   lambda config: deliver(config, key, payload))
+                   lambda config: deliver(config, key, payload, optouts))

@@ -1,6 +1,7 @@
 """The delivery ledger: one row per idempotency key, checked before every side effect.
 
-A row moves pending -> sending -> delivered, or back to pending for a retry, or to failed.
+A row moves pending -> sending -> delivered, or back to pending for a retry, or to failed, or
+to opted_out when its recipient had opted out of the channel (STOP) by the time it was sent.
 Every move is a compare-and-set on (state, attempts), so two workers that run the same task
 (Huey re-enqueued it, or the periodic recovery did) cannot both claim it.
 """
@@ -17,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from runtime.records.schema import deliveries
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+OPTED_OUT = "opted_out"
+FINAL = (DELIVERED, FAILED, OPTED_OUT)
 
 
 class DeliveryLedger:
@@ -57,7 +60,7 @@ class DeliveryLedger:
             row = self.get(key)
             if row is None:
                 return None
-        if row["state"] in (DELIVERED, FAILED):
+        if row["state"] in FINAL:
             return None
         if row["state"] == SENDING and row["updated_at"] > now - lease_s:
             return None
@@ -66,10 +69,16 @@ class DeliveryLedger:
                            {"state": SENDING, "attempts": attempt, "updated_at": now})
         return attempt if moved else None
 
-    def delivered(self, key: str, attempt: int, now: float) -> bool:
-        """Record that the attempt delivered the message."""
+    def delivered(self, key: str, attempt: int, now: float, segments: int | None = None) -> bool:
+        """Record that the attempt delivered the message (an SMS: in how many segments)."""
         return self._move(key, (SENDING, attempt), {"state": DELIVERED, "updated_at": now,
-                                                    "delivered_at": now, "last_error": None})
+                                                    "delivered_at": now, "last_error": None,
+                                                    "segments": segments})
+
+    def opted_out(self, key: str, attempt: int, reason: str, now: float) -> bool:
+        """Record that the message was not sent because its recipient opted out, and why."""
+        return self._move(key, (SENDING, attempt),
+                          {"state": OPTED_OUT, "last_error": reason, "updated_at": now})
 
     def retry(self, key: str, attempt: int, error: str, due_at: float, now: float) -> bool:
         """Record a failed attempt that will be retried at `due_at`."""

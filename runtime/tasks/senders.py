@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
@@ -22,6 +23,18 @@ RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
 class PermanentFailure(Exception):
     """Retrying cannot help: the address is refused, or the product is not configured for it."""
+
+
+class RecipientOptedOut(Exception):
+    """The recipient opted out of the channel (STOP): the message is not sent, and that is kept."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where a message or callback went, and for an SMS how many segments its text took."""
+
+    where: str
+    segments: int | None = None
 
 
 def missing_setting(settings: dict, channel: str) -> str | None:

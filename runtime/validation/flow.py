@@ -8,23 +8,29 @@ import schemas
 from blocks.registry import Registry
 from blocks.sdk.templates import shared_checks
 
+from .bots import bot_problems
 from .graph import (exits_and_edges, loop_problems, resolve_types, start_problems, subflow_problems,
                     unreachable_problems)
 from .problem import Problem, error, ordered
+from .responses import flow_response_problems
 from .schema import SchemaCheck, config_problems, document_problems
 
 # the flow schema's bound, so that the server, `callwright validate` and the editor agree
 MAX_BLOCKS: int = schemas.load("flow")["properties"]["blocks"]["maxProperties"]
 
 
-def validate_flow(doc: Any, registry: Registry, *,
-                  flows: Mapping[str, Any] | None = None) -> list[Problem]:
+def validate_flow(doc: Any, registry: Registry, *, flows: Mapping[str, Any] | None = None,
+                  bots: Mapping[str, Any] | None = None,
+                  responses: Mapping[str, Any] | None = None) -> list[Problem]:
     """Return every problem of a flow document, sorted by pointer then message.
 
     Layers: the document schema; each block's config (its type's schema, `check()`, template
     syntax); the graph (types, exits, start, subflows; warnings for unreachable blocks and loops
     that never wait). `flows` (flow id -> document, None for a file that did not parse) enables
-    the subflow checks; without it subflow references are not checked. Never raises on bad input.
+    the subflow checks; without it subflow references are not checked. `bots` (bot id ->
+    document, None for a broken file) likewise enables the checks of `bot` blocks: the bot
+    they name and their exits against its intents; `responses` (set id -> document) the
+    responses blocks name. Never raises on bad input.
     A flow of more than MAX_BLOCKS blocks gets that one error and no further look.
     """
     too_big = too_many_blocks(doc)
@@ -55,6 +61,10 @@ def validate_flow(doc: Any, registry: Registry, *,
     problems.extend(loop_problems(edges, types))
     if flows is not None:
         problems.extend(subflow_problems(doc, flows))
+    if bots is not None:
+        problems.extend(bot_problems(blocks, types, bots))
+    if responses is not None:
+        problems.extend(flow_response_problems(blocks, types, responses))
     return ordered(problems)
 
 

@@ -80,8 +80,12 @@ def exits_and_edges(blocks: dict, types: dict[str, BlockType | None],
 
 def _declared_exits(block_id: str, block: dict, block_type: BlockType | None,
                     problems: list[Problem]) -> list[str] | None:
-    """Return the exits a block's type declares for its config, None when unknown."""
-    if block_type is None:
+    """Return the exits a block's type declares for its config, None when unknown.
+
+    A block whose exits include its bot's intents (a manifest's `intent_exits`) is unknown
+    here: the bot checks, which see the workspace's bots, check its exits.
+    """
+    if block_type is None or block_type.manifest.get("intent_exits"):
         return None
     config = block.get("config", {})
     try:

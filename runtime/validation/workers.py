@@ -61,17 +61,18 @@ class FlowTooLarge(InvalidFlow):
 
 
 def check_flow_text(text: str, flow_id: str, registry: Registry,
-                    flows: Mapping[str, Any]) -> list[Problem]:
+                    flows: Mapping[str, Any],
+                    bots: Mapping[str, Any] | None = None) -> list[Problem]:
     """Return every problem of a flow's JSON text sent for `flow_id`, sorted, with lines.
 
-    `flows` are the workspace's flows by id (for subflows); the document's `id` must be
-    `flow_id` (the flow of the URL it was sent to).
+    `flows` are the workspace's flows by id (for subflows), `bots` its bots (for bot blocks);
+    the document's `id` must be `flow_id` (the flow of the URL it was sent to).
     """
-    return _check_text(text, flow_id, registry, flows)[0]
+    return _check_text(text, flow_id, registry, flows, bots)[0]
 
 
-def _check_text(text: str, flow_id: str, registry: Registry,
-                flows: Mapping[str, Any]) -> tuple[list[Problem], bool]:
+def _check_text(text: str, flow_id: str, registry: Registry, flows: Mapping[str, Any],
+                bots: Mapping[str, Any] | None = None) -> tuple[list[Problem], bool]:
     """Return (every problem, with lines; whether the flow has more blocks than allowed)."""
     source = f"flows/{flow_id}.json"
     doc, problems = parse_json(text, source)
@@ -80,7 +81,7 @@ def _check_text(text: str, flow_id: str, registry: Registry,
     too_big = too_many_blocks(doc)
     if too_big is not None:
         return locate([too_big], text, source), True
-    problems = validate_flow(doc, registry, flows={**flows, flow_id: doc})
+    problems = validate_flow(doc, registry, flows={**flows, flow_id: doc}, bots=bots)
     body_id = doc.get("id") if isinstance(doc, dict) else None
     if isinstance(body_id, str) and body_id != flow_id:
         problems.append(Problem("error", "/id", f"flow id {body_id!r} does not match the flow "
@@ -96,17 +97,29 @@ def report_json(problems: list[Problem]) -> bytes:
     return json.dumps(report, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _checked(text: str, flow_id: str, registry: Registry,
-             flows: Mapping[str, Any]) -> tuple[bool, bytes]:
+def _checked(text: str, flow_id: str, registry: Registry, flows: Mapping[str, Any],
+             bots: Mapping[str, Any] | None = None) -> tuple[bool, bytes]:
     """Return (too many blocks?, the report's JSON) for a flow's text."""
-    problems, too_large = _check_text(text, flow_id, registry, flows)
+    problems, too_large = _check_text(text, flow_id, registry, flows, bots)
     return too_large, report_json(problems)
 
 
-def _check_in_worker(text: str, flow_id: str, calls: CallGraph) -> tuple[bool, bytes]:
-    """Check a flow's text in a worker: the process-wide registry, the workspace's subflow calls."""
+def _check_in_worker(text: str, flow_id: str, calls: CallGraph,
+                     bots: Mapping[str, Any] | None) -> tuple[bool, bytes]:
+    """Check a flow's text in a worker: the process-wide registry, the workspace's subflow calls
+    and its bots' intents."""
     flows = {other: _calls_doc(targets) for other, targets in calls.items()}
-    return _checked(text, flow_id, default_registry(), flows)
+    return _checked(text, flow_id, default_registry(), flows, bots)
+
+
+def _intents_doc(bot: Any) -> Any:
+    """Return a stand-in bot holding only which intents it has and which have a response (all
+    the bot checks of a flow read); None stays None (a broken bot)."""
+    if not isinstance(bot, Mapping) or not isinstance(bot.get("intents"), Mapping):
+        return None
+    return {"intents": {name: ({"response": True} if isinstance(intent, Mapping)
+                               and "response" in intent else {})
+                        for name, intent in bot["intents"].items()}}
 
 
 def _calls_doc(calls: list[tuple[str, str]]) -> dict:
@@ -125,10 +138,10 @@ def _serve(conn: Any) -> None:
     default_registry()  # loaded before the first check, not during it
     while True:
         try:
-            text, flow_id, calls = conn.recv()
+            text, flow_id, calls, bots = conn.recv()
         except EOFError:  # the pool closed the pipe: the server is stopping
             return
-        conn.send(_check_in_worker(text, flow_id, calls))
+        conn.send(_check_in_worker(text, flow_id, calls, bots))
 
 
 def _context() -> Any:
@@ -143,10 +156,11 @@ class _Worker(WorkerProcess):
     def __init__(self, context: Any) -> None:
         super().__init__(context, _serve, (), "callwright-validation")
 
-    def call(self, text: str, flow_id: str, calls: CallGraph) -> tuple[bool, bytes]:
+    def call(self, text: str, flow_id: str, calls: CallGraph,
+             bots: Mapping[str, Any] | None) -> tuple[bool, bytes]:
         """Hand over a check and wait for its answer; raise _Lost when there is none."""
         try:
-            self.conn.send((text, flow_id, calls))
+            self.conn.send((text, flow_id, calls, bots))
             if not self.conn.poll(TIMEOUT_S):
                 raise _Lost(f"it did not answer within {TIMEOUT_S:g} s")
             return self.conn.recv()
@@ -183,19 +197,23 @@ class ValidationPool(WorkerProcesses[_Worker]):
             return self._in_flight
 
     def check(self, text: str, *, flow_id: str, registry: Registry,
-              flows: Mapping[str, Any]) -> bytes:
+              flows: Mapping[str, Any], bots: Mapping[str, Any] | None = None) -> bytes:
         """Return the JSON report of a flow's text; raise FlowTooLarge or ValidationBusy.
 
         With the process-wide registry the check runs in a worker; with a registry of its own
-        (a test's) it runs here, bounded all the same.
+        (a test's) it runs here, bounded all the same. `bots` (the workspace's, by id) enables
+        the checks of bot blocks.
         """
         self._admit()
         started = time.monotonic()
+        intents = None if bots is None else {bot_id: _intents_doc(doc)
+                                             for bot_id, doc in bots.items()}
         try:
             if registry is default_registry():
-                too_large, body = self._in_worker(text, flow_id, self._call_graph(flows))
+                too_large, body = self._in_worker(text, flow_id, self._call_graph(flows),
+                                                  intents)
             else:
-                too_large, body = _checked(text, flow_id, registry, flows)
+                too_large, body = _checked(text, flow_id, registry, flows, intents)
         finally:
             self._release(time.monotonic() - started)
         if too_large:
@@ -203,12 +221,13 @@ class ValidationPool(WorkerProcesses[_Worker]):
             raise FlowTooLarge(problems[0].message, problems)
         return body
 
-    def _in_worker(self, text: str, flow_id: str, calls: CallGraph) -> tuple[bool, bytes]:
+    def _in_worker(self, text: str, flow_id: str, calls: CallGraph,
+                   bots: Mapping[str, Any] | None) -> tuple[bool, bytes]:
         """Run a check in a free worker; a worker lost on the way is replaced, and tried again."""
         for attempt in (1, 2):
             worker = self._take()
             try:
-                answer = worker.call(text, flow_id, calls)
+                answer = worker.call(text, flow_id, calls, bots)
             except _Lost as lost:
                 self._replace(worker)
                 if attempt == 2:

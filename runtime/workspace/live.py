@@ -9,11 +9,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 from blocks import Registry
+from runtime.bots import Bot, InvalidBot, compile_bot
 from runtime.engine.compiled import Flow, compile_flow, flow_version
 from runtime.errors import FlowNotFound, InvalidFlow
+from runtime.responses import ResponseLibrary, read_set
 from runtime.validation import Problem, flow_id_problems, locate, read_json, validate_routes
 
 from .settings import load_settings
@@ -21,6 +23,8 @@ from .settings import load_settings
 log = logging.getLogger(__name__)
 
 ROUTES_FILE = "routes.json"
+BOTS_FOLDER = "bots"
+RESPONSES_FOLDER = "responses"
 # versions that are not live held compiled in memory; older ones are read from the archive again
 MEMORY_VERSIONS = 32
 # what tells that a file changed on disk: a new inode (an atomic replace, a git checkout), a
@@ -36,11 +40,12 @@ class Reloaded:
     removed: tuple[str, ...] = ()  # flow ids whose file is gone
     refused: Mapping[str, list[Problem]] = field(default_factory=dict)  # file -> its problems
     routes: bool = False  # routes.json changed and its new table is live
+    bots: tuple[str, ...] = ()  # bot ids whose file went live or is gone
 
     @property
     def changed(self) -> bool:
         """Return whether anything went live or was taken out."""
-        return bool(self.live or self.removed or self.routes)
+        return bool(self.live or self.removed or self.routes or self.bots)
 
 
 @dataclass
@@ -54,6 +59,12 @@ class Workspace:
     flows: dict[str, Flow] = field(default_factory=dict)
     docs: dict[str, dict] = field(default_factory=dict)
     problems: dict[str, list] = field(default_factory=dict)
+    # the live bots, compiled (their index built once per version), and their documents by id
+    # (None for a bot whose file never validated: flows may name it, classifying fails)
+    bots: dict[str, Bot] = field(default_factory=dict)
+    bot_docs: dict[str, Any] = field(default_factory=dict)
+    # the live responses sets (a set file that fails validation keeps its live version)
+    responses: ResponseLibrary = field(default_factory=ResponseLibrary)
     # where every version that went live is kept, so that a session waiting in one resumes in it
     # after a deploy or a restart, in any process (None: this process's memory only)
     archive: Path | None = None
@@ -92,13 +103,20 @@ class Workspace:
             if not changed and not gone:
                 return Reloaded()
             answer = _Reload(self)
-            answer.take_out([path for path in gone if path.name != ROUTES_FILE])
-            answer.take_in([path for path in changed if path.name != ROUTES_FILE])
+            # bots first: the flows that arrive with them are checked against them
+            answer.take_bots([path for path in changed if _is_bot(path)],
+                             [path for path in gone if _is_bot(path)])
+            answer.take_responses([path for path in changed if _is_set(path)],
+                                  [path for path in gone if _is_set(path)])
+            answer.take_out([path for path in gone if _is_flow(path)])
+            answer.take_in([path for path in changed if _is_flow(path)])
             routes = self.root / ROUTES_FILE
             if routes in changed or routes in gone or answer.live or answer.removed:
                 answer.read_routes(routes)
             result = answer.result()
             self.flows, self.docs, self.problems = answer.flows, answer.docs, answer.problems
+            self.bots, self.bot_docs = answer.bots, answer.bot_docs
+            self.responses = ResponseLibrary(answer.sets)
             self.routes = answer.routes
             self._stamps = found
             return result
@@ -108,7 +126,8 @@ class Workspace:
         flow_id = doc.get("id") if isinstance(doc, dict) else None
         try:
             flow = compile_flow(doc, self.registry,
-                                flows={**self.docs, **({flow_id: doc} if flow_id else {})})
+                                flows={**self.docs, **({flow_id: doc} if flow_id else {})},
+                                bots=self.bot_docs)
         except InvalidFlow as exc:
             problems = exc.problems
             if source and text is not None:
@@ -197,12 +216,22 @@ class Workspace:
             if not isinstance(doc, dict) or doc.get("id") != flow_id \
                     or flow_version(doc) != version:
                 raise ValueError(f"{path} holds another flow or version")
-            return compile_flow(doc, self.registry, flows={**self.docs, flow_id: doc})
+            return compile_flow(doc, self.registry, flows={**self.docs, flow_id: doc},
+                                bots=self.bot_docs)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, InvalidFlow) as exc:  # a block type gone since, say
             log.warning("kept flow %s version %s cannot run again: %s", flow_id, version, exc)
             return None
+
+    def bot(self, bot_id: str) -> Bot | None:
+        """Return the live version of a bot, None when the workspace has none by that id."""
+        return self.bots.get(bot_id)
+
+    def response(self, name: str, channel: str, language: str) -> dict:
+        """Return the content of a live named response for a channel and language (unrendered);
+        raise UnknownResponse when there is none."""
+        return self.responses.content(name, channel, language)
 
     def route(self, channel: str, address: str) -> str | None:
         """Return the flow id routed for an address on a channel (`*` is the fallback)."""
@@ -218,10 +247,58 @@ class _Reload:
         self.flows = dict(workspace.flows)
         self.docs = dict(workspace.docs)
         self.problems = dict(workspace.problems)
+        self.bots = dict(workspace.bots)
+        self.bot_docs = dict(workspace.bot_docs)
+        self.sets = dict(workspace.responses.sets)
         self.routes = workspace.routes
         self.live: list[str] = []
         self.removed: list[str] = []
+        self.bots_changed: list[str] = []
         self.refused: dict[str, list[Problem]] = {}
+
+    def take_bots(self, changed: list[Path], gone: list[Path]) -> None:
+        """Take out the bots whose files are gone; compile and take live the changed ones.
+
+        A bot file that fails validation is not taken live: the version that was live keeps
+        answering, and the file's problems are recorded.
+        """
+        for path in gone:
+            self.problems.pop(str(path), None)
+            self.bot_docs.pop(path.stem, None)
+            if self.bots.pop(path.stem, None) is not None:
+                self.bots_changed.append(path.stem)
+        for path in sorted(changed):
+            text, doc, problems = read_json(path)
+            problems = problems or locate(flow_id_problems(doc, path, "bot"), text or "",
+                                          str(path))
+            if not problems:
+                try:
+                    bot = compile_bot(doc)
+                except InvalidBot as exc:
+                    problems = locate(exc.problems, text or "", str(path))
+            if problems:
+                self.refuse(path, problems)
+                self.bot_docs.setdefault(path.stem, None)
+                continue
+            self.problems.pop(str(path), None)
+            if path.stem not in self.bots or self.bots[path.stem].version != bot.version:
+                self.bots_changed.append(path.stem)
+            self.bots[path.stem] = bot
+            self.bot_docs[path.stem] = doc
+
+    def take_responses(self, changed: list[Path], gone: list[Path]) -> None:
+        """Take out the responses sets whose files are gone; take live the changed ones that
+        validate (a refused one keeps its live version)."""
+        for path in gone:
+            self.problems.pop(str(path), None)
+            self.sets.pop(path.stem, None)
+        for path in sorted(changed):
+            doc, problems = read_set(path)
+            if problems:
+                self.refuse(path, problems)
+                continue
+            self.problems.pop(str(path), None)
+            self.sets[path.stem] = doc
 
     def take_out(self, paths: list[Path]) -> None:
         """Take out the flows whose files are gone."""
@@ -254,7 +331,8 @@ class _Reload:
             self.problems.pop(str(path), None)  # the file is back to what runs
             return
         try:
-            flow = compile_flow(doc, self.workspace.registry, flows=candidates)
+            flow = compile_flow(doc, self.workspace.registry, flows=candidates,
+                                bots=self.bot_docs)
         except InvalidFlow as exc:
             self.refuse(path, locate(exc.problems, text, str(path)))
             if current is None:
@@ -291,13 +369,24 @@ class _Reload:
     def result(self) -> Reloaded:
         """Return what this reload changed."""
         return Reloaded(live=tuple(self.live), removed=tuple(sorted(self.removed)),
-                        refused=self.refused, routes=self.routes != self.workspace.routes)
+                        refused=self.refused, routes=self.routes != self.workspace.routes,
+                        bots=tuple(sorted(self.bots_changed)))
+
+
+def _in(folder: str) -> Callable[[Path], bool]:
+    """Return a test of whether a path is a document of a workspace folder (`bots`, ...)."""
+    return lambda path: path.parent.name == folder
+
+
+_is_bot, _is_set, _is_flow = _in(BOTS_FOLDER), _in(RESPONSES_FOLDER), _in("flows")
 
 
 def _stamps(root: Path) -> dict[Path, Stamp]:
-    """Return the stamp of every flow file and of routes.json, by path."""
+    """Return the stamp of every flow, bot and responses set file and of routes.json, by path."""
     found: dict[Path, Stamp] = {}
-    for path in [*sorted((root / "flows").glob("*.json")), root / ROUTES_FILE]:
+    for path in [*sorted((root / "flows").glob("*.json")),
+                 *sorted((root / BOTS_FOLDER).glob("*.json")),
+                 *sorted((root / RESPONSES_FOLDER).glob("*.json")), root / ROUTES_FILE]:
         try:
             info = path.stat()
         except OSError:  # gone between the listing and now, or never there

@@ -1,7 +1,7 @@
 """The stable file form of documents: one byte sequence per content, so git diffs show only changes.
 
-UTF-8, two-space indent, a trailing newline, keys in a fixed order: a flow's top-level keys in
-the order people read them, blocks by id, block keys as `type, label, notes, config, exits`,
+UTF-8, two-space indent, a trailing newline, keys in a fixed order: a flow's (and a bot's)
+top-level keys in the order people read them, blocks by id, block keys as `type, label, notes, config, exits`,
 config keys in the order of the block type's config schema, everything else sorted by key.
 """
 
@@ -19,6 +19,8 @@ FLOW_KIND = "callwright/flow@1"
 FLOW_KEYS = ("schema", "id", "name", "description", "start", "settings", "variables", "inputs",
              "outputs", "blocks", "layout")
 HEAD_KEYS = ("schema", "id", "name", "description")
+BOT_KIND = "callwright/bot@1"
+BOT_KEYS = (*HEAD_KEYS, "languages", "min_confidence", "intents", "entities")
 BLOCK_KEYS = ("type", "label", "notes", "config", "exits")
 NEW_FILE_MODE = 0o644
 
@@ -61,7 +63,8 @@ def _document(doc: Any, registry: Registry | None) -> Any:
     if not isinstance(doc, dict):
         return _sorted(doc)
     is_flow = doc.get("schema") == FLOW_KIND or isinstance(doc.get("blocks"), dict)
-    out = _ordered(doc, FLOW_KEYS if is_flow else HEAD_KEYS)
+    is_bot = doc.get("schema") == BOT_KIND
+    out = _ordered(doc, FLOW_KEYS if is_flow else BOT_KEYS if is_bot else HEAD_KEYS)
     if is_flow and isinstance(doc.get("blocks"), dict):
         out["blocks"] = {block_id: _block(doc["blocks"][block_id], registry)
                          for block_id in sorted(doc["blocks"])}

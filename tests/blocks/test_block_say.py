@@ -77,3 +77,16 @@ def test_registry_accepts_the_say_manifest():
     assert registry.register(SayBlock) is not None
     assert not registry.broken
     assert registry.resolve("say").cls is SayBlock
+
+
+def test_a_response_the_host_resolves_is_said_with_its_text_rendered():
+    result = run_block(SayBlock, {"response": "bank/hello"}, vars={"name": "Ada"},
+                       responses={"bank/hello": {"text": "Hello {{ vars.name }}.",
+                                                 "quick_replies": ["Balance"]}})
+    assert result.of("say") == [{"event": "say", "block": "block", "response": "bank/hello",
+                                 "text": "Hello Ada.", "quick_replies": ["Balance"]}]
+
+
+def test_a_response_the_host_lacks_takes_the_error_exit():
+    result = run_block(SayBlock, {"response": "bank/gone"}, responses={})
+    assert result.exit == "error" and "bank/gone" in result.error

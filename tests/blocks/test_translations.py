@@ -13,7 +13,7 @@ from blocks.translations import field_schema, fields, missing_translations, tran
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = sorted([*(ROOT / "blocks" / "builtin").glob("*.json"),
                     *(ROOT / "examples" / "acme-crm" / "acme_crm").glob("*.json")])
-BUILTIN_TYPES = {"say", "ask", "menu", "set", "branch", "split", "hours", "http", "script",
+BUILTIN_TYPES = {"bot", "say", "ask", "menu", "set", "branch", "split", "hours", "http", "script",
                  "subflow", "send", "record", "transfer", "end"}
 CYRILLIC = re.compile("[А-Яа-яЁё]")
 BRANDS = {"Acme"}  # names that stay as they are in every language

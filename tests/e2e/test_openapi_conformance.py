@@ -34,9 +34,9 @@ MAX_TIME_S = int(os.environ.get("CALLWRIGHT_SCHEMATHESIS_MAX_TIME") or 0)
 START_TIMEOUT_S = 120.0  # normally ~3 s; a loaded shared machine has taken over 60 s to import
 RUN_TIMEOUT_S = 300.0 + MAX_TIME_S  # the whole schemathesis run; normally about 40 s
 REQUEST_TIMEOUT_S = 20.0  # one request; a chat turn or a publish answers in milliseconds
-# Operations that no generated request can get past 401, by design: the signed webhook needs an
+# Operations that no generated request can get past 401, by design: the signed webhooks need an
 # HMAC of its exact body made with the workspace's secret (docs/webhooks.md).
-SIGNED = {"POST /channels/webhook"}
+SIGNED = {"POST /channels/webhook", "POST /channels/sms"}
 SETTINGS = f"""
 [api]
 tokens = ["{TOKEN}"]
@@ -81,7 +81,8 @@ def post(base: str, path: str, body: dict) -> dict:
 
 
 def seeded(base: str) -> dict[str, str]:
-    """Start a simulation, an execution and a campaign; return their ids by path parameter.
+    """Start a simulation, an execution and a campaign; return their ids (and the example bot's)
+    by path parameter.
 
     Nothing in the document names one of these ids but the answer of the POST that made it,
     which schemathesis follows (the document's links) only now and then in a bounded run; given
@@ -95,6 +96,7 @@ def seeded(base: str) -> dict[str, str]:
         "campaign_id": post(base, "/campaigns", {"flow": "support-bot", "channel": "chat",
                                                  "contacts": [{"to": "visitor-1"}],
                                                  "concurrency": 1})["campaign"],
+        "bot_id": "bank",  # the example workspace's bot
     }
 
 

@@ -6,6 +6,7 @@ import type { ComponentType } from "react";
 import Activity from "lucide-react/icons/activity";
 import ArrowDown from "lucide-react/icons/arrow-down";
 import ArrowUp from "lucide-react/icons/arrow-up";
+import Bot from "lucide-react/icons/bot";
 import Box from "lucide-react/icons/box";
 import ChevronRight from "lucide-react/icons/chevron-right";
 import CircleAlert from "lucide-react/icons/circle-alert";
@@ -52,7 +53,7 @@ import X from "lucide-react/icons/x";
 type IconComponent = ComponentType<{ size?: number; className?: string; "aria-hidden"?: boolean }>;
 
 const BUNDLED: Record<string, IconComponent> = {
-  activity: Activity, "arrow-down": ArrowDown, "arrow-up": ArrowUp, box: Box, "chevron-right": ChevronRight, "circle-alert": CircleAlert, clock: Clock,
+  activity: Activity, "arrow-down": ArrowDown, "arrow-up": ArrowUp, bot: Bot, box: Box, "chevron-right": ChevronRight, "circle-alert": CircleAlert, clock: Clock,
   code: Code, copy: Copy, delete: Delete, flag: Flag, "git-branch": GitBranch, globe: Globe, history: History,
   keyboard: Keyboard, languages: Languages, "layout-grid": LayoutGrid, list: List, "list-checks": ListChecks, lock: Lock,
   "log-out": LogOut, maximize: Maximize, "message-circle": MessageCircle, "message-square": MessageSquare, mic: Mic,

@@ -27,10 +27,15 @@ function exitName(item: Json, field: string | undefined): string | null {
   return null;
 }
 
-/** Return every exit of a block, without duplicates: fixed, derived, then `error`. */
+/**
+ * Return every exit of a block, without duplicates: fixed, derived, then `error`. A block whose
+ * exits include its bot's intents (`intent_exits`) also keeps the exits the document gives it:
+ * the editor does not read the bot's intents yet, and must not drop their connections.
+ */
 export function exitsOf(manifest: BlockManifest | undefined, block: Pick<Block, "config" | "exits">): string[] {
   const names = manifest
-    ? [...manifest.exits, ...derivedExits(manifest, block.config)]
+    ? [...manifest.exits, ...derivedExits(manifest, block.config),
+       ...(manifest.intent_exits ? Object.keys(block.exits ?? {}) : [])]
     : Object.keys(block.exits ?? {}); // an unknown type: what the document says it has
   return unique([...names, ERROR_EXIT]);
 }

@@ -61,6 +61,8 @@ export interface BlockManifest {
   config_schema: JsonObject;
   exits: string[];
   exits_from?: ExitsFrom[];
+  /** The config field naming a bot: its intents without a response are exits too. */
+  intent_exits?: string;
   waits?: boolean;
   channels?: string[];
   i18n?: Record<string, BlockTranslation>;

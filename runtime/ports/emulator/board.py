@@ -13,15 +13,20 @@ import asyncio
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from runtime.errors import EngineError
 from runtime.ports.clock import Clock
-from runtime.ports.port import (ACCEPTED, CONNECTED, DIALING, NULL, OFFERED, CallInfo, Port,
-                                PortBackend, Recording)
+from runtime.ports.port import (ACCEPTED, CONNECTED, DIALING, NULL, OFFERED, CallInfo, Inbound,
+                                Port, PortBackend, Recording)
 
-from .callers import CallerMix, CallerScript, ScriptedCaller
+from .callers import CallerMix, CallerScript, ScriptedCaller, load_callers
 from .holding import Holding
 from .latency import LatencyHistogram
+from .traffic import poisson_arrivals
+
+DEFAULT_PORTS = 30  # outbound ports when `[voice] ports` is not set: one E1
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +103,13 @@ class EmulatorPort(Port):
             await self._wait(self.board.prompt_seconds(prompt), on_key=barge_in)
         self._require(CONNECTED)
 
-    def _collecting(self) -> None:
+    async def get_digits(self, max_digits: int, timeout_s: float, inter_digit_s: float,
+                         terminators: str = "#") -> str:
+        """Collect keys as every port does; the scripted caller answers as collection starts."""
+        self._require(CONNECTED)
         if self.caller is not None:
             self.caller.collecting(self)
+        return await super().get_digits(max_digits, timeout_s, inter_digit_s, terminators)
 
     async def record(self, max_s: float) -> Recording:
         self._require(CONNECTED)
@@ -181,6 +190,52 @@ class EmulatorBoard(PortBackend):
         self.latency = LatencyHistogram() if measure_latency else None
         self.ports = [EmulatorPort(f"b{b}c{c}", self)
                       for b in range(1, boards + 1) for c in range(1, channels + 1)]
+        self.inbound_cps = 0.0  # calls a second its callers place when it takes inbound calls
+        self._traffic: asyncio.Task | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], root: Path) -> EmulatorBoard:
+        """Build the boards `[voice]` describes: `ports` (default 30), `speed`, `callers`, and
+        `inbound_cps`, the calls a second its scripted callers place when serve runs it."""
+        voice = settings.get("voice", {})
+        callers = voice.get("callers")
+        mix = CallerMix(load_callers(root / callers)) if callers else None
+        ports = voice.get("ports", DEFAULT_PORTS)
+        # E1 boards of 30 channels when the count fills them, else one board of exactly that many
+        channels = 30 if ports % 30 == 0 else ports
+        board = cls(ports // channels, channels, clock=Clock(voice.get("speed", 1.0)),
+                    callers=mix)
+        board.inbound_cps = float(voice.get("inbound_cps", 0.0))
+        return board
+
+    @property
+    def address(self) -> str:
+        return f"emulator:{len(self.ports)} ports"
+
+    async def start(self, inbound: Inbound) -> None:
+        """Have the scripted callers call in at `inbound_cps` (Poisson), each call offered to
+        `inbound` as any backend's; none when it is 0 (the boards then only dial out)."""
+        if self.inbound_cps > 0:
+            self._traffic = asyncio.get_running_loop().create_task(self._call_in(inbound),
+                                                                    name="emulator-traffic")
+
+    async def stop(self) -> None:
+        """Stop the callers calling in; calls in progress are the inbound router's to end."""
+        if self._traffic is not None:
+            self._traffic.cancel()
+            await asyncio.gather(self._traffic, return_exceptions=True)
+            self._traffic = None
+
+    async def _call_in(self, inbound: Inbound) -> None:
+        async for _ in poisson_arrivals(self.inbound_cps, float("inf"), self.clock, self.rng):
+            script = self.callers.pick()
+            try:
+                port = inbound.offer(CallInfo("inbound", caller=script.caller,
+                                              called=script.called))
+            except EngineError:  # no flow for the number, or no free port: counted, refused
+                continue
+            self.offer(port, script)
+            inbound.connect(port)
 
     @classmethod
     def with_ports(cls, ports: int, channels: int = 30, **options: Any) -> EmulatorBoard:

@@ -16,6 +16,7 @@ that are never ACKed must not stay in its tables, and INFO is ours to answer.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import socket
 import time
@@ -26,7 +27,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from aiosipua import (DialogState, IncomingCall, SdpNegotiationError, SipMessage, SipRequest,
-                      SipUAS, UdpSipTransport, negotiate_sdp, parse_address, parse_uri)
+                      SipUAS, UdpSipTransport, negotiate_sdp, parse_address, parse_sdp, parse_uri)
 from aiosipua.transport import _UdpProtocol
 
 from runtime.errors import EngineError
@@ -64,6 +65,23 @@ def split_hostport(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def _wildcard(host: str) -> bool:
+    """Say whether a listening host means every address (`0.0.0.0`, `::`)."""
+    return host in ("", "0.0.0.0", "::")
+
+
+def local_address(family: int = 4) -> str:
+    """Return this machine's address on its default route (no packet is sent), else loopback."""
+    probe, loopback = ("192.0.2.1", "127.0.0.1") if family == 4 else ("2001:db8::1", "::1")
+    try:
+        with socket.socket(socket.AF_INET if family == 4 else socket.AF_INET6,
+                           socket.SOCK_DGRAM) as sock:
+            sock.connect((probe, 9))  # a UDP connect only picks the route and its source
+            return sock.getsockname()[0]
+    except OSError:
+        return loopback
+
+
 def user_part(uri: str) -> str:
     """Return the user part of a SIP URI, unescaped (`sip:%2B4930@host` -> `+4930`)."""
     try:
@@ -85,8 +103,12 @@ class _Transport(UdpSipTransport):
 
     refuse: Callable[[SipRequest, int, str], None] | None = None
     refused = 0  # datagrams screened out
+    unsendable = 0  # messages that could not go out (an address no socket can send to)
+    # Call-ID -> the Record-Route of its INVITE: the stack leaves them out of its responses
+    record_routes: dict[str, list[str]]
 
     async def start(self) -> None:
+        self.record_routes = {}
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self),
                                                            local_addr=self.local_addr)
@@ -95,6 +117,28 @@ class _Transport(UdpSipTransport):
         sock = transport.get_extra_info("socket")
         if sock is not None:  # the default buffer holds ~170 INVITEs of a burst; this, thousands
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+
+    def send(self, message: Any, addr: tuple[str, int]) -> None:
+        """Send, or log and drop what cannot go out: a reply must never close the socket."""
+        try:
+            super().send(message, addr)
+        except (OSError, ValueError, OverflowError, TypeError) as exc:
+            self.unsendable += 1
+            log.info("SIP message to %r not sent: %s", addr, exc)
+
+    def send_reply(self, response: Any) -> None:
+        """Send a response where its Via says; an INVITE's carries the INVITE's Record-Route."""
+        cseq = response.cseq
+        if cseq is not None and cseq.method == "INVITE" and 100 < response.status_code < 300:
+            routes = self.record_routes.get(response.call_id or "")
+            if routes and not response.headers.get("record-route"):
+                for route in routes:
+                    response.headers.append("Record-Route", route)
+        try:
+            super().send_reply(response)
+        except (ValueError, OverflowError) as exc:  # a Via nobody can answer to
+            self.unsendable += 1
+            log.info("SIP response not sent: %s", exc)
 
     def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
         refusal = screen(data)
@@ -109,8 +153,11 @@ class _Transport(UdpSipTransport):
             request = SipMessage.parse(data)
         except Exception:  # the stack cannot read it either: nothing to answer
             return
-        if isinstance(request, SipRequest) and request.via:
-            self.refuse(request, refusal.status, refusal.reason)
+        try:
+            if isinstance(request, SipRequest) and request.via:
+                self.refuse(request, refusal.status, refusal.reason)
+        except Exception:  # answering the refusal failed (a Via it cannot read): drop it
+            log.debug("refusal of a datagram from %s not sent", addr, exc_info=True)
 
 
 class _Uas(SipUAS):
@@ -137,6 +184,20 @@ class _Uas(SipUAS):
             if existing.dialog.state != DialogState.CONFIRMED:
                 existing.trying()
             return
+        if existing is not None and existing.dialog.state != DialogState.CONFIRMED:
+            # another INVITE of the same call while it rings: a merged request (RFC 3261 8.2.2.2)
+            self._send_error(request, 482, "Loop Detected")
+            return
+        if request.body and request.content_type == "application/sdp":
+            try:
+                parse_sdp(request.text)
+            except Exception:  # the stack would raise after keeping the transaction, unanswered
+                self._send_error(request, 400, "Bad SDP")
+                return
+        if existing is None:
+            routes = request.headers.get("record-route")
+            if routes:
+                self.transport.record_routes[request.call_id or ""] = list(routes)
         super()._handle_invite(request, addr)
 
     def cancelled(self, request: SipRequest) -> None:
@@ -195,10 +256,16 @@ class SipBackend(PortBackend):
     def __init__(self, listen: str = DEFAULT_LISTEN, ports: int = DEFAULT_PORTS, *,
                  prompts: PromptSource, rtp_host: str | None = None,
                  rtp_timeout_s: float = DEFAULT_RTP_TIMEOUT_S, ring_s: float = 0.0,
-                 codecs: tuple[str, ...] = ("PCMU", "PCMA")) -> None:
+                 codecs: tuple[str, ...] = ("PCMU", "PCMA"), advertise: str | None = None) -> None:
         super().__init__()
         self.host, self.port = split_hostport(listen)
         self.rtp_host = rtp_host or self.host
+        self.rtp_family = 6 if ":" in self.rtp_host else 4
+        # the address callers are told (Contact, Via, SDP): never a wildcard, which in SDP means
+        # "hold" (RFC 3264) and in a Contact nowhere
+        self.advertise = advertise or (
+            local_address(self.rtp_family) if _wildcard(self.rtp_host) or _wildcard(self.host)
+            else None)
         self.rtp_timeout_s = rtp_timeout_s
         self.ring_s = ring_s  # how long a call rings before the flow answers it
         self.payload_types = [PAYLOAD_TYPES[c] for c in codecs]
@@ -218,8 +285,13 @@ class SipBackend(PortBackend):
         return cls(sip.get("listen") or DEFAULT_LISTEN, sip.get("ports", DEFAULT_PORTS),
                    prompts=MediaLibrary(root, settings), rtp_host=sip.get("rtp_host"),
                    rtp_timeout_s=sip.get("rtp_timeout_s", DEFAULT_RTP_TIMEOUT_S),
-                   ring_s=sip.get("ring_s", 0.0),
+                   ring_s=sip.get("ring_s", 0.0), advertise=sip.get("advertise"),
                    codecs=tuple(sip.get("codecs", ("PCMU", "PCMA"))))
+
+    @property
+    def contact_host(self) -> str:
+        """Return the host our Contact, Via and REFER name (the advertised one)."""
+        return self.advertise or self.host
 
     @property
     def address(self) -> str:
@@ -235,6 +307,7 @@ class SipBackend(PortBackend):
         uas.on_bye = lambda call, request: self._caller_left(call.call_id)
         uas.on_cancel = lambda request, addr: self._cancelled(uas, request)
         uas.on_ack_timeout = lambda call: self._caller_left(call.call_id)
+        uas.on_reinvite = self._reinvited
         uas.on_transfer_progress = lambda call_id, status, reason: (
             self.transfer_progress(call_id, status))
         try:
@@ -243,6 +316,7 @@ class SipBackend(PortBackend):
             raise SipListenError(f"cannot listen for SIP on {self.address}: "
                                  f"{exc.strerror or exc}") from exc
         self.port = transport.local_addr[1]
+        uas.advertised_addr = (self.contact_host, self.port)
         self._uas = uas
         loop = asyncio.get_running_loop()
         self._watch = loop.call_later(WATCH_S, self._check_silence)
@@ -283,40 +357,107 @@ class SipBackend(PortBackend):
         task.add_done_callback(self._tasks.discard)
 
     async def _ring(self, call: IncomingCall, port: SipPort, caller: str, called: str) -> None:
+        """Open the call's media, answer its offer and ring it on its port; refuse it on failure.
+
+        Whatever goes wrong here, the INVITE gets a final answer and the port comes back: 488
+        for an offer we cannot answer, 500 for anything else (no socket left, say).
+        """
         media = MediaSession(self.pacer, port._press)
         try:
-            rtp_port = await media.bind(self.rtp_host)
-            offer = call.sdp_offer
-            remote = offer.rtp_address if offer is not None else None
-            if offer is None or remote is None:
-                raise SdpNegotiationError("the INVITE offers no audio (late offers are not "
-                                          "supported)")
-            events = frozenset(c.payload_type for c in offer.audio.codecs
-                               if c.encoding_name.lower() == "telephone-event")
-            answer, payload_type = negotiate_sdp(
-                offer, self.rtp_host, rtp_port, supported_codecs=self.payload_types,
-                dtmf_payload_type=min(events) if events else 101)
+            negotiated, answer = await self._negotiate(call, media)
         except SdpNegotiationError as exc:
             log.info("call %s refused: %s", call.call_id, exc)
-            media.close()
-            self._by_call.pop(call.call_id, None)
-            self._inbound.refused(port)
-            self._refuse(call, 488, "Not Acceptable Here")
+            self._unring(call, port, media, 488, "Not Acceptable Here")
             return
-        except BaseException:
-            media.close()
-            self._by_call.pop(call.call_id, None)
-            self._inbound.refused(port)
+        except asyncio.CancelledError:
+            self._unring(call, port, media, 503, "Service Unavailable")
             raise
+        except Exception:
+            log.exception("call %s could not be rung", call.call_id)
+            self._unring(call, port, media, 500, "Server Internal Error")
+            return
         if self._by_call.get(call.call_id) is not port:  # cancelled while the socket opened
             media.close()
             self._inbound.refused(port)
             return
-        port.ring(call, media, Negotiated((remote[0], remote[1]), payload_type, events), answer,
-                  CallInfo("inbound", caller=caller, called=called,
-                           offered_at=port.clock.now()))
-        call.ringing()
+        try:
+            port.ring(call, media, negotiated, answer,
+                      CallInfo("inbound", caller=caller, called=called,
+                               offered_at=port.clock.now()))
+            call.ringing()
+        except Exception:
+            log.exception("call %s could not be rung", call.call_id)
+            await port.hangup()
+            self._unring(call, port, None, 500, "Server Internal Error")
+            return
         self._inbound.connect(port)
+
+    async def _negotiate(self, call: IncomingCall,
+                         media: MediaSession) -> tuple[Negotiated, object]:
+        """Open the media socket and answer the call's offer; raise SdpNegotiationError."""
+        rtp_port = await media.bind(self.rtp_host)
+        return self._answer(call.sdp_offer, rtp_port)
+
+    def _answer(self, offer: Any, rtp_port: int,
+                session_id: str | None = None) -> tuple[Negotiated, object]:
+        """Answer an SDP offer from our RTP port; raise SdpNegotiationError."""
+        remote = offer.rtp_address if offer is not None else None
+        if offer is None or remote is None:
+            raise SdpNegotiationError("the INVITE offers no audio (late offers are not "
+                                      "supported)")
+        try:  # the pacer sends there every 20 ms: a name or another family would fail each time
+            address = ipaddress.ip_address(remote[0])
+        except ValueError:
+            raise SdpNegotiationError(f"the offer's address {remote[0]!r} is not an IP "
+                                      f"address") from None
+        if address.version != self.rtp_family or not 0 < remote[1] < 65536:
+            raise SdpNegotiationError(f"the offer's media address {remote[0]}:{remote[1]} "
+                                      f"cannot be reached from our RTP sockets")
+        events = frozenset(c.payload_type for c in offer.audio.codecs
+                           if c.encoding_name.lower() == "telephone-event")
+        answer, payload_type = negotiate_sdp(
+            offer, self.rtp_host, rtp_port, supported_codecs=self.payload_types,
+            dtmf_payload_type=min(events) if events else 101, advertised_ip=self.advertise,
+            session_id=session_id)
+        # on hold the caller sends (sendonly) or hears (recvonly) nothing, or names no address
+        held = offer.audio.direction in ("sendonly", "inactive") or address.is_unspecified
+        return Negotiated((str(address), remote[1]), payload_type, events, held), answer
+
+    def _reinvited(self, call: IncomingCall) -> None:
+        """Answer a re-INVITE (hold, resume, a new media address, a session refresh): 200 with
+        our SDP (its version one up) when the offer can be answered, else 488 and no change."""
+        port = self._by_call.get(call.call_id)
+        media = port.media if port is not None else None
+        if port is None or media is None or port.sdp_answer is None:
+            self._uas._send_error(call.invite, 481, "Call/Transaction Does Not Exist")
+            return
+        previous = port.sdp_answer
+        answer = previous
+        if call.sdp_offer is not None:  # without one, our offer goes in the 200 (answer in ACK)
+            try:
+                negotiated, answer = self._answer(call.sdp_offer, media.local_port,
+                                                  previous.origin.session_id)
+            except SdpNegotiationError as exc:
+                log.info("re-INVITE on call %s refused: %s", call.call_id, exc)
+                self._uas._send_error(call.invite, 488, "Not Acceptable Here")
+                return
+            answer.origin.session_version = str(int(previous.origin.session_version or 0) + 1)
+            port.negotiated = negotiated
+            media.start(negotiated)  # a new address, law or hold: from the next packet on
+        port.sdp_answer = answer
+        call.accept(answer)
+
+    def _unring(self, call: IncomingCall, port: SipPort, media: MediaSession | None,
+                status: int, reason: str) -> None:
+        """Give back the port of a call that will not ring, and refuse the call."""
+        if media is not None:
+            media.close()
+        if self._by_call.get(call.call_id) is port:
+            del self._by_call[call.call_id]
+        if port.state == NULL:
+            self._inbound.refused(port)
+        if call.dialog.state != DialogState.TERMINATED:  # a CANCEL has already answered it
+            self._refuse(call, status, reason)
 
     def _refuse(self, call: IncomingCall, status: int, reason: str) -> None:
         """Answer an INVITE with a final refusal and keep nothing of it.
@@ -368,15 +509,16 @@ class SipBackend(PortBackend):
         if target.get("uri"):
             return str(target["uri"])
         if target.get("number"):
-            return f"sip:{target['number']}@{self.host}"
+            return f"sip:{target['number']}@{self.contact_host}"
         return None
 
     def refer(self, port: SipPort, uri: str) -> None:
         """Send REFER on the port's dialog; NOTIFYs then report the transfer."""
         dialog = port.dialog
-        request = dialog.dialog.create_request("REFER", via_host=self.host, via_port=self.port)
+        host = self.contact_host
+        request = dialog.dialog.create_request("REFER", via_host=host, via_port=self.port)
         request.headers.set_single("Refer-To", f"<{uri}>")
-        request.headers.set_single("Contact", f"<sip:{self.host}:{self.port}>")
+        request.headers.set_single("Contact", f"<sip:{host}:{self.port}>")
         self._uas.transport.send(request, dialog.source_addr)
 
     def forget(self, port: SipPort) -> None:
@@ -404,7 +546,7 @@ class SipBackend(PortBackend):
         now = time.monotonic()
         for port in self.ports:
             media = port.media
-            if port.state == CONNECTED and media is not None \
+            if port.state == CONNECTED and media is not None and not media.held \
                     and now - media.heard_at > self.rtp_timeout_s:
                 log.info("port %s: no RTP for %g s, hanging up", port.id, self.rtp_timeout_s)
                 port.dialog.hangup()  # BYE: the caller may still be there, unheard

@@ -15,6 +15,7 @@ buffer; anything else is dropped and counted.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from runtime.media import FRAME_MS, FRAME_SAMPLES, PAYLOAD_TYPES, SILENCE
 from . import rtp
 from .dtmf import TelephoneEvents
 
+log = logging.getLogger(__name__)
 PTIME_S = FRAME_MS / 1000
 CATCH_UP = 5  # frames a late call may send at once; beyond that the far end hears a gap
 CODECS = {pt: codec for codec, pt in PAYLOAD_TYPES.items()}  # 0 PCMU, 8 PCMA
@@ -42,6 +44,7 @@ class MediaCounts:
     malformed: int = 0  # datagrams that are not RTP
     keys: int = 0
     late_frames: int = 0  # frames sent in a catch-up after the loop was late
+    skipped_frames: int = 0  # frames whose time passed unsent (a stall beyond CATCH_UP)
 
 
 @dataclass(slots=True)
@@ -51,6 +54,7 @@ class Negotiated:
     remote: tuple[str, int]  # where the caller receives, and sends from
     payload_type: int  # 0 PCMU or 8 PCMA
     events: frozenset[int] = frozenset()  # the caller's telephone-event payload types
+    held: bool = False  # on hold: we send nothing, and the caller's silence ends nothing
 
     @property
     def codec(self) -> str:
@@ -93,6 +97,7 @@ class MediaSession:
         self.counts = MediaCounts()
         self.heard_at = time.monotonic()  # the last packet from the caller
         self._endpoint: _Endpoint | None = None
+        self.local_port = 0
         self._events = TelephoneEvents()
         self._playing: _Playing | None = None
         self._sequence = random.randrange(rtp.MAX_SEQUENCE)
@@ -100,6 +105,7 @@ class MediaSession:
         self._ssrc = random.randrange(1, rtp.MAX_TIMESTAMP)
         self._recording: Recorder | None = None
         self._started = False
+        self._marker = True  # the first packet, and the first after skipped time
 
     async def bind(self, host: str) -> int:
         """Open the call's RTP socket on `host` (a port the system picks); return its port."""
@@ -107,10 +113,17 @@ class MediaSession:
         transport, endpoint = await loop.create_datagram_endpoint(
             lambda: _Endpoint(self), local_addr=(host, 0))
         self._endpoint = endpoint
-        return transport.get_extra_info("sockname")[1]
+        self.local_port = transport.get_extra_info("sockname")[1]
+        return self.local_port
+
+    @property
+    def held(self) -> bool:
+        """Say whether the caller has put the call on hold."""
+        return self.negotiated is not None and self.negotiated.held
 
     def start(self, negotiated: Negotiated) -> None:
-        """Start sending to the caller (silence until something plays) and hearing from it."""
+        """Start sending to the caller (silence until something plays) and hearing from it;
+        again after a re-INVITE, with what it settled."""
         self.negotiated = negotiated
         self.heard_at = time.monotonic()
         if not self._started:
@@ -136,11 +149,24 @@ class MediaSession:
         self._playing = None
 
     def tick(self, frames: int) -> None:
-        """Send the next `frames` frames (1, or more when catching up after a late tick)."""
+        """Send the frames due: 1, or up to CATCH_UP when catching up after a late tick.
+
+        Frames beyond CATCH_UP are skipped, their time too: the timestamp moves on by them and
+        the next packet is marked, so the far end's timeline stays the wall clock's.
+        """
         negotiated = self.negotiated
         endpoint = self._endpoint
         if negotiated is None or endpoint is None or endpoint.transport is None:
             return
+        if negotiated.held:  # time passes, nothing is sent; a prompt playing is not heard
+            self._timestamp += frames * FRAME_SAMPLES
+            self._marker = True
+            return
+        if frames > CATCH_UP:
+            self._timestamp += (frames - CATCH_UP) * FRAME_SAMPLES
+            self._marker = True
+            self.counts.skipped_frames += frames - CATCH_UP
+            frames = CATCH_UP
         silence = SILENT_FRAMES[negotiated.payload_type]
         for _ in range(frames):
             playing = self._playing
@@ -153,7 +179,8 @@ class MediaSession:
             else:
                 frame = silence
             packet = rtp.header(negotiated.payload_type, self._sequence, self._timestamp,
-                                self._ssrc, marker=self.counts.sent == 0) + frame
+                                self._ssrc, marker=self._marker) + frame
+            self._marker = False
             endpoint.transport.sendto(packet, negotiated.remote)
             self._sequence += 1
             self._timestamp += FRAME_SAMPLES
@@ -182,9 +209,9 @@ class MediaSession:
         elif packet.payload_type == negotiated.payload_type and self._recording is not None:
             self._recording.add(packet.sequence, packet.payload)
 
-    def record(self) -> Recorder:
-        """Start keeping what the caller says; `stop_recording` returns it."""
-        self._recording = Recorder()
+    def record(self, max_s: float) -> Recorder:
+        """Start keeping what the caller says, `max_s` seconds at most; `stop_recording` ends it."""
+        self._recording = Recorder(max_frames=int(max_s / PTIME_S) + REORDER_DEPTH)
         return self._recording
 
     def stop_recording(self) -> bytes:
@@ -265,10 +292,16 @@ class Pacer:
         if frames > 1:
             self.late_ticks += 1
         self.ticks += 1
-        for session in tuple(self._sessions):
-            session.tick(min(frames, CATCH_UP))
-        self._due += frames * PTIME_S
-        if self._sessions:
-            self._handle = loop.call_at(self._due, self._tick)
-        else:
-            self._handle = None
+        try:
+            for session in tuple(self._sessions):
+                try:
+                    session.tick(frames)
+                except Exception:  # one call's failure must not silence the others
+                    log.exception("media of one call failed; it is closed")
+                    session.close()
+        finally:
+            self._due += frames * PTIME_S
+            if self._sessions:
+                self._handle = loop.call_at(self._due, self._tick)
+            else:
+                self._handle = None

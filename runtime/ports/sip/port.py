@@ -7,6 +7,8 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from runtime.media import MediaError
+
 from ..port import ACCEPTED, CONNECTED, NULL, OFFERED, CallerHungUp, Port, PortError, Recording
 from .media import PTIME_S, MediaSession, Negotiated, Pacer
 
@@ -30,7 +32,7 @@ class PromptAudio(Protocol):
 class PromptSource(Protocol):
     """Turns a port prompt (`{"text"}` or `{"audio"}`) into audio, cached."""
 
-    async def prompt(self, spec: dict, language: str = "en") -> PromptAudio:
+    async def prompt(self, spec: dict, language: str | None = None) -> PromptAudio:
         """Return the audio of a prompt, spoken in `language` when it is text."""
 
 
@@ -90,7 +92,12 @@ class SipPort(Port):
         barge_in = prompt.get("barge_in", True)
         if barge_in and self._keys:
             return  # type-ahead: a key already waits, the prompt is skipped
-        audio = await self.sip.prompts.prompt(prompt, prompt.get("language") or "en")
+        try:
+            audio = await self.sip.prompts.prompt(prompt, prompt.get("language"))
+        except MediaError as exc:  # a missing prompt file: the caller hears nothing, the flow goes on
+            log.error("port %s: prompt %r not played: %s", self.id, prompt.get("audio")
+                      or prompt.get("text"), exc)
+            return
         self._require(CONNECTED)
         frames = audio.frames(self.negotiated.codec)
         if not frames:
@@ -105,7 +112,7 @@ class SipPort(Port):
 
     async def record(self, max_s: float) -> Recording:
         self._require(CONNECTED)
-        self.media.record()
+        self.media.record(max_s)
         started = self.clock.now()
         try:
             await self._wait(max_s, on_key=True)
@@ -130,11 +137,16 @@ class SipPort(Port):
             status = 408
         finally:
             self._transfer = None
-        self._require(CONNECTED)
         if 200 <= status < 300:
-            self.dialog.hangup()  # the caller talks to the target now: our leg ends (BYE)
+            # the caller talks to the target now; a transferee often sends its BYE with the
+            # NOTIFY, and the call counts as transferred all the same
+            if self.state == CONNECTED:
+                self.dialog.hangup()  # our leg ends (BYE)
             self._gone("transfer")
+            if self.call is not None:
+                self.call.ended_by = "transfer"
             return "connected"
+        self._require(CONNECTED)
         return {486: "busy", 600: "busy", 408: "noanswer", 480: "noanswer",
                 487: "noanswer"}.get(status, "failed")
 
@@ -147,16 +159,18 @@ class SipPort(Port):
         if self.state == NULL:
             return
         dialog, media = self.dialog, self.media
-        if dialog is not None:
-            if self.state == CONNECTED:
-                dialog.hangup()  # BYE
-            elif self.state in (OFFERED, ACCEPTED):
-                dialog.reject(480, "Temporarily Unavailable")
-        if media is not None:
-            media.close()
-        self.sip.forget(self)
-        self.dialog = self.media = self.negotiated = self.sdp_answer = None
-        self._release()
+        try:
+            if dialog is not None:
+                if self.state == CONNECTED:
+                    dialog.hangup()  # BYE
+                elif self.state in (OFFERED, ACCEPTED):
+                    dialog.reject(480, "Temporarily Unavailable")
+        finally:  # whatever the stack did, the port is free for the next call
+            if media is not None:
+                media.close()
+            self.sip.forget(self)
+            self.dialog = self.media = self.negotiated = self.sdp_answer = None
+            self._release()
 
     async def dial(self, to: str, timeout_s: float = 30.0, caller_id: str = "") -> str:
         raise PortError("the sip backend answers calls; outbound calls are placed on the "
@@ -167,6 +181,8 @@ class SipPort(Port):
         if self.media is not None:
             self.media.stop_playing()
         self._gone("caller")
+        if self._transfer is not None and not self._transfer.done():
+            self._transfer.set_result(0)  # a transfer in progress ends with the caller
 
 
 __all__ = ["CallerHungUp", "Pacer", "PromptSource", "SipPort"]

@@ -11,6 +11,7 @@ Responses pass through: the stack matches them to what we sent, or drops them.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ FOLD = re.compile(rb"\r\n[ \t]+")
 UNESCAPED_QUOTE = re.compile(rb'(?<!\\)"')
 CONTENT_LENGTH = {b"content-length", b"l"}
 NAME_ADDRS = {b"from", b"f", b"to", b"t", b"contact", b"m"}
+VIA = {b"via", b"v"}
+SENT_BY = re.compile(rb"^SIP\s*/\s*2\.0\s*/\s*[A-Za-z]+\s+(\[[^\]]*\]|[^\s;:]+)(?:\s*:\s*(\d+))?",
+                     re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
@@ -61,6 +65,11 @@ def screen(data: bytes) -> Refusal | None:
             return Refusal(f"Content-Length {length.decode('ascii', 'replace')!r} is not a size")
         if int(length) > len(body) or (int(length) and not separator):
             return Refusal("a body shorter than its Content-Length (a truncated datagram)")
+    vias = [value for name, value in headers if name in VIA]
+    if vias:
+        problem = _via_problem(vias[0].split(b",")[0])
+        if problem:
+            return Refusal(problem, None)  # where an answer would go is what is wrong
     for name, value in headers:
         if name == b"cseq":
             parts = value.split()
@@ -70,4 +79,28 @@ def screen(data: bytes) -> Refusal | None:
                 return Refusal("the CSeq names another method than the request")
         elif name in NAME_ADDRS and len(UNESCAPED_QUOTE.findall(value)) % 2:
             return Refusal("a quoted string that never ends")
+    return None
+
+
+def _via_problem(via: bytes) -> str | None:
+    """Return why a top Via cannot be answered to (RFC 3261 18.2.2), or None.
+
+    Responses go where it says: a port out of range, or a `received` that is not an address,
+    would make every answer to it fail to send.
+    """
+    sent_by = SENT_BY.match(via.strip())
+    if sent_by is None:
+        return "a Via without a SIP/2.0 sent-by"
+    if sent_by.group(2) is not None and not 0 < int(sent_by.group(2)) < 65536:
+        return "a Via port out of range"
+    for parameter in via.split(b";")[1:]:
+        key, _, value = parameter.partition(b"=")
+        key, value = key.strip().lower(), value.strip()
+        if key == b"received":
+            try:
+                ipaddress.ip_address(value.decode("ascii").strip("[]"))
+            except (UnicodeDecodeError, ValueError):
+                return "a Via received= that is not an IP address"
+        elif key == b"rport" and value and not (value.isdigit() and 0 < int(value) < 65536):
+            return "a Via rport= out of range"
     return None

@@ -151,3 +151,20 @@ def test_rename_moves_the_file_and_the_draft_to_the_new_id(open_store, ann, hell
     assert [v.number for v in store.history("hello")] == [1]  # the old id's history stays
     with pytest.raises(FlowExists):
         store.create("greeting", ann)
+
+
+def test_a_bot_block_naming_an_intent_the_bot_lacks_is_not_published(open_store, ann, hello_flow,
+                                                                     make_workspace):
+    root = make_workspace(hello_flow())
+    (root / "bots").mkdir()
+    (root / "bots" / "bank.json").write_text(json.dumps(
+        {"schema": "callwright/bot@1", "id": "bank", "languages": ["en"],
+         "intents": {"balance": {"examples": {"en": ["what is my balance"]}}}}), "utf-8")
+    store = open_store()
+    doc = hello_flow()
+    doc["blocks"]["hi"] = {"type": "bot", "config": {"bot": "bank"},
+                           "exits": {"balanse": "hi"}}
+    etag = save(store, doc, ann)
+    with pytest.raises(InvalidFlow) as refused:
+        store.publish("hello", ann, note="x", if_match=etag)
+    assert [p.pointer for p in refused.value.problems if p.is_error] == ["/blocks/hi/exits/balanse"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -205,6 +206,29 @@ def test_a_failing_contact_is_marked_failed_and_the_rest_go_on(runtime):
     assert "the gateway refused the number" in contacts[1]["error"]
     assert contacts[1]["execution"] is None
     assert state(runtime, campaign)["counts"]["failed"] == 1
+
+
+def test_an_sms_contact_who_opted_out_is_skipped_with_the_reason_and_the_rest_go_on(
+        make_workspace, flow_doc, gateway):
+    toml = (f'[sms]\ngateway = "{gateway.url}"\ndefault_region = "DE"\n'
+            f'[webhooks]\nsecret = "s3cret-for-tests"\n[tasks]\nimmediate = true\n'
+            f'[http]\nallow = ["127.0.0.0/8"]\n')
+    root = make_workspace(flow_doc("notice", NOTICE), toml=toml)
+    opened = Runtime.open(root, sessions_url="memory:")
+    try:
+        opened.optouts.opt_out("sms", "+4915112345678", "STOP")
+        campaign_id = campaigns.create(campaigns.engine_of(opened), "notice", "sms",
+                                       [{"to": "0151 12345678"}, {"to": "+4915199999999"}],
+                                       concurrency=2)
+        progress.advance(opened, campaign_id, NOON_UTC)
+        skipped, reached = state(opened, campaign_id)["contacts"]
+        assert (skipped["state"], skipped["disposition"], skipped["execution"]) == (
+            "done", "opted_out", None)
+        assert "sent STOP on sms" in skipped["error"]
+        assert (reached["state"], reached["disposition"]) == ("done", "completed")
+        assert [json.loads(r["body"])["to"] for r in gateway.requests] == ["+4915199999999"]
+    finally:
+        opened.close()
 
 
 def test_outside_the_window_nothing_starts_and_the_next_opening_is_told(runtime):

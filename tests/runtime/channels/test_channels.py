@@ -13,6 +13,20 @@ def test_sms_renders_a_reply_line_per_choice():
     assert SmsChannel().render(dict(MENU))["sms"] == "Pick one\nReply 1 for Balance\nReply 0 for Agent"
 
 
+def test_sms_says_how_many_segments_each_message_takes():
+    sms = SmsChannel()
+    assert sms.render(dict(MENU))["segments"] == 1
+    assert sms.render({"event": "say", "block": "s", "text": "a" * 161})["segments"] == 2
+    assert sms.render({"event": "say", "block": "s", "text": "я" * 71})["segments"] == 2
+    assert "segments" not in sms.render({"event": "say", "block": "s", "response": "bank/hours"})
+
+
+def test_the_webhook_channel_renders_like_sms_without_segments():
+    event = channel_named("webhook").render(dict(MENU))
+    assert event["message"] == "Pick one\nReply 1 for Balance\nReply 0 for Agent"
+    assert "segments" not in event
+
+
 def test_chat_renders_choices_as_quick_replies():
     assert ChatChannel().render(dict(MENU))["quick_replies"] == ["Balance", "Agent"]
 

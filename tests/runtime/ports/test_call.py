@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -29,6 +30,7 @@ class Call:
         self.port = self.board.ports[0]
         self.events: list[dict] = []
         self.line: list[tuple] = []  # what the port did, in order
+        self.prompts: list[dict] = []  # what the port was asked to play
         self._spy()
         try:
             self.session = run_sync(self._run(flow, vars, dial))
@@ -40,6 +42,7 @@ class Call:
 
         async def playing(prompt: dict) -> None:
             self.line.append(("play", prompt.get("text") or prompt.get("audio")))
+            self.prompts.append(prompt)
             await play(prompt)
 
         async def collecting(max_digits, timeout_s, inter_digit_s, terminators="#") -> str:
@@ -91,6 +94,16 @@ def test_prompts_play_in_order_before_each_collection_of_keys(
         ("play", "Welcome to Acme Bank."), ("play", menu), ("collect", 1, ""),
         ("play", "Please enter your 8-digit account number, then press hash."),
         ("collect", 9, "#"), ("play", "Your balance is 3 euros.")]
+
+
+def test_text_is_spoken_in_the_flows_language_until_the_session_names_its_own(
+        example_workspace):
+    flow_file = example_workspace / "flows" / "bank-ivr.json"
+    flow = json.loads(flow_file.read_text())
+    flow.setdefault("settings", {})["language"] = "ru-RU"
+    flow_file.write_text(json.dumps(flow))
+    call = Call(example_workspace, "bank-ivr", CallerScript(then="silence"))
+    assert {p.get("language") for p in call.prompts if "text" in p} == {"ru-RU"}
 
 
 def test_silence_at_the_menu_times_out_three_times_then_the_caller_hears_goodbye(

@@ -80,7 +80,7 @@ def test_a_session_id_that_is_no_safe_folder_name_is_kept_in_a_folder_of_its_own
 def test_the_recordings_table_comes_with_its_migration(records_url):
     records = RecordsDatabase(records_url)
     try:
-        assert revision(records.engine) == "0003_recordings"
+        assert revision(records.engine) == "0004"
         table = inspect(records.engine)
         assert {c["name"] for c in table.get_columns("recordings")} == {
             "id", "session_id", "flow_id", "block", "seconds", "path", "created_at"}

@@ -213,9 +213,9 @@ def test_a_named_response_is_rendered_for_the_channel_and_language(task_queue, g
         "utf-8")
     queue = task_queue(toml(gateway.url), root=root)
     scope = {"vars": {"name": "Анна"}, "contact": {}, "trigger": {}}
-    queue.enqueue("send", {"channel": "sms", "to": "+1", "response": "bank/hours",
+    queue.enqueue("send", {"channel": "sms", "to": "+4915112345678", "response": "bank/hours",
                            "language": "ru-RU", "scope": scope}, "s13.1.1.a")
-    queue.enqueue("send", {"channel": "sms", "to": "+1", "response": "bank/hours",
+    queue.enqueue("send", {"channel": "sms", "to": "+4915112345678", "response": "bank/hours",
                            "language": "en-US", "scope": scope}, "s13.1.1.b")
     queue.enqueue("send", {"channel": "webhook", "to": "+1", "response": "bank/hours",
                            "language": "en", "scope": scope}, "s13.1.1.c")
@@ -225,7 +225,7 @@ def test_a_named_response_is_rendered_for_the_channel_and_language(task_queue, g
 
 def test_a_missing_response_fails_the_message_naming_it(task_queue, gateway):
     queue = task_queue(toml(gateway.url, retries=3))
-    queue.enqueue("send", {"channel": "sms", "to": "+1", "response": "bank/nope",
+    queue.enqueue("send", {"channel": "sms", "to": "+4915112345678", "response": "bank/nope",
                            "language": "en"}, "s14.1.1.notify")
     row = state_of(queue, "s14.1.1.notify")
     assert row["state"] == "failed" and "bank/nope" in row["last_error"]

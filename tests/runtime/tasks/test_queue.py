@@ -17,7 +17,7 @@ from blocks.sdk import BlockError, ConfigurationError
 from runtime import Runtime
 from runtime.tasks import QueueUnavailable, build_huey, task_config
 
-SMS = {"channel": "sms", "to": "+1", "text": "hi"}
+SMS = {"channel": "sms", "to": "+4915112345678", "text": "hi"}
 GATEWAY = '[sms]\ngateway = "https://sms.example.com/messages"\n[webhooks]\nsecret = "s"\n'
 
 

@@ -114,12 +114,15 @@ def test_a_folder_without_flows_is_not_a_workspace(tmp_path: Path):
     assert problem.file == str(tmp_path) and "no flows/ folder" in problem.message
 
 
-def test_bots_and_responses_must_at_least_be_json(workspace: Path):
+def test_bots_and_responses_are_checked_from_their_json_to_their_schemas(workspace: Path):
     write(workspace / "bots" / "bank.json", '{"schema": "callwright/bot@1",}')
     write(workspace / "responses" / "bank.json", '{"schema": "callwright/responses@1"}')
-    [problem] = validate_workspace(workspace)
-    assert (Path(problem.file).parent.name, problem.line) == ("bots", 1)
-    assert problem.message.endswith(f"at line 1 column {problem.column}")  # wording varies
+    bot, *responses = validate_workspace(workspace)
+    assert (Path(bot.file).parent.name, bot.line) == ("bots", 1)
+    assert bot.message.endswith(f"at line 1 column {bot.column}")  # wording varies
+    assert {(Path(p.file).parent.name, p.pointer, p.message) for p in responses} == {
+        ("responses", "", "'id' is a required property"),
+        ("responses", "", "'responses' is a required property")}
 
 
 def test_the_settings_file_is_left_to_the_settings_checks(workspace: Path):

@@ -66,6 +66,27 @@ def test_subflow_cycles_through_the_workspace_are_found_in_the_worker(pool):
     assert pool.pids()  # it ran in a worker process
 
 
+BOT_FLOW = {"schema": "callwright/flow@1", "id": "main", "start": "nlu",
+            "blocks": {"nlu": {"type": "bot", "config": {"bot": "bank"},
+                               "exits": {"balance": "bye", "hours": "bye", "nope": "bye"}},
+                       "bye": {"type": "end"}}}
+BANK = {"schema": "callwright/bot@1", "id": "bank", "languages": ["en"],
+        "intents": {"balance": {"examples": {"en": ["my balance"]}},
+                    "hours": {"examples": {"en": ["when are you open"]}, "response": "b/hours"}}}
+
+
+def test_bot_blocks_are_checked_in_the_worker_against_the_workspaces_bots(pool):
+    text = json.dumps(BOT_FLOW, indent=2)
+    found = json.loads(pool.check(text, flow_id="main", registry=default_registry(), flows={},
+                                  bots={"bank": BANK}))["problems"]
+    assert [p["pointer"] for p in found] == ["/blocks/nlu/exits/hours", "/blocks/nlu/exits/nope"]
+    assert found == [p.as_dict() for p in check_flow_text(text, "main", default_registry(), {},
+                                                         {"bank": BANK})]
+    unknown = json.loads(pool.check(text, flow_id="main", registry=default_registry(), flows={},
+                                    bots={}))["problems"]
+    assert [p["pointer"] for p in unknown] == ["/blocks/nlu/config/bot"]
+
+
 def test_a_flow_over_the_limit_raises_flow_too_large_with_its_line(pool):
     blocks = {f"b{i}": {"type": "end"} for i in range(10_001)}
     text = json.dumps({"schema": "callwright/flow@1", "id": "main", "start": "b0",

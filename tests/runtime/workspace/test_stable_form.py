@@ -112,8 +112,9 @@ def test_the_document_is_not_changed(registry: Registry):
 def test_other_documents_start_with_schema_and_id_then_are_sorted():
     routes = {"voice": {"b": "x", "a": "y"}, "chat": {}, "schema": "callwright/routes@1"}
     assert list(json.loads(dumps(routes))) == ["schema", "chat", "voice"]
-    bot = {"intents": {}, "name": "Bank", "id": "bank", "schema": "callwright/bot@1", "b": 1}
-    assert list(json.loads(dumps(bot))) == ["schema", "id", "name", "b", "intents"]
+    responses = {"responses": {}, "name": "Bank", "id": "bank",
+                 "schema": "callwright/responses@1", "b": 1}
+    assert list(json.loads(dumps(responses))) == ["schema", "id", "name", "b", "responses"]
 
 
 def test_odd_shapes_are_written_as_they_are_not_crashed_on(registry: Registry):
@@ -158,3 +159,17 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, mon
         write_atomic(path, "new")
     assert path.read_text("utf-8") == "old"
     assert os.listdir(tmp_path) == ["flow.json"]
+
+
+def test_a_bots_keys_come_in_reading_order_and_its_phrases_keep_theirs():
+    doc = {"entities": {}, "intents": {"b": {"response": "x/y", "examples": {"en": ["z", "a"]}},
+                                       "a": {"examples": {"ru": ["я"]}}},
+           "min_confidence": 0.5, "languages": ["ru", "en"], "id": "bank",
+           "schema": "callwright/bot@1", "name": "Bank"}
+    text = dumps(doc)
+    assert list(json.loads(text)) == ["schema", "id", "name", "languages", "min_confidence",
+                                      "intents", "entities"]
+    assert list(json.loads(text)["intents"]) == ["a", "b"]
+    assert json.loads(text)["intents"]["b"]["examples"]["en"] == ["z", "a"]
+    assert json.loads(text)["languages"] == ["ru", "en"]
+    assert '"я"' in text  # UTF-8, not \u escapes

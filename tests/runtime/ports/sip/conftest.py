@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -119,3 +121,73 @@ def small_node(tmp_path_factory: pytest.TempPathFactory, espeak: str) -> VoiceNo
                                    ring_s=2.0, rtp_timeout_s=3.0))
     yield started
     assert stop(started.process) == 0, started.log.read_text(errors="replace")
+
+
+class RawCaller:
+    """A SIP caller written by hand, for what sipp scenarios cannot say: one UDP socket that
+    sends requests and reads the responses and requests that come back."""
+
+    def __init__(self, node_port: int) -> None:
+        self.node = ("127.0.0.1", node_port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # where it hears the IVR
+        self.rtp.bind(("127.0.0.1", 0))
+        self.rtp_port = self.rtp.getsockname()[1]
+
+    def close(self) -> None:
+        self.sock.close()
+        self.rtp.close()
+
+    def sdp(self, *, address: str = "127.0.0.1", direction: str = "sendrecv",
+            version: int = 1) -> str:
+        return (f"v=0\r\no=caller 1 {version} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 {address}\r\n"
+                f"t=0 0\r\nm=audio {self.rtp_port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+                f"a=rtpmap:101 telephone-event/8000\r\na={direction}\r\n")
+
+    def request(self, method: str, number: str, call_id: str, *, cseq: int = 1,
+                branch: str = "z9hG4bKraw1", to_tag: str = "", body: str = "",
+                extra: str = "", content_type: str = "application/sdp") -> None:
+        to = f"<sip:{number}@127.0.0.1>" + (f";tag={to_tag}" if to_tag else "")
+        headers = (f"{method} sip:{number}@127.0.0.1:{self.node[1]} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch={branch}\r\n"
+                   f"From: <sip:raw@127.0.0.1>;tag=rawtag\r\nTo: {to}\r\n"
+                   f"Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\n"
+                   f"Contact: <sip:raw@127.0.0.1:{self.port}>\r\nMax-Forwards: 70\r\n{extra}")
+        if body:
+            headers += f"Content-Type: {content_type}\r\n"
+        data = f"{headers}Content-Length: {len(body.encode())}\r\n\r\n{body}".encode()
+        self.sock.sendto(data, self.node)
+
+    def receive(self, until: Callable[[str], bool], timeout_s: float = 10.0) -> list[str]:
+        """Read messages until one satisfies `until` (returned last) or the time runs out."""
+        got: list[str] = []
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                message = self.sock.recv(65536).decode("utf-8", "replace")
+            except TimeoutError:
+                break
+            got.append(message)
+            if until(message):
+                return got
+        raise AssertionError(f"nothing came that was wanted; got {[m.split(chr(13))[0] for m in got]}")
+
+
+def status(message: str) -> str:
+    """Return a message's first line."""
+    return message.split("\r\n", 1)[0]
+
+
+def header(message: str, name: str) -> list[str]:
+    """Return the values of a header of a message."""
+    prefix = name.lower() + ":"
+    return [line.split(":", 1)[1].strip() for line in message.split("\r\n")
+            if line.lower().startswith(prefix)]
+
+
+def to_tag(message: str) -> str:
+    """Return the tag of a response's To header."""
+    return header(message, "To")[0].split("tag=")[1].split(";")[0]

@@ -112,7 +112,7 @@ def test_a_recording_keeps_the_callers_audio_in_order_once():
     async def scenario():
         caller = Caller()
         pacer, session, address = await session_with(caller)
-        session.record()
+        session.record(10)
         for seq in (10, 12, 11, 11, 13):  # reordered, and one twice
             caller.sock.sendto(rtp.header(0, seq, seq * 160, 7) + bytes([seq]) * 160, address)
         await asyncio.sleep(0.2)
@@ -179,3 +179,32 @@ def test_silence_is_the_laws_own(payload_type, silence):
     packets = asyncio.run(scenario())
     assert packets and all(p.payload == silence * 160 and p.payload_type == payload_type
                            for p in packets)
+
+
+def test_ticks_keep_to_absolute_deadlines_so_lateness_never_adds_up():
+    class Clocked:
+        """A session that notes when each tick came (loop time) and how many frames it asked."""
+
+        def __init__(self):
+            self.at: list[float] = []
+            self.frames = 0
+
+        def tick(self, frames):
+            self.frames += frames
+            self.at.append((asyncio.get_running_loop().time(), self.frames))
+
+    async def scenario():
+        pacer, session = Pacer(), Clocked()
+        pacer.add(session)
+        start = asyncio.get_running_loop().time()
+        await asyncio.sleep(4.1)
+        pacer.stop()
+        return start, session
+
+    start, session = asyncio.run(scenario())
+    # 200 frames in 4 s: a pacer sleeping 20 ms after each send would be ~1 % short (the
+    # 49.3 packets a second measured of pyVoIP) and its ticks would drift later and later
+    assert 199 <= session.frames <= 206
+    # each tick against the deadline of the last frame it sent: start + 20 ms x frames so far
+    lateness = sorted(at - (start + 0.02 * frames) for at, frames in session.at[-50:])
+    assert lateness[len(lateness) // 2] < 0.010  # the median tick of the last second on time

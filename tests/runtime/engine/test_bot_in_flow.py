@@ -1,0 +1,127 @@
+"""A bot in a running flow: the example bank assistant on chat, SMS and voice, in two languages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from blocks import default_registry
+from runtime import Runtime
+from runtime.commands.simulate import simulate
+from runtime.workspace import Workspace
+
+
+def run(workspace: Path, channel: str, trigger: str | None, *inputs: str) -> tuple[list, object]:
+    events: list[dict] = []
+    result = simulate(workspace / "flows" / "bank-assistant.json", channel=channel,
+                      trigger_text=trigger, inputs=inputs, emit=events.append)
+    return events, result
+
+
+@pytest.mark.parametrize("channel", ["chat", "sms"])
+@pytest.mark.parametrize("trigger", ["I lost my credit card", "у меня украли кредитную карту"])
+def test_the_first_message_is_understood_in_either_language(example_workspace, channel, trigger):
+    events, result = run(example_workspace, channel, trigger)
+    assert result.disposition == "card_blocked"
+    assert result.vars["bot"]["intent"] == "card_block"
+    assert result.vars["bot"]["entities"]["card"] == "credit"
+    assert "credit card" in events[0]["text"]
+
+
+@pytest.mark.parametrize("trigger, text", [
+    ("когда вы работаете", "Мы работаем по будням с 8 до 20."),
+    ("when are you open", "We are open 8 to 20 on weekdays.")])
+def test_an_auto_response_is_said_in_the_messages_language_then_the_bot_asks_again(
+        example_workspace, trigger, text):
+    events, result = run(example_workspace, "chat", trigger, "no thanks")
+    assert events[0] == {"event": "say", "block": "understand", "response": "bank/opening_hours",
+                         "text": text}
+    assert events[1]["event"] == "ask" and result.disposition == "completed"
+
+
+def test_on_the_phone_the_bot_asks_and_understands_the_spoken_answer(example_workspace):
+    events, result = run(example_workspace, "voice", None, "what is my balanse", "")
+    assert [e["event"] for e in events][:3] == ["ask", "input", "say"]
+    assert events[2]["text"] == "Your balance is 42.00 EUR."
+    assert result.disposition == "completed"
+
+
+def test_a_message_never_understood_goes_to_an_agent(example_workspace):
+    events, result = run(example_workspace, "chat", "blah", "who won the football match", "")
+    assert result.disposition == "transferred"
+    assert result.vars["bot"]["intent"] is None
+
+
+def test_the_detected_language_is_kept_with_the_contact(example_workspace):
+    runtime = Runtime(Workspace.load(example_workspace, default_registry()))
+    try:
+        turn = runtime.chat_turn("bank-assistant", None, "сколько денег на счету")
+        session = runtime.sessions.get(turn["session"])
+        assert session.contact["language"] == "ru"
+        assert turn["replies"][0]["text"] == "Your balance is 42.00 EUR."
+    finally:
+        runtime.close()
+
+
+ASK_THEN_BOT = {
+    "schema": "callwright/flow@1", "id": "ask-then-bot", "start": "question",
+    "blocks": {"question": {"type": "ask", "config": {"prompt": "Your question?", "kind": "text",
+                                                      "variable": "vars.q"},
+                            "exits": {"next": "understand"}},
+               "understand": {"type": "bot", "config": {"bot": "bank"},
+                              "exits": {"balance": "balance"}},
+               "balance": {"type": "end", "config": {"disposition": "balance"}}}}
+
+
+@pytest.mark.parametrize("channel", ["chat", "voice"])
+def test_without_an_input_the_bot_reads_the_last_answer_not_the_trigger(example_workspace,
+                                                                          channel):
+    (example_workspace / "flows" / "ask-then-bot.json").write_text(
+        json.dumps(ASK_THEN_BOT), "utf-8")
+    result = simulate(example_workspace / "flows" / "ask-then-bot.json", channel=channel,
+                      trigger_text="hello", inputs=["how much money do I have"],
+                      emit=lambda event: None)
+    assert result.disposition == "balance"
+    assert result.vars["bot"]["text"] == "how much money do I have"
+
+
+def test_across_chat_turns_the_bot_reads_the_answer_that_resumed_the_session(example_workspace):
+    (example_workspace / "flows" / "ask-then-bot.json").write_text(
+        json.dumps(ASK_THEN_BOT), "utf-8")
+    runtime = Runtime(Workspace.load(example_workspace, default_registry()))
+    try:
+        first = runtime.chat_turn("ask-then-bot", None, "hello")
+        assert first["ended"] is False
+        second = runtime.chat_turn("ask-then-bot", first["session"], "сколько денег на счету")
+        assert second["ended"] is True
+        assert runtime.sessions.get(first["session"]).disposition == "balance"
+    finally:
+        runtime.close()
+
+
+def test_a_response_is_said_in_each_channels_form(example_workspace):
+    responses = example_workspace / "responses" / "bank.json"
+    doc = json.loads(responses.read_text("utf-8"))
+    doc["responses"]["opening_hours"]["variants"] += [
+        {"channel": "voice", "language": "en", "audio": "hours_en"},
+        {"channel": "chat", "language": "en", "text": "Mon-Fri {{ 8 }}-20.",
+         "quick_replies": ["Balance"]}]
+    responses.write_text(json.dumps(doc), "utf-8")
+    voice, _ = run(example_workspace, "voice", None, "when are you open", "")
+    assert voice[2] == {"event": "say", "block": "ask", "response": "bank/opening_hours",
+                        "audio": "hours_en", "play": "hours_en"}  # the voice channel plays it
+    chat, _ = run(example_workspace, "chat", "when are you open", "")
+    assert chat[0] == {"event": "say", "block": "understand", "response": "bank/opening_hours",
+                       "text": "Mon-Fri 8-20.", "quick_replies": ["Balance"]}
+    sms, _ = run(example_workspace, "sms", "when are you open", "")
+    assert sms[0]["text"] == "We are open 8 to 20 on weekdays."
+
+
+def test_a_response_the_workspace_lacks_takes_the_error_exit(example_workspace):
+    (example_workspace / "responses" / "bank.json").unlink()
+    events, result = run(example_workspace, "chat", "when are you open")
+    assert [e["message"] for e in events if e["event"] == "error"] == [
+        "response 'bank/opening_hours': the workspace has no responses set 'bank' "
+        "(responses/bank.json)"]
