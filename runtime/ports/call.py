@@ -3,8 +3,9 @@
 The engine and its host are the same as on every channel; only the input source and the sink
 differ. `say`, `ask` and `record` prompts are queued as the engine emits them and played in order
 before the call waits for keys, records, transfers or ends; an `ask` then collects DTMF by its
-kind (a menu's keys, a digits answer's length and terminator), a `record` beeps and records. A caller who hangs up ends the session with
-disposition `hangup` from whatever subflow it is in. The port is hung up at the end.
+kind (a menu's keys, a digits answer's length and terminator), a `record` beeps and records. A
+caller who hangs up ends the session with disposition `hangup` from whatever subflow it is in.
+The port is hung up at the end.
 """
 
 from __future__ import annotations

@@ -121,12 +121,13 @@ class Port:
         """Play a prompt to the caller and return when it has played.
 
         `prompt` is `{"text": ...}` (spoken by TTS), `{"audio": name}` (a recorded prompt;
-        `duration_s` may declare its length) or `{"tone": hz, "duration_s": s}` (a sine tone:
-        the beep before a recording; `runtime.media.MediaLibrary` makes all three). A key pressed while it plays stops it (barge-in)
-        unless `barge_in` is false; the key stays for the next `get_digits`, and a key already
-        waiting stops the prompt at once (type-ahead). `input`, when present, describes the
-        answer the prompt asks for (`kind`, `keys`, `max_digits`, `terminator`): real lines
-        ignore it; an emulated caller answers by it. Raise CallerHungUp when the caller hangs up.
+        `duration_s` may declare its length) or `{"tone": hz, "duration_s": s}` (a sine tone: the
+        beep before a recording; `runtime.media.MediaLibrary` makes all three). A key pressed while
+        it plays stops it (barge-in) unless `barge_in` is false; the key stays for the next
+        `get_digits`, and a key already waiting stops the prompt at once (type-ahead). `input`, when
+        present, describes the answer the prompt asks for (`kind`, `keys`, `max_digits`,
+        `terminator`): real lines ignore it; an emulated caller answers by it. Raise CallerHungUp
+        when the caller hangs up.
         """
         raise NotImplementedError
 

@@ -246,7 +246,7 @@ class EmulatorBoard(PortBackend):
         return cls(-(-ports // channels), channels, **options)
 
     def prompt_seconds(self, prompt: dict) -> float:
-        """Return how long a prompt plays: speech by its words, a recording or tone by its length."""
+        """Return how long a prompt plays: speech by its words, recordings and tones by duration."""
         if prompt.get("tone"):
             return float(prompt.get("duration_s") or 0.0)
         if prompt.get("audio"):
