@@ -23,7 +23,7 @@ from .translations import translation_problems
 ENTRY_POINT_GROUP = "callwright.blocks"
 BUILTIN_MODULES = tuple(f"blocks.builtin.{name}" for name in (
     "say", "ask", "menu", "set", "branch", "split", "hours", "http_request", "script", "subflow",
-    "send", "transfer", "end", "bot"))
+    "send", "record", "transfer", "end", "bot"))
 log = logging.getLogger(__name__)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 from blocks import Registry, default_registry
 from blocks.sdk import BlockError, ConfigurationError
 from runtime.channels import channel_named
-from runtime.engine import Engine, InputSource, SessionHost, Transferor, Turn, TurnInputs
+from runtime.engine import Engine, InputSource, Recorder, SessionHost, Transferor, Turn, TurnInputs
 from runtime.engine.threadloop import run_sync, thread_loop
 from runtime.errors import NoRoute, SessionEnded, SessionNotFound
 from runtime.http import OutboundHttp
@@ -27,7 +27,7 @@ from runtime.messaging.keywords import (KEYWORD_CHANNELS, START, STOP, keyword_o
 from runtime.messaging.numbers import default_region, e164
 from runtime.messaging.optouts import OptedOut, OptOuts
 from runtime.ports.dialer import Dialer, line_backend
-from runtime.records import ExecutionLog, RecordsDatabase
+from runtime.records import ExecutionLog, RecordingStore, RecordsDatabase
 from runtime.sandbox import ScriptPool
 from runtime.sessions import MemorySessionStore, Session, SessionStore, open_session_store
 from runtime.tasks import TaskQueue, open_queue, task_config
@@ -49,6 +49,9 @@ class Runtime:
                  records: RecordsDatabase | None = None) -> None:
         self.workspace = workspace
         self.records = records  # the execution log, ledger and campaigns live there
+        # what record blocks take: indexed in the records database, audio under the workspace
+        self.recordings = RecordingStore(records.engine, workspace.root) \
+            if records is not None and workspace.root is not None else None
         self.registry = workspace.registry
         self.sessions = sessions or MemorySessionStore()
         self.executions = executions
@@ -109,13 +112,15 @@ class Runtime:
     def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
              clock: Callable[[], datetime] | None = None,
              tasks: Callable[[str, dict, str], str] | None = None,
-             transfer: Transferor | None = None) -> SessionHost:
+             transfer: Transferor | None = None,
+             recorder: Recorder | None = None) -> SessionHost:
         """Return a host for one turn on a channel; `tasks` and `transfer` replace the queue and
-        transfers."""
+        transfers, `recorder` (a voice call's) makes `record` blocks record."""
         return SessionHost(channel_named(channel), inputs, sink, http=self._http(), clock=clock,
                            environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer,
                            scripts=self.scripts, bots=self.workspace.bot,
-                           responses=self.workspace.response)
+                           responses=self.workspace.response, recorder=recorder,
+                           recordings=self.recordings)
 
     @property
     def queue(self) -> TaskQueue:

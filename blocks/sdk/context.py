@@ -189,6 +189,16 @@ class Context:
         self.emit("transfer", target=target)
         return await self.host.transfer(target, timeout_s)
 
+    async def record(self, prompt: str | None, *, max_s: float = 60,
+                     beep: bool = True) -> dict | None:
+        """Say `prompt`, beep, record the contact; None when nothing was recorded (noinput).
+
+        What was recorded is `{"recording": id, "seconds": s, "url": ...}`; on a channel that
+        cannot record (anything but voice) the host records nothing and this returns None.
+        """
+        self.emit("record", prompt=prompt, max_s=max_s, beep=beep)
+        return await self.host.record(prompt, max_s=max_s, beep=beep, block=self.block_id)
+
     async def subflow(self, flow: str, inputs: dict) -> dict:
         """Run another flow to its end and return its result `{outputs, disposition}`."""
         result = self.state.get("subflow_result")

@@ -110,6 +110,19 @@ class Host:
         """Transfer the contact; return `connected`, `busy`, `noanswer` or `failed`."""
         raise NotImplementedError
 
+    async def record(self, prompt: str | None, *, max_s: float, beep: bool,
+                     block: str) -> dict | None:
+        """Record the contact after the `record` action was emitted; None when nothing was taken.
+
+        The channel plays `prompt` (already emitted with the action), a short tone when `beep`,
+        then records for at most `max_s` seconds. Return `{"recording": id, "seconds": s,
+        "url": path of its audio in the API}` (id and url are None where no records database
+        keeps it), or None when the contact said nothing (0 seconds) or the channel cannot
+        record at all (every channel but voice). Raise `EndSession("hangup")` when the contact
+        hangs up meanwhile. `block` is the recording block's id, kept with the recording.
+        """
+        raise NotImplementedError
+
     async def enqueue(self, task: str, payload: dict, *, block: str, index: int) -> str:
         """Queue background work (`send`: a message) and return its idempotency key.
 

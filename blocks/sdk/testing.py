@@ -7,15 +7,16 @@
 It runs the block through the same `Context` and config templating the engine uses, against a
 scripted host: inputs are consumed in order (None or "" is a wait with no answer; when they run
 out every wait is a noinput), HTTP answers come from a function you give, transfers return the
-status you give, and the clock is the one you fix. As in the engine, a failure takes the `error`
-exit with its message in `result.error`, and so does an exit the block does not declare for this
-config (`exits_for(config)`): a green test means the engine takes the same exit. Queued work
-(`ctx.enqueue`) is recorded in `result.enqueued` as {task, payload, key}; pass `enqueue=` a
-function of (task, payload) that raises to script a queue that refuses it. Bots answer through
-`classify=`, a function of (bot, text, language) returning a `Classification`; an intent it
-returned counts as a declared exit of a block whose manifest has `intent_exits`. Named responses
-stay names unless `responses=` maps `set/name` to its content for the test's channel and
-language (`{"text": "Hello {{ vars.name }}"}`), which `ctx.say` then renders.
+status you give, a `record` takes the seconds you give (`recording=`; 0, or a channel other
+than voice, records nothing), and the clock is the one you fix. As in the engine, a failure takes
+the `error` exit with its message in `result.error`, and so does an exit the block does not
+declare for this config (`exits_for(config)`): a green test means the engine takes the same exit.
+Queued work (`ctx.enqueue`) is recorded in `result.enqueued` as {task, payload, key}; pass
+`enqueue=` a function of (task, payload) that raises to script a queue that refuses it. Bots
+answer through `classify=`, a function of (bot, text, language) returning a `Classification`; an
+intent it returned counts as a declared exit of a block whose manifest has `intent_exits`. Named
+responses stay names unless `responses=` maps `set/name` to its content for the test's channel
+and language (`{"text": "Hello {{ vars.name }}"}`), which `ctx.say` then renders.
 
 Waiting blocks are tested across turns as chat runs them: `suspend=True` makes every wait end
 the turn (`result.waiting`), and the next turn passes the saved `state=result.state` and the
@@ -68,8 +69,9 @@ class ScriptedHost(Host):
                  secrets: dict[str, str] | None, suspend: bool = False,
                  enqueue: Callable[[str, dict], Any] | None = None,
                  classify: Callable[[str, str, str | None], Classification] | None = None,
-                 responses: dict[str, dict] | None = None) -> None:
+                 responses: dict[str, dict] | None = None, recording: float = 0.0) -> None:
         self.channel = channel
+        self._recording = recording
         self._responses = responses
         self._classify = classify
         self.intents: set[str] = set()  # the intents classify returned
@@ -106,6 +108,16 @@ class ScriptedHost(Host):
 
     async def transfer(self, target: dict, timeout_s: float | None) -> str:
         return self._transfer
+
+    async def record(self, prompt: str | None, *, max_s: float, beep: bool,
+                     block: str) -> dict | None:
+        seconds = min(self._recording, max_s)
+        if self.channel != "voice" or seconds <= 0:
+            self.events.append({"event": "noinput", "block": block})
+            return None
+        # the id a records database would give, made of the block so tests can name it
+        return {"recording": f"rec-{block}", "seconds": seconds,
+                "url": f"/api/v1/recordings/rec-{block}/audio"}
 
     async def enqueue(self, task: str, payload: dict, *, block: str, index: int) -> str:
         if self._enqueue is not None:
@@ -161,11 +173,13 @@ def run_block(block: type[Block], config: dict, *, inputs: Iterable[Any] = (),
               resume: Any = _NOTHING,
               enqueue: Callable[[str, dict], Any] | None = None,
               classify: Callable[[str, str, str | None], Classification] | None = None,
-              responses: dict[str, dict] | None = None) -> BlockResult:
+              responses: dict[str, dict] | None = None,
+              recording: float = 0.0) -> BlockResult:
     """Run one block once with a scripted world and return what it did."""
     host = ScriptedHost(channel=channel, inputs=inputs, http=http, transfer=transfer, now=now,
                         random_values=random_values, secrets=secrets, suspend=suspend,
-                        enqueue=enqueue, classify=classify, responses=responses)
+                        enqueue=enqueue, classify=classify, responses=responses,
+                        recording=recording)
     ctx = Context(host, vars=dict(vars or {}), contact=dict(contact or {}),
                   trigger=dict(trigger or {"channel": channel}), settings=settings or {})
     # a saved state went through JSON, as the engine saves it

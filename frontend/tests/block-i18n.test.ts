@@ -133,14 +133,14 @@ describe("the palette's groups", () => {
     const groups = catalog().byCategory("", "ru");
     expect(groups.map((g) => g.heading)).toEqual(["Время", "Диалог", "Интеграции", "Логика", "Маршрутизация", "Сообщения", "Acme"]);
     const dialogue = groups.find((g) => g.category === "Prompts")!;
-    expect(dialogue.blocks.map((b) => b.title)).toEqual(["Бот", "Запрос", "Меню", "Сказать"]);
-    expect(dialogue.blocks[2].description).toMatch(/^Предлагает варианты/);
+    expect(dialogue.blocks.map((b) => b.title)).toEqual(["Бот", "Запись", "Запрос", "Меню", "Сказать"]);
+    expect(dialogue.blocks[3].description).toMatch(/^Предлагает варианты/);
   });
 
   it("stay in English in English", () => {
     const groups = catalog().byCategory("", "en");
     expect(groups.map((g) => g.heading)).toEqual(["Acme", "Integration", "Logic", "Messaging", "Prompts", "Routing", "Time"]);
-    expect(groups.find((g) => g.category === "Prompts")!.blocks.map((b) => b.title)).toEqual(["Ask", "Bot", "Menu", "Say"]);
+    expect(groups.find((g) => g.category === "Prompts")!.blocks.map((b) => b.title)).toEqual(["Ask", "Bot", "Menu", "Record", "Say"]);
   });
 
   it("find blocks by their Russian texts, their own texts or their type", () => {
@@ -149,7 +149,7 @@ describe("the palette's groups", () => {
     expect(found("МЕНЮ")).toContain("menu");
     expect(found("оператор")).toContain("transfer");
     expect(found("Menu")).toContain("menu");
-    expect(found("диалог").sort()).toEqual(["ask", "bot", "menu", "say"]);
+    expect(found("диалог").sort()).toEqual(["ask", "bot", "menu", "record", "say"]);
     expect(found("acme.crm")).toEqual(["acme.crm_lookup"]);
     expect(found("нет такого блока")).toEqual([]);
   });

@@ -25,6 +25,8 @@ class VoiceChannel(Channel):
             lines = [event["prompt"]] if event.get("prompt") else []
             event["speak"] = " ".join(lines)
             event["dtmf"] = True
+        elif kind == "record":
+            event["speak"] = event.get("prompt") or ""
         return event
 
     def parse_input(self, text: str) -> Input:

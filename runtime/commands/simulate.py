@@ -1,4 +1,8 @@
-"""`callwright simulate`: one session of a flow file with scripted inputs, as a transcript."""
+"""`callwright simulate`: one session of a flow file with scripted inputs, as a transcript.
+
+A simulation records nothing: a `record` block shows its `record` event (prompt, max_s, beep)
+and takes `noinput` on every channel, voice included, without using up an input.
+"""
 
 from __future__ import annotations
 

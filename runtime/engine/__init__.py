@@ -3,9 +3,9 @@
 from .compiled import DEFAULT_SETTINGS, Flow, Node, compile_flow, flow_version
 from .engine import Engine, FlowSource, StepLog, Turn
 from .inputs import InputSource, ScriptedInputs, TurnInputs
-from .session_host import SessionHost, Transferor
+from .session_host import Recorded, Recorder, SessionHost, Transferor
 from .threadloop import run_sync, thread_loop
 
 __all__ = ["DEFAULT_SETTINGS", "Engine", "Flow", "FlowSource", "InputSource", "Node",
-           "ScriptedInputs", "SessionHost", "StepLog", "Transferor", "Turn", "TurnInputs",
-           "compile_flow", "flow_version", "run_sync", "thread_loop"]
+           "Recorded", "Recorder", "ScriptedInputs", "SessionHost", "StepLog", "Transferor", "Turn",
+           "TurnInputs", "compile_flow", "flow_version", "run_sync", "thread_loop"]

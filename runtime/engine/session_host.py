@@ -6,7 +6,7 @@ import asyncio
 import os
 import random
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Protocol
 
 from blocks.sdk import (BlockError, Classification, Host, HttpRequest, HttpResponse, Input,
                         ScriptResult)
@@ -18,6 +18,9 @@ from runtime.sandbox import ScriptPool, shared_pool
 
 from .inputs import InputSource
 
+if TYPE_CHECKING:
+    from runtime.records import RecordingStore
+
 # queues a named task with its payload under an idempotency key and returns the key
 TaskQueue = Callable[[str, dict, str], str]
 # carries out a transfer to a target within a timeout; returns connected, busy, noanswer or failed
@@ -26,6 +29,18 @@ Transferor = Callable[[dict, float | None], Awaitable[str]]
 BotLookup = Callable[[str], Bot | None]
 # the content of a named response for a channel and a language; raises UnknownResponse
 ResponseLookup = Callable[[str, str, str], dict]
+
+
+class Recorded(Protocol):
+    """What a recorder took (runtime.ports.Recording): seconds, and 8 kHz PCM where kept."""
+
+    seconds: float
+    audio: bytes | None
+
+
+# records the contact for at most max_s seconds, after the queued prompt and beep have played;
+# None when nothing was recorded
+Recorder = Callable[[float], Awaitable[Recorded | None]]
 
 
 class SessionHost(Host):
@@ -37,7 +52,9 @@ class SessionHost(Host):
                  environ: Mapping[str, str] = os.environ, rng: random.Random | None = None,
                  tasks: TaskQueue | None = None, scripts: ScriptPool | None = None,
                  bots: BotLookup | None = None,
-                 responses: ResponseLookup | None = None) -> None:
+                 responses: ResponseLookup | None = None,
+                 recorder: Recorder | None = None,
+                 recordings: RecordingStore | None = None) -> None:
         self.channel = channel.name
         self._channel = channel
         self._inputs = inputs
@@ -53,6 +70,8 @@ class SessionHost(Host):
         self._scripts = scripts  # None: the process-wide pool (a bare host in a test)
         self._bots = bots  # None: no bots (a bare host in a test)
         self._responses = responses  # None: responses stay names (a bare host in a test)
+        self._recorder = recorder  # None: this channel cannot record (all but a voice call)
+        self._recordings = recordings  # None: recordings are taken but kept nowhere (emulate)
         self.session: Session | None = None
         self.messages: list[str] = []
 
@@ -81,6 +100,21 @@ class SessionHost(Host):
         if self._transfer is not None:
             return await self._transfer(target, timeout_s)
         return self._transfer_result
+
+    async def record(self, prompt: str | None, *, max_s: float, beep: bool,
+                     block: str) -> dict | None:
+        taken = await self._recorder(max_s) if self._recorder is not None else None
+        if taken is None:
+            self._sink({"event": "noinput", "block": block})
+            return None
+        session = self.session
+        if self._recordings is None or session is None:
+            return {"recording": None, "seconds": round(taken.seconds, 3), "url": None}
+        # a WAV file and a database row: never on the event loop that carries the calls' media
+        row = await asyncio.to_thread(self._recordings.add, session_id=session.id,
+                                      flow_id=session.flow_id, block=block,
+                                      seconds=taken.seconds, pcm=taken.audio)
+        return {"recording": row.id, "seconds": row.seconds, "url": row.url}
 
     async def enqueue(self, task: str, payload: dict, *, block: str, index: int) -> str:
         session = self.session

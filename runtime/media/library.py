@@ -3,22 +3,25 @@
     media = MediaLibrary(workspace_root, settings)
     prompt = await media.prompt({"text": "Welcome."}, "en-US")   # spoken by espeak-ng
     prompt = await media.prompt({"audio": "hours_en"})           # prompts/hours_en.wav
+    prompt = await media.prompt({"tone": 1000, "duration_s": 0.25})  # a record block's beep
     prompt.frames("PCMU")                                        # 160-byte frames for RTP
     media.write_recording(path, pcm)                             # a record block's WAV file
 
-A port prompt is what `Port.play` receives: `{"text": ...}` or `{"audio": name}` (the
-emulator's `duration_s` is ignored here: a file's own length is what plays). A prompt's
+A port prompt is what `Port.play` receives: `{"text": ...}`, `{"audio": name}` (the
+emulator's `duration_s` is ignored here: a file's own length is what plays) or
+`{"tone": hz, "duration_s": s}`. A prompt's
 language is the argument, else the prompt's own `language`, else English.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .errors import MediaError
-from .prompt import RATE, Prompt
+from .prompt import RATE, Prompt, tone
 from .recorded import RecordedPrompts
 from .speech import TextToSpeech
 from .wavfile import RecordingWriter, write_wav
@@ -39,13 +42,17 @@ class MediaLibrary:
         self.recorded = recorded or RecordedPrompts(self.root / PROMPTS)
 
     async def prompt(self, spec: Mapping[str, Any], language: str | None = None) -> Prompt:
-        """Return a port prompt (`{"text"}` or `{"audio"}`) as an 8 kHz prompt."""
+        """Return a port prompt (`{"text"}`, `{"audio"}` or `{"tone"}`) as an 8 kHz prompt."""
+        if spec.get("tone"):
+            return _tone(spec)
         if spec.get("audio"):
             return await self.recorded.load_async(spec["audio"])
         return await self.speech.speak(self._text(spec), language or spec.get("language"))
 
     def prompt_sync(self, spec: Mapping[str, Any], language: str | None = None) -> Prompt:
         """Return a port prompt as an 8 kHz prompt, without an event loop (for tools)."""
+        if spec.get("tone"):
+            return _tone(spec)
         if spec.get("audio"):
             return self.recorded.load(spec["audio"])
         return self.speech.speak_sync(self._text(spec), language or spec.get("language"))
@@ -65,3 +72,20 @@ class MediaLibrary:
     def recording(self, path: Path) -> RecordingWriter:
         """Return a writer that makes a WAV recording chunk by chunk (relative to the workspace)."""
         return RecordingWriter(self.root / path, RATE)
+
+
+def _tone(spec: Mapping[str, Any]) -> Prompt:
+    """Return the tone a prompt `{"tone": hz, "duration_s": s}` asks for; raise MediaError."""
+    try:
+        return _made_tone(float(spec["tone"]), float(spec.get("duration_s", 0.25)))
+    except (TypeError, ValueError) as exc:
+        raise MediaError(f"a tone is {{'tone': hz, 'duration_s': s}}, not {dict(spec)!r}: "
+                         f"{exc}") from None
+
+
+@lru_cache(maxsize=16)
+def _made_tone(frequency_hz: float, seconds: float) -> Prompt:
+    """Return a tone made once: every call's beep is the same prompt, encoded once per codec."""
+    if not 0 < seconds <= 10:
+        raise ValueError(f"a tone lasts more than 0 and at most 10 s, not {seconds}")
+    return tone(frequency_hz, seconds)

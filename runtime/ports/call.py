@@ -1,10 +1,11 @@
 """A voice call: one session of a flow run by the engine over a connected port.
 
 The engine and its host are the same as on every channel; only the input source and the sink
-differ. `say` and `ask` prompts are queued as the engine emits them and played in order before
-the call waits for keys, transfers or ends; an `ask` then collects DTMF by its kind (a menu's
-keys, a digits answer's length and terminator). A caller who hangs up ends the session with
-disposition `hangup` from whatever subflow it is in. The port is hung up at the end.
+differ. `say`, `ask` and `record` prompts are queued as the engine emits them and played in order
+before the call waits for keys, records, transfers or ends; an `ask` then collects DTMF by its
+kind (a menu's keys, a digits answer's length and terminator), a `record` beeps and records. A
+caller who hangs up ends the session with disposition `hangup` from whatever subflow it is in.
+The port is hung up at the end.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from datetime import datetime
 from typing import Protocol
 
 from blocks.sdk import EndSession, Input
-from runtime.engine import Engine, Flow, FlowSource, InputSource, SessionHost, Transferor, Turn
+from runtime.engine import (Engine, Flow, FlowSource, InputSource, Recorder, SessionHost,
+                            Transferor, Turn)
 from runtime.sessions import Session
 
-from .port import CallerHungUp, CallInfo, Port, PortError
+from .port import CallerHungUp, CallInfo, Port, PortError, Recording
 
 
 class CallRunner(Protocol):
@@ -30,13 +32,16 @@ class CallRunner(Protocol):
     def host(self, channel: str, inputs: InputSource, sink: Callable[[dict], None], *,
              clock: Callable[[], datetime] | None = None,
              tasks: Callable[[str, dict, str], str] | None = None,
-             transfer: Transferor | None = None) -> SessionHost:
+             transfer: Transferor | None = None,
+             recorder: Recorder | None = None) -> SessionHost:
         """Return a host for one turn on a channel."""
 
 
 INTER_DIGIT_S = 3.0  # the wait for each next key once the caller has started typing
 MAX_KEYS = 32  # keys collected for an answer of no stated length
-_HEARD = frozenset({"say", "ask", "transfer"})  # what needs a caller on the line
+_HEARD = frozenset({"say", "ask", "record", "transfer"})  # what needs a caller on the line
+# the tone before a recording; it plays whole even when the caller has pressed a key
+BEEP = {"tone": 1000, "duration_s": 0.25, "barge_in": False}
 
 
 class VoiceCall(InputSource):
@@ -66,6 +71,11 @@ class VoiceCall(InputSource):
         elif kind == "ask":
             self._prompts.append(self._spoken({"text": event.get("speak") or "",
                                                "input": wanted(event)}))
+        elif kind == "record":
+            if event.get("speak"):
+                self._prompts.append(self._spoken({"text": event["speak"]}))
+            if event.get("beep", True):
+                self._prompts.append(dict(BEEP))
 
     def _spoken(self, prompt: dict) -> dict:
         """Say in which language a text prompt is spoken, when the session has one."""
@@ -90,6 +100,20 @@ class VoiceCall(InputSource):
             return await self.port.transfer(target, timeout_s)
         except CallerHungUp:
             raise EndSession("hangup") from None
+
+    async def record(self, max_s: float) -> Recording | None:
+        """Play what is queued (the prompt, the beep), then record; None when nothing was taken.
+
+        Nothing is 0 seconds, or no audio at all from a port that keeps audio (no packet came).
+        """
+        try:
+            await self._play_queued()
+            taken = await self.port.record(max_s)
+        except CallerHungUp:
+            raise EndSession("hangup") from None
+        if taken.seconds <= 0 or (self.port.keeps_audio and not taken.audio):
+            return None
+        return taken
 
     async def finish(self) -> None:
         """Play the last prompts (a goodbye) to a caller still there, then hang up."""
@@ -168,7 +192,7 @@ async def run_call(runtime: CallRunner, flow: Flow | str, port: Port, *, vars: d
         flow = runtime.workspace.flow(flow, session.flow_version if session else None)
     voice = VoiceCall(port, on_event=on_event, inter_digit_s=inter_digit_s)
     host = runtime.host("voice", voice, voice.emit, clock=clock, tasks=tasks,
-                        transfer=voice.transfer)
+                        transfer=voice.transfer, recorder=voice.record)
     if session is None:
         trigger, contact = addresses(port.call or CallInfo("inbound"))
         session = runtime.engine.new_session(flow, "voice", trigger=trigger, contact=contact,

@@ -92,6 +92,9 @@ class Port:
     """
 
     backend = ""
+    # whether `record` returns the caller's audio: a port that keeps it and returns none heard
+    # nothing at all; the emulator keeps none and reports only how long the caller spoke
+    keeps_audio: ClassVar[bool] = True
 
     def __init__(self, port_id: str, clock: Clock = REAL_TIME) -> None:
         self.id = port_id
@@ -117,12 +120,14 @@ class Port:
     async def play(self, prompt: dict) -> None:
         """Play a prompt to the caller and return when it has played.
 
-        `prompt` is `{"text": ...}` (spoken by TTS) or `{"audio": name}` (a recorded prompt;
-        `duration_s` may declare its length). A key pressed while it plays stops it (barge-in)
-        unless `barge_in` is false; the key stays for the next `get_digits`, and a key already
-        waiting stops the prompt at once (type-ahead). `input`, when present, describes the
-        answer the prompt asks for (`kind`, `keys`, `max_digits`, `terminator`): real lines
-        ignore it; an emulated caller answers by it. Raise CallerHungUp when the caller hangs up.
+        `prompt` is `{"text": ...}` (spoken by TTS), `{"audio": name}` (a recorded prompt;
+        `duration_s` may declare its length) or `{"tone": hz, "duration_s": s}` (a sine tone: the
+        beep before a recording; `runtime.media.MediaLibrary` makes all three). A key pressed while
+        it plays stops it (barge-in) unless `barge_in` is false; the key stays for the next
+        `get_digits`, and a key already waiting stops the prompt at once (type-ahead). `input`, when
+        present, describes the answer the prompt asks for (`kind`, `keys`, `max_digits`,
+        `terminator`): real lines ignore it; an emulated caller answers by it. Raise CallerHungUp
+        when the caller hangs up.
         """
         raise NotImplementedError
 
@@ -154,7 +159,8 @@ class Port:
     async def record(self, max_s: float) -> Recording:
         """Record the caller for at most `max_s` seconds (a key ends it early).
 
-        Return what was taken (0 seconds when the caller said nothing); raise CallerHungUp.
+        Return what was taken (0 seconds when the caller said nothing) with its audio as 8 kHz
+        mono 16-bit PCM when the port `keeps_audio` (None: no audio arrived); raise CallerHungUp.
         """
         raise NotImplementedError
 

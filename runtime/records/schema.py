@@ -193,3 +193,17 @@ audit = Table(
     Column("detail", Text, nullable=False),  # JSON object
     Column("address", String(64)),
 )
+
+# What `record` blocks took: one row per recording; the audio, when the backend keeps it, is a
+# WAV file under the workspace (runtime.records.recordings).
+recordings = Table(
+    "recordings", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("session_id", String(64), nullable=False, index=True),
+    Column("flow_id", String(128), nullable=False),
+    Column("block", String(128), nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("path", Text),  # relative to the workspace; NULL: the backend kept no audio (emulator)
+    Column("created_at", Float, nullable=False, index=True),
+    Index("ix_recordings_flow_created", "flow_id", "created_at"),
+)

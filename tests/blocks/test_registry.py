@@ -109,5 +109,5 @@ def test_the_default_registry_holds_every_built_in_block_without_failures():
     registry = default_registry()
     builtin = {t.type for t in registry.types() if t.source == "builtin"}
     assert {"say", "ask", "menu", "set", "branch", "split", "hours", "http", "subflow",
-            "transfer", "end"} <= builtin
+            "record", "transfer", "end"} <= builtin
     assert [b for b in registry.broken if b.source == "builtin"] == []

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = sorted([*(ROOT / "blocks" / "builtin").glob("*.json"),
                     *(ROOT / "examples" / "acme-crm" / "acme_crm").glob("*.json")])
 BUILTIN_TYPES = {"bot", "say", "ask", "menu", "set", "branch", "split", "hours", "http", "script",
-                 "subflow", "send", "transfer", "end"}
+                 "subflow", "send", "record", "transfer", "end"}
 CYRILLIC = re.compile("[А-Яа-яЁё]")
 BRANDS = {"Acme"}  # names that stay as they are in every language
 

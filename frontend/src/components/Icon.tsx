@@ -28,6 +28,7 @@ import LogOut from "lucide-react/icons/log-out";
 import Maximize from "lucide-react/icons/maximize";
 import MessageCircle from "lucide-react/icons/message-circle";
 import MessageSquare from "lucide-react/icons/message-square";
+import Mic from "lucide-react/icons/mic";
 import Pencil from "lucide-react/icons/pencil";
 import Phone from "lucide-react/icons/phone";
 import PhoneForwarded from "lucide-react/icons/phone-forwarded";
@@ -55,7 +56,7 @@ const BUNDLED: Record<string, IconComponent> = {
   activity: Activity, "arrow-down": ArrowDown, "arrow-up": ArrowUp, bot: Bot, box: Box, "chevron-right": ChevronRight, "circle-alert": CircleAlert, clock: Clock,
   code: Code, copy: Copy, delete: Delete, flag: Flag, "git-branch": GitBranch, globe: Globe, history: History,
   keyboard: Keyboard, languages: Languages, "layout-grid": LayoutGrid, list: List, "list-checks": ListChecks, lock: Lock,
-  "log-out": LogOut, maximize: Maximize, "message-circle": MessageCircle, "message-square": MessageSquare,
+  "log-out": LogOut, maximize: Maximize, "message-circle": MessageCircle, "message-square": MessageSquare, mic: Mic,
   pencil: Pencil, phone: Phone, "phone-forwarded": PhoneForwarded, "phone-off": PhoneOff, play: Play, plus: Plus,
   "redo-2": Redo2, save: Save, "scroll-text": ScrollText, search: Search, send: Send, split: Split,
   "trash-2": Trash2, "triangle-alert": TriangleAlert, "undo-2": Undo2, upload: Upload, variable: Variable, "volume-2": Volume2,

@@ -49,6 +49,7 @@ class EmulatorPort(Port):
     """A port on an emulator board; its far end is a scripted caller."""
 
     backend = "emulator"
+    keeps_audio = False  # nothing is on a wire: a recording is how long the caller spoke
 
     def __init__(self, port_id: str, board: EmulatorBoard) -> None:
         super().__init__(port_id, board.clock)
@@ -245,7 +246,9 @@ class EmulatorBoard(PortBackend):
         return cls(-(-ports // channels), channels, **options)
 
     def prompt_seconds(self, prompt: dict) -> float:
-        """Return how long a prompt plays: speech by its words, a recording by its duration."""
+        """Return how long a prompt plays: speech by its words, recordings and tones by duration."""
+        if prompt.get("tone"):
+            return float(prompt.get("duration_s") or 0.0)
         if prompt.get("audio"):
             declared = prompt.get("duration_s")
             return float(declared if declared is not None

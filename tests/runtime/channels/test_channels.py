@@ -39,6 +39,13 @@ def test_voice_speaks_prompts_and_takes_digits_as_dtmf_and_words_as_speech():
     assert voice.parse_input("operator").mode == "speech"
 
 
+def test_voice_speaks_a_record_blocks_prompt_before_recording():
+    voice = VoiceChannel()
+    event = {"event": "record", "block": "r", "prompt": "Speak now.", "max_s": 5, "beep": True}
+    assert voice.render(dict(event))["speak"] == "Speak now."
+    assert voice.render({**event, "prompt": None})["speak"] == ""
+
+
 def test_an_unknown_channel_is_named_in_the_error():
     try:
         channel_named("fax")

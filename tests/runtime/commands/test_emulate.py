@@ -211,3 +211,19 @@ def test_during_an_emulation_the_cycle_collector_runs_once_cycles_pile_up(monkey
     finally:
         loop.close()
     assert paused and collected and enabled_after
+
+
+def test_record_blocks_take_what_emulated_callers_say_and_keep_nothing_on_disk(tmp_path):
+    flow = tmp_path / "voicemail.json"
+    flow.write_text(json.dumps({
+        "schema": "callwright/flow@1", "id": "voicemail", "start": "leave", "blocks": {
+            "leave": {"type": "record", "config": {"prompt": "Speak.", "max_s": 10},
+                      "exits": {"next": "kept", "noinput": "nothing"}},
+            "kept": {"type": "end", "config": {"disposition": "kept"}},
+            "nothing": {"type": "end", "config": {"disposition": "nothing"}}}}))
+    callers = [CallerScript(name="speaks", actions=({"speak_s": 4},)),
+               CallerScript(name="silent", actions=({"silence": True},))]
+    report = emulate(flow, ports=4, cps=1, duration_s=20, speed="max", callers=callers, seed=7)
+    assert report["errors"] == 0
+    assert set(report["dispositions"]) == {"kept", "nothing"}
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["voicemail.json"]

@@ -50,3 +50,28 @@ def test_a_chat_gives_the_same_replies_and_steps_in_simulate_and_over_the_api(
     replies = chatted(example_workspace, flow_id, trigger, inputs)
     assert replies == expected
     assert replies[-1]["event"] == "end" and replies[-1]["steps"] == expected[-1]["steps"]
+
+
+VOICEMAIL = {"leave": {"type": "record", "config": {"prompt": "Speak after the tone.", "max_s": 20},
+                       "exits": {"next": "thanks", "noinput": "menu"}},
+             "menu": {"type": "menu",
+                      "config": {"prompt": "Press 1 to try again.",
+                                 "options": [{"key": "1", "label": "Again", "exit": "again"}]},
+                      "exits": {"again": "leave"}},
+             "thanks": {"type": "end", "config": {"disposition": "left"}}}
+
+
+@pytest.mark.parametrize("channel", ["voice", "chat"])
+def test_a_record_block_shows_what_it_would_record_and_takes_noinput_leaving_the_inputs(
+        make_workspace, flow_doc, channel: str) -> None:
+    root = make_workspace(flow_doc("voicemail", VOICEMAIL))
+    events: list[dict] = []
+    result = simulate(root / "flows" / "voicemail.json", channel=channel, inputs=["1"],
+                      emit=events.append)
+    # a simulation records nothing; the input "1" is the menu's, not the recording's
+    assert [(e["event"], e.get("block")) for e in events][:4] == [
+        ("record", "leave"), ("noinput", "leave"), ("ask", "menu"), ("input", None)]
+    assert {k: events[0][k] for k in ("prompt", "max_s", "beep")} == {
+        "prompt": "Speak after the tone.", "max_s": 20, "beep": True}
+    assert [e["event"] for e in events].count("record") == 2
+    assert result.disposition == "failed"  # the second menu had no input left

@@ -104,3 +104,27 @@ def test_a_send_block_in_a_flow_delivers_through_the_gateway_with_the_steps_key(
     assert message == {"id": f"{turn['session']}.1.1.notify", "from": "+4930999000",
                        "to": "+4915112345678", "text": "Thanks, we got: my card is lost"}
     assert queue.ledger.get(message["id"])["state"] == "delivered"  # the same records database
+
+
+class Taken:
+    """What a recorder took: seconds, and audio where kept."""
+
+    def __init__(self, seconds: float, audio: bytes | None = None) -> None:
+        self.seconds, self.audio = seconds, audio
+
+
+def test_a_host_with_no_recorder_records_nothing_and_says_noinput():
+    events: list = []
+    host = SessionHost(channel_named("chat"), TurnInputs(), events.append)
+    assert asyncio.run(host.record("Speak.", max_s=5, beep=True, block="r")) is None
+    assert events == [{"event": "noinput", "block": "r"}]
+
+
+def test_a_recording_kept_nowhere_gives_its_seconds_without_an_id():
+    async def recorder(max_s: float) -> Taken:
+        return Taken(min(max_s, 2.5))
+    host = SessionHost(channel_named("voice"), TurnInputs(), lambda event: None,
+                       recorder=recorder)
+    host.bind(session())
+    assert asyncio.run(host.record(None, max_s=9, beep=False, block="r")) == {
+        "recording": None, "seconds": 2.5, "url": None}

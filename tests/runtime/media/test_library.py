@@ -94,3 +94,19 @@ def test_voice_settings_espeak_ng_cannot_take_are_refused_on_load(tmp_path: Path
     (tmp_path / "callwright.toml").write_text(f"[voice]\n{setting}\n")
     with pytest.raises(SettingsError, match="/voice/tts_"):
         load_settings(tmp_path)
+
+
+def test_a_tone_prompt_is_made_once_as_the_sine_it_names(tmp_path: Path) -> None:
+    media = MediaLibrary(tmp_path)
+    beep = asyncio.run(media.prompt({"tone": 1000, "duration_s": 0.25}))
+    assert beep == tone(1000, 0.25)
+    # every call's beep is one prompt, so its G.711 frames are encoded once
+    assert media.prompt_sync({"tone": 1000, "duration_s": 0.25}) is beep
+
+
+@pytest.mark.parametrize("spec", [{"tone": "loud"}, {"tone": 5000}, {"tone": 1000,
+                                                                     "duration_s": 0},
+                                  {"tone": 1000, "duration_s": 60}])
+def test_a_tone_that_cannot_be_made_is_a_media_error_naming_it(tmp_path: Path, spec) -> None:
+    with pytest.raises(MediaError, match="a tone is"):
+        MediaLibrary(tmp_path).prompt_sync(spec)

@@ -160,6 +160,13 @@ function EventLine({ event, voice }: { event: SimEvent; voice: boolean }) {
       return <li className="bubble user">{event.text === "" ? <em>{t("sim.silence")}</em> : event.text}</li>;
     case "noinput":
       return <li className="system">{t("sim.noInputEvent")}</li>;
+    case "record":
+      return (
+        <li className="system">
+          {voice && event.speak ? <><Icon name="volume-2" className="speak" /> {event.speak} </> : null}
+          {t("sim.recordEvent", { seconds: Number(event.max_s ?? 60) })}
+        </li>
+      );
     case "transfer":
       return <li className="system">{t("sim.transfer", { target: JSON.stringify(event.target) })}</li>;
     case "send":

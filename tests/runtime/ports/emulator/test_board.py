@@ -48,6 +48,7 @@ def test_a_text_prompt_takes_its_words_at_150_a_minute_and_a_recording_its_durat
     assert emulator.prompt_seconds(TEN_WORDS) == pytest.approx(4.0)
     assert emulator.prompt_seconds({"text": "Hi."}) == Timing().min_prompt_s
     assert emulator.prompt_seconds({"text": ""}) == 0.0
+    assert emulator.prompt_seconds({"tone": 1000, "duration_s": 0.25}) == 0.25
     assert emulator.prompt_seconds({"audio": "hours_en"}) == 3.5
     assert emulator.prompt_seconds({"audio": "other", "duration_s": 7}) == 7
     assert emulator.prompt_seconds({"audio": "unknown"}) == Timing().audio_s
