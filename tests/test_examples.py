@@ -64,8 +64,9 @@ def test_every_example_block_manifest_is_a_valid_manifest(path):
 # --- the README's command line, run as written --------------------------------------------------
 
 README = REPO / "README.md"
-# commands that run until they are stopped; tests/builder/test_serve.py runs serve and its worker
-UNTIL_STOPPED = {"serve", "worker"}
+# commands that run until they are stopped; tests/builder/test_serve.py runs serve and its worker,
+# tests/runtime/ports/sip the voice node
+UNTIL_STOPPED = {"serve", "worker", "voice"}
 # the path each README simulation shows: the flow it runs -> the disposition it ends with
 SIMULATED_ENDS = {"bank-ivr": "transferred", "support-bot": "completed",
                   "card-services": "card_blocked"}
