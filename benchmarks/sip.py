@@ -26,65 +26,24 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
-import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import rtp_capture  # noqa: E402  (this folder, as the other benchmarks import processes.py)
+# this folder's modules, as the other benchmarks import processes.py
+import sip_pyvoip_node  # noqa: E402
 from processes import REPO, stop  # noqa: E402
+from sip_callers import cpu_s, place, step_report  # noqa: E402
+from sip_ivr import PAIRS, flow  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-SCENARIO = HERE / "sip_caller.xml"
-DTMF_PCAPS = Path("/usr/share/sip-tester")  # RFC 4733 key presses, shipped with Debian's sipp
 RESULTS = REPO / "benchmarks" / "results"
 ANSWERING = re.compile(r"Answering sip calls on udp:127\.0\.0\.1:(\d+)")
 START_TIMEOUT_S = 120.0
-CALL_S = 25  # how long one call of sip_caller.xml lasts, roughly
-TARGET = 0.999  # share of calls that must complete with their digits recognised
 LOG_WAIT_S = 30.0  # for the last sessions' ends to reach the execution log
-PAIRS = ("13", "14", "23", "24")  # the keys the callers press, in turn
-WELCOME = "Welcome to the Callwright benchmark line. Every call hears prompts and presses keys."
-MENU = "For sales press 1. For support press 2."
-SECOND = {"1": ("sales", "Sales. For new orders press 3. For existing orders press 4.",
-                {"3": "sales_new", "4": "sales_existing"}),
-          "2": ("support", "Support. For billing press 3. For technical help press 4.",
-                {"3": "support_billing", "4": "support_technical"})}
-GOODBYE = "Thank you for calling. Goodbye."
-
-
-def flow() -> dict:
-    """Return the benchmark IVR: welcome, menu, a second menu per branch, a disposition each."""
-    blocks = {"welcome": {"type": "say", "config": {"text": WELCOME},
-                          "exits": {"next": "menu"}},
-              "menu": {"type": "menu", "config": {
-                  "prompt": MENU, "timeout_s": 10, "max_attempts": 2,
-                  "options": [{"key": key, "exit": name, "label": name.title()}
-                              for key, (name, _, _) in SECOND.items()]},
-                  "exits": {**{name: name for name, _, _ in SECOND.values()},
-                            "failed": "no_first_key"}},
-              "no_first_key": {"type": "end", "config": {"disposition": "no_first_key"}}}
-    for name, prompt, options in SECOND.values():
-        blocks[name] = {"type": "menu", "config": {
-            "prompt": prompt, "timeout_s": 10, "max_attempts": 2,
-            "options": [{"key": key, "exit": end, "label": end} for key, end in options.items()]},
-            "exits": {**{end: end for end in options.values()}, "failed": "no_second_key"}}
-        for end in options.values():
-            blocks[end] = {"type": "end", "config": {"disposition": end, "text": GOODBYE}}
-    blocks["no_second_key"] = {"type": "end", "config": {"disposition": "no_second_key"}}
-    return {"schema": "callwright/flow@1", "id": "bench", "name": "SIP benchmark",
-            "start": "welcome", "blocks": blocks}
-
-
-def disposition(keys: str) -> str:
-    """Return the disposition the IVR ends with after these two keys."""
-    return SECOND[keys[0]][2][keys[1]]
 
 
 def workspace(folder: Path, ports: int) -> Path:
@@ -97,16 +56,6 @@ def workspace(folder: Path, ports: int) -> Path:
     (folder / "callwright.toml").write_text(
         f'[sip]\nlisten = "127.0.0.1:5060"\nports = {ports}\nrtp_timeout_s = 120\n')
     return folder
-
-
-def free_udp_port(even: bool = False) -> int:
-    """Return a UDP port on 127.0.0.1 that is free right now (an even one for RTP)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if not even or port % 2 == 0:
-            return port
 
 
 def start_voice(folder: Path) -> tuple[subprocess.Popen, int]:
@@ -125,108 +74,6 @@ def start_voice(folder: Path) -> tuple[subprocess.Popen, int]:
         time.sleep(0.1)
     stop(process)
     raise SystemExit(f"callwright voice did not start:\n{log.read_text(errors='replace')}")
-
-
-def cpu_s(pid: int) -> float:
-    """Return a process's CPU seconds so far, its waited-for children's included (/proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    # fields after the name: utime, stime, cutime, cstime are the 12th to 15th
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def scenario(folder: Path, pair: str) -> Path:
-    """Write the caller's scenario pressing this pair of keys (sipp's own DTMF pcaps)."""
-    text = SCENARIO.read_text()
-    for token, key in (("[first_key_pcap]", pair[0]), ("[second_key_pcap]", pair[1])):
-        text = text.replace(token, str(DTMF_PCAPS / f"dtmf_2833_{key}.pcap"))
-    path = folder / f"caller-{pair}.xml"  # sipp writes its error log beside the scenario
-    path.write_text(text)
-    return path
-
-
-def sipp_argv(folder: Path, target: tuple[str, int], pair: str, calls: int, rate: float,
-              media: int, timeout_s: int) -> list[str]:
-    """Return the command line of one sipp placing `calls` calls that press `pair`."""
-    return ["sipp", f"{target[0]}:{target[1]}", "-sf", str(scenario(folder, pair)),
-            "-s", "bench", "-m", str(calls), "-l", str(calls), "-r", f"{rate:.3f}", "-rp", "1000",
-            "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mi", "127.0.0.1",
-            "-mp", str(media), "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",
-            "-recv_timeout", "60s", "-trace_err"]
-
-
-def place(folder: Path, target: tuple[str, int], calls: int, ramp_s: float) -> dict:
-    """Run sipp's callers against `target`, capturing the RTP sent to them; return what it saw.
-
-    One sipp a pair of keys (its scenario names the pcaps), all started at once, together
-    placing `calls` calls over `ramp_s` seconds.
-    """
-    shares = {pair: calls // len(PAIRS) + (n < calls % len(PAIRS)) for n, pair in enumerate(PAIRS)}
-    shares = {pair: share for pair, share in shares.items() if share}
-    media = {pair: free_udp_port(even=True) for pair in shares}
-    timeout_s = int(ramp_s + CALL_S * 3 + 30)
-    capture = rtp_capture.Capture(folder / "rtp.pcap", list(media.values()))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.monotonic()
-    runs = {}
-    try:
-        for pair, share in shares.items():
-            with (folder / f"sipp-{pair}.out").open("wb") as out:
-                argv = sipp_argv(folder, target, pair, share, share / ramp_s, media[pair],
-                                 timeout_s)
-                runs[pair] = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                              stdin=subprocess.DEVNULL, cwd=folder)
-        for process in runs.values():
-            try:
-                process.wait(timeout_s + 60)
-            except subprocess.TimeoutExpired:
-                stop(process)
-    finally:
-        for process in runs.values():
-            stop(process)
-        dropped = capture.finish()
-    wall = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    screens = {pair: (folder / f"sipp-{pair}.out").read_text(errors="replace") for pair in runs}
-    return {"sipp_status": {pair: p.returncode for pair, p in runs.items()},
-            "wall_s": round(wall, 1),
-            "completed": sum(sipp_count(screen, "Successful call") or 0
-                             for screen in screens.values()),
-            "failed": sum(sipp_count(screen, "Failed call") or 0 for screen in screens.values()),
-            "expected": Counter({disposition(pair): share for pair, share in shares.items()}),
-            "sipp_cpu_s": round(after.ru_utime + after.ru_stime
-                                - before.ru_utime - before.ru_stime, 1),
-            "capture_dropped": dropped, "pcap": folder / "rtp.pcap"}
-
-
-def sipp_count(screen: str, label: str) -> int | None:
-    """Return the cumulative count of a line of sipp's final statistics screen."""
-    found = re.findall(rf"{label}\s*\|\s*\d+\s*\|\s*(\d+)", screen)
-    return int(found[-1]) if found else None
-
-
-def recognised(ends: list[str], expected: Counter) -> int:
-    """Return how many calls ended with the disposition their keys chose."""
-    seen = Counter(ends)
-    return sum(min(count, seen[name]) for name, count in expected.items())
-
-
-def step_report(stack: str, calls: int, placed: dict, ends: list[str], cpu: float) -> dict:
-    """Return one step's figures: completed, recognised, CPU, load and the RTP gaps."""
-    wall = placed["wall_s"]
-    right = recognised(ends, placed["expected"])
-    completed = placed["completed"] or 0
-    report = {"stack": stack, "calls": calls, "completed": completed,
-              "recognised": right,
-              "ok": completed >= TARGET * calls and right >= TARGET * calls,
-              "other_ends": dict(Counter(ends) - Counter(
-                  {k: min(v, Counter(ends)[k]) for k, v in placed["expected"].items()})),
-              "wall_s": wall, "cpu_s": round(cpu, 1),
-              "cpu_pct_of_core": round(cpu * 100 / wall, 1) if wall else None,
-              "sipp_cpu_s": placed["sipp_cpu_s"], "load_1min_after": os.getloadavg()[0],
-              "capture_dropped": placed["capture_dropped"]}
-    report |= rtp_capture.gaps(rtp_capture.streams(placed["pcap"]))
-    placed["pcap"].unlink()  # hundreds of MB at 500 calls; the figures are kept
-    return report
 
 
 def ended_sessions(folder: Path, since: float, calls: int) -> list[str]:
@@ -315,9 +162,8 @@ def main() -> None:
     if "callwright" in stacks:
         reports += callwright_steps(run, [int(n) for n in args.calls.split(",")], args.ramp_s)
     if "pyvoip" in stacks:
-        import sip_pyvoip_run  # noqa: PLC0415  (its scratch venv is built only when asked for)
-        reports += sip_pyvoip_run.steps(run, [int(n) for n in args.pyvoip_calls.split(",")],
-                                        args.ramp_s)
+        reports += sip_pyvoip_node.steps(run, [int(n) for n in args.pyvoip_calls.split(",")],
+                                         args.ramp_s)
     summary = {stack: best([r for r in reports if r["stack"] == stack and "note" not in r])
                for stack in stacks}
     text = table(reports)
