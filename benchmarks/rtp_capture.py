@@ -86,24 +86,49 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def gaps(found: dict[tuple[int, int], list[tuple[float, int]]]) -> dict:
-    """Return the inter-packet gaps of every stream, pooled: mean, p50, p99, max in ms."""
+def gaps(found: dict[tuple[int, int], list[tuple[float, int]]],
+         steady: tuple[float, float] | None = None) -> dict:
+    """Return the inter-packet gaps of every stream, pooled: mean, p50, p99, max in ms.
+
+    With `steady` (seconds from the first packet), the p99 and max of the gaps ending within
+    that window too, and a timeline: per second, the gaps over 30 ms and the longest.
+    """
     pooled: list[float] = []
+    window: list[float] = []
+    seconds: dict[int, list[float]] = defaultdict(list)
+    start = min((packets[0][0] for packets in found.values()), default=0.0)
     missing = 0
     for packets in found.values():
         for (before, sequence_before), (after, sequence) in zip(packets, packets[1:]):
-            pooled.append((after - before) * 1000)
+            gap = (after - before) * 1000
+            pooled.append(gap)
+            since = after - start
+            seconds[int(since)].append(gap)
+            if steady is not None and steady[0] <= since < steady[1]:
+                window.append(gap)
             missing += max(0, (sequence - sequence_before - 1) % 65536)
     if not pooled:
         return {"streams": len(found), "packets": 0}
     pooled.sort()
-    late = sum(1 for gap in pooled if gap > 30.0)
-    return {"streams": len(found), "packets": len(pooled) + len(found),
-            "gap_mean_ms": round(sum(pooled) / len(pooled), 3),
-            "gap_p50_ms": round(percentile(pooled, 0.50), 3),
-            "gap_p99_ms": round(percentile(pooled, 0.99), 3),
-            "gap_p999_ms": round(percentile(pooled, 0.999), 3),
-            "gap_max_ms": round(pooled[-1], 3),
-            # a gap over 30 ms is one the far end's jitter buffer has to cover
-            "gaps_over_30ms_pct": round(late * 100 / len(pooled), 3),
-            "sequence_missing": missing}
+    window.sort()
+    report = {"streams": len(found), "packets": len(pooled) + len(found),
+              "gap_mean_ms": round(sum(pooled) / len(pooled), 3),
+              "gap_p50_ms": round(percentile(pooled, 0.50), 3),
+              "gap_p99_ms": round(percentile(pooled, 0.99), 3),
+              "gap_p999_ms": round(percentile(pooled, 0.999), 3),
+              "gap_max_ms": round(pooled[-1], 3),
+              # a gap over 30 ms is one the far end's jitter buffer has to cover
+              "gaps_over_30ms_pct": round(over(pooled) * 100 / len(pooled), 3),
+              "sequence_missing": missing}
+    if window:
+        report |= {"steady_s": list(steady), "steady_gap_p99_ms": round(percentile(window, 0.99), 3),
+                   "steady_gap_max_ms": round(window[-1], 3),
+                   "steady_gaps_over_30ms_pct": round(over(window) * 100 / len(window), 3)}
+    report["timeline"] = [[second, len(values), over(values), round(max(values), 1)]
+                          for second, values in sorted(seconds.items())]
+    return report
+
+
+def over(values: list[float], limit_ms: float = 30.0) -> int:
+    """Return how many gaps are longer than `limit_ms`."""
+    return sum(1 for value in values if value > limit_ms)

@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # this folder's modules, as the other benchmarks import processes.py
 import sip_pyvoip_node  # noqa: E402
+from loop_stalls import SchedTrace  # noqa: E402
 from processes import REPO, stop  # noqa: E402
 from sip_callers import cpu_s, place, step_report  # noqa: E402
 from sip_ivr import PAIRS, flow  # noqa: E402
@@ -44,6 +45,22 @@ RESULTS = REPO / "benchmarks" / "results"
 ANSWERING = re.compile(r"Answering sip calls on udp:127\.0\.0\.1:(\d+)")
 START_TIMEOUT_S = 120.0
 LOG_WAIT_S = 30.0  # for the last sessions' ends to reach the execution log
+GC_PAUSE = re.compile(r"^gc-pause (\d) ([\d.]+) ([\d.]+)$", re.MULTILINE)
+# `callwright voice` as its console script runs it, plus a note on stderr of each collection of
+# the cycle collector that held the process (and so the media's event loop) 5 ms or more: the
+# only code of ours in the process, to tell its own stalls from the machine's
+VOICE = """
+import gc, sys, time
+started = [0.0]
+def note(phase, info):
+    if phase == "start":
+        started[0] = time.perf_counter()
+    elif (held := time.perf_counter() - started[0]) >= 0.005:
+        print(f"gc-pause {info['generation']} {held * 1000:.1f} {time.time():.3f}", file=sys.stderr)
+gc.callbacks.append(note)
+from builder.cli import main
+main()
+"""
 
 
 def workspace(folder: Path, ports: int) -> Path:
@@ -62,7 +79,7 @@ def start_voice(folder: Path) -> tuple[subprocess.Popen, int]:
     """Start `callwright voice --sip 127.0.0.1:0` on the workspace; return it and its SIP port."""
     log = folder / "voice.log"
     with log.open("wb") as err:
-        process = subprocess.Popen([sys.executable, "-c", "from builder.cli import main; main()",
+        process = subprocess.Popen([sys.executable, "-c", VOICE,
                                     "voice", "--workspace", str(folder), "--sip", "127.0.0.1:0"],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=err)
@@ -95,6 +112,14 @@ def ended_sessions(folder: Path, since: float, calls: int) -> list[str]:
         log.close()
 
 
+def gc_pauses(log: Path, since: float) -> dict:
+    """Return the cycle collector's pauses of 5 ms or more noted since `since`: count, max, total."""
+    held = [float(ms) for _, ms, at in GC_PAUSE.findall(log.read_text(errors="replace"))
+            if float(at) >= since]
+    return {"gc_pauses": len(held), "gc_pause_max_ms": max(held, default=0.0),
+            "gc_pause_total_ms": round(sum(held), 1)}
+
+
 def callwright_steps(run: Path, steps: list[int], ramp_s: float) -> list[dict]:
     """Run every step against one `callwright voice`; return each step's figures."""
     folder = workspace(run / "callwright", max(steps) + 50)
@@ -105,11 +130,16 @@ def callwright_steps(run: Path, steps: list[int], ramp_s: float) -> list[dict]:
             step = run / f"callwright-{calls}"
             step.mkdir(exist_ok=True)
             since, cpu = time.time(), cpu_s(process.pid)
-            placed = place(step, ("127.0.0.1", port), calls, ramp_s)
+            trace = SchedTrace(step / "sched.data", process.pid)  # the event loop's thread
+            try:
+                placed = place(step, ("127.0.0.1", port), calls, ramp_s)
+            finally:
+                stalls = trace.finish()
             cpu = cpu_s(process.pid) - cpu
             ends = ended_sessions(folder, since, calls)
             report = step_report("callwright", calls, placed, ends, cpu)
-            print(json.dumps(report), flush=True)
+            report |= gc_pauses(folder / "voice.log", since) | stalls
+            show(report)
             reports.append(report)
             if process.poll() is not None:
                 raise SystemExit(f"callwright voice exited ({process.returncode}); see "
@@ -126,8 +156,9 @@ def best(reports: list[dict]) -> int | None:
 
 def table(reports: list[dict]) -> str:
     """Return the steps as a Markdown table."""
-    lines = ["| stack | calls | completed | recognised | CPU % of a core | load | gap mean / p99 "
-             "/ max ms | gaps > 30 ms |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| stack | calls | completed | recognised | CPU % of a core | load | RTP gap mean / "
+             "p99 / max ms | at full load: p99 / max ms, gaps > 30 ms |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in reports:
         if "note" in r:
             lines.append(f"| {r['stack']} | - | {r['note']} | | | | | |")
@@ -135,8 +166,14 @@ def table(reports: list[dict]) -> str:
         lines.append(f"| {r['stack']} | {r['calls']} | {r['completed']} | {r['recognised']} | "
                      f"{r['cpu_pct_of_core']} | {r['load_1min_after']:.1f} | "
                      f"{r.get('gap_mean_ms')} / {r.get('gap_p99_ms')} / {r.get('gap_max_ms')} | "
-                     f"{r.get('gaps_over_30ms_pct')} % |")
+                     f"{r.get('steady_gap_p99_ms')} / {r.get('steady_gap_max_ms')}, "
+                     f"{r.get('steady_gaps_over_30ms_pct')} % |")
     return "\n".join(lines)
+
+
+def show(report: dict) -> None:
+    """Print a step's figures as one JSON line (its per-second timeline stays in steps.json)."""
+    print(json.dumps({k: v for k, v in report.items() if k != "timeline"}), flush=True)
 
 
 def main() -> None:

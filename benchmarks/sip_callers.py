@@ -108,12 +108,12 @@ def place(folder: Path, target: tuple[str, int], calls: int, ramp_s: float) -> d
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     screens = {pair: (folder / f"sipp-{pair}.out").read_text(errors="replace") for pair in runs}
     return {"sipp_status": {pair: p.returncode for pair, p in runs.items()},
-            "wall_s": round(wall, 1),
+            "wall_s": round(wall, 1), "ramp_s": ramp_s,
             "completed": sum(sipp_count(screen, "Successful call") or 0
                              for screen in screens.values()),
             "failed": sum(sipp_count(screen, "Failed call") or 0 for screen in screens.values()),
             "expected": Counter({disposition(pair): share for pair, share in shares.items()}),
-            "sipp_cpu_s": round(after.ru_utime + after.ru_stime
+            "callers_cpu_s": round(after.ru_utime + after.ru_stime
                                 - before.ru_utime - before.ru_stime, 1),
             "capture_dropped": dropped, "pcap": folder / "rtp.pcap"}
 
@@ -141,8 +141,11 @@ def step_report(stack: str, calls: int, placed: dict, ends: list[str], cpu: floa
               "other_ends": dict(Counter(ends) - placed["expected"]),  # wrong branch, hang-up
               "wall_s": wall, "cpu_s": round(cpu, 1),
               "cpu_pct_of_core": round(cpu * 100 / wall, 1) if wall else None,
-              "sipp_cpu_s": placed["sipp_cpu_s"], "load_1min_after": os.getloadavg()[0],
+              "callers_cpu_s": placed["callers_cpu_s"], "load_1min_after": os.getloadavg()[0],
               "capture_dropped": placed["capture_dropped"]}
-    report |= rtp_capture.gaps(rtp_capture.streams(placed["pcap"]))
+    # every call is up once the ramp is over, and the first ones end about 22 s after starting
+    steady = (placed["ramp_s"] + 1.0, CALL_S - 3.0)
+    report |= rtp_capture.gaps(rtp_capture.streams(placed["pcap"]),
+                               steady if steady[1] > steady[0] else None)
     placed["pcap"].unlink()  # hundreds of MB at 500 calls; the figures are kept
     return report
