@@ -121,7 +121,8 @@ def gaps(found: dict[tuple[int, int], list[tuple[float, int]]],
               "gaps_over_30ms_pct": round(over(pooled) * 100 / len(pooled), 3),
               "sequence_missing": missing}
     if window:
-        report |= {"steady_s": list(steady), "steady_gap_p99_ms": round(percentile(window, 0.99), 3),
+        report |= {"steady_s": list(steady),
+                   "steady_gap_p99_ms": round(percentile(window, 0.99), 3),
                    "steady_gap_max_ms": round(window[-1], 3),
                    "steady_gaps_over_30ms_pct": round(over(window) * 100 / len(window), 3)}
     report["timeline"] = [[second, len(values), over(values), round(max(values), 1)]

@@ -1,22 +1,22 @@
 """Concurrent SIP calls answered with prompts and digits: `callwright voice` beside pyVoIP, by sipp.
 
-    python benchmarks/sip.py [--calls 100,200,300,500] [--ramp-s 10] [--pyvoip-calls 25,50,100]
-                             [--stacks callwright,pyvoip]
+    python benchmarks/sip.py [--calls 100,200,300,500] [--pyvoip-calls 25,50,100,150,200]
+                             [--ramp-s 10] [--stacks callwright,pyvoip]
 
-Starts `callwright voice` (this interpreter's code) on a free loopback port with a benchmark
-workspace: a welcome, a menu of two keys, a second menu on each branch and a goodbye, ending
-with one disposition per pair of keys. For each step of N calls, sipp (benchmarks/
-sip_caller.xml) places N calls over `--ramp-s` seconds (`-l N`: all at once, about 25 s each),
-each pressing two keys by RFC 4733 (the four pairs in turn, from an injection file). Per step it
-reports calls completed (sipp's verdict), digits recognised (the dispositions in the execution
-log against the keys pressed), the voice process's CPU (from /proc), the load average, and the
-inter-packet gap of the RTP the UAS sent (benchmarks/rtp_capture.py: tcpdump on lo).
+Starts `callwright voice` (this checkout's code) on a free loopback port with a workspace
+holding the benchmark's IVR (benchmarks/sip_ivr.py: a welcome, a menu of two keys, a second menu
+on each branch, a goodbye, one disposition per pair of keys). For each step of N calls, four
+sipps (benchmarks/sip_callers.py, one per pair of keys) place N calls over `--ramp-s` seconds,
+all up at once, about 25 s each, each pressing two keys by RFC 4733. Per step it reports calls
+completed (sipp's verdict), calls recognised (the dispositions in the execution log against the
+keys pressed), the voice process's CPU (from /proc), the load average, the inter-packet gaps of
+the RTP the UAS sent (benchmarks/rtp_capture.py: tcpdump on lo), the cycle collector's pauses
+and, with perf, why the event loop was held (benchmarks/loop_stalls.py).
 
 Then the same callers call pyVoIP 1.6.8 (GPL-3.0, in a scratch venv under benchmarks/results/,
-never a dependency of the product) answering the same IVR (benchmarks/sip_pyvoip.py), which
-registers to Kamailio on loopback first: pyVoIP answers only calls that reach it through its
-registrar (benchmarks/sip_registrar.py). The figure is the highest N with at least 99.9% of
-calls completed and recognised. Results go to benchmarks/results/sip-<time>/ (not committed).
+never a dependency of the product) answering the same IVR behind Kamailio on loopback
+(benchmarks/sip_pyvoip_node.py). The figure is the highest N with at least 99.9% of calls
+completed and recognised. Results go to benchmarks/results/sip-<time>/ (not committed).
 Every wait is bounded; only processes this script started are stopped, by PID.
 """
 
@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # this checkout's runtime
 # this folder's modules, as the other benchmarks import processes.py
 import sip_pyvoip_node  # noqa: E402
 from loop_stalls import SchedTrace  # noqa: E402
@@ -78,11 +79,13 @@ def workspace(folder: Path, ports: int) -> Path:
 def start_voice(folder: Path) -> tuple[subprocess.Popen, int]:
     """Start `callwright voice --sip 127.0.0.1:0` on the workspace; return it and its SIP port."""
     log = folder / "voice.log"
+    # this checkout's code, whichever checkout the venv installed
+    path = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
     with log.open("wb") as err:
         process = subprocess.Popen([sys.executable, "-c", VOICE,
                                     "voice", "--workspace", str(folder), "--sip", "127.0.0.1:0"],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=err)
+                                   stderr=err, env={**os.environ, "PYTHONPATH": path})
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline and process.poll() is None:
         found = ANSWERING.search(log.read_text(errors="replace"))
@@ -103,7 +106,8 @@ def ended_sessions(folder: Path, since: float, calls: int) -> list[str]:
     try:
         deadline = time.monotonic() + LOG_WAIT_S
         while True:
-            ends = [s["disposition"] or s["status"] for s in log.recent("bench", limit=calls * 2 + 50)
+            recent = log.recent("bench", limit=calls * 2 + 50)
+            ends = [s["disposition"] or s["status"] for s in recent
                     if s["started_at"] >= since and s["status"] == "ended"]
             if len(ends) >= calls or time.monotonic() > deadline:
                 return ends
@@ -113,7 +117,7 @@ def ended_sessions(folder: Path, since: float, calls: int) -> list[str]:
 
 
 def gc_pauses(log: Path, since: float) -> dict:
-    """Return the cycle collector's pauses of 5 ms or more noted since `since`: count, max, total."""
+    """Return the collector's pauses of 5 ms or more noted since `since`: count, max, total."""
     held = [float(ms) for _, ms, at in GC_PAUSE.findall(log.read_text(errors="replace"))
             if float(at) >= since]
     return {"gc_pauses": len(held), "gc_pause_max_ms": max(held, default=0.0),
@@ -181,7 +185,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", default="100,200,300,500",
                         help="steps of concurrent calls for callwright voice")
-    parser.add_argument("--pyvoip-calls", default="25,50,100",
+    parser.add_argument("--pyvoip-calls", default="25,50,100,150,200",
                         help="steps for pyVoIP (it stops after the first step that fails)")
     parser.add_argument("--ramp-s", type=float, default=10.0,
                         help="seconds over which a step's calls arrive")

@@ -1,4 +1,4 @@
-"""sipp's callers for benchmarks/sip.py: one sipp a pair of keys, their verdicts, and a step's figures.
+"""sipp's callers for benchmarks/sip.py: one sipp a pair of keys, their verdicts, a step's figures.
 
 Each caller runs benchmarks/sip_caller.xml; the RTP sent to them is captured on lo while they
 run (benchmarks/rtp_capture.py). A step's figures: calls completed (sipp's count of successful
