@@ -106,7 +106,8 @@ def gaps(found: dict[tuple[int, int], list[tuple[float, int]]],
             seconds[int(since)].append(gap)
             if steady is not None and steady[0] <= since < steady[1]:
                 window.append(gap)
-            missing += max(0, (sequence - sequence_before - 1) % 65536)
+            skipped = (sequence - sequence_before - 1) % 65536
+            missing += skipped if skipped < 32768 else 0  # else reordered or repeated
     if not pooled:
         return {"streams": len(found), "packets": 0}
     pooled.sort()
