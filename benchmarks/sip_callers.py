@@ -147,5 +147,5 @@ def step_report(stack: str, calls: int, placed: dict, ends: list[str], cpu: floa
     steady = (placed["ramp_s"] + 1.0, CALL_S - 3.0)
     report |= rtp_capture.gaps(rtp_capture.streams(placed["pcap"]),
                                steady if steady[1] > steady[0] else None)
-    placed["pcap"].unlink()  # hundreds of MB at 500 calls; the figures are kept
+    placed["pcap"].unlink()  # 60 MB at 500 calls, 250 MB at 2,000; the figures are kept
     return report
