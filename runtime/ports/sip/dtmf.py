@@ -20,16 +20,18 @@ class TelephoneEvents:
     """Turns one call's telephone-event packets into keys, each key once."""
 
     def __init__(self) -> None:
-        self._last: int | None = None  # the timestamp of the last event that gave a key
+        # the stream and timestamp of the last event that gave a key: a sender may start a new
+        # stream (SSRC) for the next key, its timestamp starting where the last one's did
+        self._last: tuple[int, int] | None = None
 
-    def key(self, timestamp: int, payload: bytes) -> str | None:
+    def key(self, timestamp: int, payload: bytes, ssrc: int = 0) -> str | None:
         """Return the key a packet starts, or None (not a key, or a key already given)."""
         if len(payload) < EVENT_BYTES:
             return None
         event = payload[0]
-        if event >= len(KEYS) or timestamp == self._last:
+        if event >= len(KEYS) or (ssrc, timestamp) == self._last:
             return None
-        self._last = timestamp
+        self._last = (ssrc, timestamp)
         return KEYS[event]
 
 

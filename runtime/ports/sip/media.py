@@ -202,7 +202,7 @@ class MediaSession:
         self.counts.received += 1
         self.heard_at = time.monotonic()
         if packet.payload_type in negotiated.events:
-            key = self._events.key(packet.timestamp, packet.payload)
+            key = self._events.key(packet.timestamp, packet.payload, packet.ssrc)
             if key is not None:
                 self.counts.keys += 1
                 self.on_key(key)

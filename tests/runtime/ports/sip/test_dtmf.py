@@ -22,6 +22,13 @@ def test_the_same_key_twice_is_two_events():
     assert events.key(9600, event(1)) == "1"
 
 
+def test_a_key_sent_on_a_new_stream_from_the_same_timestamp_counts():
+    events = TelephoneEvents()  # sipp starts each key anew: another SSRC, the same timestamp
+    assert events.key(24400, event(1), ssrc=7) == "1"
+    assert events.key(24400, event(1, end=True), ssrc=7) is None
+    assert events.key(24400, event(2), ssrc=8) == "2"
+
+
 def test_a_lost_first_packet_still_gives_the_key():
     events = TelephoneEvents()
     assert events.key(16000, event(11, duration=480)) == "#"  # the update, not the start
