@@ -37,7 +37,7 @@ from runtime.media import PAYLOAD_TYPES, MediaLibrary, decode
 from ..pool import NoFreePort
 from ..port import CONNECTED, NULL, CallInfo, Inbound, PortBackend
 from .dtmf import info_key
-from .media import MediaSession, Negotiated, Pacer
+from .media import PTIME_S, MediaSession, Negotiated, Pacer
 from .port import SipPort
 from .screen import screen
 
@@ -272,7 +272,8 @@ class SipBackend(PortBackend):
     def __init__(self, listen: str = DEFAULT_LISTEN, ports: int = DEFAULT_PORTS, *,
                  prompts: MediaLibrary, rtp_host: str | None = None,
                  rtp_timeout_s: float = DEFAULT_RTP_TIMEOUT_S, ring_s: float = 0.0,
-                 codecs: tuple[str, ...] = ("PCMU", "PCMA"), advertise: str | None = None) -> None:
+                 codecs: tuple[str, ...] = ("PCMU", "PCMA"), advertise: str | None = None,
+                 transfer_domain: str | None = None) -> None:
         super().__init__()
         self.host, self.port = split_hostport(listen)
         self.rtp_host = rtp_host or self.host
@@ -284,6 +285,7 @@ class SipBackend(PortBackend):
             else None)
         self.rtp_timeout_s = rtp_timeout_s
         self.ring_s = ring_s  # how long a call rings before the flow answers it
+        self.transfer_domain = transfer_domain  # where a `number` target is called (a PBX)
         self.payload_types = [PAYLOAD_TYPES[c] for c in codecs]
         self.prompts = prompts
         self.ports = [SipPort(f"sip{n}", self) for n in range(1, ports + 1)]
@@ -302,6 +304,7 @@ class SipBackend(PortBackend):
                    prompts=MediaLibrary(root, settings), rtp_host=sip.get("rtp_host"),
                    rtp_timeout_s=sip.get("rtp_timeout_s", DEFAULT_RTP_TIMEOUT_S),
                    ring_s=sip.get("ring_s", 0.0), advertise=sip.get("advertise"),
+                   transfer_domain=sip.get("transfer_domain"),
                    codecs=tuple(sip.get("codecs", ("PCMU", "PCMA"))))
 
     @property
@@ -429,15 +432,24 @@ class SipBackend(PortBackend):
         if address.version != self.rtp_family or not 0 < remote[1] < 65536:
             raise SdpNegotiationError(f"the offer's media address {remote[0]}:{remote[1]} "
                                       f"cannot be reached from our RTP sockets")
+        if offer.audio.proto.upper() != "RTP/AVP":  # SRTP (RTP/SAVP), DTLS...: not ours
+            raise SdpNegotiationError(f"the offer's media is {offer.audio.proto}; only plain "
+                                      f"RTP/AVP is answered")
         events = frozenset(c.payload_type for c in offer.audio.codecs
                            if c.encoding_name.lower() == "telephone-event")
         answer, payload_type = negotiate_sdp(
             offer, self.rtp_host, rtp_port, supported_codecs=self.payload_types,
             dtmf_payload_type=min(events) if events else 101, advertised_ip=self.advertise,
             session_id=session_id)
-        # on hold the caller sends (sendonly) or hears (recvonly) nothing, or names no address
-        held = offer.audio.direction in ("sendonly", "inactive") or address.is_unspecified
-        return Negotiated((str(address), remote[1]), payload_type, events, held), answer
+        for media in answer.media:  # we always send 20 ms packets, whatever the offer asked
+            if media.media == "audio" and media.port:
+                media.attributes["ptime"] = [str(int(PTIME_S * 1000))]
+        direction = offer.audio.direction
+        # the caller on hold hears nothing (sendonly, inactive, or no address to send to) and
+        # sends nothing when it only listens (recvonly, inactive)
+        held = direction in ("sendonly", "inactive") or address.is_unspecified
+        quiet = direction in ("recvonly", "inactive") or address.is_unspecified
+        return Negotiated((str(address), remote[1]), payload_type, events, held, quiet), answer
 
     def _reinvited(self, call: IncomingCall) -> None:
         """Answer a re-INVITE (hold, resume, a new media address, a session refresh): 200 with
@@ -532,7 +544,7 @@ class SipBackend(PortBackend):
         if target.get("uri"):
             return str(target["uri"])
         if target.get("number"):
-            return f"sip:{target['number']}@{self.contact_host}"
+            return f"sip:{target['number']}@{self.transfer_domain or self.contact_host}"
         return None
 
     def refer(self, port: SipPort, uri: str) -> None:
@@ -569,7 +581,7 @@ class SipBackend(PortBackend):
         now = time.monotonic()
         for port in self.ports:
             media = port.media
-            if port.state == CONNECTED and media is not None and not media.held \
+            if port.state == CONNECTED and media is not None and not media.quiet \
                     and now - media.heard_at > self.rtp_timeout_s:
                 log.info("port %s: no RTP for %g s, hanging up", port.id, self.rtp_timeout_s)
                 port.dialog.hangup()  # BYE: the caller may still be there, unheard

@@ -54,7 +54,8 @@ class Negotiated:
     remote: tuple[str, int]  # where the caller receives, and sends from
     payload_type: int  # 0 PCMU or 8 PCMA
     events: frozenset[int] = frozenset()  # the caller's telephone-event payload types
-    held: bool = False  # on hold: we send nothing, and the caller's silence ends nothing
+    held: bool = False  # the caller hears nothing (on hold): we send nothing
+    quiet: bool = False  # the caller sends nothing (it only listens): its silence ends nothing
 
     @property
     def codec(self) -> str:
@@ -117,9 +118,9 @@ class MediaSession:
         return self.local_port
 
     @property
-    def held(self) -> bool:
-        """Say whether the caller has put the call on hold."""
-        return self.negotiated is not None and self.negotiated.held
+    def quiet(self) -> bool:
+        """Say whether the caller, as negotiated, sends no audio (on hold, only listening)."""
+        return self.negotiated is not None and self.negotiated.quiet
 
     def start(self, negotiated: Negotiated) -> None:
         """Start sending to the caller (silence until something plays) and hearing from it;

@@ -133,10 +133,10 @@ class RawCaller:
         self.rtp.close()
 
     def sdp(self, *, address: str = "127.0.0.1", direction: str = "sendrecv",
-            version: int = 1) -> str:
+            version: int = 1, proto: str = "RTP/AVP", extra: str = "") -> str:
         return (f"v=0\r\no=caller 1 {version} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 {address}\r\n"
-                f"t=0 0\r\nm=audio {self.rtp_port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-                f"a=rtpmap:101 telephone-event/8000\r\na={direction}\r\n")
+                f"t=0 0\r\nm=audio {self.rtp_port} {proto} 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+                f"a=rtpmap:101 telephone-event/8000\r\na={direction}\r\n{extra}")
 
     def request(self, method: str, number: str, call_id: str, *, cseq: int = 1,
                 branch: str = "z9hG4bKraw1", to_tag: str = "", body: str = "",

@@ -111,3 +111,21 @@ def test_a_cancel_after_the_answer_changes_nothing(caller):
     caller.request("ACK", "long", ident, to_tag=tag, branch="z9hG4bKack")
     caller.request("BYE", "long", ident, cseq=2, to_tag=tag, branch="z9hG4bKbye")
     assert status(caller.receive(lambda m: "CSeq: 2 BYE" in m)[-1]) == "SIP/2.0 200 OK"
+
+
+def test_the_answer_says_the_20_ms_packets_we_send_whatever_the_offer_asked(caller):
+    ident = call_id()
+    caller.request("INVITE", "keys", ident, body=caller.sdp(extra="a=ptime:30\r\n"))
+    answer = caller.receive(final)[-1]
+    assert status(answer) == "SIP/2.0 200 OK"
+    assert "a=ptime:20" in answer and "a=ptime:30" not in answer
+    tag = to_tag(answer)
+    caller.request("ACK", "keys", ident, to_tag=tag, branch="z9hG4bKack")
+    caller.request("BYE", "keys", ident, cseq=2, to_tag=tag, branch="z9hG4bKbye")
+    assert status(caller.receive(lambda m: "CSeq: 2 BYE" in m)[-1]) == "SIP/2.0 200 OK"
+
+
+def test_an_srtp_offer_is_refused_rather_than_answered_in_the_clear(caller):
+    caller.request("INVITE", "keys", call_id(), body=caller.sdp(
+        proto="RTP/SAVP", extra="a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:AAAA\r\n"))
+    assert status(caller.receive(final)[-1]) == "SIP/2.0 488 Not Acceptable Here"
