@@ -43,6 +43,9 @@ def voice(workspace: Path, sip: str | None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         runtime = Runtime.open(root)
+        # session saves off the event loop: an SQLite save waits on fdatasync, and here the
+        # loop also paces every call's audio (a save held it 30 ms and more: benchmarks/sip.py)
+        runtime.sessions.remote = True
         settings = runtime.workspace.settings
         if sip:
             settings = {**settings, "sip": {**settings.get("sip", {}), "listen": sip}}
