@@ -8,6 +8,7 @@ from typing import Callable
 from urllib.parse import urlencode
 
 import pytest
+from flows import SUPPORT
 from sqlalchemy import select
 
 from runtime.messaging.signing import sign, verify
@@ -19,21 +20,6 @@ TOKEN = "api-token-0123456789abcdef"
 OURS = "+4930999000"
 CUSTOMER = "+4915112345678"
 
-SUPPORT = {
-    "schema": "callwright/flow@1", "id": "support", "start": "greet",
-    "blocks": {
-        "greet": {"type": "say", "config": {"text": "Hi, you wrote: {{ trigger.text }}"},
-                  "exits": {"next": "menu"}},
-        "menu": {"type": "menu",
-                 "config": {"prompt": "Balance or bye?",
-                            "options": [{"key": "1", "label": "Balance", "exit": "balance"},
-                                        {"key": "9", "label": "Bye", "exit": "bye"}]},
-                 "exits": {"balance": "balance", "bye": "bye"}},
-        "balance": {"type": "say", "config": {"text": "Your balance is 42.00 EUR."},
-                    "exits": {"next": "menu"}},
-        "bye": {"type": "end", "config": {"text": "Bye."}},
-    },
-}
 MENU = "Balance or bye?\nReply 1 for Balance\nReply 9 for Bye"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from flows import SUPPORT
 
 from runtime.messaging.signing import sign, verify
 from runtime.sessions.sqlite import shard_path
@@ -17,21 +18,6 @@ from runtime.sessions.sqlite import shard_path
 URL = "/api/v1/channels/webhook"
 SECRET = "webhook-secret-for-tests"
 
-SUPPORT = {
-    "schema": "callwright/flow@1", "id": "support", "start": "greet",
-    "blocks": {
-        "greet": {"type": "say", "config": {"text": "Hi, you wrote: {{ trigger.text }}"},
-                  "exits": {"next": "menu"}},
-        "menu": {"type": "menu",
-                 "config": {"prompt": "Balance or bye?",
-                            "options": [{"key": "1", "label": "Balance", "exit": "balance"},
-                                        {"key": "9", "label": "Bye", "exit": "bye"}]},
-                 "exits": {"balance": "balance", "bye": "bye"}},
-        "balance": {"type": "say", "config": {"text": "Your balance is 42.00 EUR."},
-                    "exits": {"next": "menu"}},
-        "bye": {"type": "end", "config": {"text": "Bye."}},
-    },
-}
 FALLBACK = {
     "schema": "callwright/flow@1", "id": "fallback", "start": "sorry",
     "blocks": {"sorry": {"type": "end", "config": {"text": "Nobody answers here.",
