@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from runtime.ports.sip.addresses import split_hostport
+
 from ..lifetime import SERVE_PID
 from .worker_child import start_voice, start_worker
 
@@ -28,9 +30,10 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
     """Check a HOST:PORT option value; return it unchanged."""
     if value is None:
         return None
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise click.BadParameter(f"{value!r} is not HOST:PORT (for example 127.0.0.1:5060)")
+    try:
+        split_hostport(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     return value
 
 
@@ -192,11 +195,10 @@ def claim_sip(sip: str) -> str:
     The voice node binds it a moment later; a taken address stops serve here, with a message,
     before anything is started.
     """
-    host, _, port = sip.rpartition(":")
-    bare = host.strip("[]")
+    host, port = split_hostport(sip)
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
-            bare, int(port), type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)[0]
+            host, port, type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)[0]
         with socket.socket(family, kind, proto) as probe:
             probe.bind(address)
             got = probe.getsockname()[1]
@@ -206,7 +208,7 @@ def claim_sip(sip: str) -> str:
                if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
         click.echo(f"error: cannot answer SIP on {sip}: {why}", err=True)
         sys.exit(1)
-    return f"{host}:{got}"
+    return f"[{host}]:{got}" if ":" in host else f"{host}:{got}"
 
 
 def run_server(host: str, port: int, workers: int) -> None:

@@ -8,9 +8,8 @@ with our SDP). CANCEL while ringing gets 487 and no answer; BYE, an unanswered 2
 RTP silence for `[sip] rtp_timeout_s` ends the call as the caller's. Keys come as RFC 4733
 telephone-events from the negotiated address, or as SIP INFO.
 
-aiosipua does the transactions, dialogs and SDP (docs/decisions/sip-stack.md). What it leaves
-to us is guarded here: a retransmitted INVITE must not start a second call, refused INVITEs
-that are never ACKed must not stay in its tables, and INFO is ours to answer.
+aiosipua does the transactions, dialogs and SDP (docs/decisions/sip-stack.md); what it leaves
+to us is guarded in `stack`. Refused INVITEs are not kept in its tables (a flood sends no ACKs).
 """
 
 from __future__ import annotations
@@ -18,250 +17,36 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import socket
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from aiosipua import (DialogState, IncomingCall, SdpNegotiationError, SipMessage, SipRequest,
-                      SipUAS, UdpSipTransport, negotiate_sdp, parse_address, parse_sdp, parse_uri)
-from aiosipua.transport import _UdpProtocol
-from aiosipua.uas_requests import handle_cancel
+from aiosipua import (DialogState, IncomingCall, SdpNegotiationError, SipRequest, negotiate_sdp,
+                      parse_address)
 
 from runtime.errors import EngineError
 from runtime.media import PAYLOAD_TYPES, MediaLibrary, decode
 
 from ..pool import NoFreePort
 from ..port import CONNECTED, NULL, CallInfo, Inbound, PortBackend
-from .dtmf import info_key
+from .addresses import local_address, split_hostport, user_part, wildcard
 from .media import PTIME_S, MediaSession, Negotiated, Pacer
 from .port import SipPort
-from .screen import screen
+from .stack import Transport, Uas
 
 log = logging.getLogger(__name__)
 DEFAULT_LISTEN = "127.0.0.1:5060"
 DEFAULT_PORTS = 100
 DEFAULT_RTP_TIMEOUT_S = 30.0
-USER_AGENT = "Callwright"
 WATCH_S = 1.0  # how often calls are checked for RTP silence
-RECEIVE_BUFFER = 4 * 1024 * 1024
-CANCELLED_KEPT = 4096  # INVITE branches ended by CANCEL, remembered for their retransmissions
-CANCELLED_S = 32.0  # Timer H (64 x T1): a retransmission of the INVITE comes before it
 
 
 class SipListenError(EngineError):
     """The SIP address cannot be listened on (taken, not local, not HOST:PORT)."""
 
     code = "sip_listen_failed"
-
-
-def split_hostport(value: str) -> tuple[str, int]:
-    """Return (host, port) of `HOST:PORT` (`[::1]:5060` for IPv6); raise ValueError."""
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise ValueError(f"{value!r} is not HOST:PORT (for example 127.0.0.1:5060)")
-    return host.strip("[]"), int(port)
-
-
-def _wildcard(host: str) -> bool:
-    """Say whether a listening host means every address (`0.0.0.0`, `::`)."""
-    return host in ("", "0.0.0.0", "::")
-
-
-def local_address(family: int = 4) -> str:
-    """Return this machine's address on its default route (no packet is sent), else loopback."""
-    probe, loopback = ("192.0.2.1", "127.0.0.1") if family == 4 else ("2001:db8::1", "::1")
-    try:
-        with socket.socket(socket.AF_INET if family == 4 else socket.AF_INET6,
-                           socket.SOCK_DGRAM) as sock:
-            sock.connect((probe, 9))  # a UDP connect only picks the route and its source
-            return sock.getsockname()[0]
-    except OSError:
-        return loopback
-
-
-def user_part(uri: str) -> str:
-    """Return the user part of a SIP URI, unescaped (`sip:%2B4930@host` -> `+4930`)."""
-    try:
-        return unquote(parse_uri(uri).user or "")
-    except Exception:  # the stack's parser on a URI it cannot read: no user, no route
-        return ""
-
-
-class _Protocol(_UdpProtocol):
-    """aiosipua's datagram protocol, minus its check that the transport subclasses
-    asyncio.DatagramTransport: Python 3.11's own (selector) datagram transport does not."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._owner._udp_transport = transport
-
-
-class _Transport(UdpSipTransport):
-    """aiosipua's UDP transport on `_Protocol`, screening each datagram before it parses it."""
-
-    refuse: Callable[[SipRequest, int, str], None] | None = None
-    refused = 0  # datagrams screened out
-    unsendable = 0  # messages that could not go out (an address no socket can send to)
-    # Call-ID -> the Record-Route of its INVITE: the stack leaves them out of its responses
-    record_routes: dict[str, list[str]]
-
-    async def start(self) -> None:
-        self.record_routes = {}
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self),
-                                                           local_addr=self.local_addr)
-        self._udp_transport = transport
-        self.local_addr = transport.get_extra_info("sockname")[:2]  # port 0: the one it got
-        sock = transport.get_extra_info("socket")
-        if sock is not None:  # the default buffer holds ~170 INVITEs of a burst; this, thousands
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-
-    def send(self, message: Any, addr: tuple[str, int]) -> None:
-        """Send, or log and drop what cannot go out: a reply must never close the socket."""
-        try:
-            super().send(message, addr)
-        except (OSError, ValueError, OverflowError, TypeError) as exc:
-            self.unsendable += 1
-            log.info("SIP message to %r not sent: %s", addr, exc)
-
-    def send_reply(self, response: Any) -> None:
-        """Send a response where its Via says; an INVITE's carries the INVITE's Record-Route."""
-        cseq = response.cseq
-        if cseq is not None and cseq.method == "INVITE" and 100 < response.status_code < 300:
-            routes = self.record_routes.get(response.call_id or "")
-            if routes and not response.headers.get("record-route"):
-                for route in routes:
-                    response.headers.append("Record-Route", route)
-        try:
-            super().send_reply(response)
-        except (ValueError, OverflowError) as exc:  # a Via nobody can answer to
-            self.unsendable += 1
-            log.info("SIP response not sent: %s", exc)
-
-    def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
-        refusal = screen(data)
-        if refusal is None:
-            super()._dispatch(data, addr)
-            return
-        self.refused += 1
-        log.debug("SIP datagram from %s refused: %s", addr, refusal.reason)
-        if refusal.status is None or self.refuse is None:
-            return
-        try:
-            request = SipMessage.parse(data)
-        except Exception:  # the stack cannot read it either: nothing to answer
-            return
-        try:
-            if isinstance(request, SipRequest) and request.via:
-                self.refuse(request, refusal.status, refusal.reason)
-        except Exception:  # answering the refusal failed (a Via it cannot read): drop it
-            log.debug("refusal of a datagram from %s not sent", addr, exc_info=True)
-
-
-class _Uas(SipUAS):
-    """aiosipua's UAS with the guards our backend needs (see the module's docstring)."""
-
-    def __init__(self, backend: SipBackend, transport: _Transport) -> None:
-        super().__init__(transport, user_agent=USER_AGENT)
-        self.backend = backend
-        self._handlers["INFO"] = self._handle_info
-        self._handlers["CANCEL"] = self._handle_cancel
-        transport.refuse = self._send_error
-        self._cancelled: OrderedDict[str, float] = OrderedDict()  # branch -> when
-
-    def _handle_invite(self, request: SipRequest, addr: tuple[str, int]) -> None:
-        branch = _branch(request)
-        if branch is not None and self._was_cancelled(branch):
-            # the INVITE again after its CANCEL (our 487 was lost): 487 again, not a new call
-            self._send_error(request, 487, "Request Terminated")
-            return
-        existing = self._calls.get(request.call_id or "")
-        if existing is not None and branch is not None and branch == _branch(existing.invite):
-            # the same INVITE again (a reply of ours crossed it or was lost): a second call on
-            # one transaction would take a second port and answer twice. Ringing, say Trying
-            # again; answered, the 200 is retransmitted until the ACK anyway.
-            if existing.dialog.state != DialogState.CONFIRMED:
-                existing.trying()
-            return
-        if existing is not None and existing.dialog.state != DialogState.CONFIRMED:
-            # another INVITE of the same call while it rings: a merged request (RFC 3261 8.2.2.2)
-            self._send_error(request, 482, "Loop Detected")
-            return
-        if request.body and request.content_type == "application/sdp":
-            try:
-                parse_sdp(request.text)
-            except Exception:  # the stack would raise after keeping the transaction, unanswered
-                self._send_error(request, 400, "Bad SDP")
-                return
-        if existing is None:
-            routes = request.headers.get("record-route")
-            if routes:
-                self.transport.record_routes[request.call_id or ""] = list(routes)
-        super()._handle_invite(request, addr)
-
-    def _handle_cancel(self, request: SipRequest, addr: tuple[str, int]) -> None:
-        """A CANCEL of an INVITE already answered does nothing but get its 200 (RFC 3261 9.2);
-        the stack would drop the call, unannounced. Any other goes to the stack."""
-        branch = _branch(request)
-        transaction = self.transactions.get_server(branch, "INVITE") if branch else None
-        call = self._calls.get(transaction.request.call_id or "") if (
-            transaction is not None and transaction.request is not None) else None
-        if call is not None and call._answered:
-            response = call.dialog.create_response(request, 200, "OK")
-            response.headers.set_single("User-Agent", USER_AGENT)
-            self.transport.send_reply(response)
-            return
-        handle_cancel(self, request, addr)
-
-    def cancelled(self, request: SipRequest) -> None:
-        """Remember the branch of an INVITE a CANCEL ended, for its retransmissions."""
-        branch = _branch(request)
-        if branch is None:
-            return
-        self._cancelled[branch] = time.monotonic()
-        while len(self._cancelled) > CANCELLED_KEPT:
-            self._cancelled.popitem(last=False)
-
-    def _was_cancelled(self, branch: str) -> bool:
-        now = time.monotonic()
-        while self._cancelled and next(iter(self._cancelled.values())) < now - CANCELLED_S:
-            self._cancelled.popitem(last=False)
-        return branch in self._cancelled
-
-    def _handle_info(self, request: SipRequest, addr: tuple[str, int]) -> None:
-        call = self._calls.get(request.call_id or "")
-        if call is None:
-            self._send_error(request, 481, "Call/Transaction Does Not Exist")
-            return
-        if not self._validate_in_dialog(call.dialog, request):
-            return
-        response = call.dialog.create_response(request, 200, "OK")
-        response.headers.set_single("User-Agent", USER_AGENT)
-        self.transport.send_reply(response)
-        key = info_key(request.content_type, request.text)
-        if key is not None:
-            self.backend.pressed(call.call_id, key)
-
-    def _on_message(self, msg: Any, addr: tuple[str, int]) -> None:
-        if isinstance(msg, SipRequest):
-            super()._on_message(msg, addr)
-            return
-        # a response: to a REFER of ours (a refusal ends that transfer), or nothing we sent
-        cseq = msg.cseq
-        if cseq is not None and cseq.method == "REFER" and msg.status_code >= 300:
-            self.backend.transfer_progress(msg.call_id or "", msg.status_code)
-
-
-def _branch(request: SipRequest) -> str | None:
-    """Return the branch of a request's top Via (its transaction), or None."""
-    try:
-        vias = request.via
-    except ValueError:
-        return None
-    return vias[0].branch if vias else None
 
 
 class SipBackend(PortBackend):
@@ -281,7 +66,7 @@ class SipBackend(PortBackend):
         # the address callers are told (Contact, Via, SDP): never a wildcard, which in SDP means
         # "hold" (RFC 3264) and in a Contact nowhere
         self.advertise = advertise or (
-            local_address(self.rtp_family) if _wildcard(self.rtp_host) or _wildcard(self.host)
+            local_address(self.rtp_family) if wildcard(self.rtp_host) or wildcard(self.host)
             else None)
         self.rtp_timeout_s = rtp_timeout_s
         self.ring_s = ring_s  # how long a call rings before the flow answers it
@@ -291,7 +76,7 @@ class SipBackend(PortBackend):
         self.ports = [SipPort(f"sip{n}", self) for n in range(1, ports + 1)]
         self.pacer = Pacer()
         self._inbound: Inbound | None = None
-        self._uas: _Uas | None = None
+        self._uas: Uas | None = None
         self._by_call: dict[str, SipPort] = {}  # Call-ID -> the port its call is on
         self._tasks: set[asyncio.Task] = set()
         self._watch: asyncio.TimerHandle | None = None
@@ -320,8 +105,8 @@ class SipBackend(PortBackend):
     async def start(self, inbound: Inbound) -> None:
         """Listen on the SIP address; with port 0 the system picks one (see `address`)."""
         self._inbound = inbound
-        transport = _Transport(local_addr=(self.host, self.port))
-        uas = _Uas(self, transport)
+        transport = Transport(local_addr=(self.host, self.port))
+        uas = Uas(self, transport)
         uas.on_invite = self._invited
         uas.on_bye = lambda call, request: self._caller_left(call.call_id)
         uas.on_cancel = lambda request, addr: self._cancelled(uas, request)
@@ -513,7 +298,7 @@ class SipBackend(PortBackend):
             call.hangup()
         self._caller_left(call.call_id)
 
-    def _cancelled(self, uas: _Uas, request: SipRequest) -> None:
+    def _cancelled(self, uas: Uas, request: SipRequest) -> None:
         uas.cancelled(request)
         self._caller_left(request.call_id or "")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runtime.ports.sip import SipBackend
-from runtime.ports.sip.backend import local_address, split_hostport, user_part
+from runtime.ports.sip.addresses import local_address, split_hostport, user_part
 
 
 def backend(tmp_path, **sip) -> SipBackend:
