@@ -255,7 +255,6 @@ class SipBackend(PortBackend):
                 self._uas._send_error(call.invite, 488, "Not Acceptable Here")
                 return
             answer.origin.session_version = str(int(previous.origin.session_version or 0) + 1)
-            port.negotiated = negotiated
             media.start(negotiated)  # a new address, law or hold: from the next packet on
         port.sdp_answer = answer
         call.accept(answer)

@@ -48,7 +48,6 @@ class SipPort(Port):
         self.sip = sip
         self.dialog: IncomingCall | None = None
         self.media: MediaSession | None = None
-        self.negotiated: Negotiated | None = None
         self.sdp_answer = None
         self._transfer: asyncio.Future | None = None
 
@@ -56,7 +55,8 @@ class SipPort(Port):
              sdp_answer: object, call) -> None:
         """Put an arriving call on this idle port (state offered, event `offered`)."""
         self._begin(call, OFFERED)
-        self.dialog, self.media, self.negotiated = dialog, media, negotiated
+        self.dialog, self.media = dialog, media
+        media.negotiated = negotiated  # heard from now on; sent to once answered
         self.sdp_answer = sdp_answer
         self._event("offered")
 
@@ -67,7 +67,7 @@ class SipPort(Port):
             self._require(OFFERED)
         self.state = ACCEPTED
         self.dialog.accept(self.sdp_answer)
-        self.media.start(self.negotiated)
+        self.media.start(self.media.negotiated)
         self._connect()
 
     async def play(self, prompt: dict) -> None:
@@ -82,7 +82,7 @@ class SipPort(Port):
                       or prompt.get("text"), exc)
             return
         self._require(CONNECTED)
-        frames = audio.frames(self.negotiated.codec)
+        frames = audio.frames(self.media.negotiated.codec)
         if not frames:
             return
         self.media.play(frames, self._wake)
@@ -103,7 +103,7 @@ class SipPort(Port):
             audio = self.media.stop_recording() if self.media is not None else b""
         self._require(CONNECTED)
         return Recording(round(min(max_s, self.clock.now() - started), 3),
-                         self.sip.decode(audio, self.negotiated.codec) if audio else None)
+                         self.sip.decode(audio, self.media.negotiated.codec) if audio else None)
 
     async def transfer(self, target: dict, timeout_s: float | None = None) -> str:
         """Transfer with REFER; the outcome is the final status of the NOTIFYs that follow."""
@@ -152,7 +152,7 @@ class SipPort(Port):
             if media is not None:
                 media.close()
             self.sip.forget(self)
-            self.dialog = self.media = self.negotiated = self.sdp_answer = None
+            self.dialog = self.media = self.sdp_answer = None
             self._release()
 
     async def dial(self, to: str, timeout_s: float = 30.0, caller_id: str = "") -> str:
