@@ -1,0 +1,144 @@
+"""The engine's contact hook: who a session is with, what flows see of them, what they lived.
+
+At a session's first turn the sender's identity (`contact.from`: a phone number on SMS and
+voice, an address on e-mail, the visitor on chat) finds or makes the contact, and the session's
+`contact` gets `id`, `last_channel`, `last_seen`, `history` (the newest entries, newest first)
+and `attributes`. After every turn the turn's messages, and the disposition when it ended, go
+on the timeline; an identity a flow verified and set (`contact.email`, `contact.phone`,
+`contact.crm_id`) is linked, merging two contacts that turn out to be one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from runtime.messaging.numbers import default_region
+from runtime.sessions import Session
+
+from .identities import VERIFIED_FIELDS, IdentityError, identity, sender_identity
+from .store import ContactStore
+
+log = logging.getLogger(__name__)
+HISTORY = 10  # entries of the timeline a session starts with in `contact.history`
+HISTORY_TEXT = 200  # characters of each entry's text there (the timeline keeps more)
+
+
+class ContactBook:
+    """Keeps contacts and timelines up to date as sessions run (see runtime.engine.ContactHook)."""
+
+    def __init__(self, store: ContactStore, region: str | None = None,
+                 history: int = HISTORY) -> None:
+        self.store = store
+        self.region = region
+        self.history = history
+
+    @classmethod
+    def of(cls, engine: Engine, settings: dict) -> ContactBook:
+        """Return the book of a records database, reading numbers in `[sms] default_region`."""
+        return cls(ContactStore(engine), default_region(settings))
+
+    def opened(self, session: Session) -> None:
+        """Find or make the contact of a new session and give the flow what is known of them."""
+        contact = session.contact
+        found = None
+        if not session.trigger.get("simulation"):
+            sender = sender_identity(session.channel, contact.get("from"), session.id,
+                                     self.region)
+            try:
+                found = self.store.open(*sender) if sender is not None else None
+            except Exception:  # a contact store that fails must never stop a conversation
+                log.exception("the contact of session %s could not be found", session.id)
+        contact.update(self.known(found))
+
+    def known(self, contact_id: str | None) -> dict:
+        """Return the `contact.*` fields of a contact (empty ones for nobody)."""
+        if contact_id is None:
+            return {"id": None, "last_channel": None, "last_seen": None, "history": [],
+                    "attributes": {}}
+        row = self.store.get(contact_id) or {}
+        history = [_brief(entry) for entry in self.store.timeline(contact_id, limit=self.history)]
+        return {"id": contact_id, "last_channel": row.get("last_channel"),
+                "last_seen": _iso(row.get("last_seen")), "history": history,
+                "attributes": row.get("attributes") or {}}
+
+    def turned(self, session: Session, exchanged: list[tuple[str, str]]) -> None:
+        """Put a turn on the contact's timeline and link the identities the flow verified."""
+        if session.trigger.get("simulation"):
+            return
+        try:
+            self._turned(session, exchanged)
+        except Exception:  # the conversation goes on; the operator hears about it
+            log.exception("the timeline of session %s could not be written", session.id)
+
+    def _turned(self, session: Session, exchanged: list[tuple[str, str]]) -> None:
+        contact = session.contact
+        contact_id = contact.get("id")
+        for kind, value in self._verified(session):
+            if contact_id is None:
+                contact_id = self.store.open(kind, value)
+            elif (kind, value) not in self.store.identities(contact_id):
+                contact_id = self.store.link(contact_id, kind, value)
+        if contact_id is None:
+            return  # nobody known: an anonymous caller who said who they were nowhere
+        contact_id = self.store.resolve(contact_id) or contact_id
+        contact["id"] = contact_id
+        attributes = contact.get("attributes")
+        changed = attributes if isinstance(attributes, dict) \
+            and attributes != self.store.attributes(contact_id) else None
+        self.store.record(contact_id, _entries(session, exchanged), attributes=changed)
+
+    def _verified(self, session: Session) -> list[tuple[str, str]]:
+        """Return the identities a flow set on the session's contact, in their written form."""
+        found = []
+        for field, kind in VERIFIED_FIELDS.items():
+            value = session.contact.get(field)
+            if value in (None, ""):
+                continue
+            try:
+                found.append(identity(kind, value, self.region, f"contact.{field}"))
+            except IdentityError as exc:
+                log.warning("session %s: %s; not linked to its contact", session.id, exc)
+        return found
+
+
+def _entries(session: Session, exchanged: list[tuple[str, str]]) -> list[dict]:
+    """Return the timeline entries of a turn: its start, messages and disposition."""
+    flow = session.frames[0].flow_id if session.frames else session.flow_id
+    base = {"channel": session.channel, "session": session.id, "flow": flow}
+    now = time.time()
+    entries = []
+    if session.turns == 1:
+        direction = session.trigger.get("direction") or "inbound"
+        entries.append({**base, "at": session.started_at, "kind": "session", "text": direction})
+        if session.trigger.get("text"):
+            entries.append({**base, "at": session.started_at, "kind": "message",
+                            "direction": "in", "text": session.trigger["text"]})
+    entries.extend({**base, "at": now, "kind": "message", "direction": direction, "text": text}
+                   for direction, text in exchanged)
+    if session.status == "ended":
+        entries.append({**base, "at": now, "kind": "disposition", "text": session.disposition})
+    return entries
+
+
+def _brief(entry: dict) -> dict:
+    """Return a timeline entry as `contact.history` holds it: small, with a readable time."""
+    text = entry["text"]
+    return {"at": entry["at"], "when": _iso(entry["at"]), "channel": entry["channel"],
+            "kind": entry["kind"], "direction": entry["direction"], "flow": entry["flow"],
+            "session": entry["session"],
+            "text": text[:HISTORY_TEXT] if isinstance(text, str) else text}
+
+
+def _iso(at: Any) -> str | None:
+    """Return a unix time as ISO 8601 in UTC, to the second."""
+    if at is None:
+        return None
+    return datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="seconds")
+
+
+__all__ = ["HISTORY", "ContactBook"]
