@@ -49,6 +49,14 @@ class ContactStore:
                                .where(identities_table.c.kind == kind)
                                .where(identities_table.c.value == value))
 
+    def of_session(self, session_id: str) -> str | None:
+        """Return the contact a session was with (its timeline holds it), None when unknown."""
+        if "\x00" in session_id:
+            return None
+        with self.engine.connect() as conn:
+            return conn.scalar(select(events_table.c.contact_id)
+                               .where(events_table.c.session_id == session_id).limit(1))
+
     def open(self, kind: str, value: str) -> str:
         """Return the contact that holds an identity, made now when nobody does."""
         for _ in range(3):  # two sessions of a new customer may start at the same instant
