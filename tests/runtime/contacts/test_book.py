@@ -106,3 +106,19 @@ def test_a_simulation_makes_no_contact(runtime):
     runtime.contacts.turned(session, [("out", "hi")])
     assert session.contact["id"] is None
     assert runtime.contacts.store.find("chat", "visitor-9") is None
+
+
+def test_a_phone_and_a_crm_id_a_flow_set_are_linked_in_their_written_form(runtime):
+    from runtime.contacts import ContactBook
+    from runtime.sessions import Session
+    book = ContactBook(runtime.contacts.store, "DE")
+    session = Session(id=Session.new_id(), flow_id="greeter", flow_version="v", channel="chat",
+                      block="hello", vars={}, contact={"from": "visitor-5"}, trigger={})
+    book.opened(session)
+    session.turns = 1
+    session.contact.update(phone="0151 1234 5678", crm_id=" C-77 ")
+    book.turned(session, [])
+    store = runtime.contacts.store
+    assert store.find("phone", "+4915112345678") == session.contact["id"]
+    assert store.find("crm_id", "C-77") == session.contact["id"]
+    assert store.find("chat", "visitor-5") == session.contact["id"]
