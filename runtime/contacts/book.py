@@ -11,12 +11,16 @@ on the timeline; an identity a flow verified and set (`contact.email`, `contact.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from runtime.jsontext import dump_text
 from runtime.messaging.numbers import default_region
 from runtime.sessions import Session
 
@@ -26,16 +30,24 @@ from .store import ContactStore
 log = logging.getLogger(__name__)
 HISTORY = 10  # entries of the timeline a session starts with in `contact.history`
 HISTORY_TEXT = 200  # characters of each entry's text there (the timeline keeps more)
+_CACHED_SESSIONS = 10_000  # running sessions whose contact's state the book remembers
 
 
 class ContactBook:
-    """Keeps contacts and timelines up to date as sessions run (see runtime.engine.ContactHook)."""
+    """Keeps contacts and timelines up to date as sessions run (see runtime.engine.ContactHook).
+
+    What it loaded for each running session (the attributes as stored, the identities known to
+    be linked) is kept in a bounded cache, so a turn that changes neither costs one write; a
+    session whose entry is missing (another process began it) reads them again.
+    """
 
     def __init__(self, store: ContactStore, region: str | None = None,
                  history: int = HISTORY) -> None:
         self.store = store
         self.region = region
         self.history = history
+        self._seen: OrderedDict[str, _Seen] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, engine: Engine, settings: dict) -> ContactBook:
@@ -45,26 +57,33 @@ class ContactBook:
     def opened(self, session: Session) -> None:
         """Find or make the contact of a new session and give the flow what is known of them."""
         contact = session.contact
-        found = None
+        found, made = None, False
         if not session.trigger.get("simulation"):
             sender = sender_identity(session.channel, contact.get("from"), session.id,
                                      self.region)
             try:
-                found = self.store.open(*sender) if sender is not None else None
+                if sender is not None:
+                    found, made = self.store.find_or_create(*sender)
+                    self._remember(session.id, _Seen("{}", {sender}))
             except Exception:  # a contact store that fails must never stop a conversation
                 log.exception("the contact of session %s could not be found", session.id)
-        contact.update(self.known(found))
+                found = None
+        fields = self.known(None) if made else self.known(found)
+        contact.update({**fields, "id": found})
+        if found is not None and not made:
+            self._remember(session.id, _Seen(dump_text(fields["attributes"]),
+                                             {sender} if sender else set()))
 
     def known(self, contact_id: str | None) -> dict:
         """Return the `contact.*` fields of a contact (empty ones for nobody)."""
-        if contact_id is None:
+        row = self.store.summary(contact_id) if contact_id is not None else None
+        if row is None:
             return {"id": None, "last_channel": None, "last_seen": None, "history": [],
                     "attributes": {}}
-        row = self.store.get(contact_id) or {}
         history = [_brief(entry) for entry in self.store.timeline(contact_id, limit=self.history)]
-        return {"id": contact_id, "last_channel": row.get("last_channel"),
-                "last_seen": _iso(row.get("last_seen")), "history": history,
-                "attributes": row.get("attributes") or {}}
+        return {"id": contact_id, "last_channel": row["last_channel"],
+                "last_seen": _iso(row["last_seen"]), "history": history,
+                "attributes": row["attributes"]}
 
     def turned(self, session: Session, exchanged: list[tuple[str, str]]) -> None:
         """Put a turn on the contact's timeline and link the identities the flow verified."""
@@ -74,23 +93,39 @@ class ContactBook:
             self._turned(session, exchanged)
         except Exception:  # the conversation goes on; the operator hears about it
             log.exception("the timeline of session %s could not be written", session.id)
+        if session.status == "ended":
+            with self._lock:
+                self._seen.pop(session.id, None)
 
     def _turned(self, session: Session, exchanged: list[tuple[str, str]]) -> None:
         contact = session.contact
         contact_id = contact.get("id")
+        seen = self._recall(session.id)
         for kind, value in self._verified(session):
+            if seen is not None and (kind, value) in seen.linked:
+                continue
             if contact_id is None:
                 contact_id = self.store.open(kind, value)
             elif (kind, value) not in self.store.identities(contact_id):
                 contact_id = self.store.link(contact_id, kind, value)
+            if seen is not None:
+                seen.linked.add((kind, value))
         if contact_id is None:
             return  # nobody known: an anonymous caller who said who they were nowhere
-        contact_id = self.store.resolve(contact_id) or contact_id
-        contact["id"] = contact_id
         attributes = contact.get("attributes")
-        changed = attributes if isinstance(attributes, dict) \
-            and attributes != self.store.attributes(contact_id) else None
-        self.store.record(contact_id, _entries(session, exchanged), attributes=changed)
+        changed = None
+        if isinstance(attributes, dict):
+            text = dump_text(attributes)
+            before = seen.attributes if seen is not None \
+                else dump_text(self.store.attributes(contact_id))
+            changed = attributes if text != before else None
+            if seen is None:
+                seen = _Seen(text, set())
+            seen.attributes = text
+        contact["id"] = self.store.record(contact_id, _entries(session, exchanged),
+                                          attributes=changed)
+        if seen is not None and contact["id"] is not None:
+            self._remember(session.id, seen)
 
     def _verified(self, session: Session) -> list[tuple[str, str]]:
         """Return the identities a flow set on the session's contact, in their written form."""
@@ -104,6 +139,25 @@ class ContactBook:
             except IdentityError as exc:
                 log.warning("session %s: %s; not linked to its contact", session.id, exc)
         return found
+
+    def _remember(self, session_id: str, seen: _Seen) -> None:
+        with self._lock:
+            self._seen[session_id] = seen
+            self._seen.move_to_end(session_id)
+            while len(self._seen) > _CACHED_SESSIONS:
+                self._seen.popitem(last=False)
+
+    def _recall(self, session_id: str) -> _Seen | None:
+        with self._lock:
+            return self._seen.get(session_id)
+
+
+@dataclass(slots=True)
+class _Seen:
+    """What the book knows a running session's contact holds: attributes (as JSON), identities."""
+
+    attributes: str
+    linked: set[tuple[str, str]]
 
 
 def _entries(session: Session, exchanged: list[tuple[str, str]]) -> list[dict]:

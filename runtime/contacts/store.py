@@ -59,12 +59,16 @@ class ContactStore:
 
     def open(self, kind: str, value: str) -> str:
         """Return the contact that holds an identity, made now when nobody does."""
+        return self.find_or_create(kind, value)[0]
+
+    def find_or_create(self, kind: str, value: str) -> tuple[str, bool]:
+        """Return the contact that holds an identity and whether it was made just now."""
         for _ in range(3):  # two sessions of a new customer may start at the same instant
             found = self.find(kind, value)
             if found is not None:
-                return found
+                return found, False
             try:
-                return self.create([(kind, value)])
+                return self.create([(kind, value)]), True
             except IntegrityError:
                 continue
         raise RuntimeError(f"could not find or create the contact of {kind} {value!r}")
@@ -168,11 +172,12 @@ class ContactStore:
             return [_entry(row) for row in conn.execute(query)]
 
     def record(self, contact_id: str, entries: list[dict], *,
-               attributes: dict | None = None) -> None:
+               attributes: dict | None = None) -> str | None:
         """Add entries (at, channel, kind, direction, session, flow, text) to a timeline.
 
         The contact's `last_channel` and `last_seen` follow its newest entry; `attributes`,
-        when given, replace the contact's.
+        when given, replace the contact's. A contact merged away meanwhile has them recorded on
+        the one it went into; an erased one gets nothing. Return the contact recorded on.
         """
         now = time.time()
         values: dict[str, Any] = {"updated_at": now}
@@ -181,11 +186,29 @@ class ContactStore:
             values.update(last_channel=newest["channel"], last_seen=newest["at"])
         if attributes is not None:
             values["attributes"] = dump_text(attributes)
+        table = contacts_table
         with self.engine.begin() as conn:
+            changed = conn.execute(update(table).where(table.c.id == contact_id)
+                                   .where(table.c.merged_into.is_(None)).values(**values))
+            if changed.rowcount == 0:  # merged away (or erased) since the session began
+                contact_id = _resolve(conn, contact_id)
+                if contact_id is None:
+                    return None
+                conn.execute(update(table).where(table.c.id == contact_id).values(**values))
             if entries:
                 conn.execute(insert(events_table), [_row(contact_id, e) for e in entries])
-            conn.execute(update(contacts_table).where(contacts_table.c.id == contact_id)
-                         .values(**values))
+        return contact_id
+
+    def summary(self, contact_id: str) -> dict | None:
+        """Return what a session starts with: last_channel, last_seen and attributes."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(contacts_table.c.last_channel, contacts_table.c.last_seen,
+                                      contacts_table.c.attributes)
+                               .where(contacts_table.c.id == contact_id)).first()
+        if row is None:
+            return None
+        return {"last_channel": row.last_channel, "last_seen": row.last_seen,
+                "attributes": json.loads(row.attributes)}
 
     def attributes(self, contact_id: str) -> dict:
         """Return a contact's attributes ({} when it has none or does not exist)."""
