@@ -106,6 +106,8 @@ class Runtime:
         self._clients.clear()
         if self.executions is not None:
             self.executions.close()
+        if self.contacts is not None:
+            self.contacts.close()
         if self._tasks is not None:
             self._tasks.close()
         if self.records is not None:

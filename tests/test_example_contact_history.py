@@ -58,6 +58,7 @@ def test_a_customer_who_called_about_a_lost_card_is_greeted_with_it_by_sms(examp
         # one customer: the call and the SMS are on one contact's timeline
         sms = runtime.sessions.get(answer.get_json()["session"])
         assert sms.contact["id"] == call.contact["id"] is not None
+        runtime.contacts.flush()  # timeline entries are written behind the turn
         timeline = runtime.contacts.store.timeline(sms.contact["id"])
         assert {e["channel"] for e in timeline} == {"voice", "sms"}
         # what the caller typed was their PIN: the timeline says keys were pressed, not which

@@ -109,6 +109,7 @@ def _store() -> ContactStore:
     if book is None:
         raise ApiError("this runtime keeps no contacts: it has no records database",
                        code="contacts_not_kept", status=404)
+    book.flush()  # the turns this process ran last are on the timelines it answers with
     return book.store
 
 

@@ -37,17 +37,66 @@ class ContactBook:
     """Keeps contacts and timelines up to date as sessions run (see runtime.engine.ContactHook).
 
     What it loaded for each running session (the attributes as stored, the identities known to
-    be linked) is kept in a bounded cache, so a turn that changes neither costs one write; a
-    session whose entry is missing (another process began it) reads them again.
+    be linked) is kept in a bounded cache, so a turn that changes neither reads nothing; a
+    session whose entry is missing (another process began it) reads them again. Timeline
+    entries are written behind the turn by one thread, in batches, within `flush_s` (as the
+    execution log's steps are); a session of a contact with entries waiting, and the API, flush
+    first.
+    Linking and merging happen in the turn itself.
     """
 
     def __init__(self, store: ContactStore, region: str | None = None,
-                 history: int = HISTORY) -> None:
+                 history: int = HISTORY, flush_s: float = 0.2) -> None:
         self.store = store
         self.region = region
         self.history = history
         self._seen: OrderedDict[str, _Seen] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: list[tuple[str, list[dict], dict | None]] = []
+        self._write_lock = threading.Lock()
+        self._flush_s = flush_s
+        self._stop = threading.Event()
+        self._writer: threading.Thread | None = None  # started by the first turn recorded
+
+    def flush(self) -> None:
+        """Write every timeline entry recorded so far, now."""
+        with self._write_lock:
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if batch:
+                try:
+                    self.store.record_many(batch)
+                except Exception:  # the timeline must never take the runtime down; say so loudly
+                    log.exception("could not write the timeline entries of %d turns", len(batch))
+
+    def close(self) -> None:
+        """Write what is recorded and stop the writer."""
+        self._stop.set()
+        writer = self._writer
+        if writer is not None:
+            writer.join(timeout=30)
+        self.flush()
+
+    def _write_behind(self) -> None:
+        # wakes on a timer, never per turn, so a busy turn loop is not interrupted per message
+        while not self._stop.wait(self._flush_s):
+            self.flush()
+
+    def _waiting(self, contact_id: str) -> bool:
+        """Return True when entries of a contact wait to be written."""
+        with self._lock:
+            return any(pending[0] == contact_id for pending in self._pending)
+
+    def _queue(self, contact_id: str, entries: list[dict], attributes: dict | None) -> None:
+        """Hand a turn's entries to the writer (started now if it is not running)."""
+        with self._lock:
+            self._pending.append((contact_id, entries, attributes))
+            if self._writer is None and not self._stop.is_set():
+                self._writer = threading.Thread(target=self._write_behind, name="contact-timeline",
+                                                daemon=True)
+                self._writer.start()
+        if self._stop.is_set():  # closed: nobody will write it later
+            self.flush()
 
     @classmethod
     def of(cls, engine: Engine, settings: dict) -> ContactBook:
@@ -68,6 +117,8 @@ class ContactBook:
             except Exception:  # a contact store that fails must never stop a conversation
                 log.exception("the contact of session %s could not be found", session.id)
                 found = None
+        if found is not None and not made and self._waiting(found):
+            self.flush()  # what this process recorded of them shows in the history at once
         fields = self.known(None) if made else self.known(found)
         contact.update({**fields, "id": found})
         if found is not None and not made:
@@ -122,9 +173,9 @@ class ContactBook:
             if seen is None:
                 seen = _Seen(text, set())
             seen.attributes = text
-        contact["id"] = self.store.record(contact_id, _entries(session, exchanged),
-                                          attributes=changed)
-        if seen is not None and contact["id"] is not None:
+        contact["id"] = contact_id
+        self._queue(contact_id, _entries(session, exchanged), changed)
+        if seen is not None:
             self._remember(session.id, seen)
 
     def _verified(self, session: Session) -> list[tuple[str, str]]:

@@ -179,25 +179,15 @@ class ContactStore:
         when given, replace the contact's. A contact merged away meanwhile has them recorded on
         the one it went into; an erased one gets nothing. Return the contact recorded on.
         """
-        now = time.time()
-        values: dict[str, Any] = {"updated_at": now}
-        if entries:
-            newest = max(entries, key=lambda e: e["at"])
-            values.update(last_channel=newest["channel"], last_seen=newest["at"])
-        if attributes is not None:
-            values["attributes"] = dump_text(attributes)
-        table = contacts_table
+        return self.record_many([(contact_id, entries, attributes)])[0]
+
+    def record_many(self, batch: list[tuple[str, list[dict], dict | None]]) -> list[str | None]:
+        """Record several (contact, entries, attributes) in one transaction, in order."""
+        recorded: list[str | None] = []
         with self.engine.begin() as conn:
-            changed = conn.execute(update(table).where(table.c.id == contact_id)
-                                   .where(table.c.merged_into.is_(None)).values(**values))
-            if changed.rowcount == 0:  # merged away (or erased) since the session began
-                contact_id = _resolve(conn, contact_id)
-                if contact_id is None:
-                    return None
-                conn.execute(update(table).where(table.c.id == contact_id).values(**values))
-            if entries:
-                conn.execute(insert(events_table), [_row(contact_id, e) for e in entries])
-        return contact_id
+            for contact_id, entries, attributes in batch:
+                recorded.append(_record(conn, contact_id, entries, attributes))
+        return recorded
 
     def summary(self, contact_id: str) -> dict | None:
         """Return what a session starts with: last_channel, last_seen and attributes."""
@@ -271,6 +261,28 @@ def _resolve(conn: Connection, contact_id: str) -> str | None:
             return contact_id
         contact_id = row.merged_into
     return None
+
+
+def _record(conn: Connection, contact_id: str, entries: list[dict],
+            attributes: dict | None) -> str | None:
+    """Record one contact's entries and attributes on a connection; see ContactStore.record."""
+    values: dict[str, Any] = {"updated_at": time.time()}
+    if entries:
+        newest = max(entries, key=lambda e: e["at"])
+        values.update(last_channel=newest["channel"], last_seen=newest["at"])
+    if attributes is not None:
+        values["attributes"] = dump_text(attributes)
+    table = contacts_table
+    changed = conn.execute(update(table).where(table.c.id == contact_id)
+                           .where(table.c.merged_into.is_(None)).values(**values))
+    if changed.rowcount == 0:  # merged away (or erased) since the session began
+        contact_id = _resolve(conn, contact_id)
+        if contact_id is None:
+            return None
+        conn.execute(update(table).where(table.c.id == contact_id).values(**values))
+    if entries:
+        conn.execute(insert(events_table), [_row(contact_id, e) for e in entries])
+    return contact_id
 
 
 def _row(contact_id: str, entry: dict) -> dict:

@@ -37,6 +37,12 @@ def runtime(make_workspace, records_url, tmp_path):
     opened.close()
 
 
+def store_of(runtime: Runtime):
+    """Return the runtime's contact store, its timeline entries written (they go behind turns)."""
+    runtime.contacts.flush()
+    return runtime.contacts.store
+
+
 def texts(result: dict) -> list[str]:
     """Return what a turn said."""
     return [r.get("text") or r.get("prompt") for r in result["replies"]]
@@ -53,7 +59,7 @@ def test_a_new_visitor_is_a_new_contact_that_flows_see_empty(runtime):
     first = runtime.chat_turn("greeter", None, "hello", sender="visitor-1")
     assert texts(first)[0] == "Seen 0 before, last on nothing, tier none."
     session = runtime.sessions.get(first["session"])
-    contact = runtime.contacts.store.get(session.contact["id"])
+    contact = store_of(runtime).get(session.contact["id"])
     assert contact["identities"] == [{"kind": "chat", "value": "visitor-1"}]
 
 
@@ -76,7 +82,7 @@ def test_a_returning_visitor_is_greeted_with_their_history_and_attributes(runtim
 def test_an_email_the_flow_sets_is_linked_in_lower_case(runtime):
     session_id = converse(runtime, "visitor-1", "Ada@Example.org")
     contact_id = runtime.sessions.get(session_id).contact["id"]
-    assert runtime.contacts.store.find("email", "ada@example.org") == contact_id
+    assert store_of(runtime).find("email", "ada@example.org") == contact_id
 
 
 def test_two_visitors_who_give_one_address_become_one_contact_the_older_one(runtime):
@@ -84,7 +90,7 @@ def test_two_visitors_who_give_one_address_become_one_contact_the_older_one(runt
     older = runtime.sessions.get(first).contact["id"]
     second = converse(runtime, "visitor-2", "ADA@example.org")
     assert runtime.sessions.get(second).contact["id"] == older
-    store = runtime.contacts.store
+    store = store_of(runtime)
     kinds = {(i["kind"], i["value"]) for i in store.get(older)["identities"]}
     assert kinds == {("chat", "visitor-1"), ("chat", "visitor-2"), ("email", "ada@example.org")}
     assert {e["session"] for e in store.timeline(older)} == {first, second}
@@ -94,7 +100,7 @@ def test_an_address_that_is_none_is_not_linked_and_the_session_goes_on(runtime):
     session_id = converse(runtime, "visitor-1", "not an address")
     session = runtime.sessions.get(session_id)
     assert session.disposition == "known"
-    assert runtime.contacts.store.find("email", "not an address") is None
+    assert store_of(runtime).find("email", "not an address") is None
 
 
 def test_a_simulation_makes_no_contact(runtime):
@@ -105,7 +111,7 @@ def test_a_simulation_makes_no_contact(runtime):
     runtime.contacts.opened(session)
     runtime.contacts.turned(session, [("out", "hi")])
     assert session.contact["id"] is None
-    assert runtime.contacts.store.find("chat", "visitor-9") is None
+    assert store_of(runtime).find("chat", "visitor-9") is None
 
 
 def test_a_phone_and_a_crm_id_a_flow_set_are_linked_in_their_written_form(runtime):
@@ -118,7 +124,18 @@ def test_a_phone_and_a_crm_id_a_flow_set_are_linked_in_their_written_form(runtim
     session.turns = 1
     session.contact.update(phone="0151 1234 5678", crm_id=" C-77 ")
     book.turned(session, [])
+    book.close()
     store = runtime.contacts.store
     assert store.find("phone", "+4915112345678") == session.contact["id"]
     assert store.find("crm_id", "C-77") == session.contact["id"]
     assert store.find("chat", "visitor-5") == session.contact["id"]
+
+
+def test_the_timeline_is_written_behind_the_turn_within_moments_without_asking(runtime):
+    import time
+    first = runtime.chat_turn("greeter", None, "hello", sender="visitor-1")
+    contact_id = runtime.sessions.get(first["session"]).contact["id"]
+    deadline = time.monotonic() + 5
+    while not runtime.contacts.store.timeline(contact_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [e["kind"] for e in runtime.contacts.store.timeline(contact_id)][-1] == "session"

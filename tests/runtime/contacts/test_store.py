@@ -130,3 +130,13 @@ def test_erasure_removes_the_contact_its_timeline_steps_recordings_and_sessions(
     assert len(log.steps(theirs.id)) == 1 and sessions.get(theirs.id) is not None
     assert recordings.get(other.id) is not None and store.get(stranger) is not None
     log.close()
+
+
+def test_entries_for_a_merged_away_contact_land_on_the_one_kept_and_an_erased_one_gets_none(store):
+    keep, other = store.open(*MAIL), store.open(*PHONE)
+    store.merge(keep, other)
+    assert store.record(other, [entry("late")]) == keep
+    assert [e["session"] for e in store.timeline(keep)] == ["late"]
+    store.erase(keep)
+    assert store.record(keep, [entry("later")]) is None
+    assert store.timeline(keep) == [] and store.get(keep) is None
