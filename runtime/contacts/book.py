@@ -105,25 +105,31 @@ class ContactBook:
 
     def opened(self, session: Session) -> None:
         """Find or make the contact of a new session and give the flow what is known of them."""
-        contact = session.contact
-        found, made = None, False
-        if not session.trigger.get("simulation"):
-            sender = sender_identity(session.channel, contact.get("from"), session.id,
-                                     self.region)
-            try:
-                if sender is not None:
-                    found, made = self.store.find_or_create(*sender)
-                    self._remember(session.id, _Seen("{}", {sender}))
-            except Exception:  # a contact store that fails must never stop a conversation
-                log.exception("the contact of session %s could not be found", session.id)
-                found = None
-        if found is not None and not made and self._waiting(found):
+        if session.trigger.get("simulation"):
+            session.contact.update(self.known(None))
+            return
+        try:
+            fields = self._open(session)
+        except Exception:  # a contact store that fails must never stop a conversation
+            log.exception("the contact of session %s could not be found", session.id)
+            fields = self.known(None)
+        session.contact.update(fields)
+
+    def _open(self, session: Session) -> dict:
+        """Return the `contact.*` fields of a new session's sender, made a contact if new."""
+        sender = sender_identity(session.channel, session.contact.get("from"), session.id,
+                                 self.region)
+        if sender is None:
+            return self.known(None)
+        found, made = self.store.find_or_create(*sender)
+        if made:
+            self._remember(session.id, _Seen("{}", {sender}))
+            return {**self.known(None), "id": found}
+        if self._waiting(found):
             self.flush()  # what this process recorded of them shows in the history at once
-        fields = self.known(None) if made else self.known(found)
-        contact.update({**fields, "id": found})
-        if found is not None and not made:
-            self._remember(session.id, _Seen(dump_text(fields["attributes"]),
-                                             {sender} if sender else set()))
+        fields = self.known(found)
+        self._remember(session.id, _Seen(dump_text(fields["attributes"]), {sender}))
+        return fields
 
     def known(self, contact_id: str | None) -> dict:
         """Return the `contact.*` fields of a contact (empty ones for nobody)."""

@@ -139,3 +139,14 @@ def test_the_timeline_is_written_behind_the_turn_within_moments_without_asking(r
     while not runtime.contacts.store.timeline(contact_id) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [e["kind"] for e in runtime.contacts.store.timeline(contact_id)][-1] == "session"
+
+
+def test_a_contact_store_that_fails_never_stops_a_conversation(runtime, caplog):
+    from sqlalchemy import text
+    with runtime.records.engine.begin() as conn:
+        conn.execute(text("DROP TABLE contact_identities"))
+    first = runtime.chat_turn("greeter", None, "hello", sender="visitor-1")
+    assert texts(first)[0] == "Seen 0 before, last on nothing, tier none."
+    second = runtime.chat_turn("greeter", first["session"], "ada@example.org")
+    assert second["ended"] is True
+    assert "could not be found" in caplog.text
