@@ -176,3 +176,19 @@ def test_the_answers_match_the_documented_schemas(client, store):
     for name, body in answers:
         schema = {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
         assert list(Draft202012Validator(schema).iter_errors(body)) == [], name
+
+
+def test_erasing_a_chat_visitor_removes_their_sessions_and_execution_steps(app, client):
+    runtime = app.extensions["callwright.runtime"]
+    first = runtime.chat_turn("reminder", None, "hi", sender="visitor-1")
+    runtime.chat_turn("reminder", first["session"], "1")
+    session_id = first["session"]
+    assert runtime.executions.steps(session_id) != []
+    found = client.get(f"/api/v1/contacts?session={session_id}").get_json()["contacts"]
+    contact = found[0]["contact"]
+    erased = client.delete(f"/api/v1/contacts/{contact}").get_json()
+    assert erased["sessions"] == 1 and erased["steps"] >= 2
+    assert runtime.executions.steps(session_id) == []
+    assert runtime.sessions.get(session_id) is None
+    assert client.get(f"/api/v1/executions/{session_id}").status_code == 404
+    assert client.get(f"/api/v1/contacts?session={session_id}").get_json() == {"contacts": []}
