@@ -252,6 +252,11 @@ class Runtime:
         return {"execution": session.id, "status": session.status,
                 "disposition": session.disposition, "replies": []}
 
+    def place_calls_with(self, dialer: Dialer) -> None:
+        """Have this process's outbound calls placed by `dialer` (a voice node's, on its lines)."""
+        with self._lock:
+            self._dialer = dialer
+
     def dialer(self) -> Dialer:
         """Return this process's dialer of outbound calls on the `[voice]` ports."""
         with self._lock:

@@ -42,8 +42,8 @@ class WorkerChild:
 
     def __init__(self, root: Path, argv: list[str] | None = None, *,
                  name: str = "the task worker",
-                 meaning: str = "messages, callbacks, campaigns and calls stay queued until a "
-                                "worker runs (restart serve, or run `callwright worker`)") -> None:
+                 meaning: str = "messages, callbacks and campaigns stay queued until a worker "
+                                "runs (restart serve, or run `callwright worker`)") -> None:
         self.name = name
         self.meaning = meaning  # what its death means, said when it dies
         # A process group of its own, so that Ctrl+C reaches serve alone and serve stops the
@@ -122,18 +122,18 @@ def start_worker(root: Path, settings: dict, wanted: bool | None) -> WorkerChild
     return child
 
 
-def start_voice(root: Path, settings: dict, sip: str) -> WorkerChild | None:
-    """Start the workspace's voice node answering SIP on `sip` unless no backend is set; say so."""
+def start_voice(root: Path, settings: dict, sip: str) -> WorkerChild:
+    """Start the workspace's voice node: it answers calls and places the queued ones; say so."""
     backends = settings.get("ports", {}).get("backends", ["sip"])
-    if not backends:
-        click.echo("No voice node: [ports] backends is empty, so serve answers no calls.")
-        return None
     child = WorkerChild(root, voice_command(root, sip), name="the voice node",
-                        meaning="no calls are answered until serve restarts (or run "
+                        meaning="no calls are answered or placed until serve restarts (or run "
                                 "`callwright voice`)")
     shown = ", ".join(f"SIP on udp:{sip}" if name == "sip" else name for name in backends)
-    click.echo(f"Voice node running (PID {child.pid}): answering calls ({shown}); it stops with "
-               f"serve.")
+    answering = f"answering calls ({shown})" if backends else \
+        "answering no calls ([ports] backends is empty)"
+    dials = settings.get("voice", {}).get("backend", "emulator")
+    click.echo(f"Voice node running (PID {child.pid}): {answering}, placing outbound calls on "
+               f"{dials}; it stops with serve.")
     return child
 
 
