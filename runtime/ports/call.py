@@ -4,7 +4,7 @@ The engine and its host are the same as on every channel; only the input source 
 differ. `say`, `ask` and `record` prompts are queued as the engine emits them and played in order
 before the call waits for keys, records, transfers or ends; an `ask` then collects DTMF by its
 kind (a menu's keys, a digits answer's length and terminator), a `record` beeps and records. A
-caller who hangs up ends the session with disposition `hangup` from whatever subflow it is in.
+caller who hangs up ends the session with disposition `caller_hangup` from whatever subflow it is in.
 The port is hung up at the end.
 """
 
