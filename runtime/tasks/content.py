@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from blocks.sdk import BlockError
-from blocks.sdk.templates import is_template, render_text
+from blocks.sdk.templates import is_template, render_html, render_text
 from runtime.responses import choose
 from runtime.mail.markup import clean_html
 
@@ -28,8 +28,8 @@ def message_of(root: Path, payload: dict) -> dict:
                              payload.get("language") or "")
     scope = payload.get("scope") or {}
     try:
-        rendered = {name: render_text(value, scope) if is_template(value) else value
-                    for name, value in fields.items()}
+        rendered = {name: (render_html if name == "html" else render_text)(value, scope)
+                    if is_template(value) else value for name, value in fields.items()}
     except BlockError as exc:
         raise PermanentFailure(f"response {payload['response']!r}: {exc}") from None
     message["text"] = rendered.get("text", "")

@@ -96,5 +96,7 @@ def send(port: int, message: EmailMessage | bytes, *, sender: str = CUSTOMER,
          to: str = OURS) -> None:
     """Hand a mail to the receiver over SMTP, as a mail server would."""
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
-        data = message if isinstance(message, bytes) else message.as_bytes()
+        # on the wire, lines end in CRLF (smtplib converts a str, but sends bytes as they are)
+        data = message if isinstance(message, bytes) else \
+            message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         smtp.sendmail(sender, [to], data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Callable
 
 import pytest
@@ -46,13 +47,18 @@ def relay() -> Relay:
 
 @pytest.fixture
 def mail_runtime(make_workspace, relay) -> Callable[..., Runtime]:
-    """Return open(extra_toml="") -> the runtime of a workspace routing OURS to `support`."""
+    """Return open(extra_toml="", *flows, route="support", files=None) -> the runtime of a
+    workspace routing OURS to a flow, with more files (path -> JSON document) in it."""
     opened: list[Runtime] = []
 
-    def open_(extra: str = "", *flows: dict) -> Runtime:
+    def open_(extra: str = "", *flows: dict, route: str = "support",
+              files: dict[str, dict] | None = None) -> Runtime:
         root = make_workspace(SUPPORT, *flows, routes={"schema": "callwright/routes@1",
-                                                       "email": {OURS: "support"}},
+                                                       "email": {OURS: route}},
                               toml=settings(relay, extra))
+        for name, document in (files or {}).items():  # responses/…, bots/…
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(json.dumps(document), "utf-8")
         runtime = Runtime.open(root)
         opened.append(runtime)
         return runtime
