@@ -13,6 +13,7 @@ import threading
 import time
 from email import policy
 from email.message import EmailMessage
+from typing import Callable
 
 from aiosmtpd.controller import Controller
 
@@ -39,6 +40,8 @@ class _Keeper:
         with self.relay.lock:
             self.relay.mails.append(message)
             self.relay.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.relay.on_mail is not None:
+            self.relay.on_mail(message)
         return "250 2.0.0 kept"
 
 
@@ -51,6 +54,7 @@ class Relay:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
         self._controller: Controller | None = None
+        self.on_mail: Callable[[EmailMessage], None] | None = None  # told of each mail kept
 
     @property
     def address(self) -> str:
