@@ -101,6 +101,19 @@ def test_a_mail_over_the_size_limit_is_refused_and_nothing_runs(mail_runtime, re
     assert session_of(runtime) is None
 
 
+def test_mail_data_over_the_cap_is_refused_even_when_the_sender_states_no_size(mail_runtime,
+                                                                              relay):
+    runtime = mail_runtime("max_message_bytes = 4096\n")
+    with MailServer(MailReceiver(runtime), "127.0.0.1", 0) as server:
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as smtp:
+            smtp.ehlo()
+            assert smtp.mail(CUSTOMER)[0] == 250 and smtp.rcpt(OURS)[0] == 250
+            big = mail(("x" * 70 + "\n") * 120)
+            code, _ = smtp.data(big.as_bytes(policy=big.policy.clone(linesep="\r\n")))
+    assert code == 552
+    assert session_of(runtime) is None
+
+
 LOOPS = {
     "an auto-reply": dict(headers={"Auto-Submitted": "auto-replied"}),
     "bulk mail": dict(headers={"Precedence": "bulk"}),
