@@ -2,8 +2,8 @@
 
 Recipients are checked at RCPT (a mailbox no route takes is refused with 550, so the sending
 server bounces it to its author at once), the DATA size is capped (552 over it), and a mail is
-acknowledged (250) only once its turn ran and its answer is queued: a failure in between
-answers 451, and the sending server offers the mail again later.
+acknowledged (250) only once its turn ran and its answer is queued: a failure before the turn
+ran (a store that is down) answers 451, and the sending server offers the mail again later.
 """
 
 from __future__ import annotations
@@ -102,8 +102,9 @@ class MailHandler:
             log.exception("mail from %r to %s was not handled; asked to send it again later",
                           envelope.mail_from, envelope.rcpt_tos)
             return "451 4.3.0 not handled now, try again later"
-        if outcome.status == "failed":
-            return "451 4.3.0 not handled now, try again later"
+        # a turn that ran but whose answer could not be queued ("failed", logged) is still
+        # acknowledged: the mail's id is claimed, so offering it again would change nothing
+        log.debug("mail from %r: %s", envelope.mail_from, outcome.status)
         return "250 2.0.0 OK"
 
 
