@@ -12,28 +12,31 @@ from email.utils import getaddresses
 _BULK = frozenset({"bulk", "junk", "list", "auto_reply"})
 _LIST_HEADERS = ("List-Id", "List-Unsubscribe")
 # set by autoresponders that predate Auto-Submitted (RFC 3834)
-_AUTORESPONDER_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")
+_AUTORESPONDER_HEADERS = ("X-Autoreply", "X-Autorespond")
 
 
 def loop_reason(mail: EmailMessage, envelope_sender: str, ours: set[str]) -> str | None:
     """Return why a mail must not be answered, or None when a person wrote it."""
     if not envelope_sender.strip("<> "):
         return "null sender <> (a bounce)"
-    auto = str(mail.get("Auto-Submitted", "") or "").strip().lower()
+    # the raw values: these headers are tokens, and decoding each (policy.default's header
+    # classes) cost more than the rest of the screen
+    raw = {name.lower(): str(value) for name, value in mail.raw_items()}
+    auto = raw.get("auto-submitted", "").strip().lower()
     if auto and auto.split(";")[0].strip() != "no":
         return f"Auto-Submitted: {auto}"
-    precedence = str(mail.get("Precedence", "") or "").strip().lower()
+    precedence = raw.get("precedence", "").strip().lower()
     if precedence in _BULK:
         return f"Precedence: {precedence}"
     for header in _LIST_HEADERS:
-        if mail.get(header) is not None:
+        if header.lower() in raw:
             return f"{header} (a mailing list)"
-    for header in _AUTORESPONDER_HEADERS[:2]:
-        if mail.get(header) is not None:
+    for header in _AUTORESPONDER_HEADERS:
+        if header.lower() in raw:
             return f"{header} (an auto-reply)"
     senders = {envelope_sender.strip("<> ").lower()}
     senders |= {address.lower() for _, address in getaddresses(
-        [str(mail.get("From", "") or ""), str(mail.get("Sender", "") or "")]) if address}
+        [raw.get("from", ""), raw.get("sender", "")]) if address}
     if senders & ours:
         return f"sent from our own address {sorted(senders & ours)[0]}"
     return None

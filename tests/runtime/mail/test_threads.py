@@ -9,10 +9,15 @@ from runtime.mail.threads import THREADS
 from runtime.sessions import MemorySessionStore, open_session_store
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def sessions(request, tmp_path):
-    store = (MemorySessionStore() if request.param == "memory"
-             else open_session_store(f"sqlite:///{tmp_path / 'sessions.sqlite3'}"))
+    """Run a test on every session store: the thread index lives where message ids do."""
+    if request.param == "memory":
+        store = MemorySessionStore()
+    elif request.param == "sqlite":
+        store = open_session_store(f"sqlite:///{tmp_path / 'sessions.sqlite3'}")
+    else:
+        store = open_session_store(request.getfixturevalue("redis_url"))
     yield store
     store.close()
 
