@@ -20,6 +20,7 @@ from runtime.errors import EngineError
 from runtime.mail import DEFAULT_LISTEN, MailReceiver
 from runtime.mail.server import MailServer
 from runtime.ports.sip.addresses import split_hostport
+from runtime.tasks.senders import missing_setting
 
 from .serve import parse_hostport
 
@@ -37,17 +38,21 @@ def mail(workspace: Path, smtp: str | None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         runtime = Runtime.open(root)
-        settings = runtime.workspace.settings
-        host, port = split_hostport(smtp or settings.get("email", {}).get("listen")
-                                    or DEFAULT_LISTEN)
-        for key in ("from", "relay"):  # answers could never leave: say so before taking mail
-            if not settings.get("email", {}).get(key):
-                raise ConfigurationError(f"answering mail needs [email] {key} in callwright.toml "
-                                         f"(or CALLWRIGHT_EMAIL_{key.upper()})")
-    except (EngineError, ConfigurationError, ValueError) as exc:
+    except (EngineError, ConfigurationError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     try:
+        settings = runtime.workspace.settings
+        try:
+            host, port = split_hostport(smtp or settings.get("email", {}).get("listen")
+                                        or DEFAULT_LISTEN)
+        except ValueError as exc:
+            click.echo(f"error: [email] listen: {exc}", err=True)
+            sys.exit(2)
+        problem = missing_setting(settings, "email")
+        if problem:  # answers could never leave: say so before taking mail
+            click.echo(f"error: {problem}", err=True)
+            sys.exit(2)
         server = MailServer(MailReceiver(runtime), host, port)
         try:
             server.start()

@@ -70,6 +70,12 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
     local = local_mode(root, settings, host)  # before binding: a refusal binds nothing
     smtp = smtp or settings.get("email", {}).get("listen")
+    if smtp:
+        from runtime.tasks.senders import missing_setting
+        problem = missing_setting(settings, "email")
+        if problem:  # the receiver would take mail it could never answer
+            click.echo(f"error: {problem}", err=True)
+            sys.exit(2)
     port = claim_port(host, port)
     sip = claim_sip(sip)
     smtp = claim_smtp(smtp) if smtp else None

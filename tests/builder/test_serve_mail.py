@@ -78,3 +78,35 @@ def test_the_example_acknowledgement_promises_an_answer_within_opening_hours(
     first = result.output.splitlines()[0]
     assert f"answer you by {promise}." in first
     assert f"<strong>{promise}</strong>" in first and '"subject": "We have your message"' in first
+
+
+def test_an_smtp_address_in_use_stops_serve_before_it_starts_anything(
+        example_workspace: Path) -> None:
+    import socket
+    import subprocess
+
+    from serving import callwright_command
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            callwright_command("serve", "--workspace", str(example_workspace), "--port", "0",
+                               "--sip", "127.0.0.1:0", "--smtp", f"127.0.0.1:{port}"),
+            capture_output=True, text=True, timeout=START_TIMEOUT_S)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}: the address is already in use" in result.stderr
+    assert "choose another --smtp" in result.stderr
+
+
+def test_the_mail_receiver_needs_a_relay_and_a_from_address(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from builder.cli import main
+
+    (tmp_path / "callwright.toml").write_text('[email]\nrelay = "127.0.0.1:1"\n', "utf-8")
+    result = CliRunner().invoke(main, ["mail", "--workspace", str(tmp_path), "--smtp",
+                                       "127.0.0.1:0"])
+    assert result.exit_code == 2
+    assert "needs [email] from in callwright.toml (or CALLWRIGHT_EMAIL_FROM)" in result.output
