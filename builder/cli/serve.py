@@ -14,7 +14,7 @@ import click
 from runtime.ports.sip.addresses import split_hostport
 
 from ..lifetime import SERVE_PID
-from .worker_child import start_voice, start_worker
+from .worker_child import start_mail, start_voice, start_worker
 
 APP_TARGET = "builder.asgi:app"
 EDITOR_DIR = Path(__file__).resolve().parent.parent / "editor"  # as builder.api.editor has it
@@ -50,12 +50,16 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--sip", default=None, metavar="HOST:PORT", callback=parse_hostport,
               help="Where SIP calls are answered [default: [sip] listen in settings, else "
                    "127.0.0.1:5060]; port 0 picks a free one, which the banner names.")
+@click.option("--smtp", default=None, metavar="HOST:PORT", callback=parse_hostport,
+              help="Also receive e-mail by SMTP there for routes.json's `email` table "
+                   "[default: [email] listen in settings, else no receiver; the usual address "
+                   "is 127.0.0.1:2525]; port 0 picks a free one, which the banner names.")
 @click.option("--worker/--no-worker", default=None,
               help="Also run the task worker (`callwright worker`) as a child process "
                    "[default: [server] worker in settings, else on]; turn it off where workers "
                    "run separately.")
 def serve(workspace: Path, host: str | None, port: int | None, workers: int | None,
-          sip: str | None, worker: bool | None) -> None:
+          sip: str | None, smtp: str | None, worker: bool | None) -> None:
     """Serve a workspace's REST API, web chat and webhooks, and run its tasks, until stopped."""
     root = workspace.resolve()
     settings = preflight(root)
@@ -65,8 +69,16 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     workers = workers or server.get("workers") or 1
     sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
     local = local_mode(root, settings, host)  # before binding: a refusal binds nothing
+    smtp = smtp or settings.get("email", {}).get("listen")
+    if smtp:
+        from runtime.tasks.senders import missing_setting
+        problem = missing_setting(settings, "email")
+        if problem:  # the receiver would take mail it could never answer
+            click.echo(f"error: {problem}", err=True)
+            sys.exit(2)
     port = claim_port(host, port)
     sip = claim_sip(sip)
+    smtp = claim_smtp(smtp) if smtp else None
     # the workers build the app from these: builder.asgi reads the workspace, and the runtime's
     # settings take [sip] listen from CALLWRIGHT_SIP_LISTEN
     os.environ["CALLWRIGHT_WORKSPACE"] = str(root)
@@ -82,7 +94,8 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     # many workers serve; both started before either is watched (a thread keeps the next child
     # from dying with serve)
     children = [child for child in (start_worker(root, settings, worker),
-                                    start_voice(root, settings, sip)) if child is not None]
+                                    start_voice(root, settings, sip), start_mail(root, smtp))
+                if child is not None]
     for child in children:
         child.watch()
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
@@ -165,7 +178,14 @@ def local_mode(root: Path, settings: dict, host: str) -> bool:
     return True
 
 
-def claim_port(host: str, port: int) -> int:
+def claim_smtp(smtp: str) -> str:
+    """Check that nothing listens on the SMTP address, or pick a free port for 0; return it."""
+    host, port = split_hostport(smtp)
+    got = claim_port(host, port, "--smtp")
+    return f"[{host}]:{got}" if ":" in host else f"{host}:{got}"
+
+
+def claim_port(host: str, port: int, option: str = "--port") -> int:
     """Check that nothing listens on host:port, or pick a free port for 0; return the port."""
     # granian's workers bind with SO_REUSEPORT: on a taken port a second serve would start
     # without a word and split the traffic with the first, and each worker given port 0 would
@@ -183,7 +203,7 @@ def claim_port(host: str, port: int) -> int:
     except OSError as exc:  # socket.gaierror too: a host name that does not resolve
         shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         why = ("the address is already in use (is another `callwright serve` running there?); "
-               "stop that server, or choose another --port (0 picks a free one)"
+               f"stop that server, or choose another {option} (0 picks a free one)"
                if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
         click.echo(f"error: cannot listen on {shown}: {why}", err=True)
         sys.exit(1)
