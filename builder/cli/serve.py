@@ -21,6 +21,7 @@ EDITOR_DIR = Path(__file__).resolve().parent.parent / "editor"  # as builder.api
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_SIP = "127.0.0.1:5060"
+DEFAULT_SMTP = "127.0.0.1:2525"  # SMTP's submission ports need root; this one does not
 # requests per worker process in flight at once: turns waiting on a flow's HTTP call or script
 # wait on the event loop, so a worker carries many (64 held 200 turns of a 2 s service to rounds)
 BACKPRESSURE = 1024
@@ -51,9 +52,10 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
               help="Where SIP calls are answered [default: [sip] listen in settings, else "
                    "127.0.0.1:5060]; port 0 picks a free one, which the banner names.")
 @click.option("--smtp", default=None, metavar="HOST:PORT", callback=parse_hostport,
-              help="Also receive e-mail by SMTP there for routes.json's `email` table "
-                   "[default: [email] listen in settings, else no receiver; the usual address "
-                   "is 127.0.0.1:2525]; port 0 picks a free one, which the banner names.")
+              help="Where e-mail for routes.json's `email` table is received by SMTP "
+                   "[default: [email] listen in settings, else 127.0.0.1:2525 when the "
+                   "workspace routes e-mail, else no receiver]; port 0 picks a free one, "
+                   "which the banner names.")
 @click.option("--worker/--no-worker", default=None,
               help="Also run the task worker (`callwright worker`) as a child process "
                    "[default: [server] worker in settings, else on]; turn it off where workers "
@@ -62,14 +64,17 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
           sip: str | None, smtp: str | None, worker: bool | None) -> None:
     """Serve a workspace's REST API, web chat and webhooks, and run its tasks, until stopped."""
     root = workspace.resolve()
-    settings = preflight(root)
+    settings, routes = preflight(root)
     server = settings.get("server", {})
     host = host or server.get("host") or DEFAULT_HOST
     port = port if port is not None else server.get("port") or DEFAULT_PORT
     workers = workers or server.get("workers") or 1
     sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
     local = local_mode(root, settings, host)  # before binding: a refusal binds nothing
-    smtp = smtp or settings.get("email", {}).get("listen")
+    # mail is received where the workspace routes it: a workspace with no e-mail routes (and
+    # no relay to answer through) gets no receiver unless one is asked for
+    smtp = smtp or settings.get("email", {}).get("listen") or \
+        (DEFAULT_SMTP if routes.get("email") else None)
     if smtp:
         from runtime.tasks.senders import missing_setting
         problem = missing_setting(settings, "email")
@@ -116,8 +121,9 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
             child.stop()
 
 
-def preflight(root: Path) -> dict:
-    """Open the workspace once before any worker: report what is not live, return the settings.
+def preflight(root: Path) -> tuple[dict, dict]:
+    """Open the workspace once before any worker: report what is not live, return the settings
+    and the routes.
 
     This also creates the embedded stores, so that workers starting together find them made.
     """
@@ -143,7 +149,7 @@ def preflight(root: Path) -> dict:
         live = sorted(runtime.workspace.flows)
         click.echo(f"{len(live)} live flow{'' if len(live) == 1 else 's'}: "
                    f"{', '.join(live) or '(none)'}")
-        return runtime.workspace.settings
+        return runtime.workspace.settings, runtime.workspace.routes
     finally:
         runtime.close()
 
