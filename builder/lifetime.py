@@ -31,9 +31,25 @@ def die_with(parent: int) -> None:
 def die_with_serve() -> None:
     """In an HTTP worker of serve (its PID in the environment, serve its parent), end with serve.
 
-    Anywhere else (serve's own process, a process that inherited the variable from further up)
-    nothing is asked.
+    A worker that starts after serve has gone (killed while its workers were still importing)
+    ends at once. Anywhere else (serve's own process, a process that inherited the variable
+    from further down while serve runs) nothing is asked.
     """
     parent = os.environ.get(SERVE_PID, "")
-    if parent.isdigit() and os.getppid() == int(parent):
+    if not parent.isdigit():
+        return
+    if os.getppid() == int(parent):
         die_with(int(parent))
+    elif not _alive(int(parent)):  # orphaned before it could ask: no signal will ever come
+        os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Return whether a process with this PID exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's: it exists
+        return True
+    return True

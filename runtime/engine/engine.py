@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from blocks.sdk import Context, EndSession, EnterSubflow, Input, Suspend, undeclared_exit
+from blocks.sdk import (CALLER_HANGUP, Context, EndSession, EnterSubflow, Input, Suspend,
+                        undeclared_exit)
 from runtime.errors import FlowNotFound
 from runtime.sessions import SessionStore
 from runtime.sessions.session import Frame, Session
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 _NO_ANSWER = object()
 # a connected transfer hands the contact over and a caller who hangs up is gone: either leaves
 # every subflow level, not just one
-_LEAVES_ALL_LEVELS = frozenset({"transferred", "hangup"})
+_LEAVES_ALL_LEVELS = frozenset({"transferred", CALLER_HANGUP})
 # a long turn hands its steps to the log in chunks, so it never holds an unbounded list
 _STEP_CHUNK = 1024
 

@@ -55,7 +55,8 @@ class SessionHost(Host):
                  bots: BotLookup | None = None,
                  responses: ResponseLookup | None = None,
                  recorder: Recorder | None = None,
-                 recordings: RecordingStore | None = None) -> None:
+                 recordings: RecordingStore | None = None,
+                 eta: Callable[[str, datetime], str | None] | None = None) -> None:
         self.channel = channel.name
         self._channel = channel
         self._inputs = inputs
@@ -73,6 +74,7 @@ class SessionHost(Host):
         self._responses = responses  # None: responses stay names (a bare host in a test)
         self._recorder = recorder  # None: this channel cannot record (all but a voice call)
         self._recordings = recordings  # None: recordings are taken but kept nowhere (emulate)
+        self._eta = eta  # None: templates have no {{ eta }} (no service levels)
         self.session: Session | None = None
         self.messages: list[str] = []
         # what the contact was told and answered this turn, for their timeline (runtime.contacts)
@@ -191,6 +193,14 @@ class SessionHost(Host):
 
     def now(self) -> datetime:
         return self._clock() if self._clock else datetime.now(timezone.utc)
+
+    def scope(self, ctx: Any) -> dict:
+        scope = super().scope(ctx)
+        if self._eta is not None:
+            eta = self._eta(self.channel, self.now())
+            if eta is not None:  # a channel with no service level leaves {{ eta }} empty
+                scope["eta"] = eta
+        return scope
 
     def random(self) -> float:
         return self._rng.random() if self._rng is not None else random.random()

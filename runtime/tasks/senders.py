@@ -11,6 +11,7 @@ from email.utils import formatdate, parseaddr
 
 from blocks.sdk import BlockError, HttpRequest
 from runtime.http.client import OutboundHttp
+from runtime.mail.threads import mail_message_id
 from runtime.messaging.signing import SIGNATURE_HEADER
 from runtime.messaging.signing import \
     sign as signature  # the one implementation; `signature` is its old name here
@@ -109,11 +110,18 @@ def send_email(settings: dict, key: str, message: dict) -> str:
         mail["From"] = sender
         mail["To"] = message["to"]
         mail["Subject"] = message.get("subject") or ""
-        # The key in the Message-ID lets a mailbox recognise a retried copy as the same mail.
-        domain = parseaddr(sender)[1].rpartition("@")[2]
-        mail["Message-ID"] = f"<{key}@{domain or 'callwright.invalid'}>"
+        mail["Message-ID"] = mail_message_id(key, sender)
         mail["Date"] = formatdate(usegmt=True)
+        # a reply names the mail it answers, so that mail clients show one thread
+        if message.get("in_reply_to"):
+            mail["In-Reply-To"] = message["in_reply_to"]
+        if message.get("references"):
+            mail["References"] = message["references"]
+        if message.get("auto_submitted"):  # RFC 3834: tells other robots not to answer it
+            mail["Auto-Submitted"] = message["auto_submitted"]
         mail.set_content(message["text"])
+        if message.get("html"):
+            mail.add_alternative(message["html"], subtype="html")
     except ValueError as exc:  # a header with a line break or an unusable address
         raise PermanentFailure(f"e-mail to {message['to']!r}: {exc}") from None
     try:

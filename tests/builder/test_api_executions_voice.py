@@ -160,7 +160,7 @@ def test_a_call_task_that_runs_twice_places_one_call(make_app, drain):
     app = make_app(immediate=False)
     client, queue = app.test_client(), queue_of(app)
     execution_id = start(client, to=CONTACT).get_json()["execution"]
-    place_call = queue.tasks["place_call"]
+    place_call = queue.lines.tasks["place_call"]
     assert place_call.call_local(execution_id) not in ("skipped", "missing")
     assert place_call.call_local(execution_id) == "skipped"
     drain(queue, lambda: execution(client, execution_id)["status"] == "ended")  # the queued copy too

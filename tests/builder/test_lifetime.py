@@ -70,3 +70,15 @@ def test_outside_a_worker_of_serve_nothing_is_asked(monkeypatch) -> None:
     die_with_serve()
     monkeypatch.setenv(SERVE_PID, "1")  # a variable inherited from further up
     die_with_serve()  # still running: nothing ended this process
+
+
+def test_a_worker_whose_serve_died_before_it_could_ask_ends_at_once() -> None:
+    # serve killed while its HTTP workers were still importing: they are orphans already
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(30)
+    worker = subprocess.run(
+        [sys.executable, "-c", "from builder.lifetime import die_with_serve\n"
+                               "die_with_serve()\nprint('serving')"],
+        capture_output=True, text=True, timeout=30,
+        env={**os.environ, "CALLWRIGHT_SERVE_PID": str(dead.pid)})
+    assert worker.returncode == 1 and "serving" not in worker.stdout
