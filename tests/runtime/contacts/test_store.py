@@ -140,3 +140,22 @@ def test_entries_for_a_merged_away_contact_land_on_the_one_kept_and_an_erased_on
     store.erase(keep)
     assert store.record(keep, [entry("later")]) is None
     assert store.timeline(keep) == [] and store.get(keep) is None
+
+
+def test_sessions_of_a_new_customer_starting_at_once_find_one_contact(store):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+    from sqlalchemy import func, select
+    from runtime.records.schema import contacts
+    start = Barrier(8)
+
+    def open_one(_: int) -> str:
+        start.wait(timeout=10)
+        return store.open(*PHONE)
+    with ThreadPoolExecutor(8) as pool:
+        found = set(pool.map(open_one, range(8)))
+    assert len(found) == 1
+    with store.engine.connect() as conn:
+        # a loser of the race made its contact and identity in one transaction: both undone
+        made = conn.scalar(select(func.count()).select_from(contacts))
+    assert store.find(*PHONE) in found and made == 1
