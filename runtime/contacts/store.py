@@ -109,7 +109,7 @@ class ContactStore:
         return self.merge(first, second)
 
     def merge(self, keep: str, other: str) -> str:
-        """Merge `other` into `keep`: identities, missing attributes and timeline move; return keep."""
+        """Merge `other` into `keep` (identities, missing attributes, timeline); return keep."""
         with self.engine.begin() as conn:
             keep, other = _resolve(conn, keep), _resolve(conn, other)
             if keep is None or other is None:
