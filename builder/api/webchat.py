@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
+from runtime.engine.threadloop import thread_loop
 from runtime.jsontext import dump_bytes
 from runtime.tasks import task_config
 from runtime.webchat import (CONVERSATION, ChatHub, Message, chat_events_url, messages_of,
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
 MAX_BODY_BYTES = 64 * 1024
 MAX_MESSAGE_ID = 128
 DEFAULT_MAX_STREAMS = 1000  # open event streams per HTTP worker process
+TURN_THREADS = 8  # widget turns at once per process (Runtime.inbound is synchronous)
+CLOSE_TIMEOUT_S = 10.0
 FIELDS = ("text", "conversation", "id")
 PREFLIGHT_MAX_AGE_S = 600
 MESSAGES = re.compile(re.escape(API_PREFIX) + r"/webchat/([^/]+)/messages\Z")
@@ -63,9 +68,32 @@ class AsgiWebChat:
         self.events = open_chat_events(url) if url else None
         self.hub = (ChatHub(self.events, int(chat.get("max_streams", DEFAULT_MAX_STREAMS)))
                     if self.events is not None else None)
+        # threads of its own, each with its event loop and HTTP client for the runtime's turns
+        # (run_sync), closed with them at shutdown
+        self._threads = 0
+        self._count_lock = threading.Lock()
+        self.turns = ThreadPoolExecutor(TURN_THREADS, "webchat-turn", initializer=self._started)
+
+    def _started(self) -> None:
+        with self._count_lock:
+            self._threads += 1
 
     def close(self) -> None:
-        """Release the message store."""
+        """Close the turn threads' HTTP clients and event loops, then the message store."""
+        with self._count_lock:
+            threads = self._threads
+        if threads:
+            # one closing job for each thread: the barrier holds each thread to one of them
+            barrier = threading.Barrier(threads)
+
+            def finish() -> None:
+                barrier.wait(CLOSE_TIMEOUT_S)
+                loop = thread_loop()
+                loop.run_until_complete(self.runtime.close_http())
+                loop.close()
+            for _ in range(threads):
+                self.turns.submit(finish)
+        self.turns.shutdown(wait=True)
         if self.events is not None:
             self.events.close()
 
@@ -136,8 +164,8 @@ class AsgiWebChat:
                                  MAX_BODY_BYTES)
         text, conversation, message_id = message_of(raw)
         self.flow_of(route)
-        answer = await asyncio.to_thread(self.turn, route, conversation or new_conversation(),
-                                         text, message_id)
+        answer = await asyncio.get_running_loop().run_in_executor(
+            self.turns, self.turn, route, conversation or new_conversation(), text, message_id)
         await respond(send, 200, [("Content-Type", "application/json"), *cors],
                       dump_bytes(answer))
 
