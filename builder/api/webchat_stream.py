@@ -34,14 +34,19 @@ async def stream_events(scope: Scope, receive: Receive, send: Send, hub: ChatHub
                        headers={"Retry-After": "5"}) from None
     gone = asyncio.ensure_future(_disconnected(receive))
     try:
+        try:
+            await hub.listening()
+        except TimeoutError:
+            raise ApiError("the web-chat message store does not answer; try again",
+                           code="unavailable", status=503, headers={"Retry-After": "5"}) from None
         headers = [("Content-Type", "text/event-stream; charset=utf-8"),
                    ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"), *cors]
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
                                 for k, v in headers]})
         await _chunk(send, f"retry: {RECONNECT_MS}\n\n".encode())
-        # opened before the replay is read: a message kept in between comes both ways, and the
-        # id check below sends it once
+        # listening before the replay is read: a message kept in between comes both ways, and
+        # the id check below sends it once
         kept = await asyncio.to_thread(hub.events.since, conversation, after)
         for message in kept:
             await _chunk(send, event_bytes(message))

@@ -71,10 +71,11 @@ class ChatEvents:
         """Return the kept messages of a conversation with an id above `after`, oldest first."""
         raise NotImplementedError
 
-    async def listen(self, deliver: Listener) -> None:
+    async def listen(self, deliver: Listener, ready: Callable[[], None] = lambda: None) -> None:
         """Call `deliver(conversation, id, message)` for each message appended from now on.
 
-        Runs until cancelled; any process's appends count.
+        Calls `ready()` once listening: every message appended after that is delivered, so a
+        replay read after it misses nothing. Runs until cancelled; any process's appends count.
         """
         raise NotImplementedError
 

@@ -11,6 +11,7 @@ from .events import ChatEvents, Message
 log = logging.getLogger(__name__)
 QUEUE = 64  # messages waiting for one slow stream; past it the stream is closed and replays
 RETRY_S = 1.0  # how soon a listener that failed (Redis gone) starts again
+READY_TIMEOUT_S = 5.0
 
 
 class TooManyStreams(Exception):
@@ -48,6 +49,7 @@ class ChatHub:
         self._streams: dict[str, set[Stream]] = defaultdict(set)
         self._count = 0
         self._listener: asyncio.Task | None = None
+        self._listening = asyncio.Event()
 
     @property
     def count(self) -> int:
@@ -81,6 +83,14 @@ class ChatHub:
         if self._count == 0 and self._listener is not None:
             self._listener.cancel()
             self._listener = None
+            self._listening = asyncio.Event()
+
+    async def listening(self) -> None:
+        """Return once the listener hears every new message; raise TimeoutError if it cannot.
+
+        A stream reads its replay after this, so that no message falls between the two.
+        """
+        await asyncio.wait_for(self._listening.wait(), READY_TIMEOUT_S)
 
     def _deliver(self, conversation: str, message_id: int, message: Message) -> None:
         for stream in self._streams.get(conversation, ()):
@@ -89,11 +99,12 @@ class ChatHub:
     async def _listen(self) -> None:
         while True:
             try:
-                await self.events.listen(self._deliver)
+                await self.events.listen(self._deliver, self._listening.set)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the store went away: say so, and the streams' replay covers it
                 log.exception("listening for web-chat messages failed; trying again")
+            self._listening.clear()
             # whatever was missed meanwhile, every stream replays from its last id
             for streams in list(self._streams.values()):
                 for stream in list(streams):

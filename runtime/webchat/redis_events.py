@@ -10,7 +10,7 @@ delivery keeps nothing twice). Every append publishes `<conversation>|<id>|<mess
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from blocks.sdk import ConfigurationError
 
@@ -66,12 +66,17 @@ class RedisChatEvents(ChatEvents):
                                              "+inf")
         return [_message(member) for member in members]
 
-    async def listen(self, deliver: Listener) -> None:
+    async def listen(self, deliver: Listener, ready: Callable[[], None] = lambda: None) -> None:
         client: Any = self._redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=2)
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        pubsub = client.pubsub()
         try:
             await pubsub.subscribe(self.channel)
             async for item in pubsub.listen():
+                if item["type"] == "subscribe":  # Redis confirmed: from now on nothing is missed
+                    ready()
+                    continue
+                if item["type"] != "message":
+                    continue
                 conversation, _, rest = item["data"].decode("utf-8").partition("|")
                 message = _message(rest.encode("utf-8"))
                 deliver(conversation, message["id"], message)

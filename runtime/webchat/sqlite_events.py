@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from .events import KEEP, TTL_S, ChatEvents, Listener, Message, stamped
 
@@ -36,7 +37,9 @@ class SqliteChatEvents(ChatEvents):
     def __init__(self, path: Path, busy_timeout_s: float = 10.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # one connection for every thread of the process, one statement at a time
+        # a writer for every thread of the process, one append at a time, and a reader of its
+        # own: in WAL mode reads never wait for a writer, so the listener, which reads on the
+        # event loop, is never held up by an append waiting for another process's write
         self._conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None,
                                      check_same_thread=False)
         self._lock = threading.Lock()
@@ -44,6 +47,9 @@ class SqliteChatEvents(ChatEvents):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(_SCHEMA)
+        self._reader = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None,
+                                       check_same_thread=False)
+        self._read_lock = threading.Lock()
 
     def append(self, conversation: str, message: Message, key: str | None = None) -> int:
         body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
@@ -75,21 +81,23 @@ class SqliteChatEvents(ChatEvents):
         return new_id
 
     def since(self, conversation: str, after: int) -> list[Message]:
-        with self._lock:
-            rows = self._conn.execute(
+        with self._read_lock:
+            rows = self._reader.execute(
                 "SELECT id, body FROM chat_events WHERE conversation = ? AND id > ? ORDER BY id",
                 (conversation, after)).fetchall()
         return [stamped(json.loads(body), row_id) for row_id, body in rows]
 
     def _after(self, last: int) -> list[tuple[int, str, str]]:
-        with self._lock:
-            return self._conn.execute(
+        with self._read_lock:
+            return self._reader.execute(
                 "SELECT id, conversation, body FROM chat_events WHERE id > ? ORDER BY id LIMIT ?",
                 (last, BATCH)).fetchall()
 
-    async def listen(self, deliver: Listener) -> None:
-        with self._lock:
-            last = self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM chat_events").fetchone()[0]
+    async def listen(self, deliver: Listener, ready: Callable[[], None] = lambda: None) -> None:
+        with self._read_lock:
+            last = self._reader.execute(
+                "SELECT COALESCE(MAX(id), 0) FROM chat_events").fetchone()[0]
+        ready()
         while True:
             await asyncio.sleep(POLL_S)
             # a read of an index in WAL mode takes microseconds: on the loop, not on a thread
@@ -98,6 +106,7 @@ class SqliteChatEvents(ChatEvents):
                 deliver(conversation, row_id, stamped(json.loads(body), row_id))
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             self._conn.close()
+            self._reader.close()
 
