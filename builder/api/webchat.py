@@ -23,7 +23,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from runtime.engine.threadloop import thread_loop
 from runtime.jsontext import dump_bytes
@@ -104,8 +104,9 @@ class AsgiWebChat:
         if messages is None and events is None:
             return await self.app(scope, receive, send)
         method = scope["method"]
-        origin = dict(scope["headers"]).get(b"origin", b"").decode("latin-1")
-        cors = self.cors_headers(origin)
+        fields = dict(scope["headers"])
+        origin = fields.get(b"origin", b"").decode("latin-1")
+        cors = self.cors_headers(origin, fields.get(b"host", b"").decode("latin-1"))
         try:
             if cors is None:
                 raise ApiError(f"the origin {origin} may not use this web chat: add it to "
@@ -134,13 +135,14 @@ class AsgiWebChat:
             await respond(send, status, [("Content-Type", "application/json"), *(cors or []),
                                          *extra.items()], body)
 
-    def cors_headers(self, origin: str) -> list[tuple[str, str]] | None:
+    def cors_headers(self, origin: str, host: str) -> list[tuple[str, str]] | None:
         """Return the CORS headers for a request's Origin, or None when it may not come in.
 
         A request without an Origin is no browser's page (a browser sends one on every
-        cross-origin request and every POST): CORS has nothing to protect there.
+        cross-origin request and every POST): CORS has nothing to protect there; nor on a page
+        of this server itself (its origin names the host the request came to).
         """
-        if not origin:
+        if not origin or urlsplit(origin).netloc == host:
             return []
         if origin in self.origins or "*" in self.origins:
             return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]

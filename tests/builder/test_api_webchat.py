@@ -121,6 +121,17 @@ def test_a_request_without_an_origin_is_no_browser_page_and_is_answered(app):
     assert status == 200 and "access-control-allow-origin" not in headers
 
 
+def test_a_page_of_the_server_itself_may_chat_without_being_listed(app):
+    status, _, raw = call(app, "POST", "/api/v1/webchat/web/messages", {"text": "hello"},
+                          origin="http://chat.example:8080",
+                          headers=((b"host", b"chat.example:8080"),))
+    assert status == 200, raw
+    status, _, _ = call(app, "POST", "/api/v1/webchat/web/messages", {"text": "hello"},
+                        origin="http://chat.example:9090",
+                        headers=((b"host", b"chat.example:8080"),))
+    assert status == 403
+
+
 def test_a_preflight_from_an_allowed_origin_is_answered_with_what_may_be_sent(app):
     status, headers, body = call(app, "OPTIONS", "/api/v1/webchat/web/messages")
     assert status == 204 and body == b""
