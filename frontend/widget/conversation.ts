@@ -12,6 +12,7 @@ export interface Message {
 interface Saved {
   conversation?: string;
   open?: boolean;
+  seen?: number; // the last message shown with the panel open
 }
 
 const RETRY_MS = 3000; // after a refused stream (503, a restart): EventSource gives up by itself

@@ -14,6 +14,7 @@ export interface Labels {
   ended: string;
   sendFailed: string;
   reconnecting: string;
+  unread: (count: number) => string;
 }
 
 const EN: Labels = {
@@ -30,6 +31,7 @@ const EN: Labels = {
   ended: "The conversation has ended. Write again to start a new one.",
   sendFailed: "Your message could not be sent. Please try again.",
   reconnecting: "Reconnecting…",
+  unread: (count) => `${count} new`,
 };
 
 const RU: Labels = {
@@ -46,6 +48,7 @@ const RU: Labels = {
   ended: "Разговор завершён. Напишите снова, чтобы начать новый.",
   sendFailed: "Не удалось отправить сообщение. Попробуйте ещё раз.",
   reconnecting: "Восстанавливаем соединение…",
+  unread: (count) => `новых: ${count}`,
 };
 
 /** Return the labels for a BCP 47 language tag such as "ru-RU" (English for any other). */

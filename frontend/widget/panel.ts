@@ -25,6 +25,9 @@ export class ChatPanel {
   private readonly status: HTMLElement;
   private readonly input: HTMLInputElement;
   private readonly conversation: Conversation;
+  private readonly badge: HTMLElement;
+  private unread = 0;
+  private lastId = 0;
 
   constructor(host: HTMLElement, base: string, route: string, private readonly labels: Labels) {
     const root = host.attachShadow({ mode: "open" });
@@ -32,6 +35,10 @@ export class ChatPanel {
     style.textContent = STYLES;
     this.launcher = element("button", { type: "button", class: "launcher", "aria-expanded": "false",
                                         "aria-controls": "callwright-chat-panel" }, labels.open);
+    // messages that came while the panel was closed: counted on the launcher, and in its name
+    this.badge = element("span", { class: "badge", "aria-hidden": "true" });
+    this.badge.hidden = true;
+    this.launcher.append(this.badge);
     this.panel = element("section", { id: "callwright-chat-panel", class: "panel", role: "region",
                                       "aria-label": labels.title });
     this.panel.hidden = true;
@@ -71,7 +78,8 @@ export class ChatPanel {
     this.panel.hidden = !open;
     this.launcher.hidden = open;
     this.launcher.setAttribute("aria-expanded", String(open));
-    this.conversation.save({ open });
+    this.conversation.save(open ? { open, seen: this.lastId } : { open });
+    if (open) this.setUnread(0);
     if (!focus) return;
     if (open) this.input.focus();
     else this.launcher.focus();
@@ -96,7 +104,20 @@ export class ChatPanel {
     else if (connected && reconnecting) this.status.textContent = "";
   }
 
+  private setUnread(count: number): void {
+    this.unread = count;
+    this.badge.hidden = count === 0;
+    this.badge.textContent = String(count);
+    if (count) this.launcher.setAttribute("aria-label", `${this.labels.open} (${this.labels.unread(count)})`);
+    else this.launcher.removeAttribute("aria-label");
+  }
+
   private show(message: Message): void {
+    this.lastId = message.id;
+    if (!this.panel.hidden) this.conversation.save({ seen: message.id });
+    else if (message.side === "bot" && message.id > (this.conversation.saved.seen ?? 0)) {
+      this.setUnread(this.unread + 1);
+    }
     const item = element("li", { "data-id": String(message.id) });
     if (message.notice) {
       item.className = "notice";

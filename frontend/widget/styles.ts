@@ -7,6 +7,9 @@ export const STYLES = `
 .launcher, .panel { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; }
 .launcher { border: 0; border-radius: 24px; padding: 12px 18px; background: #1d4ed8; color: #fff;
   font-size: 15px; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
+.badge { display: inline-block; margin-left: 8px; min-width: 20px; padding: 0 6px;
+  border-radius: 10px; background: #fff; color: #1d4ed8; font-weight: 600; font-size: 13px; }
+.badge[hidden] { display: none; }
 .panel { width: min(360px, calc(100vw - 40px)); height: min(520px, calc(100vh - 40px));
   display: flex; flex-direction: column; background: #fff; color: #111; border-radius: 12px;
   box-shadow: 0 8px 30px rgba(0,0,0,.3); overflow: hidden; font-size: 14px; }

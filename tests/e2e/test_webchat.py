@@ -173,6 +173,39 @@ def test_the_chat_works_from_the_keyboard_alone(page, served) -> None:
     assert launcher.evaluate("e => e === e.getRootNode().activeElement")
 
 
+def test_messages_that_come_while_the_panel_is_closed_are_counted_on_the_launcher(
+        page, served) -> None:
+    page.goto(served["allowed"].origin + "/")
+    page.get_by_role("button", name="Chat with us").click()
+    field = page.get_by_role("textbox", name="Your message")
+    field.fill("hello")
+    field.press("Enter")
+    log_of(page).get_by_text("Hi, I am the Acme support bot.").wait_for()
+    page.keyboard.press("Escape")
+    conversation = page.evaluate(
+        "() => JSON.parse(Object.entries(localStorage)"
+        ".find(([key]) => key.startsWith('callwright-chat:'))[1]).conversation")
+    # the same conversation goes on elsewhere (another tab, an agent's tool): two replies come
+    request = urllib.request.Request(
+        served["base"] + "/api/v1/webchat/web/messages",
+        data=json.dumps({"text": "Opening hours", "conversation": conversation}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+    launcher = page.get_by_role("button", name="Chat with us (2 new)")
+    launcher.wait_for()
+    launcher.click()
+    log_of(page).get_by_text("We are open 8 to 20 on weekdays").wait_for()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Chat with us", exact=True).wait_for()  # all seen
+    page.reload()
+    # the closed panel's log is replayed too, and nothing in it is new
+    page.wait_for_function("() => document.querySelector('callwright-chat').shadowRoot"
+                           ".querySelectorAll('li').length === 6")
+    assert page.get_by_role("button", name="Chat with us", exact=True).is_visible()
+    assert page.errors == []
+
+
 def test_a_message_a_flow_sends_later_is_pushed_into_the_open_chat_in_russian(
         page, served) -> None:
     page.goto(served["parcel"].origin + "/")
