@@ -69,6 +69,15 @@ for number, rule in enumerate(CLIENT_ROUTES):
     bp.add_url_rule(rule, f"page_{number}", client_route, methods=["GET"])
 
 
+@bp.get("/widget.js")
+def widget() -> Response:
+    """Answer the web-chat widget's script, which pages of any site load with one tag."""
+    response = file_response(editor_dir(), "widget.js", "no-cache")
+    # a page that isolates itself (Cross-Origin-Embedder-Policy) may load it too
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
 @bp.get("/assets/<path:name>")
 def asset(name: str) -> Response:
     """Answer one of the editor's built files, cached for a year (a new build has new names)."""

@@ -16,14 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from browser import CHROMIUM, chromium
 from serving import callwright_command, running_serve
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CALLWRIGHT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("CALLWRIGHT_E2E_ARTIFACTS", ROOT / ".callwright" / "e2e"))
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "correct horse battery"
 BLOCKS = 1000
 
@@ -102,10 +100,8 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     """Return a headless Debian Chromium driven by Playwright."""
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
