@@ -43,6 +43,7 @@ class Kind:
     new_document: Callable[[str, str | None, str | None], dict]
     live_hash: Callable[[Workspace, str], str | None]  # the content hash that runs, if any
     live_ids: Callable[[Workspace], set[str]]
+    live_doc: Callable[[Workspace, str], Any]  # the document that runs, None when none does
     # who names a published document: [{file, pointer, message}]; deleting it would break them
     references: Callable[[str, Workspace], list[dict]]
 
@@ -111,7 +112,8 @@ def _flow_references(flow_id: str, workspace: Workspace) -> list[dict]:
 
 FLOW = Kind("flow", "flow", "flows", _pattern("flow", ("$defs", "id")), flow_version,
             _flow_problems, new_flow, _flow_live, lambda workspace: set(workspace.flows),
-            _flow_references)
+            lambda workspace, flow_id: workspace.docs.get(flow_id)
+            if flow_id in workspace.flows else None, _flow_references)
 
 
 # bots
@@ -160,7 +162,8 @@ def _block_type(workspace: Workspace, block: Any) -> Any:
 
 BOT = Kind("bot", "bot", "bots", _pattern("bot", ("properties", "id")), bot_version,
            _bot_problems, new_bot, _bot_live, lambda workspace: set(workspace.bots),
-           _bot_references)
+           lambda workspace, bot_id: workspace.bot_docs.get(bot_id)
+           if bot_id in workspace.bots else None, _bot_references)
 
 
 # responses sets
@@ -209,6 +212,8 @@ def _responses_references(set_id: str, workspace: Workspace) -> list[dict]:
 RESPONSES = Kind("responses", "responses set", "responses",
                  _pattern("responses", ("properties", "id")), bot_version, _responses_problems,
                  new_responses, _responses_live,
-                 lambda workspace: set(workspace.responses.sets), _responses_references)
+                 lambda workspace: set(workspace.responses.sets),
+                 lambda workspace, set_id: workspace.responses.sets.get(set_id),
+                 _responses_references)
 
 KINDS = {kind.name: kind for kind in (FLOW, BOT, RESPONSES)}
