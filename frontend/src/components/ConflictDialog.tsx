@@ -1,15 +1,17 @@
-// Someone else saved this flow since it was opened: reload theirs, or keep mine as a copy.
-// Never a silent overwrite.
+// Someone else saved this flow (or bot, or responses set) since it was opened: reload theirs,
+// or keep mine as a copy. Never a silent overwrite.
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { Dialog } from "./Dialog";
 
-export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose }: {
+export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose, pathOf = (id) => `/flows/${encodeURIComponent(id)}` }: {
   flowId: string;
   onReload: () => Promise<void>;
   onKeepCopy: (newId: string) => Promise<string | undefined>;
   onClose: () => void;
+  /** Where the copy is opened. */
+  pathOf?: (id: string) => string;
 }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
@@ -44,7 +46,7 @@ export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose }: {
           <label>{t("flows.id")}<input value={copyId} onChange={(e) => setCopyId(e.target.value)} /></label>
           <button type="button" disabled={busy || !copyId} onClick={() => run(async () => {
             const id = await onKeepCopy(copyId);
-            if (id) navigate(`/flows/${encodeURIComponent(id)}`);
+            if (id) navigate(pathOf(id));
           })}>{t("conflict.keepCopy")}</button>
         </section>
       </div>
