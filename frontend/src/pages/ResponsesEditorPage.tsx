@@ -169,7 +169,7 @@ function Preview({ setId, response }: { setId: string; response: ResponseContent
         <>
           <section data-testid="preview-voice">
             <h3>{t("responses.voice")}</h3>
-            {channels.voice.speak !== undefined ? <p className="speak">🔊 {channels.voice.speak}</p>
+            {channels.voice.speak !== undefined ? <p className="speak">{channels.voice.speak}</p>
               : <p className="muted">{t("responses.plays", { audio: channels.voice.play ?? "" })}</p>}
           </section>
           <section data-testid="preview-chat">
