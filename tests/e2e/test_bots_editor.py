@@ -120,4 +120,11 @@ def test_an_analyst_edits_an_intent_tries_a_phrase_publishes_and_previews_an_sms
     segments.filter(has_text="GSM-7").wait_for()
     assert segments.inner_text().startswith("1 segment · GSM-7")
     shot(page, "bots-3-sms-preview")
+
+    # the same pages in Russian
+    page.locator("header select").select_option("ru")
+    page.get_by_role("link", name="Боты", exact=True).click()
+    page.get_by_role("link", name="Bank assistant").click()
+    page.get_by_role("heading", name="Проверить фразу").wait_for()
+    shot(page, "bots-4-russian")
     assert page.errors == []
