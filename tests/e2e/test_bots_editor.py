@@ -84,6 +84,15 @@ def test_an_analyst_edits_an_intent_tries_a_phrase_publishes_and_previews_an_sms
     page.get_by_role("button", name="balance", exact=True).click()
     examples = page.get_by_role("group", name="In en").get_by_label("Examples (one per line)")
     examples.fill("what is my balance\naccount balance\nhow much money is left on my card")
+    # and a new intent, which a flow's bot block gets as an exit once published
+    page.get_by_role("button", name="Add an intent").click()
+    page.get_by_label("Intent name").fill("lost_card")
+    page.get_by_label("Intent name").press("Tab")
+    page.get_by_role("button", name="lost_card", exact=True).wait_for()
+    page.get_by_role("group", name="In en").get_by_label("Examples (one per line)").fill(
+        "I lost my card\nmy card was stolen")
+    page.get_by_role("group", name="In ru").get_by_label("Examples (one per line)").fill(
+        "я потерял карту\nу меня украли карту")
     page.get_by_role("textbox", name="Phrase", exact=True).fill("how much money is left on my card")
     page.get_by_role("button", name="Classify").click()
     result = page.get_by_test_id("classification")
@@ -102,9 +111,19 @@ def test_an_analyst_edits_an_intent_tries_a_phrase_publishes_and_previews_an_sms
     workspace = server["workspace"]
     published = json.loads((workspace / "bots" / "bank.json").read_text("utf-8"))
     assert "how much money is left on my card" in published["intents"]["balance"]["examples"]["en"]
+    assert published["intents"]["lost_card"]["examples"]["ru"] == ["я потерял карту",
+                                                                  "у меня украли карту"]
     log = subprocess.run(["git", "log", "-1", "--format=%an|%s"], cwd=workspace, check=True,
                          capture_output=True, text=True, timeout=60).stdout.strip()
     assert log == "Anna Analyst|Publish bot bank version 2: Money left on the card"
+
+    # the flow's bot block has an exit for the new intent; the auto-response `hours` has none
+    page.goto(server["url"] + "/flows/assistant")
+    exits = page.locator(".react-flow__node[data-id='ask'] .block-exits li")
+    exits.first.wait_for()
+    names = exits.all_inner_texts()
+    assert "lost_card" in names and "balance" in names and "hours" not in names
+    shot(page, "bots-3-flow-exits")
 
     # a response in Russian: Cyrillic goes as UCS-2, 70 units a message, 67 a part
     page.get_by_role("link", name="Responses", exact=True).click()
@@ -119,12 +138,12 @@ def test_an_analyst_edits_an_intent_tries_a_phrase_publishes_and_previews_an_sms
         "We are open 9 to 5.")
     segments.filter(has_text="GSM-7").wait_for()
     assert segments.inner_text().startswith("1 segment · GSM-7")
-    shot(page, "bots-3-sms-preview")
+    shot(page, "bots-4-sms-preview")
 
     # the same pages in Russian
     page.locator("header select").select_option("ru")
     page.get_by_role("link", name="Боты", exact=True).click()
     page.get_by_role("link", name="Bank assistant").click()
     page.get_by_role("heading", name="Проверить фразу").wait_for()
-    shot(page, "bots-4-russian")
+    shot(page, "bots-5-russian")
     assert page.errors == []
