@@ -240,3 +240,19 @@ def test_a_response_is_previewed_per_channel_with_the_server_s_sms_segments(sign
     bad = vic.send("POST", "/responses/bank/preview", {"response": {"quick_replies": []}})
     assert bad.status_code == 400
     assert bad.get_json()["error"]["details"][0]["pointer"].startswith("/response")
+
+
+def test_a_bot_or_set_changed_through_git_becomes_a_version_by_the_commit_s_author(app, root,
+                                                                                   sign_in):
+    changed = with_intent(BANK, "fees", ["what are the fees"])
+    (root / "bots" / "bank.json").write_text(json.dumps(changed), "utf-8")
+    (root / "responses" / "bank.json").write_text(json.dumps({**RESPONSES, "name": "Bank"}),
+                                                  "utf-8")
+    git(root, "commit", "--quiet", "-am", "Fees, from the ops team")
+    app.extensions["callwright.flowstore"].refresh()  # what the serve's watcher does each second
+    vic = sign_in("vic", "viewer")
+    for path in ("/bots/bank/versions", "/responses/bank/versions"):
+        newest = vic.get(path).get_json()["versions"][0]
+        assert (newest["number"], newest["source"], newest["author"], newest["note"]) == (
+            2, "git", "Olga Ops <olga@example.com>", "Fees, from the ops team"), path
+    assert vic.get("/bots/bank/versions/2").get_json() == changed
