@@ -5,13 +5,15 @@ import { useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { Dialog } from "./Dialog";
 
-export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose, pathOf = (id) => `/flows/${encodeURIComponent(id)}` }: {
+export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose, pathOf = (id) => `/flows/${encodeURIComponent(id)}`, title }: {
   flowId: string;
   onReload: () => Promise<void>;
   onKeepCopy: (newId: string) => Promise<string | undefined>;
   onClose: () => void;
   /** Where the copy is opened. */
   pathOf?: (id: string) => string;
+  /** What was changed, when it is not a flow. */
+  title?: string;
 }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
@@ -32,7 +34,7 @@ export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose, pathOf =
   };
 
   return (
-    <Dialog title={t("conflict.title")} onClose={onClose}>
+    <Dialog title={title ?? t("conflict.title")} onClose={onClose}>
       <p>{t("conflict.explain")}</p>
       <div className="conflict-choices">
         <section>

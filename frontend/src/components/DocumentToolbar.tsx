@@ -41,10 +41,12 @@ export function DocumentToolbar<T extends { id: string }>({ store, readOnly, tit
           {state.problems.map((p, i) => <li key={i} className={p.severity}><code>{p.pointer || "/"}</code> {p.message}</li>)}
         </ul>
       )}
-      {publishing && <PublishDialog onPublish={(note) => state.publish(note)} onClose={() => setPublishing(false)} />}
+      {publishing && <PublishDialog onPublish={(note) => state.publish(note)} onClose={() => setPublishing(false)}
+        title={state.kind === "bots" ? t("publish.titleBot") : t("publish.titleResponses")} />}
       {state.conflict && (
         <ConflictDialog flowId={state.id} onReload={() => state.reload()} onKeepCopy={(id) => state.keepCopy(id)}
-          onClose={() => state.dismissConflict()} pathOf={(id) => `/${state.kind}/${encodeURIComponent(id)}`} />
+          onClose={() => state.dismissConflict()} pathOf={(id) => `/${state.kind}/${encodeURIComponent(id)}`}
+          title={state.kind === "bots" ? t("conflict.titleBot") : t("conflict.titleResponses")} />
       )}
     </>
   );
