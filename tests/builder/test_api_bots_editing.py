@@ -143,6 +143,9 @@ def test_a_bot_s_draft_is_classified_and_its_publish_is_live_as_a_commit_by_the_
     [listed] = ann.get("/bots").get_json()["bots"]
     assert listed["live"]["number"] == 2 and listed["draft"] is None
     assert conforms("BotList", ann.get("/bots").get_json()) == []
+    # bots are not flows: the flows' list and versions hold none of them
+    flows = ann.get("/flows").get_json()["flows"]
+    assert [(f["id"], f["live"]["number"]) for f in flows] == [("assistant", 1), ("hello", 1)]
 
 
 def test_a_save_over_a_stale_etag_is_a_409_that_changes_nothing(sign_in):
