@@ -16,7 +16,8 @@ from werkzeug.security import safe_join
 
 EDITOR_DIR = Path(__file__).resolve().parent.parent / "editor"
 # the pages the editor routes to in the browser; each is answered with its index.html
-CLIENT_ROUTES = ("/sign-in", "/flows", "/flows/<path:rest>", "/audit")
+CLIENT_ROUTES = ("/sign-in", "/flows", "/flows/<path:rest>", "/bots", "/bots/<path:rest>",
+                 "/responses", "/responses/<path:rest>", "/audit")
 ASSETS_MAX_AGE = 365 * 24 * 3600  # asset names carry their content hash: they never change
 
 bp = Blueprint("editor", __name__)
