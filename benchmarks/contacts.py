@@ -1,6 +1,6 @@
 """What keeping contacts costs a chat turn: turns per second with the contact hook on and off.
 
-    python benchmarks/contacts.py [--sessions 300] [--repeat 3]
+    python -m benchmarks.contacts [--sessions 300] [--repeat 3]   (from the repository root)
 
 Each session is the example support bot's "hello there" then "nope" (two turns, a new visitor
 each time, so each session finds no contact and makes one) on the example workspace with
