@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 from blocks import Registry, default_registry
 from blocks.sdk import BlockError, ConfigurationError
 from runtime.channels import channel_named
+from runtime.contacts import ContactBook
 from runtime.engine import Engine, InputSource, Recorder, SessionHost, Transferor, Turn, TurnInputs
 from runtime.engine.threadloop import run_sync, thread_loop
 from runtime.errors import NoRoute, SessionEnded, SessionNotFound
@@ -57,7 +58,10 @@ class Runtime:
         self.registry = workspace.registry
         self.sessions = sessions or MemorySessionStore()
         self.executions = executions
-        self.engine = Engine(workspace, self.sessions, executions)
+        # who each session is with, and their history across channels (runtime.contacts)
+        self.contacts = ContactBook.of(records.engine, workspace.settings) \
+            if records is not None else None
+        self.engine = Engine(workspace, self.sessions, executions, self.contacts)
         self.environ = environ
         # this workspace's script workers ([sandbox]); processes start when a script first runs
         self.scripts = ScriptPool.from_settings(workspace.settings)
@@ -104,6 +108,8 @@ class Runtime:
         self._clients.clear()
         if self.executions is not None:
             self.executions.close()
+        if self.contacts is not None:
+            self.contacts.close()
         if self._tasks is not None:
             self._tasks.close()
         if self.records is not None:

@@ -36,11 +36,12 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register every resource's blueprint under /api/v1 and mount the chat route in front."""
-    from . import (blocks, bots, campaigns, channels, chat, drafts, executions, executions_list,
-                   flows, health, index, recordings, responses, simulations, versions, voice)
+    from . import (blocks, bots, campaigns, channels, chat, contacts, drafts, executions,
+                   executions_list, flows, health, index, recordings, responses, simulations,
+                   versions, voice)
 
     for module in (health, blocks, bots, responses, flows, drafts, versions, executions,
-                   executions_list, simulations, channels, campaigns, voice, recordings):
+                   executions_list, simulations, channels, campaigns, voice, recordings, contacts):
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
     app.register_blueprint(index.bp)  # `/` and `/api/v1` itself: its rules are whole paths
     app.register_blueprint(voice.metrics_bp)  # `/metrics`, where Prometheus looks

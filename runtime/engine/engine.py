@@ -38,6 +38,16 @@ class StepLog(Protocol):
     def record(self, session: Session, steps: list[tuple]) -> None: ...
 
 
+class ContactHook(Protocol):
+    """Who a session is with (runtime.contacts.ContactBook): told when one starts and each turn."""
+
+    def opened(self, session: Session) -> None:
+        """Link a new session to its contact and fill `session.contact` with what is known."""
+
+    def turned(self, session: Session, exchanged: list[tuple[str, str]]) -> None:
+        """Record a turn's messages ("in"/"out", text) and outcome on the contact's timeline."""
+
+
 @dataclass(slots=True)
 class Turn:
     """What one run of the engine did: its events, its steps and how the session stands."""
@@ -56,10 +66,11 @@ class Engine:
     """Interprets flows: one step per block, limits enforced, errors routed to `error` exits."""
 
     def __init__(self, flows: FlowSource, sessions: SessionStore,
-                 steps: StepLog | None = None) -> None:
+                 steps: StepLog | None = None, contacts: ContactHook | None = None) -> None:
         self.flows = flows
         self.sessions = sessions
         self.step_log = steps
+        self.contacts = contacts
 
     def new_session(self, flow: Flow, channel: str, *, trigger: dict,
                     contact: dict | None = None, vars: dict | None = None) -> Session:
@@ -74,16 +85,24 @@ class Engine:
         """Run until the session waits or ends, then save it; `answer` resumes a waiting block."""
         flow = self.flows.flow(session.flow_id, session.flow_version)
         host.bind(session)
+        contacts = self.contacts
+        if contacts is not None and session.turns == 0:
+            # a database round trip: never on the loop that carries other calls' media
+            await asyncio.to_thread(contacts.opened, session)
         ctx = Context(host, vars=session.vars, contact=session.contact,
                       trigger=session.trigger, settings=flow.settings)
         resumed = answer is not _NO_ANSWER
         if resumed:
             ctx.resume_with(answer)  # type: ignore[arg-type]
+            if contacts is not None and isinstance(answer, Input):
+                host.heard(answer)
         session.status = "running"
         session.turns += 1
         try:
             await self._loop(session, flow, ctx, host, turn, resumed)
         finally:
+            if contacts is not None:  # before the save: a merge may change the contact's id
+                await asyncio.to_thread(contacts.turned, session, host.exchanged)
             await self.sessions.from_loop(self.sessions.save, session)
             self._hand_over(session, turn)
         return turn

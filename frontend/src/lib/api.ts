@@ -1,8 +1,9 @@
 // The builder API (/api/v1) as the editor uses it. Writes made with the session cookie carry
 // the CSRF token from GET /session; errors become ApiError with the envelope's code.
 import type {
-  AuditEntry, BlockManifest, BotSummary, Classification, Execution, ExecutionSummary, FlowDiff,
-  FlowDocument, FlowSummary, JsonObject, Problem, ResponsePreview, SessionInfo, Simulation, Version,
+  AuditEntry, BlockManifest, BotSummary, Classification, Contact, ContactEvent, Execution,
+  ExecutionSummary, FlowDiff, FlowDocument, FlowSummary, JsonObject, Problem, ResponsePreview,
+  SessionInfo, Simulation, Version,
 } from "./types";
 
 export const API = "/api/v1";
@@ -132,6 +133,10 @@ export const api = {
   executions: (id: string, limit = 50, before?: string) =>
     json<{ executions: ExecutionSummary[] }>(`${flow(id)}/executions?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ""}`),
   execution: (eid: string) => json<Execution>(`/executions/${encodeURIComponent(eid)}`),
+
+  contactOfSession: (sid: string) => json<{ contacts: Contact[] }>(`/contacts?session=${encodeURIComponent(sid)}`),
+  contactTimeline: (cid: string, limit = 100) =>
+    json<{ contact: string; entries: ContactEvent[] }>(`/contacts/${encodeURIComponent(cid)}/timeline?limit=${limit}`),
 
   audit: (limit = 100, before?: string) =>
     json<{ entries: AuditEntry[] }>(`/audit?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ""}`),

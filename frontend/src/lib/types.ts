@@ -180,6 +180,32 @@ export interface Execution {
   steps: ExecutionStep[];
 }
 
+export interface ContactIdentity {
+  kind: "phone" | "email" | "chat" | "crm_id";
+  value: string;
+}
+
+export interface Contact {
+  contact: string;
+  identities: ContactIdentity[];
+  attributes: Record<string, unknown>;
+  last_channel: string | null;
+  last_seen: number | null;
+  sessions: number;
+}
+
+/** One entry of a contact's timeline: a session started, a message, a disposition. */
+export interface ContactEvent {
+  id: number;
+  at: number;
+  channel: string;
+  kind: "session" | "message" | "disposition";
+  direction: "in" | "out" | null;
+  session: string | null;
+  flow: string | null;
+  text: string | null;
+}
+
 export interface AuditEntry {
   at: string;
   actor: string;

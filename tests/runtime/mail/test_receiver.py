@@ -120,3 +120,17 @@ def test_a_named_response_is_rendered_for_email_with_its_html_made_safe(mail_run
     assert "onclick" not in html and "javascript:" not in html and "<img" not in html
     assert "<em>&lt;img src=x onerror=alert(1)&gt;</em>" in html
     assert '<a href="https://acme.test/">help</a>' in html
+
+
+def test_a_mail_is_on_its_senders_contact_timeline_as_text_only(receiver, relay, drain):
+    runtime = receiver.receiver.runtime
+    message = mail()
+    message.set_content("<p>Lost my <b>card</b></p><script>steal()</script>", subtype="html")
+    send(receiver.port, message)
+    drain(runtime.queue, lambda: len(relay.mails) == 1)
+    runtime.contacts.flush()  # timeline entries are written behind the turn
+    contact = runtime.contacts.store.find("email", CUSTOMER.lower())
+    assert contact is not None and conversation(runtime).contact["id"] == contact
+    texts = [e["text"] for e in runtime.contacts.store.timeline(contact) if e["kind"] == "message"]
+    assert "Lost my card" in texts
+    assert not any("<" in text or "steal" in text for text in texts)
