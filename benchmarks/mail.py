@@ -1,6 +1,6 @@
 """E-mails per second from SMTP in to the answer handed to the relay, for 1,000 mails.
 
-Run from the repository root: `.venv/bin/python benchmarks/email.py [--mails 1000] [--clients 8]`.
+Run from the repository root: `.venv/bin/python benchmarks/mail.py [--mails 1000] [--clients 8]`.
 
 What is measured is the whole path of the e-mail channel as `serve --smtp` runs it, over real
 TCP on 127.0.0.1: `--clients` SMTP clients (smtplib, one connection each, kept open) hand mails
