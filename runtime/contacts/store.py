@@ -74,16 +74,11 @@ class ContactStore:
         raise RuntimeError(f"could not find or create the contact of {kind} {value!r}")
 
     def create(self, identities: Iterable[tuple[str, str]] = (),
-               attributes: dict | None = None) -> str:
+               attributes: dict | None = None, contact_id: str | None = None) -> str:
         """Make a contact with identities nobody holds yet; return its id."""
-        contact_id, now = uuid.uuid4().hex, time.time()
+        contact_id = contact_id or uuid.uuid4().hex
         with self.engine.begin() as conn:
-            conn.execute(insert(contacts_table).values(
-                id=contact_id, attributes=dump_text(attributes or {}), created_at=now,
-                updated_at=now))
-            for kind, value in identities:
-                conn.execute(insert(identities_table).values(
-                    kind=kind, value=value, contact_id=contact_id, created_at=now))
+            _create(conn, contact_id, identities, attributes)
         return contact_id
 
     def link(self, contact_id: str, kind: str, value: str) -> str:
@@ -181,13 +176,32 @@ class ContactStore:
         """
         return self.record_many([(contact_id, entries, attributes)])[0]
 
-    def record_many(self, batch: list[tuple[str, list[dict], dict | None]]) -> list[str | None]:
-        """Record several (contact, entries, attributes) in one transaction, in order."""
-        recorded: list[str | None] = []
+    def record_many(self, batch: list[tuple[str, list[dict], dict | None]],
+                    made: Iterable[tuple[str, list[tuple[str, str]]]] = ()) -> list[str | None]:
+        """Record several (contact, entries, attributes) in one transaction, in order, after
+        making the contacts `made` lists (id, identities nobody can hold yet).
+
+        Each contact is updated once whatever the number of its turns in the batch (its newest
+        entry, its latest attributes), and every entry goes in one multi-row insert."""
+        entries_of: dict[str, list[dict]] = {}
+        attributes_of: dict[str, dict | None] = {}
+        for contact_id, entries, attributes in batch:
+            entries_of.setdefault(contact_id, []).extend(entries)
+            if attributes is not None or contact_id not in attributes_of:
+                attributes_of[contact_id] = attributes
+        recorded_on: dict[str, str | None] = {}
+        rows: list[dict] = []
         with self.engine.begin() as conn:
-            for contact_id, entries, attributes in batch:
-                recorded.append(_record(conn, contact_id, entries, attributes))
-        return recorded
+            for contact_id, identities in made:
+                _create(conn, contact_id, identities, None)
+            for contact_id, entries in entries_of.items():
+                recorded_on[contact_id] = found = _record(conn, contact_id, entries,
+                                                          attributes_of[contact_id])
+                if found is not None:
+                    rows.extend(_row(found, entry) for entry in entries)
+            if rows:
+                conn.execute(insert(events_table), rows)
+        return [recorded_on[contact_id] for contact_id, _, _ in batch]
 
     def summary(self, contact_id: str) -> dict | None:
         """Return what a session starts with: last_channel, last_seen and attributes."""
@@ -263,9 +277,22 @@ def _resolve(conn: Connection, contact_id: str) -> str | None:
     return None
 
 
+def _create(conn: Connection, contact_id: str, identities: Iterable[tuple[str, str]],
+            attributes: dict | None) -> None:
+    """Insert a contact and its identities."""
+    now = time.time()
+    conn.execute(insert(contacts_table).values(
+        id=contact_id, attributes=dump_text(attributes or {}), created_at=now, updated_at=now))
+    for kind, value in identities:
+        conn.execute(insert(identities_table).values(
+            kind=kind, value=value, contact_id=contact_id, created_at=now))
+
+
 def _record(conn: Connection, contact_id: str, entries: list[dict],
             attributes: dict | None) -> str | None:
-    """Record one contact's entries and attributes on a connection; see ContactStore.record."""
+    """Bring a contact up to its entries and attributes; return the contact they belong on
+    (the one it was merged into), None when it was erased. The entries are the caller's to
+    insert."""
     values: dict[str, Any] = {"updated_at": time.time()}
     if entries:
         newest = max(entries, key=lambda e: e["at"])
@@ -280,8 +307,6 @@ def _record(conn: Connection, contact_id: str, entries: list[dict],
         if contact_id is None:
             return None
         conn.execute(update(table).where(table.c.id == contact_id).values(**values))
-    if entries:
-        conn.execute(insert(events_table), [_row(contact_id, e) for e in entries])
     return contact_id
 
 

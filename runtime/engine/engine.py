@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Callable, Protocol
 
 from blocks.sdk import (CALLER_HANGUP, Context, EndSession, EnterSubflow, Input, Suspend,
                         undeclared_exit)
@@ -46,6 +46,18 @@ class ContactHook(Protocol):
 
     def turned(self, session: Session, exchanged: list[tuple[str, str]]) -> None:
         """Record a turn's messages ("in"/"out", text) and outcome on the contact's timeline."""
+
+    def needs_store(self, session: Session, starting: bool) -> bool:
+        """Say whether `opened` (starting) or `turned` would read or write the store now."""
+
+
+async def _told(hook: Callable[..., None], blocking: bool, *args: Any) -> None:
+    """Call a contact hook: on a thread when it goes to the store (a database round trip never
+    runs on the loop that carries other calls' media), else here (a thread hop costs more)."""
+    if blocking:
+        await asyncio.to_thread(hook, *args)
+    else:
+        hook(*args)
 
 
 @dataclass(slots=True)
@@ -87,8 +99,7 @@ class Engine:
         host.bind(session)
         contacts = self.contacts
         if contacts is not None and session.turns == 0:
-            # a database round trip: never on the loop that carries other calls' media
-            await asyncio.to_thread(contacts.opened, session)
+            await _told(contacts.opened, contacts.needs_store(session, True), session)
         ctx = Context(host, vars=session.vars, contact=session.contact,
                       trigger=session.trigger, settings=flow.settings)
         resumed = answer is not _NO_ANSWER
@@ -102,7 +113,8 @@ class Engine:
             await self._loop(session, flow, ctx, host, turn, resumed)
         finally:
             if contacts is not None:  # before the save: a merge may change the contact's id
-                await asyncio.to_thread(contacts.turned, session, host.exchanged)
+                await _told(contacts.turned, contacts.needs_store(session, False), session,
+                            host.exchanged)
             await self.sessions.from_loop(self.sessions.save, session)
             self._hand_over(session, turn)
         return turn

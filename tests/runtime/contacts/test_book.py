@@ -150,3 +150,16 @@ def test_a_contact_store_that_fails_never_stops_a_conversation(runtime, caplog):
     second = runtime.chat_turn("greeter", first["session"], "ada@example.org")
     assert second["ended"] is True
     assert "could not be found" in caplog.text
+
+
+def test_an_anonymous_chat_session_is_its_own_contact_made_behind_the_turn(runtime):
+    # no visitor id: the session itself is the visitor, so there is nobody to look up, and the
+    # first turn waits on no write
+    first = runtime.chat_turn("greeter", None, "hello")
+    contact_id = runtime.sessions.get(first["session"]).contact["id"]
+    assert contact_id
+    runtime.chat_turn("greeter", first["session"], "Grace@Example.org")  # links the address
+    contact = store_of(runtime).get(contact_id)
+    assert sorted((i["kind"], i["value"]) for i in contact["identities"]) == [
+        ("chat", first["session"]), ("email", "grace@example.org")]
+    assert contact["attributes"] == {"tier": "gold"}
