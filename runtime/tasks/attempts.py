@@ -34,6 +34,27 @@ def queue_once(queue: TaskQueue, what: str, key: str, row: dict, task: Task) -> 
     return True
 
 
+def queue_all(queue: TaskQueue, what: str, jobs: list[tuple[str, dict, Task]]) -> None:
+    """`queue_once` for several (key, row, task) at once: one ledger transaction for all rows.
+
+    The tasks are put in order; when putting one fails, the rows of it and of those after it
+    are forgotten (those before it will run), and the error is raised.
+    """
+    ledger = queue.ledger
+    new = set(ledger.open_all([(key, row) for key, row, _ in jobs], time.time()))
+    waiting = [(key, task) for key, _, task in jobs if key in new]
+    for index, (key, task) in enumerate(waiting):
+        try:
+            queue.put(task)
+        except BaseException:
+            for later, _ in waiting[index:]:
+                ledger.forget(later)
+            raise
+    for key, _, _ in jobs:
+        if key not in new:
+            log.info("%s %s is already recorded; not queued again", what, key)
+
+
 def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | None,
             act: Callable[[TaskConfig], Sent]) -> str:
     """Claim the ledger row, do `act` once, and record delivered, retry, failed or opted out.
@@ -48,7 +69,8 @@ def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | N
         log.info("%s %s: delivered, failed or in hand elsewhere; skipped", what, key)
         return "skipped"
     try:
-        sent = act(config)
+        with queue.heartbeats.sending(key, number):
+            sent = act(config)
     except RecipientOptedOut as exc:
         ledger.opted_out(key, number, str(exc), time.time())
         log.info("%s %s not sent: %s", what, key, exc)
