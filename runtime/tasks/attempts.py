@@ -7,7 +7,7 @@ import time
 from typing import Callable
 
 from huey.api import Task
-from huey.exceptions import CancelExecution
+from huey.exceptions import CancelExecution, RetryTask
 
 from .config import TaskConfig
 from .queue import TaskQueue
@@ -56,12 +56,18 @@ def queue_all(queue: TaskQueue, what: str, jobs: list[tuple[str, dict, Task]]) -
 
 
 def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | None,
-            act: Callable[[TaskConfig], Sent]) -> str:
+            act: Callable[[TaskConfig], Sent],
+            ready: Callable[[], float | None] | None = None) -> str:
     """Claim the ledger row, do `act` once, and record delivered, retry, failed or opted out.
 
     A row another worker holds, or that is already delivered or failed, is skipped: the claim is
     what turns Huey's at-most-once into exactly once. A `PermanentFailure` is not retried; any
     other error is, by Huey, with back-off, until the task's retries are used up.
+
+    `ready()`, when given, runs once the row is claimed (so a worker killed while it waits
+    leaves a lease that runs out, not a row nobody holds): None to go on, or the seconds after
+    which to look again; then the claim is given back uncounted and the task put back by
+    `RetryTask`, which uses up none of its retries.
     """
     config, ledger = queue.config, queue.ledger
     number = ledger.claim(key, payload, config.lease_s, time.time())
@@ -70,7 +76,13 @@ def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | N
         return "skipped"
     try:
         with queue.heartbeats.sending(key, number):
+            delay = ready() if ready is not None else None
+            if delay is not None:
+                ledger.unclaim(key, number, time.time() + delay, time.time())
+                raise RetryTask(f"{what} {key} waits", delay=delay)
             sent = act(config)
+    except RetryTask:
+        raise
     except RecipientOptedOut as exc:
         ledger.opted_out(key, number, str(exc), time.time())
         log.info("%s %s not sent: %s", what, key, exc)

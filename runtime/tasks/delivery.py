@@ -6,7 +6,6 @@ import logging
 import time
 
 from huey.api import Task
-from huey.exceptions import RetryTask
 
 from blocks.sdk import BlockError, ConfigurationError
 from runtime.messaging.numbers import NumberError, default_region, e164
@@ -146,30 +145,30 @@ def send_message(queue: TaskQueue, key: str, payload: dict, task: Task | None = 
     A reply of a conversation goes out only after every earlier reply of it is settled
     (delivered, failed for good or opted out), so the customer reads them in order.
     """
-    if payload.get("conversation") and task is not None:
-        wait_for_earlier(queue, key, payload)
     optouts = OptOuts(queue.records.engine)
+    ready = (lambda: earlier_settled(queue, key, payload)) \
+        if payload.get("conversation") and task is not None else None
     return attempt(queue, "message", key, payload, task,
-                   lambda config: deliver(config, key, payload, optouts))
+                   lambda config: deliver(config, key, payload, optouts), ready)
 
 
-def wait_for_earlier(queue: TaskQueue, key: str, payload: dict) -> None:
-    """Return once the earlier replies of the message's conversation are settled.
+def earlier_settled(queue: TaskQueue, key: str, payload: dict) -> float | None:
+    """Return None once the earlier replies of the message's conversation are settled, else
+    the seconds after which to look again.
 
-    A predecessor being sent now is waited for here (briefly); otherwise (it waits for a retry,
-    or for a worker) this task is put back on the queue to look again later, by `RetryTask`,
-    which uses up none of its retries.
+    A predecessor being sent now is waited for here, briefly; one waiting for a retry or for a
+    worker is looked at again when it is due.
     """
     ledger = queue.ledger
     deadline = time.monotonic() + ORDER_WAIT_S
     while True:
         earlier = ledger.earlier_unsettled(payload["conversation"], payload.get("place") or [])
         if not earlier:
-            return
+            return None
         if any(row["state"] == "sending" for row in earlier) and time.monotonic() < deadline:
             time.sleep(ORDER_POLL_S)
             continue
         due = max(row["due_at"] for row in earlier)
         delay = min(max(due - time.time(), 0.0) + 0.25, queue.config.lease_s)
         log.info("message %s waits %.2f s for %s, sent before it", key, delay, earlier[0]["key"])
-        raise RetryTask(f"waits for {earlier[0]['key']}", delay=delay)
+        return delay

@@ -113,6 +113,12 @@ class DeliveryLedger:
                            {"state": SENDING, "attempts": attempt, "updated_at": now})
         return attempt if moved else None
 
+    def unclaim(self, key: str, attempt: int, due_at: float, now: float) -> bool:
+        """Give back a claim that sent nothing (the message must wait): pending, the attempt
+        not counted, due at `due_at`."""
+        return self._move(key, (SENDING, attempt), {"state": PENDING, "attempts": attempt - 1,
+                                                    "updated_at": now, "due_at": due_at})
+
     def delivered(self, key: str, attempt: int, now: float, segments: int | None = None) -> bool:
         """Record that the attempt delivered the message (an SMS: in how many segments)."""
         return self._move(key, (SENDING, attempt), {"state": DELIVERED, "updated_at": now,
