@@ -43,6 +43,13 @@ def queue_all(queue: TaskQueue, what: str, jobs: list[tuple[str, dict, Task]]) -
     ledger = queue.ledger
     new = set(ledger.open_all([(key, row) for key, row, _ in jobs], time.time()))
     waiting = [(key, task) for key, _, task in jobs if key in new]
+    try:
+        if waiting and queue.put_all([task for _, task in waiting]):
+            waiting = []  # all put at once
+    except BaseException:
+        for key, _ in waiting:
+            ledger.forget(key)
+        raise
     for index, (key, task) in enumerate(waiting):
         try:
             queue.put(task)

@@ -116,6 +116,20 @@ class TaskQueue:
             raise QueueUnavailable(f"the task queue at {self.config.where} is unavailable: "
                                    f"{exc}") from exc
 
+    def put_all(self, tasks: list[Task]) -> bool:
+        """Put tasks on the queue in one write, all or none; False (nothing put) when this
+        queue's storage cannot, and the caller puts them one by one."""
+        storage = self.huey.storage
+        if self.config.immediate or not hasattr(storage, "enqueue_all"):
+            return False
+        try:
+            storage.enqueue_all([self.huey.serialize_task(task) for task in tasks])
+        except storage_errors() as exc:
+            log.warning("cannot queue %d tasks on %s: %s", len(tasks), self.config.where, exc)
+            raise QueueUnavailable(f"the task queue at {self.config.where} is unavailable: "
+                                   f"{exc}") from exc
+        return True
+
     @property
     def records(self) -> RecordsDatabase:
         """Return the records database the tasks keep their ledger and figures in."""
