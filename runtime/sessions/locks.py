@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Callable, Iterator, NoReturn
 
 from runtime.errors import SessionBusy
 
@@ -171,9 +171,14 @@ class RedisLocks(ConversationLocks):
     """
 
     def __init__(self, client: Any, prefix: str, wait_s: float = WAIT_S,
-                 lease_s: float = REDIS_LEASE_S) -> None:
+                 lease_s: float = REDIS_LEASE_S,
+                 errors: type[Exception] = Exception,
+                 unavailable: Callable[[Exception], NoReturn] | None = None) -> None:
         super().__init__(wait_s)
         self._client = client
+        # redis-py's errors, and what the store makes of them (SessionStoreUnavailable: 503)
+        self._errors = errors
+        self._unavailable = unavailable
         self._prefix = prefix
         self.lease_s = lease_s
         self._held: set[Any] = set()
@@ -186,8 +191,13 @@ class RedisLocks(ConversationLocks):
         lock = self._client.lock(f"{self._prefix}lock:{name}", timeout=self.lease_s,
                                  sleep=0.005, blocking=wait_s > 0, thread_local=False,
                                  blocking_timeout=wait_s if wait_s > 0 else None)
-        if not lock.acquire():
-            return None
+        try:
+            if not lock.acquire():
+                return None
+        except self._errors as exc:  # Redis cannot be reached
+            if self._unavailable is None:
+                raise
+            self._unavailable(exc)
         with self._guard:
             self._held.add(lock)
             if self._keeper is None:

@@ -158,7 +158,8 @@ class RedisSessionStore(SessionStore):
         self._forget_claims = self._client.register_script(_FORGET_CLAIMS)
 
     def _make_locks(self) -> ConversationLocks:
-        return RedisLocks(self._client, self.prefix)
+        return RedisLocks(self._client, self.prefix, errors=self._errors,
+                          unavailable=self._unavailable)
 
     def _run(self, command: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one Redis command; raise SessionStoreUnavailable naming the store when it fails."""
