@@ -204,3 +204,19 @@ def test_extra_fields_of_a_channel_reach_its_inbound_channel(workspace, monkeypa
         assert seen == [{"headers": {"In-Reply-To": "<a@b>"}}]
     finally:
         runtime.close()
+
+
+def test_two_chat_turns_of_one_session_at_once_both_run_one_after_the_other(workspace):
+    runtime = Runtime.open(workspace)
+    try:
+        first = runtime.chat_turn("support", None, "hello")
+        results: list[dict] = []
+        threads = Threads(4, lambda index: results.append(
+            runtime.chat_turn("support", first["session"], "1")))
+        threads.join()
+        assert [result["replies"][0]["text"] for result in results] == \
+            ["Your balance is 42.00 EUR."] * 4
+        assert runtime.sessions.get(first["session"]).turns == 5
+    finally:
+        runtime.close()
+        threads.close()
