@@ -1,8 +1,9 @@
 """What happens to a received mail: read, screened for loops, routed, answered in one mail.
 
 `MailReceiver` is the e-mail channel's inbound path behind any SMTP server (runtime.mail.server
-runs aiosmtpd in front of it): it hands the new text of a mail to `Runtime.inbound` and queues
-the turn's replies as one `send` of an e-mail, threaded under the customer's mail.
+runs aiosmtpd in front of it): it hands the new text of a mail to `Runtime.inbound`, where
+`MailInbound` runs its turn in its thread and queues the turn's replies as one `send` of an
+e-mail, threaded under the customer's mail.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from .attachments import keep_attachments
 from .limits import MailLimits, our_addresses
 from .loops import loop_reason
 from .parsing import ReceivedMail, read_mail
-from .reply import our_message_id, reply_payload
-from .threads import remember_thread, thread_of
+from .threads import thread_of
 
 log = logging.getLogger(__name__)
 CHANNEL = "email"
@@ -72,28 +72,19 @@ class MailReceiver:
         return self._converse(mail, to)
 
     def _converse(self, mail: ReceivedMail, to: str) -> Outcome:
-        """Run the turn a mail causes and queue its answer."""
+        """Run the turn a mail causes; its answer is queued by the channel (MailInbound)."""
         sessions = self.runtime.sessions
         thread = thread_of(sessions, mail.in_reply_to, mail.references)
         attachments = (keep_attachments(mail.attachments, self.folder, mail.message_id,
                                         self.limits) if self.folder is not None else [])
         details = {"subject": mail.subject, "message_id": mail.message_id,
                    "attachments": attachments}
+        answer: dict = {}
         result = self.runtime.inbound(CHANNEL, mail.sender, to, mail.text, mail.message_id,
-                                      thread=thread, details=details)
+                                      thread=thread, details=details, mail=mail, ours=self.ours,
+                                      answer=answer)
         if result.get("duplicate"):
             return Outcome("duplicate", result.get("session"))
-        session = result["session"]
-        job = reply_payload(mail, result["replies"], self.ours)
-        if job is None:
-            return Outcome("silent", session)
-        payload, key = job
-        # the thread is known before the answer leaves, so a quick reply to it finds its session
-        remember_thread(sessions, our_message_id(key, self.ours), session)
-        try:
-            self.runtime.enqueue("send", payload, key)
-        except Exception:  # the turn has happened: say loudly what was not queued
-            log.exception("the answer %s to mail %s (session %s) could not be queued", key,
-                          mail.message_id, session)
-            return Outcome("failed", session, "the answer could not be queued")
-        return Outcome("answered", session)
+        outcome = answer.get("outcome", "silent")
+        reason = "the answer could not be queued" if outcome == "failed" else ""
+        return Outcome(outcome, result["session"], reason)
