@@ -21,7 +21,7 @@ EDITOR_DIR = Path(__file__).resolve().parent.parent / "editor"  # as builder.api
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_SIP = "127.0.0.1:5060"
-DEFAULT_SMTP = "127.0.0.1:2525"  # SMTP's submission ports need root; this one does not
+DEFAULT_SMTP_PORT = 2525  # SMTP's own ports need root; this one does not
 # requests per worker process in flight at once: turns waiting on a flow's HTTP call or script
 # wait on the event loop, so a worker carries many (64 held 200 turns of a 2 s service to rounds)
 BACKPRESSURE = 1024
@@ -53,8 +53,8 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
                    "127.0.0.1:5060]; port 0 picks a free one, which the banner names.")
 @click.option("--smtp", default=None, metavar="HOST:PORT", callback=parse_hostport,
               help="Where e-mail for routes.json's `email` table is received by SMTP "
-                   "[default: [email] listen in settings, else 127.0.0.1:2525 when the "
-                   "workspace routes e-mail, else no receiver]; port 0 picks a free one, "
+                   "[default: [email] listen in settings, else port 2525 of --host when "
+                   "the workspace routes e-mail, else no receiver]; port 0 picks a free one, "
                    "which the banner names.")
 @click.option("--worker/--no-worker", default=None,
               help="Also run the task worker (`callwright worker`) as a child process "
@@ -71,10 +71,11 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     workers = workers or server.get("workers") or 1
     sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
     local = local_mode(root, settings, host)  # before binding: a refusal binds nothing
-    # mail is received where the workspace routes it: a workspace with no e-mail routes (and
-    # no relay to answer through) gets no receiver unless one is asked for
+    # mail is received where the workspace routes it, on serve's own host: a workspace with no
+    # e-mail routes (and no relay to answer through) gets no receiver unless one is asked for
     smtp = smtp or settings.get("email", {}).get("listen") or \
-        (DEFAULT_SMTP if routes.get("email") else None)
+        (f"{f'[{host}]' if ':' in host else host}:{DEFAULT_SMTP_PORT}"
+         if routes.get("email") else None)
     if smtp:
         from runtime.tasks.senders import missing_setting
         problem = missing_setting(settings, "email")
