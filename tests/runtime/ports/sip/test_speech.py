@@ -1,0 +1,86 @@
+"""Speech on a real SIP call: a caller says a menu option into its RTP stream and the flow takes
+that option's branch; silence is a noinput, and keys still work in the same wait."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from serving import stop
+
+from runtime.media import TextToSpeech, encode
+from runtime.ports.sip import rtp
+
+from .conftest import RawCaller, VoiceNode, start_node, status, to_tag
+from .test_calls import dispositions
+
+SPOKEN = {"schema": "callwright/flow@1", "id": "spoken", "name": "spoken", "start": "menu",
+          "blocks": {
+              "menu": {"type": "menu", "config": {
+                  "prompt": "Welcome to Acme Bank. Say balance, lost card or agent, or press "
+                            "one, two or zero. Your call may be recorded for training.",
+                  "options": [{"key": "1", "exit": "balance", "label": "Balance"},
+                              {"key": "2", "exit": "card", "label": "Lost card",
+                               "synonyms": ["stolen card"]},
+                              {"key": "0", "exit": "agent", "label": "Agent"}],
+                  "timeout_s": 3, "max_attempts": 1, "noinput_prompt": "",
+                  "nomatch_prompt": ""},
+                  "exits": {"balance": "balance", "card": "card", "agent": "agent",
+                            "failed": "nothing"}},
+              "balance": {"type": "end", "config": {"disposition": "balance"}},
+              "card": {"type": "end", "config": {"disposition": "card"}},
+              "agent": {"type": "end", "config": {"disposition": "agent"}},
+              "nothing": {"type": "end", "config": {"disposition": "nothing"}}}}
+
+
+@pytest.fixture(scope="module")
+def speech_node(tmp_path_factory: pytest.TempPathFactory, espeak: str) -> VoiceNode:
+    folder = tmp_path_factory.mktemp("speech")
+    (folder / "flows").mkdir()
+    (folder / "flows" / "spoken.json").write_text(json.dumps(SPOKEN))
+    (folder / "routes.json").write_text(json.dumps(
+        {"schema": "callwright/routes@1", "voice": {"spoken": "spoken"}}))
+    (folder / "callwright.toml").write_text('[sip]\nlisten = "127.0.0.1:5060"\nports = 2\n'
+                                            'ring_s = 0\n')
+    started = start_node(folder)
+    yield started
+    assert stop(started.process) == 0, started.log.read_text(errors="replace")
+
+
+def call(node: VoiceNode, ident: str, pcm: bytes, *, after_s: float = 1.0) -> None:
+    """Call the spoken menu, send `pcm` as PCMU RTP in real time `after_s` into its prompt
+    (silence before and after), and take the BYE the flow's end sends."""
+    caller = RawCaller(node.port)
+    try:
+        caller.request("INVITE", "spoken", ident, body=caller.sdp())
+        answer = caller.receive(lambda m: m.startswith("SIP/2.0 2"))[-1]
+        assert status(answer) == "SIP/2.0 200 OK"
+        tag = to_tag(answer)
+        caller.request("ACK", "spoken", ident, to_tag=tag, branch="z9hG4bKack")
+        caller.rtp.settimeout(2)
+        _, ivr_address = caller.rtp.recvfrom(2048)  # the IVR hears where it sends from
+        quiet = bytes(320 * int(after_s / 0.02))
+        audio = quiet + pcm + bytes(320 * 75)  # then 1.5 s of quiet ends the utterance
+        started = time.monotonic()
+        for n in range(len(audio) // 320):
+            frame = encode(audio[n * 320:(n + 1) * 320], "PCMU")
+            caller.rtp.sendto(rtp.header(0, n, n * 160, 4242) + frame, ivr_address)
+            time.sleep(max(0.0, started + (n + 1) * 0.02 - time.monotonic()))
+        bye = caller.receive(lambda m: m.startswith("BYE"), timeout_s=15)[-1]
+        cseq = next(line for line in bye.split("\r\n") if line.startswith("CSeq"))
+        assert cseq.endswith("BYE")
+    finally:
+        caller.close()
+
+
+def test_a_caller_who_says_a_menu_option_over_rtp_takes_its_branch(speech_node):
+    # said 1 s into a prompt of several seconds: the speech stops the prompt (barge-in)
+    pcm = TextToSpeech().speak_sync("lost card", "en").pcm
+    call(speech_node, "speech-1@test", pcm)
+    assert dispositions(speech_node, "spoken", 1) == ["card"]
+
+
+def test_a_caller_who_says_nothing_is_a_noinput(speech_node):
+    call(speech_node, "speech-2@test", b"", after_s=0.1)
+    assert dispositions(speech_node, "spoken", 2) == ["card", "nothing"]
