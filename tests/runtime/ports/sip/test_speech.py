@@ -76,7 +76,7 @@ def call(node: VoiceNode, ident: str, pcm: bytes, *, after_s: float = 1.0) -> No
 
 def test_a_caller_who_says_a_menu_option_over_rtp_takes_its_branch(speech_node):
     # said 1 s into a prompt of several seconds: the speech stops the prompt (barge-in)
-    pcm = TextToSpeech().speak_sync("lost card", "en").pcm
+    pcm = TextToSpeech().speak_sync("stolen card", "en").pcm  # a synonym of "Lost card"
     call(speech_node, "speech-1@test", pcm)
     assert dispositions(speech_node, "spoken", 1) == ["card"]
 
