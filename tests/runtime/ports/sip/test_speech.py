@@ -48,9 +48,13 @@ def speech_node(tmp_path_factory: pytest.TempPathFactory, espeak: str) -> VoiceN
     assert stop(started.process) == 0, started.log.read_text(errors="replace")
 
 
-def call(node: VoiceNode, ident: str, pcm: bytes, *, after_s: float = 1.0) -> None:
+SILENT = 0xFF  # PCMU's silence byte
+
+
+def call(node: VoiceNode, ident: str, pcm: bytes, *, after_s: float = 1.0) -> list[bool]:
     """Call the spoken menu, send `pcm` as PCMU RTP in real time `after_s` into its prompt
-    (silence before and after), and take the BYE the flow's end sends."""
+    (silence before and after), and take the BYE the flow's end sends. Return, for each 20 ms
+    frame sent, whether the IVR's latest packet by then was prompt audio (not silence)."""
     caller = RawCaller(node.port)
     try:
         caller.request("INVITE", "spoken", ident, body=caller.sdp())
@@ -63,13 +67,24 @@ def call(node: VoiceNode, ident: str, pcm: bytes, *, after_s: float = 1.0) -> No
         quiet = bytes(320 * int(after_s / 0.02))
         audio = quiet + pcm + bytes(320 * 75)  # then 1.5 s of quiet ends the utterance
         started = time.monotonic()
+        playing = []
+        caller.rtp.setblocking(False)
         for n in range(len(audio) // 320):
             frame = encode(audio[n * 320:(n + 1) * 320], "PCMU")
             caller.rtp.sendto(rtp.header(0, n, n * 160, 4242) + frame, ivr_address)
             time.sleep(max(0.0, started + (n + 1) * 0.02 - time.monotonic()))
+            heard = None
+            while True:
+                try:
+                    heard = caller.rtp.recv(2048)
+                except BlockingIOError:
+                    break
+            playing.append(heard is not None and heard[12:].count(SILENT) < 80 if heard
+                           else (playing[-1] if playing else False))
         bye = caller.receive(lambda m: m.startswith("BYE"), timeout_s=15)[-1]
         cseq = next(line for line in bye.split("\r\n") if line.startswith("CSeq"))
         assert cseq.endswith("BYE")
+        return playing
     finally:
         caller.close()
 
@@ -77,8 +92,12 @@ def call(node: VoiceNode, ident: str, pcm: bytes, *, after_s: float = 1.0) -> No
 def test_a_caller_who_says_a_menu_option_over_rtp_takes_its_branch(speech_node):
     # said 1 s into a prompt of several seconds: the speech stops the prompt (barge-in)
     pcm = TextToSpeech().speak_sync("stolen card", "en").pcm  # a synonym of "Lost card"
-    call(speech_node, "speech-1@test", pcm)
+    playing = call(speech_node, "speech-1@test", pcm)
     assert dispositions(speech_node, "spoken", 1) == ["card"]
+    # the prompt (about 9 s) played until the caller spoke, and stopped within 0.5 s of it
+    spoke = 50  # frames: the speech starts 1 s in
+    assert sum(playing[10:spoke]) > (spoke - 10) / 2, playing[:spoke]  # words and pauses
+    assert not any(playing[spoke + 25:]), playing
 
 
 def test_a_caller_who_says_nothing_is_a_noinput(speech_node):
