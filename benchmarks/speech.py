@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from runtime.media import TextToSpeech  # noqa: E402
 from runtime.speech.endpoint import utterance_in  # noqa: E402
 from runtime.speech.grammar import Grammar, phrases_of  # noqa: E402
-from runtime.speech.pocketsphinx import CENTER, SCALE, PocketSphinx  # noqa: E402
+from runtime.speech.pocketsphinx import CENTER, SCALE, PocketSphinx, confidence  # noqa: E402
 
 VOICES = ["en-us", "en-gb", "en-us+f3", "en-us+m3", "en-gb-x-rp", "en-029"]
 RATES = [140, 175, 210]
@@ -67,6 +67,7 @@ def measure_accuracy(workspace: Path, recognizer: PocketSphinx) -> dict:
     """Recognise every phrase of every menu in every voice and speed, and sentences outside."""
     rng = np.random.default_rng(1)
     samples: list[tuple[bool, bool, float]] = []  # (in grammar, right option, ratio)
+    by_voice: dict[str, list[int]] = {}  # voice -> [right and accepted, phrases]
     audio_s = cpu_s = 0.0
     for texts, options in menus(workspace).values():
         grammar = Grammar("en", phrases_of(texts))
@@ -87,6 +88,11 @@ def measure_accuracy(workspace: Path, recognizer: PocketSphinx) -> dict:
                 right = inside and bool(heard) and \
                     option_of(options, heard) == option_of(options, text)
                 samples.append((inside, right, ratio if heard else -math.inf))
+                if inside:
+                    tally = by_voice.setdefault(f"{tts.voices['en']}@{tts.rate}", [0, 0])
+                    tally[0] += right and heard != "" and \
+                        confidence(ratio) >= recognizer.threshold
+                    tally[1] += 1
     inside = [s for s in samples if s[0]]
     outside = [s for s in samples if not s[0]]
 
@@ -108,6 +114,7 @@ def measure_accuracy(workspace: Path, recognizer: PocketSphinx) -> dict:
                 (c, round(at(c)[0], 3), round(at(c)[1], 3)) for c in range(-30, -9, 2)],
             "ratio_right_p5_25_50_75_95": pct(right_ratios),
             "ratio_out_of_grammar_p5_25_50_75_95": pct(out_ratios),
+            "accuracy_by_voice_and_wpm": {k: round(a / n, 2) for k, (a, n) in by_voice.items()},
             "noise": noise_outcomes(recognizer, rng), "voices": VOICES, "rates_wpm": RATES,
             "cpu_s_per_audio_s": round(cpu_s / audio_s, 4)}
 
@@ -159,7 +166,8 @@ def measure_concurrency(seconds: float = 5.0) -> dict:
     audio = sum(a for a, _ in done)
     wall = max(w for _, w in done)
     return {"cores": cores, "audio_s_per_wall_s": round(audio / wall, 1),
-            "concurrent_real_time_recognitions": int(audio / wall)}
+            "concurrent_real_time_recognitions": int(audio / wall),
+            "load_average_1m": round(os.getloadavg()[0], 1)}
 
 
 def main() -> None:
@@ -170,6 +178,9 @@ def main() -> None:
     recognizer = PocketSphinx(workers=1)
     figures = {"threshold": recognizer.threshold, **measure_accuracy(args.workspace, recognizer),
                **measure_concurrency()}
+    # what the CPU alone allows: each core hears 1 / (CPU s per audio s) callers at once
+    figures["cpu_bound_real_time_recognitions"] = int(
+        figures["cores"] / figures["cpu_s_per_audio_s"])
     if args.json:
         print(json.dumps(figures))
         return

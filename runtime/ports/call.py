@@ -93,7 +93,7 @@ class VoiceCall(InputSource):
     async def next(self, ask: dict) -> Input | None:
         """Play what is queued, then collect the answer's keys or speech; None when none came."""
         language = self.language()
-        spoken = self._speakable(ask, language)
+        spoken = await self._speakable(ask, language)
         try:
             if spoken:
                 self.port.listen()  # before the prompts: speech stops them (barge-in)
@@ -112,15 +112,16 @@ class VoiceCall(InputSource):
         # the recogniser runs on a worker thread: this loop paces every call's audio
         return await asyncio.to_thread(self.listening.hear, value, ask, language)  # type: ignore[union-attr]
 
-    def _speakable(self, ask: dict, language: str | None) -> bool:
+    async def _speakable(self, ask: dict, language: str | None) -> bool:
         """Say whether this wait also takes speech: a grammar, a port that listens, a model."""
         if self.listening is None or not self.port.listens:
             return False
         grammar = self.listening.grammar(ask, language)
         if grammar is None:
             return False
-        try:
-            recognizer_for(self.listening.settings, grammar.language, self.listening.root)
+        try:  # the first call of a language loads its model: off the media event loop
+            await asyncio.to_thread(recognizer_for, self.listening.settings, grammar.language,
+                                    self.listening.root)
         except SpeechUnavailable as exc:  # the configuration says why; callers press keys
             log.warning("speech is not heard in %r: %s", grammar.language, exc)
             return False
