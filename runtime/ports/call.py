@@ -21,7 +21,7 @@ from blocks.sdk import EndSession, Input
 from runtime.engine import (Engine, Flow, FlowSource, InputSource, Recorder, SessionHost,
                             Transferor, Turn)
 from runtime.sessions import Session
-from runtime.speech import Listening, SpeechUnavailable, recognizer_for
+from runtime.speech import Grammar, Listening
 
 from .port import CallerHungUp, CallInfo, Port, PortError, Recording
 
@@ -93,39 +93,42 @@ class VoiceCall(InputSource):
     async def next(self, ask: dict) -> Input | None:
         """Play what is queued, then collect the answer's keys or speech; None when none came."""
         language = self.language()
-        spoken = await self._speakable(ask, language)
+        spoken = self._grammar_of(ask, language)
+        check = None
         try:
             if spoken:
                 self.port.listen()  # before the prompts: speech stops them (barge-in)
+                # asked of a worker process while the prompts play (the first may be starting)
+                check = asyncio.ensure_future(self.listening.unavailable(spoken))  # type: ignore[union-attr]
             await self._play_queued()
+            if check is not None and (why := await check) is not None:
+                # the configuration says why; callers press keys
+                log.warning("speech is not heard in %r: %s", spoken.language, why)  # type: ignore[union-attr]
+                self.port.stop_listening()
+                spoken = None
             if not spoken:
                 keys = await self.port.get_digits(**collection(ask, self.inter_digit_s))
                 return Input(keys, "dtmf") if keys else None
             got = await self.port.hear(**collection(ask, self.inter_digit_s))
         except CallerHungUp:
             raise EndSession("hangup") from None
+        finally:
+            if check is not None and not check.done():
+                check.cancel()
         if got is None:
             return None
         mode, value = got
         if mode == "dtmf":
             return Input(value, "dtmf")  # type: ignore[arg-type]
-        # the recogniser runs on a worker thread: this loop paces every call's audio
-        return await asyncio.to_thread(self.listening.hear, value, ask, language)  # type: ignore[union-attr]
+        # in a worker process: this loop paces every call's audio (runtime/speech/workers.py)
+        return await self.listening.hear_async(value, ask, language)  # type: ignore[union-attr,arg-type]
 
-    async def _speakable(self, ask: dict, language: str | None) -> bool:
-        """Say whether this wait also takes speech: a grammar, a port that listens, a model."""
+    def _grammar_of(self, ask: dict, language: str | None) -> Grammar | None:
+        """Return what this wait takes as speech: None for keys only (no grammar, or a port
+        that does not listen)."""
         if self.listening is None or not self.port.listens:
-            return False
-        grammar = self.listening.grammar(ask, language)
-        if grammar is None:
-            return False
-        try:  # the first call of a language loads its model: off the media event loop
-            await asyncio.to_thread(recognizer_for, self.listening.settings, grammar.language,
-                                    self.listening.root)
-        except SpeechUnavailable as exc:  # the configuration says why; callers press keys
-            log.warning("speech is not heard in %r: %s", grammar.language, exc)
-            return False
-        return True
+            return None
+        return self.listening.grammar(ask, language)
 
     async def transfer(self, target: dict, timeout_s: float | None) -> str:
         """Play what is queued, then transfer the call; return the port's outcome."""
@@ -226,7 +229,8 @@ async def run_call(runtime: CallRunner, flow: Flow | str, port: Port, *, vars: d
         flow = runtime.workspace.flow(flow, session.flow_version if session else None)
     space = runtime.workspace
     settings = getattr(space, "settings", None)
-    listening = (Listening(settings, getattr(space, "root", None), getattr(space, "bot", None))
+    listening = (Listening(settings, getattr(space, "root", None),
+                           getattr(space, "bot", None)).in_workers()
                  if settings is not None and port.listens else None)
     voice = VoiceCall(port, on_event=on_event, inter_digit_s=inter_digit_s, listening=listening)
     host = runtime.host("voice", voice, voice.emit, clock=clock, tasks=tasks,

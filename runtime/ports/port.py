@@ -161,6 +161,9 @@ class Port:
     def listen(self) -> None:
         """Start listening for speech (before the prompts, so that speech stops them)."""
 
+    def stop_listening(self) -> None:
+        """Stop listening (the wait takes keys only after all)."""
+
     async def hear(self, max_digits: int, timeout_s: float, inter_digit_s: float,
                    terminators: str = "#") -> tuple[str, str | bytes] | None:
         """Wait for keys or, on a port that `listens`, an utterance ("say or press").

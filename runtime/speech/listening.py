@@ -14,6 +14,8 @@ from blocks.sdk import Input
 from .endpoint import utterance_in
 from .engines import recognizer_for
 from .grammar import Grammar, grammar_for
+from .recognizer import SpeechUnavailable
+from .workers import RemoteRecognition
 
 
 class Listening:
@@ -24,6 +26,33 @@ class Listening:
         self.settings = settings
         self.root = root
         self.bots = bots
+        self.remote: RemoteRecognition | None = None  # made by `in_workers`
+
+    def in_workers(self) -> Listening:
+        """Recognise in worker processes from now on (the voice node: see workers.py)."""
+        self.remote = RemoteRecognition(self.settings, self.root)
+        return self
+
+    async def unavailable(self, grammar: Grammar) -> str | None:
+        """Return why a grammar's language cannot be heard, or None when it can."""
+        if self.remote is not None:
+            return await self.remote.unavailable(grammar.language)
+        try:
+            recognizer_for(self.settings, grammar.language, self.root)
+        except SpeechUnavailable as exc:
+            return str(exc)
+        return None
+
+    async def hear_async(self, utterance: bytes, ask: Mapping[str, Any],
+                         language: str | None) -> Input:
+        """`hear`, in the worker processes when `in_workers` (never blocking the event loop)."""
+        grammar = self.grammar(ask, language)
+        if grammar is None:
+            return Input("", "speech", 0.0)
+        if self.remote is None:
+            return self.hear(utterance, ask, language)
+        heard, threshold = await self.remote.recognize(utterance, grammar)
+        return Input(heard.text if heard.accepted(threshold) else "", "speech", heard.confidence)
 
     def grammar(self, ask: Mapping[str, Any], language: str | None) -> Grammar | None:
         """Return what a wait accepts as speech, None when it takes keys only."""

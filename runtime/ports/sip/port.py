@@ -101,6 +101,11 @@ class SipPort(Port):
         self._speech = ""
         self.media.listen(self._heard)
 
+    def stop_listening(self) -> None:
+        if self.media is not None:
+            self.media.stop_listening()
+        self._speech = ""
+
     def _heard(self, change: str) -> None:
         """The endpointer found speech starting (barge-in: a wait on keys ends) or ending."""
         self._speech = change
