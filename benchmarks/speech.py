@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from runtime.media import TextToSpeech  # noqa: E402
-from runtime.speech.endpoint import utterance_in  # noqa: E402
+from runtime.speech.endpoint import steady, utterance_in  # noqa: E402
 from runtime.speech.grammar import Grammar, phrases_of  # noqa: E402
 from runtime.speech.pocketsphinx import CENTER, SCALE, PocketSphinx, confidence  # noqa: E402
 
@@ -77,7 +77,7 @@ def measure_accuracy(workspace: Path, recognizer: PocketSphinx) -> dict:
                 # a telephone line's hiss under the speech
                 noisy = np.frombuffer(pcm, "<i2") + rng.normal(0, 30, len(pcm) // 2)
                 utterance = utterance_in(noisy.clip(-32768, 32767).astype("<i2").tobytes())
-                if utterance is None:
+                if utterance is None or steady(utterance):
                     samples.append((text in texts, False, -math.inf))
                     continue
                 started = time.process_time()
@@ -130,6 +130,9 @@ def noise_outcomes(recognizer: PocketSphinx, rng: np.random.Generator) -> dict:
         utterance = utterance_in(samples.clip(-32768, 32767).astype("<i2").tobytes())
         if utterance is None:
             found[name] = "noinput"
+            continue
+        if steady(utterance):  # as Listening does before recognising
+            found[name] = "nomatch (a steady sound)"
             continue
         heard = recognizer.recognize(utterance, grammar)
         found[name] = f"accepted as {heard.text!r}" if heard.accepted(recognizer.threshold) \

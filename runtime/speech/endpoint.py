@@ -90,3 +90,24 @@ def utterance_in(pcm: bytes, **options: float) -> bytes | None:
     if not found.started:
         return None
     return found.audio
+
+
+STEADY_CV = 0.15  # frame levels varying less than this (std / mean) are a steady sound
+
+
+def steady(pcm: bytes) -> bool:
+    """Say whether a sound is steady (a hum, a tone, stationary noise) rather than speech.
+
+    Speech rises and falls with its syllables: the levels of its loud 20 ms frames vary by 0.4
+    to 0.6 of their mean (espeak-ng's voices, benchmarks/speech.py); a hum or a tone by under
+    0.01. A recogniser would take a 150 Hz hum for "human", so it never hears one.
+    """
+    samples = np.frombuffer(pcm[:len(pcm) // 2 * 2], dtype="<i2").astype(np.float32)
+    frames = len(samples) // FRAME
+    if frames == 0:
+        return True
+    levels = np.sqrt(np.mean(samples[:frames * FRAME].reshape(frames, FRAME) ** 2, axis=1))
+    loud = levels[levels >= max(MIN_LEVEL, 0.1 * float(levels.max()))]
+    if len(loud) < START_FRAMES:
+        return True
+    return float(np.std(loud) / np.mean(loud)) < STEADY_CV

@@ -11,7 +11,7 @@ from typing import Any
 
 from blocks.sdk import Input
 
-from .endpoint import utterance_in
+from .endpoint import steady, utterance_in
 from .engines import recognizer_for
 from .grammar import Grammar, grammar_for
 from .recognizer import SpeechUnavailable
@@ -47,7 +47,7 @@ class Listening:
                          language: str | None) -> Input:
         """`hear`, in the worker processes when `in_workers` (never blocking the event loop)."""
         grammar = self.grammar(ask, language)
-        if grammar is None:
+        if grammar is None or steady(utterance):
             return Input("", "speech", 0.0)
         if self.remote is None:
             return self.hear(utterance, ask, language)
@@ -65,7 +65,7 @@ class Listening:
         Raise SpeechUnavailable when the language has no recogniser.
         """
         grammar = self.grammar(ask, language)
-        if grammar is None:
+        if grammar is None or steady(utterance):  # a hum or a tone is not an answer
             return Input("", "speech", 0.0)
         recognizer = recognizer_for(self.settings, grammar.language, self.root)
         heard = recognizer.recognize(utterance, grammar)

@@ -97,3 +97,10 @@ def test_a_wav_of_the_wrong_format_is_exit_2_naming_the_file(example_workspace, 
     missing = tmp_path / "missing.wav"
     result, _ = simulate(example_workspace, "audio:" + str(missing))
     assert result.exit_code == 2 and str(missing) in result.stderr
+
+
+def test_a_hum_is_a_nomatch_not_an_option(example_workspace, tmp_path):
+    hum = (4000 * np.sin(np.arange(16000) * 2 * np.pi * 150 / 8000)).astype("<i2")
+    _, lines = simulate(example_workspace, "audio:" + write_wav(tmp_path / "h.wav", hum.tobytes()))
+    assert inputs_of(lines)[0] == {"event": "input", "text": "", "mode": "speech",
+                                   "confidence": 0.0}

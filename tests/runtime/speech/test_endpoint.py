@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.speech import Utterances
-from runtime.speech.endpoint import utterance_in
+from runtime.speech.endpoint import steady, utterance_in
 
 
 def tone(seconds: float, level: float = 3000.0) -> bytes:
@@ -42,3 +42,9 @@ def test_an_utterance_ends_at_its_longest():
     found = Utterances(max_s=1.0)
     assert found.add(tone(2.0)) == "started"
     assert found.ended and len(found.audio) / 16000 <= 1.0
+
+
+def test_a_hum_is_a_steady_sound_and_speech_is_not(tmp_path):
+    assert steady(tone(1.0)) and steady(quiet(1.0))
+    syllables = b"".join(tone(0.15) + tone(0.1, 800.0) for _ in range(4))
+    assert not steady(syllables)
