@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -16,12 +17,14 @@ from typing import Any, Callable, Mapping
 from blocks import Registry, default_registry
 from blocks.sdk import BlockError, ConfigurationError
 from runtime.channels import channel_named
+from runtime.contacts import ContactBook
 from runtime.engine import Engine, InputSource, Recorder, SessionHost, Transferor, Turn, TurnInputs
 from runtime.engine.threadloop import run_sync, thread_loop
 from runtime.errors import NoRoute, SessionEnded, SessionNotFound
 from runtime.http import OutboundHttp
 from runtime.messaging import (MESSAGE_CHANNELS, our_address, reply_messages, require, root_flow,
                                status_callback)
+from runtime.messaging.eta import AnswerTime
 from runtime.messaging.keywords import (KEYWORD_CHANNELS, START, STOP, keyword_of, keyword_reply,
                                         keyword_word)
 from runtime.messaging.numbers import default_region, e164
@@ -55,7 +58,10 @@ class Runtime:
         self.registry = workspace.registry
         self.sessions = sessions or MemorySessionStore()
         self.executions = executions
-        self.engine = Engine(workspace, self.sessions, executions)
+        # who each session is with, and their history across channels (runtime.contacts)
+        self.contacts = ContactBook.of(records.engine, workspace.settings) \
+            if records is not None else None
+        self.engine = Engine(workspace, self.sessions, executions, self.contacts)
         self.environ = environ
         # this workspace's script workers ([sandbox]); processes start when a script first runs
         self.scripts = ScriptPool.from_settings(workspace.settings)
@@ -102,6 +108,8 @@ class Runtime:
         self._clients.clear()
         if self.executions is not None:
             self.executions.close()
+        if self.contacts is not None:
+            self.contacts.close()
         if self._tasks is not None:
             self._tasks.close()
         if self.records is not None:
@@ -120,7 +128,12 @@ class Runtime:
                            environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer,
                            scripts=self.scripts, bots=self.workspace.bot,
                            responses=self.workspace.response, recorder=recorder,
-                           recordings=self.recordings)
+                           recordings=self.recordings, eta=self._answer_time.eta)
+
+    @functools.cached_property
+    def _answer_time(self) -> AnswerTime:
+        """Return `{{ eta }}` of each channel, from [service_levels] and [hours] settings."""
+        return AnswerTime(self.workspace.settings)
 
     @property
     def queue(self) -> TaskQueue:
@@ -252,6 +265,11 @@ class Runtime:
         return {"execution": session.id, "status": session.status,
                 "disposition": session.disposition, "replies": []}
 
+    def place_calls_with(self, dialer: Dialer) -> None:
+        """Have this process's outbound calls placed by `dialer` (a voice node's, on its lines)."""
+        with self._lock:
+            self._dialer = dialer
+
     def dialer(self) -> Dialer:
         """Return this process's dialer of outbound calls on the `[voice]` ports."""
         with self._lock:
@@ -261,11 +279,15 @@ class Runtime:
             return self._dialer
 
     def inbound(self, channel: str, sender: str, to: str, text: str,
-                message_id: str | None = None) -> dict:
+                message_id: str | None = None, *, thread: str | None = None,
+                details: dict | None = None) -> dict:
         """Take a message from a contact: continue their open conversation or start one.
 
         A message id seen before causes nothing and answers `duplicate`. On SMS a keyword alone
         (STOP, START, HELP and their synonyms) runs no turn: it is answered here, routed or not.
+        `thread` names the session the message says it answers (a mail's In-Reply-To), which
+        it continues while that session still waits for this sender; `details` (a mail's
+        subject and attachments) go into the trigger of a new session and into `vars.message`.
         """
         keyword = keyword_of(text) if channel in KEYWORD_CHANNELS else None
         flow_id = self.workspace.route(channel, to)
@@ -288,12 +310,17 @@ class Runtime:
                     self.sessions.settle_message(channel, message_id, "")  # answered; no session
                 return answer
             replies: list[dict] = []
-            session = self._conversation(channel, sender, flow_id)
+            session = (self._threaded(thread, channel, sender, flow_id)
+                       or self._conversation(channel, sender, flow_id))
             if session is None:
-                trigger = {"channel": channel, "from": sender, "to": to, "text": text}
+                trigger = {"channel": channel, "from": sender, "to": to, "text": text,
+                           **(details or {})}
                 turn = run_sync(self._begin(self.workspace.flow(flow_id), channel, trigger,
-                                            {"from": sender, "to": to}, replies))
+                                            {"from": sender, "to": to}, replies,
+                                            {"message": details} if details else None))
             else:
+                if details:
+                    session.vars["message"] = details
                 turn = run_sync(self._resume(session, text, replies))
         except BaseException:
             if message_id is not None:  # nothing changed: the sender's redelivery may try again
@@ -353,6 +380,15 @@ class Runtime:
         session_id = self.sessions.open_session(channel, sender, flow_id)
         session = self.sessions.get(session_id) if session_id else None
         # the index may lag behind a crash: trust only a session that still waits for this contact
+        if (session is None or session.status != "waiting" or session.channel != channel
+                or session.contact.get("from") != sender or root_flow(session) != flow_id):
+            return None
+        return session
+
+    def _threaded(self, session_id: str | None, channel: str, sender: str,
+                  flow_id: str) -> Session | None:
+        """Return the session a message names (a mail's thread) if it still waits for the sender."""
+        session = self.sessions.get(session_id) if session_id else None
         if (session is None or session.status != "waiting" or session.channel != channel
                 or session.contact.get("from") != sender or root_flow(session) != flow_id):
             return None

@@ -459,18 +459,22 @@ def task_queue(tmp_path: Path) -> Callable[..., object]:
 
 @pytest.fixture
 def drain() -> Callable[..., None]:
-    """Return drain(queue, done, timeout=20): work a queue here as a worker would until done()."""
+    """Return drain(queue, done, timeout=20): work a queue and its lines queue here, as a worker
+    and a voice node would, until done()."""
     def work(queue, done: Callable[[], bool], timeout: float = 20.0) -> None:
-        huey = queue.huey
+        hueys = [q.huey for q in (queue, queue.lines) if q is not None]
         deadline = time.monotonic() + timeout
         while not done():
             assert time.monotonic() < deadline, "the queue did not finish the work in time"
-            task = huey.dequeue()
-            if task is not None:
-                huey.execute(task)
+            tasks = [(huey, huey.dequeue()) for huey in hueys]
+            for huey, task in tasks:
+                if task is not None:
+                    huey.execute(task)
+            if any(task is not None for _, task in tasks):
                 continue
-            for due in huey.read_schedule():
-                huey.enqueue(due)
+            for huey in hueys:
+                for due in huey.read_schedule():
+                    huey.enqueue(due)
             time.sleep(0.02)
     return work
 

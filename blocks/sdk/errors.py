@@ -36,6 +36,10 @@ class EnterSubflow(Signal):
         self.inputs = inputs
 
 
+# the disposition of a session whose contact went away mid-flow (a caller's BYE, a hang-up)
+CALLER_HANGUP = "caller_hangup"
+
+
 class EndSession(Signal):
     """The block ends the session with a disposition."""
 

@@ -118,7 +118,7 @@ class Host:
         then records for at most `max_s` seconds. Return `{"recording": id, "seconds": s,
         "url": path of its audio in the API}` (id and url are None where no records database
         keeps it), or None when the contact said nothing (0 seconds) or the channel cannot
-        record at all (every channel but voice). Raise `EndSession("hangup")` when the contact
+        record at all (every channel but voice). Raise `EndSession(CALLER_HANGUP)` when the contact
         hangs up meanwhile. `block` is the recording block's id, kept with the recording.
         """
         raise NotImplementedError

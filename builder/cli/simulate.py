@@ -43,7 +43,7 @@ def _print_event(event: dict) -> None:
 
 @click.command()
 @click.argument("flow", type=click.Path(dir_okay=False))
-@click.option("--channel", type=click.Choice(["chat", "voice", "sms"]), default="chat",
+@click.option("--channel", type=click.Choice(["chat", "voice", "sms", "email"]), default="chat",
               show_default=True, help="The channel the session runs on.")
 @click.option("--trigger", "trigger_text", help="The message that opened the session.")
 @click.option("--input", "inputs", multiple=True, help="An answer to the next wait; repeat.")

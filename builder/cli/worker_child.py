@@ -1,4 +1,4 @@
-"""The children `callwright serve` runs beside granian: its task worker and its voice node.
+"""The children `callwright serve` runs beside granian: task worker, voice node, mail receiver.
 
 Each child is a callwright command itself (`python -m builder.cli worker`, `... voice`), started
 by serve's main process before granian forks its workers, so however many HTTP workers run, one
@@ -37,13 +37,18 @@ def voice_command(root: Path, sip: str) -> list[str]:
     return [sys.executable, "-m", "builder.cli", "voice", "--workspace", str(root), "--sip", sip]
 
 
+def mail_command(root: Path, smtp: str) -> list[str]:
+    """Return the argv of `callwright mail` for a workspace, run by this interpreter."""
+    return [sys.executable, "-m", "builder.cli", "mail", "--workspace", str(root), "--smtp", smtp]
+
+
 class WorkerChild:
     """A callwright command as serve's child; says loudly on stderr if it dies before `stop`."""
 
     def __init__(self, root: Path, argv: list[str] | None = None, *,
                  name: str = "the task worker",
-                 meaning: str = "messages, callbacks, campaigns and calls stay queued until a "
-                                "worker runs (restart serve, or run `callwright worker`)") -> None:
+                 meaning: str = "messages, callbacks and campaigns stay queued until a worker "
+                                "runs (restart serve, or run `callwright worker`)") -> None:
         self.name = name
         self.meaning = meaning  # what its death means, said when it dies
         # A process group of its own, so that Ctrl+C reaches serve alone and serve stops the
@@ -122,17 +127,29 @@ def start_worker(root: Path, settings: dict, wanted: bool | None) -> WorkerChild
     return child
 
 
-def start_voice(root: Path, settings: dict, sip: str) -> WorkerChild | None:
-    """Start the workspace's voice node answering SIP on `sip` unless no backend is set; say so."""
+def start_voice(root: Path, settings: dict, sip: str) -> WorkerChild:
+    """Start the workspace's voice node: it answers calls and places the queued ones; say so."""
     backends = settings.get("ports", {}).get("backends", ["sip"])
-    if not backends:
-        click.echo("No voice node: [ports] backends is empty, so serve answers no calls.")
-        return None
     child = WorkerChild(root, voice_command(root, sip), name="the voice node",
-                        meaning="no calls are answered until serve restarts (or run "
+                        meaning="no calls are answered or placed until serve restarts (or run "
                                 "`callwright voice`)")
     shown = ", ".join(f"SIP on udp:{sip}" if name == "sip" else name for name in backends)
-    click.echo(f"Voice node running (PID {child.pid}): answering calls ({shown}); it stops with "
+    answering = f"answering calls ({shown})" if backends else \
+        "answering no calls ([ports] backends is empty)"
+    dials = settings.get("voice", {}).get("backend", "emulator")
+    click.echo(f"Voice node running (PID {child.pid}): {answering}, placing outbound calls on "
+               f"{dials}; it stops with serve.")
+    return child
+
+
+def start_mail(root: Path, smtp: str | None) -> WorkerChild | None:
+    """Start the workspace's SMTP receiver on `smtp` when one is asked for; say so."""
+    if smtp is None:
+        return None
+    child = WorkerChild(root, mail_command(root, smtp), name="the mail receiver",
+                        meaning="no mail is received until serve restarts (or run "
+                                "`callwright mail`)")
+    click.echo(f"Mail receiver running (PID {child.pid}): SMTP on tcp:{smtp}; it stops with "
                f"serve.")
     return child
 

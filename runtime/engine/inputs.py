@@ -15,7 +15,7 @@ class InputSource:
         """Wait for the answer to `ask` and return it; None for a wait that timed out.
 
         Raise Suspend when the answer comes as a later turn (chat, messaging), and
-        EndSession("hangup") when the contact is gone (a caller who hung up).
+        EndSession("caller_hangup") when the contact is gone (a caller who hung up).
         """
         raise NotImplementedError
 

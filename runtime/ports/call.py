@@ -4,7 +4,7 @@ The engine and its host are the same as on every channel; only the input source 
 differ. `say`, `ask` and `record` prompts are queued as the engine emits them and played in order
 before the call waits for keys, records, transfers or ends; an `ask` then collects DTMF by its
 kind (a menu's keys, a digits answer's length and terminator), a `record` beeps and records. A
-caller who hangs up ends the session with disposition `hangup` from whatever subflow it is in.
+caller who hangs up ends the session with disposition `caller_hangup` from whatever subflow it is in.
 The port is hung up at the end.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from blocks.sdk import EndSession, Input
+from blocks.sdk import CALLER_HANGUP, EndSession, Input
 from runtime.engine import (Engine, Flow, FlowSource, InputSource, Recorder, SessionHost,
                             Transferor, Turn)
 from runtime.sessions import Session
@@ -66,7 +66,7 @@ class VoiceCall(InputSource):
         """Take an event from the host: queue what the caller hears; a gone caller ends it all."""
         kind = event["event"]
         if kind in _HEARD and not self.port.connected:
-            raise EndSession("hangup")
+            raise EndSession(CALLER_HANGUP)
         if self._on_event is not None:
             self._on_event(event)
         if kind == "say":
@@ -111,7 +111,7 @@ class VoiceCall(InputSource):
                 return Input(keys, "dtmf") if keys else None
             got = await self.port.hear(**collection(ask, self.inter_digit_s))
         except CallerHungUp:
-            raise EndSession("hangup") from None
+            raise EndSession(CALLER_HANGUP) from None
         finally:
             if check is not None and not check.done():
                 check.cancel()
@@ -136,7 +136,7 @@ class VoiceCall(InputSource):
             await self._play_queued()
             return await self.port.transfer(target, timeout_s)
         except CallerHungUp:
-            raise EndSession("hangup") from None
+            raise EndSession(CALLER_HANGUP) from None
 
     async def record(self, max_s: float) -> Recording | None:
         """Play what is queued (the prompt, the beep), then record; None when nothing was taken.
@@ -147,7 +147,7 @@ class VoiceCall(InputSource):
             await self._play_queued()
             taken = await self.port.record(max_s)
         except CallerHungUp:
-            raise EndSession("hangup") from None
+            raise EndSession(CALLER_HANGUP) from None
         if taken.seconds <= 0 or (self.port.keeps_audio and not taken.audio):
             return None
         return taken

@@ -1,10 +1,15 @@
 """Outbound calls: a queued voice session placed on a free port of this process's line.
 
-`Runtime.start_execution` on `voice` saves the session as `queued` and queues the `call` task;
-the task (runtime.tasks.calls) hands it to the process's `Dialer`, which takes a free port, dials
-the contact and, once the callee answers, runs the session over the port with `run_call`. Every
-call runs on the dialer's own event loop thread, so the task returns at once and a worker holds
-as many calls as it has ports, not as many as it has task threads.
+`Runtime.start_execution` on `voice` saves the session as `queued` and queues the `call` task
+on the lines queue; the task (runtime.tasks.calls) hands it to the process's `Dialer`, which
+takes a free port, dials the contact and, once the callee answers, runs the session over the
+port with `run_call`. Every call runs on the dialer's event loop, so the task returns at once
+and a worker holds as many calls as it has ports, not as many as it has task threads.
+
+A voice node gives its dialer its own loop and the pool of a backend it runs (`VoiceNode.
+dialer`), so inbound and outbound calls share that backend's ports. Elsewhere (tasks run
+immediately where they are queued, tests) the dialer builds `[voice] backend` and runs a loop
+of its own on a thread.
 
 The session is claimed `queued` -> `running` by a revision-checked save, so a task that Huey
 runs twice places one call. A call that does not connect ends the session with the dial's
@@ -21,6 +26,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Protocol
 
+from blocks.sdk import ConfigurationError
 from runtime.errors import SessionNotFound
 from runtime.sessions import Session, SessionStore, StaleSession
 from runtime.workspace import Workspace
@@ -49,32 +55,45 @@ PLACE_TIMEOUT_S = 10.0  # placing only claims a port and the session: it never t
 CLOSE_TIMEOUT_S = 10.0
 
 
-def line_backend(settings: Mapping[str, Any], root: Path) -> PortBackend:
-    """Return the ports outbound calls are placed on: `[voice] backend` (the emulator's boards).
+def dialing_backend(settings: Mapping[str, Any]) -> str:
+    """Return the name of the backend outbound calls are placed on: `[voice] backend`.
 
-    The SIP backend answers calls and dials none; a backend that dials (the emulator, a
-    registered `line`) is built by its own `from_settings`.
-    """
+    The SIP backend answers calls and dials none; the emulator's boards (the default) and a
+    registered `line` dial, and so may a partner's backend."""
+    name = settings.get("voice", {}).get("backend", "emulator")
+    if name == "sip":
+        raise ConfigurationError("[voice] backend = \"sip\": the sip backend answers calls and "
+                                 "places none; outbound calls go on \"emulator\" or a "
+                                 "registered \"line\"")
+    return name
+
+
+def line_backend(settings: Mapping[str, Any], root: Path) -> PortBackend:
+    """Return the ports outbound calls are placed on, built by their backend's `from_settings`."""
     from .backends import backend_class
 
-    return backend_class(settings.get("voice", {}).get("backend", "emulator")).from_settings(
-        settings, root)
+    return backend_class(dialing_backend(settings)).from_settings(settings, root)
 
 
 class Dialer:
     """Places a runtime's queued voice sessions on the ports of one backend."""
 
-    def __init__(self, runtime: DialerHost, backend: PortBackend) -> None:
+    def __init__(self, runtime: DialerHost, backend: PortBackend, *,
+                 pool: PortPool | None = None,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.runtime = runtime
         self.backend = backend
-        self.pool = PortPool(backend.ports, backend.clock)
+        self.pool = pool or PortPool(backend.ports, backend.clock)
         voice = runtime.workspace.settings.get("voice", {})
         self.answer_timeout_s = float(voice.get("answer_timeout_s", DEFAULT_ANSWER_TIMEOUT_S))
         self._calls: set[asyncio.Task] = set()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                        name="voice-calls")
-        self._thread.start()
+        # a loop given is its owner's (a voice node's) to run and stop, with the backend
+        self._own_loop = loop is None
+        self._loop = loop or asyncio.new_event_loop()
+        if self._own_loop:
+            self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                            name="voice-calls")
+            self._thread.start()
 
     def place(self, session_id: str) -> str | None:
         """Start the call of a queued session on a free port; return the port id.
@@ -96,9 +115,11 @@ class Dialer:
 
     def close(self) -> None:
         """Hang up the calls in progress (their sessions end `interrupted`) and stop the loop."""
+        if not self._own_loop:
+            return  # the node's: `stop` hangs up its calls, the node stops its backends
         if self._loop.is_closed():
             return
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(CLOSE_TIMEOUT_S)
+        asyncio.run_coroutine_threadsafe(self.stop(), self._loop).result(CLOSE_TIMEOUT_S)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(CLOSE_TIMEOUT_S)
         self._loop.close()
@@ -159,7 +180,8 @@ class Dialer:
             log.exception("the end (%s) of execution %s could not be saved", disposition,
                           session.id)
 
-    async def _stop(self) -> None:
+    async def stop(self) -> None:
+        """Hang up the calls in progress, on the dialer's loop; their sessions end `interrupted`."""
         calls = list(self._calls)
         for call in calls:
             call.cancel()
@@ -168,4 +190,4 @@ class Dialer:
         await self.runtime.close_http()
 
 
-__all__ = ["Dialer", "NoFreePort", "line_backend"]
+__all__ = ["Dialer", "NoFreePort", "dialing_backend", "line_backend"]

@@ -1,17 +1,20 @@
-"""A voice node: the port backends that take inbound calls, run together on one event loop.
+"""A voice node: the port backends that take and place calls, run together on one event loop.
 
 `serve` runs one node (`callwright voice`, a child process) beside its HTTP workers, so that
 however many HTTP workers there are, one process owns the SIP socket and the lines. Each
 backend gets its own pool and its own router (`InboundCalls`); the figures of all of them
-are one `CallFigures`.
+are one `CallFigures`. Outbound calls are placed by the node's `dialer` on the pool of the
+backend that dials, so inbound and outbound calls share its ports.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
 from .call import CallRunner
+from .dialer import Dialer, DialerHost
 from .inbound import CallFigures, InboundCalls
 from .pool import PortPool
 from .port import PortBackend
@@ -54,6 +57,13 @@ class VoiceNode:
             except Exception:  # one backend's failure to stop must not keep the others up
                 log.exception("the %s backend did not stop cleanly", backend.name)
         self._started.clear()
+
+    def dialer(self, host: DialerHost, name: str) -> Dialer:
+        """Return a dialer placing calls on the running loop, on the pool of backend `name`."""
+        backend = next((b for b in self.backends if b.name == name), None)
+        if backend is None:
+            raise ValueError(f"the node runs no {name!r} backend to place calls on")
+        return Dialer(host, backend, pool=self.pools[name], loop=asyncio.get_running_loop())
 
     def snapshot(self) -> dict:
         """Return the live figures: ports per backend and what the calls did."""

@@ -1,6 +1,9 @@
-"""The `call` task: place a queued outbound call on a free port of this process's voice line.
+"""The `call` task: place a queued outbound call on a free port of a voice node's lines.
 
-Placing takes a port and claims the session (`queued` -> `running`), then the call runs on the
+The task goes on the lines queue (`queue.lines`), which the voice nodes work (`callwright
+voice`, the child of `serve`): the process that owns the ports places the call on them,
+whichever process queued it. Every node of a workspace works the same queue; a node whose
+ports are all busy puts the task back, and a node with a free one takes it. Placing takes a port and claims the session (`queued` -> `running`), then the call runs on the
 dialer's loop and the task returns. While every port is busy the task comes back every
 `PORT_RETRY_S` seconds, in queue order as Huey schedules it, until `[voice] port_wait_s` has
 passed since the call was queued; then the session ends `no_free_port`. A task that runs twice
@@ -12,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 
+from blocks.sdk import ConfigurationError
 from runtime.errors import SessionNotFound
 from runtime.ports import NoFreePort
 
@@ -22,15 +26,23 @@ PORT_RETRY_S = 2.0
 DEFAULT_PORT_WAIT_S = 600.0
 
 
+def register_lines(lines: TaskQueue) -> None:
+    """Put the task that places calls on the lines queue."""
+    lines.task(place_call)
+
+
 def register(queue: TaskQueue) -> None:
-    """Put the `call` producer and its task on a queue."""
-    queue.task(place_call)
+    """Put the `call` producer on a queue: it queues the placing on the queue's lines queue."""
     queue.producer("call", queue_call)
 
 
 def queue_call(queue: TaskQueue, payload: dict, key: str) -> None:
-    """Queue the placing of a queued voice session `{execution}`."""
-    queue.put(queue.tasks["place_call"].s(payload["execution"]))
+    """Queue the placing of a queued voice session `{execution}` for the voice nodes."""
+    lines = queue.lines
+    if lines is None:
+        raise ConfigurationError("this task queue has no lines queue for calls: open it with "
+                                 "runtime.tasks.open_queue")
+    lines.put(lines.tasks["place_call"].s(payload["execution"]))
 
 
 def place_call(queue: TaskQueue, execution: str) -> str:

@@ -24,6 +24,9 @@ from runtime.redaction import redacted
 from runtime.workspace.settings import load_settings
 
 QUEUE_NAME = "callwright"  # Redis keys are huey.redis.callwright, huey.schedule.callwright...
+# outbound calls have their own queue, worked by the voice nodes: the process that owns the
+# lines places the calls on them, whatever process queued them
+LINES_QUEUE = "callwright.lines"
 SQLITE_ENV = "CALLWRIGHT_TASKS_SQLITE"
 DEFAULT_RETRIES = 5
 DEFAULT_RETRY_DELAY_S = 2.0
@@ -116,10 +119,10 @@ def kind_for(config: TaskConfig) -> tuple[type[Huey], dict]:
     return SqliteTaskHuey, {"filename": str(config.sqlite_path)}
 
 
-def build_huey(config: TaskConfig) -> Huey:
+def build_huey(config: TaskConfig, name: str = QUEUE_NAME) -> Huey:
     """Return a Huey instance for a configuration: RedisHuey or SqliteHuey, maybe immediate."""
     kind, kwargs = kind_for(config)
-    return kind(QUEUE_NAME, immediate=config.immediate, **kwargs)
+    return kind(name, immediate=config.immediate, **kwargs)
 
 
 def _redis_pool(url: str) -> Any:

@@ -16,7 +16,7 @@ from .config import RETRY_BACKOFF, TaskConfig
 from .content import message_of
 from .queue import TaskQueue
 from .senders import (CHANNELS, PermanentFailure, RecipientOptedOut, Sent, missing_setting,
-                      post_message, send_email)
+                      post_message, push_chat, send_email)
 
 log = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 255
@@ -107,6 +107,8 @@ def deliver(config: TaskConfig, key: str, payload: dict, optouts: OptOuts | None
     message = message_of(config.root, payload)
     if channel == "email":
         return Sent(send_email(config.settings, key, message))
+    if channel == "chat":
+        return Sent(push_chat(config.root, config.redis_url, config.sessions_url, key, message))
     settings = config.settings
     segments = None
     if channel == "sms":

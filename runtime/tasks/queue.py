@@ -20,7 +20,7 @@ from blocks.sdk import BlockError, ConfigurationError
 
 from runtime.records import RecordsDatabase
 
-from .config import QueueUnavailable, TaskConfig, build_huey, storage_errors
+from .config import QUEUE_NAME, QueueUnavailable, TaskConfig, build_huey, storage_errors
 from .ledger import DeliveryLedger
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,10 @@ Producer = Callable[["TaskQueue", dict, str], None]
 class TaskQueue:
     """A workspace's Huey instance, the tasks registered on it and the ledger they share."""
 
-    def __init__(self, config: TaskConfig, records: RecordsDatabase | None = None) -> None:
+    def __init__(self, config: TaskConfig, records: RecordsDatabase | None = None,
+                 name: str = QUEUE_NAME) -> None:
         self.config = config
-        self.huey: Huey = build_huey(config)
+        self.huey: Huey = build_huey(config, name)
         self.tasks: dict[str, TaskWrapper] = {}
         self._producers: dict[str, Producer] = {}
         # the runtime's records database when it gave one; else opened here on first use
@@ -43,6 +44,9 @@ class TaskQueue:
         self._lock = threading.Lock()
         # the runtime whose sessions, flows and ports the tasks work with; it binds itself
         self._runtime: Any = None
+        # the queue of outbound calls, worked by the voice nodes that own the lines (the
+        # catalogue makes it beside the main queue)
+        self.lines: TaskQueue | None = None
 
     # --- what task modules register -----------------------------------------------------------
 
@@ -119,6 +123,8 @@ class TaskQueue:
     def bind(self, runtime: Any) -> None:
         """Give the tasks the runtime whose sessions, flows and ports they work with."""
         self._runtime = runtime
+        if self.lines is not None:
+            self.lines.bind(runtime)
 
     @property
     def runtime(self) -> Any:
@@ -128,11 +134,14 @@ class TaskQueue:
                                      "with runtime.Runtime.open, which binds its queue")
         return self._runtime
 
-    def consumer(self, *, workers: int, periodic: bool, max_delay: float) -> Consumer:
-        """Return a Huey consumer of this queue: `workers` threads, polling at most `max_delay` s."""
+    def consumer(self, *, workers: int, periodic: bool, max_delay: float,
+                 shutdown_timeout: float | None = None) -> Consumer:
+        """Return a Huey consumer of this queue: `workers` threads, polling at most `max_delay` s;
+        a graceful stop waits `shutdown_timeout` s at most for the tasks running (None: all)."""
         return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic,
                                          initial_delay=0.1, backoff=1.15, max_delay=max_delay,
-                                         check_worker_health=True)
+                                         check_worker_health=True,
+                                         shutdown_timeout=shutdown_timeout)
 
     def close(self) -> None:
         """Release the queue's storage, and the records database if the queue opened it."""
@@ -141,6 +150,8 @@ class TaskQueue:
             self._records, self._own_records, self._ledger = None, False, None
         if records is not None and own:
             records.close()
+        if self.lines is not None:
+            self.lines.close()
         self.huey.storage.close()
 
 

@@ -79,7 +79,7 @@ def test_the_error_message_carries_the_engine_reason_when_there_is_one():
 
 def test_any_other_disposition_of_the_subflow_goes_on():
     result = run_block(SubflowBlock, {"flow": "survey"},
-                       subflow_result={"outputs": {}, "disposition": "hangup"})
+                       subflow_result={"outputs": {}, "disposition": "caller_hangup"})
     assert result.exit == "next"
 
 

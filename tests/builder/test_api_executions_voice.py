@@ -104,7 +104,12 @@ def test_the_call_comes_from_the_flows_line_and_the_contact_is_the_dialled_numbe
     execution_id = start(client, to=CONTACT).get_json()["execution"]
     until_ended(client, execution_id)
     session = app.extensions["callwright.runtime"].sessions.get(execution_id)
-    assert session.contact == {"from": CONTACT, "to": LINE}
+    assert (session.contact["from"], session.contact["to"]) == (CONTACT, LINE)
+    # the dialled number is the contact's identity: the call is on their timeline
+    app.extensions["callwright.runtime"].contacts.flush()  # entries go behind the turn
+    contacts = app.extensions["callwright.runtime"].contacts.store
+    assert contacts.find("phone", CONTACT) == session.contact["id"] is not None
+    assert contacts.timeline(session.contact["id"])[0]["text"] == "confirmed"
     assert session.trigger == {"channel": "voice", "from": LINE, "to": CONTACT, "text": None,
                                "direction": "outbound"}
 
@@ -155,7 +160,7 @@ def test_a_call_task_that_runs_twice_places_one_call(make_app, drain):
     app = make_app(immediate=False)
     client, queue = app.test_client(), queue_of(app)
     execution_id = start(client, to=CONTACT).get_json()["execution"]
-    place_call = queue.tasks["place_call"]
+    place_call = queue.lines.tasks["place_call"]
     assert place_call.call_local(execution_id) not in ("skipped", "missing")
     assert place_call.call_local(execution_id) == "skipped"
     drain(queue, lambda: execution(client, execution_id)["status"] == "ended")  # the queued copy too

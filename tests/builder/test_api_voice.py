@@ -18,7 +18,7 @@ SNAPSHOT = {
     "calls": {"offered": {"keys": 11, "": 1}, "answered": {"keys": 9}, "blocked": {"keys": 1},
               "abandoned": {"keys": 1}, "failed": {}, "unrouted": 1,
               "completed": [{"flow": "keys", "disposition": "sales", "calls": 5},
-                            {"flow": "keys", "disposition": "hangup", "calls": 1}]},
+                            {"flow": "keys", "disposition": "caller_hangup", "calls": 1}]},
 }
 
 

@@ -412,6 +412,17 @@ def is_running(pid: int) -> bool:
         return False
 
 
+def survivors(pids: list[int]) -> dict[int, str]:
+    """Return the command line of each of these processes still running."""
+    lines = {}
+    for pid in filter(is_running, pids):
+        try:
+            lines[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+    return lines
+
+
 def start_sms(base: str) -> dict:
     """Start an SMS execution of the reminder flow through the API; return its body."""
     status, body = call(f"{base}/api/v1/flows/reminder/executions",
@@ -467,9 +478,11 @@ def test_a_campaign_the_worker_starts_runs_the_version_published_since_it_starte
     assert message["text"].startswith("Your parcel is here. Collect today?")
 
 
-def test_serve_runs_a_queued_voice_call_to_its_disposition(tmp_path, gateway) -> None:
+def test_serve_places_a_queued_voice_call_on_its_voice_node_and_runs_it_to_its_disposition(
+        tmp_path, gateway) -> None:
     root = make_messaging_workspace(tmp_path / "ws", gateway.url)
-    with served(root) as (base, _, log):
+    # no task worker: the voice node owns the lines, so it is the one that places the call
+    with served(root, "--no-worker") as (base, _, log):
         status, body = call(f"{base}/api/v1/flows/reminder/executions",
                             {"channel": "voice", "to": CONTACT}, token=TOKEN)
         assert (status, body["status"]) == (202, "queued")
@@ -481,6 +494,7 @@ def test_serve_runs_a_queued_voice_call_to_its_disposition(tmp_path, gateway) ->
                 break
             assert time.monotonic() < deadline, f"the call did not end:\n{log.read_text()}"
             time.sleep(0.1)
+        assert "placing outbound calls on emulator" in log.read_text()
     assert (found["channel"], found["disposition"]) == ("voice", "confirmed")
 
 
@@ -528,7 +542,8 @@ def test_serve_killed_outright_takes_its_http_workers_task_worker_and_voice_node
         process.wait(10)
         deadline = time.monotonic() + 15
         while any(is_running(pid) for pid in children):
-            assert time.monotonic() < deadline, f"{children} still run:\n{log.read_text()}"
+            assert time.monotonic() < deadline, \
+                f"{survivors(children)} still run:\n{log.read_text()}"
             time.sleep(0.1)
     with pytest.raises(OSError):  # nobody serves its port any more
         urllib.request.urlopen(f"{base}/api/v1/health", timeout=5).close()

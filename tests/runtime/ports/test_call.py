@@ -138,11 +138,11 @@ def test_a_key_pressed_during_the_menu_prompt_is_taken_as_the_choice(example_wor
 def test_a_caller_who_hangs_up_mid_flow_ends_the_session_as_hangup(example_workspace):
     call = Call(example_workspace, "bank-ivr",
                 CallerScript(actions=({"digits": "1"}, {"hangup": True, "during_s": 1.0})))
-    assert call.session.disposition == "hangup"
+    assert call.session.disposition == "caller_hangup"
     assert call.events[-1]["event"] == "end" and call.events[-1]["block"] == "ask_account"
     assert call.port.call.ended_by == "caller" and call.port.state == "null"
     saved = call.runtime.sessions.get(call.session.id)
-    assert saved.status == "ended" and saved.disposition == "hangup"
+    assert saved.status == "ended" and saved.disposition == "caller_hangup"
 
 
 @pytest.mark.parametrize("script", [
@@ -151,8 +151,8 @@ def test_a_caller_who_hangs_up_mid_flow_ends_the_session_as_hangup(example_works
 def test_a_hang_up_inside_the_verify_pin_subflow_ends_the_whole_session_as_hangup(
         example_workspace, script):
     call = Call(example_workspace, "card-services", script)
-    assert call.session.disposition == "hangup" and call.session.frames == []
-    assert call.events[-1] == {"event": "end", "block": "ask_pin", "disposition": "hangup",
+    assert call.session.disposition == "caller_hangup" and call.session.frames == []
+    assert call.events[-1] == {"event": "end", "block": "ask_pin", "disposition": "caller_hangup",
                                "steps": call.session.steps}
     assert "Your card is now blocked. A new card is on its way." not in call.said
 

@@ -129,7 +129,7 @@ def test_a_port_that_keeps_audio_but_heard_none_takes_noinput(call):
 
 def test_a_caller_who_hangs_up_while_recorded_ends_the_session_as_a_hangup(call):
     done = call(CallerScript(actions=({"speak_s": 20},), hangup_after_s=4))
-    assert done.session.disposition == "hangup"
+    assert done.session.disposition == "caller_hangup"
     assert done.rows == []
 
 

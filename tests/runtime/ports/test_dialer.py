@@ -137,3 +137,37 @@ def test_closing_the_dialer_hangs_up_calls_in_progress_as_interrupted(runtime):
     line.close()
     assert runtime.sessions.get(execution).disposition == "interrupted"
     assert all(port.state == "null" for port in line.pool.ports)
+
+
+def test_the_sip_backend_is_refused_for_outbound_calls_by_name(runtime):
+    from blocks.sdk import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match='backend = "sip": the sip backend answers'):
+        line_backend({"voice": {"backend": "sip"}}, runtime.workspace.root)
+
+
+def test_a_voice_nodes_dialer_places_calls_on_the_pool_its_inbound_calls_share(runtime):
+    import asyncio
+
+    from runtime.ports.node import VoiceNode
+
+    root = runtime.workspace.root
+    (root / "callers.json").write_text(json.dumps([{"then": "silence"}]), "utf-8")
+    board = line_backend({"voice": {"ports": 1, "speed": 50, "callers": "callers.json"}}, root)
+    node = VoiceNode(runtime, [board])
+
+    async def run() -> None:
+        await node.start()
+        dialer = node.dialer(runtime, "emulator")
+        pool = node.pools["emulator"]
+        inbound = pool.acquire()  # the node's one port carries an inbound call
+        with pytest.raises(NoFreePort):  # so the queued call waits for it
+            await asyncio.to_thread(dialer.place, queued(runtime))
+        pool.release(inbound)
+        assert await asyncio.to_thread(dialer.place, queued(runtime)) == inbound.id
+        assert node.snapshot()["backends"]["emulator"]["busy"] == 1
+        await dialer.stop()
+        await node.stop(drain_s=1)
+
+    asyncio.run(run())
+    assert node.snapshot()["backends"]["emulator"]["busy"] == 0

@@ -113,9 +113,19 @@ def test_every_queue_carries_the_products_tasks_under_stable_names(task_queue):
     queue = task_queue("")
     assert sorted(queue.huey._registry._registry) == [
         "runtime.tasks.alerts.check_alerts_task", "runtime.tasks.callbacks.post_callback",
-        "runtime.tasks.calls.place_call", "runtime.tasks.campaign_runs.advance_campaign",
+        "runtime.tasks.campaign_runs.advance_campaign",
         "runtime.tasks.delivery.send_message", "runtime.tasks.periodic.clean_up_sessions",
         "runtime.tasks.periodic.recover_deliveries", "runtime.tasks.periodic.roll_up"]
+    # calls are placed by the voice nodes, which own the lines: they have a queue of their own
+    assert sorted(queue.lines.huey._registry._registry) == ["runtime.tasks.calls.place_call"]
+    assert queue.lines.huey.name == "callwright.lines"
+
+
+def test_a_queued_call_goes_on_the_lines_queue_not_the_workers(task_queue):
+    queue = task_queue("")
+    queue.enqueue("call", {"execution": "e1"}, "e1.call")
+    assert (queue.huey.pending_count(), queue.lines.huey.pending_count()) == (0, 1)
+    assert queue.lines.huey.dequeue().args == ("e1",)
 
 
 def test_an_unknown_task_is_refused_naming_the_known_ones(task_queue):

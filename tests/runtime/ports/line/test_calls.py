@@ -88,7 +88,7 @@ def test_a_caller_hanging_up_mid_prompt_ends_the_session_as_a_hang_up(sipp, kama
     before = dispositions(line_node, "keys", 0)
     run = call(sipp, kamailio, "2001", "", line_node.workspace, "hangup")
     assert run.returncode == 0, run.stdout[-3000:]
-    assert dispositions(line_node, "keys", len(before) + 1) == sorted([*before, "hangup"])
+    assert dispositions(line_node, "keys", len(before) + 1) == sorted([*before, "caller_hangup"])
 
 
 def test_a_call_to_an_extension_no_flow_is_routed_for_is_refused_busy(sipp, kamailio, line_node):

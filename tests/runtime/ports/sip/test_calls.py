@@ -80,7 +80,7 @@ def test_an_unknown_number_is_refused_with_404(sipp, node):
 def test_a_caller_hanging_up_mid_prompt_ends_the_session_as_a_hang_up(sipp, node):
     run = place(sipp, node, "hangup", "long")
     assert run.returncode == 0, verdict(run)
-    assert dispositions(node, "long", 1) == ["hangup"]
+    assert dispositions(node, "long", 1) == ["caller_hangup"]
 
 
 def test_a_hundred_calls_at_once_all_complete_with_their_digits(sipp, node):
@@ -205,13 +205,13 @@ def test_a_transfer_is_a_refer_whose_notify_says_how_it_went(sipp, node, status,
 
 
 def test_a_caller_who_sends_no_rtp_is_hung_up(sipp, small_node):
-    before = dispositions(small_node, "long", 0).count("hangup")
+    before = dispositions(small_node, "long", 0).count("caller_hangup")
     started = time.monotonic()
     run = place(sipp, small_node, "silent", "long")
     assert run.returncode == 0, verdict(run)  # the IVR hung up (BYE), before the flow's end
     assert time.monotonic() - started < 15
     ended = dispositions(small_node, "long", before + 1)
-    assert ended.count("hangup") == before + 1
+    assert ended.count("caller_hangup") == before + 1
 
 
 def test_the_node_reports_its_live_figures(sipp, node):
