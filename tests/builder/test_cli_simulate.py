@@ -58,8 +58,8 @@ def test_bad_arguments_exit_2(example_workspace):
     assert CliRunner().invoke(main, ["simulate", flow, "--channel", "fax"]).exit_code == 2
     assert CliRunner().invoke(main, ["simulate", flow, "--var", "novalue"]).exit_code == 2
     assert CliRunner().invoke(main, ["simulate", flow, "--now", "yesterday"]).exit_code == 2
-    speech = CliRunner().invoke(main, ["simulate", flow, "--channel", "voice", "--input", "speech:hello"])
-    assert speech.exit_code == 2 and "recogniser" in speech.stderr
+    speech = CliRunner().invoke(main, ["simulate", flow, "--channel", "chat", "--input", "speech:hello"])
+    assert speech.exit_code == 2 and "voice channel" in speech.stderr
 
 
 def test_the_installed_console_script_runs_a_simulation(example_workspace):
