@@ -48,6 +48,7 @@ TURN_THREADS = 8  # widget turns at once per process (Runtime.inbound is synchro
 CLOSE_TIMEOUT_S = 10.0
 FIELDS = ("text", "conversation", "id")
 PREFLIGHT_MAX_AGE_S = 600
+ROUTE = "/webchat/{route}/messages"  # under /api/v1, as the OpenAPI document names it
 MESSAGES = re.compile(re.escape(API_PREFIX) + r"/webchat/([^/]+)/messages\Z")
 EVENTS = re.compile(re.escape(API_PREFIX) + r"/webchat/([^/]+)/conversations/([^/]+)/events\Z")
 

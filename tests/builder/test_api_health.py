@@ -9,7 +9,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
-from builder.api import chat, editor
+from builder.api import chat, editor, webchat
 
 FLOW = {"schema": "callwright/flow@1", "id": "bot", "start": "hello",
         "blocks": {"hello": {"type": "say", "config": {"text": "Hello."}, "exits": {"next": "menu"}},
@@ -87,11 +87,13 @@ def test_the_document_describes_exactly_the_routes_the_app_serves(app, spec: dic
             served |= {(path, m.lower()) for m in rule.methods if m.lower() in METHODS}
         else:
             outside.add(rule.rule)
-    # the front page, the editor's pages and assets, Flask's static files and Prometheus's
-    # /metrics (text, not JSON) are not part of the API; anything else must be
+    # the front page, the editor's pages and assets, the chat widget's script, Flask's static
+    # files and Prometheus's /metrics (text, not JSON) are not part of the API; anything else
+    # must be
     assert outside <= {"/", "/static/<path:filename>", "/assets/<path:name>", "/metrics",
-                       *editor.CLIENT_ROUTES}
-    served.add((chat.ROUTE, "post"))  # served in front of Flask's router, by builder.api.chat
+                       "/widget.js", *editor.CLIENT_ROUTES}
+    # served in front of Flask's router, by builder.api.chat and builder.api.webchat
+    served |= {(chat.ROUTE, "post"), (webchat.ROUTE, "post")}
     described = {(path, method) for path, item in spec["paths"].items()
                  for method in item if method in METHODS}
     assert spec["servers"] == [{"url": "/api/v1"}]

@@ -161,7 +161,8 @@ def test_a_public_address_serves_once_a_user_exists(tmp_path):
     log = root / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(command("serve", "--workspace", str(root), "--host", "0.0.0.0",
-                                           "--port", str(port), "--no-worker"),
+                                           "--port", str(port), "--sip", "127.0.0.1:0",
+                                           "--no-worker"),
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S

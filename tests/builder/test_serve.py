@@ -312,7 +312,9 @@ def test_sigterm_stops_the_server_cleanly_and_frees_the_port(tmp_path: Path) -> 
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(command("serve", "--workspace", str(root), "--port", str(port)),
+        # its voice node on a free port too: the machine may run SIP on 5060
+        process = subprocess.Popen(command("serve", "--workspace", str(root), "--port", str(port),
+                                           "--sip", "127.0.0.1:0"),
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_healthy(f"http://127.0.0.1:{port}", process, log)
@@ -613,7 +615,7 @@ def test_port_0_picks_a_free_port_and_the_banner_names_it(tmp_path: Path) -> Non
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(command("serve", "--workspace", str(root), "--port", "0",
-                                           "--no-worker"),
+                                           "--sip", "127.0.0.1:0", "--no-worker"),
                                    stdout=out, stderr=subprocess.STDOUT, cwd=root)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S

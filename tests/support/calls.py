@@ -5,6 +5,8 @@ Importable as `calls` from any test (tests/support is on pytest's `pythonpath`).
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from runtime.tasks import task_config
 from runtime.workspace import load_settings
 
 LOG_WAIT_S = 15.0
+SIPP_ATTEMPTS = 3
+SIPP_BIND_FAILED = 254  # sipp's "fatal error binding a socket"
 
 # a menu whose key 1 ends the call as `sales` and 2 as `support` (`no_key` after two silences)
 KEYS_FLOW = {"schema": "callwright/flow@1", "id": "keys", "name": "keys", "start": "menu",
@@ -42,3 +46,30 @@ def dispositions(workspace: Path, flow_id: str, count: int) -> list[str]:
             time.sleep(0.2)
     finally:
         log.close()
+
+
+def free_udp_port() -> int:
+    """Return a UDP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_sipp(sipp: str, target: str, scenario: Path, *options: str, cwd: Path,
+             timeout_s: float = 60) -> subprocess.CompletedProcess:
+    """Run a sipp scenario against `target` (HOST:PORT) from free loopback ports; return it.
+
+    The ports are free when picked, but sipp binds four media ports from `-mp` up (audio and
+    video, RTP and RTCP) and another process may take one first: sipp then exits 254 before
+    any call, and the run is made again on other ports.
+    """
+    for _ in range(SIPP_ATTEMPTS):
+        argv = [sipp, target, "-sf", str(scenario), "-i", "127.0.0.1",
+                "-p", str(free_udp_port()), "-mi", "127.0.0.1",
+                "-mp", str(free_udp_port() & ~1), "-nostdin", *options]
+        run = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s + 30,
+                             cwd=cwd)
+        if run.returncode != SIPP_BIND_FAILED:
+            break
+    return run
+

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from calls import KEYS_FLOW
+from calls import KEYS_FLOW, free_udp_port
 from calls import dispositions as ended_as
 from needs import program
 from serving import callwright_command, stop
@@ -91,13 +91,6 @@ class Node(NamedTuple):
     workspace: Path
     log: Path
     banner: str
-
-
-def free_udp_port() -> int:
-    """Return a UDP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ask(port: int, request: str, timeout_s: float = 1.0) -> str | None:

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from calls import run_sipp
 from needs import program
 from serving import callwright_command, stop
 
@@ -48,11 +49,9 @@ def call(sipp: str, registrar: Registrar, number: str, keys: str, cwd: Path,
          scenario: str = "press") -> subprocess.CompletedProcess:
     """Call `number` through the registrar with a sipp scenario; `press` presses `keys` (RFC
     2833) once answered."""
-    argv = [sipp, f"127.0.0.1:{registrar.port}", "-sf", str(SCENARIOS / f"{scenario}.xml"),
-            "-s", number, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()),
-            "-mi", "127.0.0.1", "-mp", str(free_udp_port() & ~1), "-nostdin",
-            "-timeout", "40s", "-timeout_error", "-key", "keys", keys]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=70, cwd=cwd)
+    return run_sipp(sipp, f"127.0.0.1:{registrar.port}", SCENARIOS / f"{scenario}.xml",
+                    "-s", number, "-m", "1", "-l", "1", "-timeout", "40s", "-timeout_error",
+                    "-key", "keys", keys, cwd=cwd, timeout_s=40)
 
 
 def test_the_node_names_its_registered_extensions_and_their_registrar(line_node, kamailio):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from calls import dispositions as ended_as
+from calls import free_udp_port, run_sipp
 
 from runtime.records import ExecutionLog, open_engine
 from runtime.tasks import task_config
@@ -21,39 +22,15 @@ from runtime.workspace import load_settings
 from .conftest import SCENARIOS
 
 
-
-SIPP_ATTEMPTS = 3
-SIPP_BIND_FAILED = 254
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def place(sipp: str, node, scenario: str, number: str, *, calls: int = 1, rate: int = 10,
           timeout_s: int = 60, **keys: str) -> subprocess.CompletedProcess:
-    """Run a sipp scenario against the node; `keys` become its [keyword]s.
-
-    The ports sipp binds are free when picked, but another process may take one before sipp
-    does: sipp then exits 254 ("fatal error binding a socket") before any call, and the run is
-    made again on other ports.
-    """
-    for _ in range(SIPP_ATTEMPTS):
-        media = free_udp_port() & ~1
-        argv = [sipp, f"127.0.0.1:{node.port}", "-sf", str(SCENARIOS / f"{scenario}.xml"),
-                "-s", number, "-m", str(calls), "-l", str(calls), "-r", str(rate),
-                "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mi", "127.0.0.1",
-                "-mp", str(media), "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",
-                "-recv_timeout", "30s"]
-        for name, value in keys.items():
-            argv += ["-key", name, value]
-        run = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s + 30,
-                             cwd=node.workspace)
-        if run.returncode != SIPP_BIND_FAILED:
-            break
-    return run
+    """Run a sipp scenario against the node; `keys` become its [keyword]s."""
+    options = ["-s", number, "-m", str(calls), "-l", str(calls), "-r", str(rate),
+               "-timeout", f"{timeout_s}s", "-timeout_error", "-recv_timeout", "30s"]
+    for name, value in keys.items():
+        options += ["-key", name, value]
+    return run_sipp(sipp, f"127.0.0.1:{node.port}", SCENARIOS / f"{scenario}.xml", *options,
+                    cwd=node.workspace, timeout_s=timeout_s)
 
 
 def dispositions(node, flow_id: str, count: int) -> list[str]:
