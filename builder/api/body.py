@@ -320,3 +320,9 @@ def kind_of(value: Any) -> str:
 def pointer_of(key: str) -> str:
     """Return a key's step in a JSON pointer: `/key`, escaped as RFC 6901 says."""
     return "/" + key.replace("~", "~0").replace("/", "~1")
+
+
+def unknown_fields(body: dict, fields: tuple[str, ...], what: str) -> list[tuple[str, str]]:
+    """Return a problem for each member of `body` that is not one of `fields` of `what`."""
+    return [(pointer_of(key), f"is not a field of {what} (expected {', '.join(fields)})")
+            for key in body if key not in fields]

@@ -11,7 +11,7 @@ from runtime import campaigns
 from ..auth import requires
 from ..errors import ApiError, BadRequest
 from . import current_runtime, json_response
-from .body import kind_of, pointer_of
+from .body import kind_of, pointer_of, unknown_fields
 from .executions import check_address, number_problem, read_json
 
 bp = Blueprint("campaigns", __name__)
@@ -80,9 +80,7 @@ def check_campaign(body: Any) -> list[tuple[str, str]]:
         ("/contacts", "is required")]
     if "window" in body:
         problems += campaigns.window_problems(body["window"])
-    problems += [(pointer_of(key), f"is not a field of a campaign (expected {', '.join(FIELDS)})")
-                 for key in body if key not in FIELDS]
-    return problems
+    return problems + unknown_fields(body, FIELDS, "a campaign")
 
 
 def _check_count(body: dict, field: str, top: int) -> list[tuple[str, str]]:

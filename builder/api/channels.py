@@ -13,7 +13,7 @@ from runtime.messaging.signing import SIGNATURE_HEADER, verify
 
 from ..errors import ApiError, BadRequest, UnsupportedMediaType
 from . import current_runtime, json_response
-from .body import check_media_type, kind_of, parse_body, pointer_of, read_body
+from .body import check_media_type, kind_of, parse_body, read_body, unknown_fields
 from .executions import MAX_ADDRESS
 
 bp = Blueprint("channels", __name__)
@@ -147,8 +147,4 @@ def check_message(body: Any) -> list[tuple[str, str]]:
             problems.append((f"/{field}", f"must be at most {limit} characters, not {len(value)}"))
         elif field != "text" and not value.strip():
             problems.append((f"/{field}", "must not be blank"))
-    for key in body:
-        if key not in FIELDS:
-            problems.append((pointer_of(key), "is not a field of a message (expected "
-                                            f"{', '.join(FIELDS)})"))
-    return problems
+    return problems + unknown_fields(body, FIELDS, "a message")

@@ -22,8 +22,8 @@ from runtime.jsontext import dump_bytes
 
 from ..errors import ApiError, BadRequest, error_parts
 from . import API_PREFIX
-from .body import (ClientDisconnected, check_media_type, kind_of, parse_body, pointer_of,
-                   read_body, receive_body)
+from .body import (ClientDisconnected, check_media_type, kind_of, parse_body, read_body,
+                   receive_body, unknown_fields)
 
 if TYPE_CHECKING:
     from runtime import Runtime
@@ -155,9 +155,5 @@ def check_turn(body: Any) -> list[tuple[str, str]]:
             problems.append(("/session", f"must be a string, not {kind_of(session)}"))
         elif not 0 < len(session) <= MAX_SESSION_ID:
             problems.append(("/session", f"must be 1 to {MAX_SESSION_ID} characters long"))
-    for key in body:
-        if key not in FIELDS:
-            problems.append((pointer_of(key), "is not a field of a chat message "
-                                              f"(expected {' and '.join(FIELDS)})"))
-    return problems
+    return problems + unknown_fields(body, FIELDS, "a chat message")
 

@@ -13,7 +13,7 @@ from runtime.messaging.replies import url_problem
 from ..auth import requires
 from ..errors import ApiError, BadRequest
 from . import current_runtime, json_response
-from .body import check_media_type, kind_of, parse_body, pointer_of, read_body
+from .body import check_media_type, kind_of, parse_body, read_body, unknown_fields
 
 bp = Blueprint("executions", __name__)
 
@@ -80,11 +80,7 @@ def check_execution(body: Any) -> list[tuple[str, str]]:
         problem = url_problem(body["callback_url"])
         if problem:
             problems.append(("/callback_url", problem))
-    for key in body:
-        if key not in FIELDS:
-            problems.append((pointer_of(key), f"is not a field of an execution (expected "
-                                            f"{', '.join(FIELDS)})"))
-    return problems
+    return problems + unknown_fields(body, FIELDS, "an execution")
 
 
 def number_problem(text: str) -> str | None:

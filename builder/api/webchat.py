@@ -33,8 +33,8 @@ from runtime.webchat import (CONVERSATION, ChatHub, Message, chat_events_url, me
 
 from ..errors import ApiError, BadRequest, error_parts
 from . import API_PREFIX
-from .body import (ClientDisconnected, check_media_type, kind_of, parse_body, pointer_of,
-                   receive_body)
+from .body import (ClientDisconnected, check_media_type, kind_of, parse_body, receive_body,
+                   unknown_fields)
 from .chat import MAX_TEXT, Receive, Scope, Send
 from .webchat_stream import stream_events
 
@@ -221,11 +221,7 @@ def check_message(body: Any) -> list[tuple[str, str]]:
     if message_id is not None and not (isinstance(message_id, str)
                                        and 0 < len(message_id) <= MAX_MESSAGE_ID):
         problems.append(("/id", f"must be a string of 1 to {MAX_MESSAGE_ID} characters"))
-    for key in body:
-        if key not in FIELDS:
-            problems.append((pointer_of(key), "is not a field of a web-chat message "
-                                              f"(expected {', '.join(FIELDS)})"))
-    return problems
+    return problems + unknown_fields(body, FIELDS, "a web-chat message")
 
 
 def preflight_headers(post: bool) -> list[tuple[str, str]]:

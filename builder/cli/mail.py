@@ -6,7 +6,6 @@ it runs on its own too, for a node that only takes mail.
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import threading
@@ -14,15 +13,13 @@ from pathlib import Path
 
 import click
 
-from blocks.sdk import ConfigurationError
-from runtime import Runtime
-from runtime.errors import EngineError
 from runtime.mail import DEFAULT_LISTEN, MailReceiver
 from runtime.mail.server import MailServer
 from runtime.ports.sip.addresses import split_hostport
 from runtime.tasks.senders import missing_setting
 
 from .serve import parse_hostport
+from .service import log_to_stderr, open_runtime
 
 
 @click.command()
@@ -34,13 +31,8 @@ from .serve import parse_hostport
 def mail(workspace: Path, smtp: str | None) -> None:
     """Receive mail by SMTP for the addresses of routes.json's `email` table until SIGTERM."""
     root = workspace.resolve()
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        runtime = Runtime.open(root)
-    except (EngineError, ConfigurationError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    log_to_stderr()
+    runtime = open_runtime(root)
     try:
         settings = runtime.workspace.settings
         try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ from runtime.ports.figures import write_figures
 from runtime.ports.node import VoiceNode
 
 from .serve import parse_hostport
+from .service import log_to_stderr, open_runtime
 
 # how often the figures are written for the API and /metrics, and flows published meanwhile
 # are taken live (a stat call per flow file)
@@ -46,10 +46,9 @@ MAX_POLL_S = 0.5  # an idle node looks for queued calls at least this often (SQL
 def voice(workspace: Path, sip: str | None) -> None:
     """Answer calls on the workspace's port backends ([ports] backends) until SIGTERM or Ctrl+C."""
     root = workspace.resolve()
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_to_stderr()
+    runtime = open_runtime(root)
     try:
-        runtime = Runtime.open(root)
         # session saves off the event loop: an SQLite save waits on fdatasync, and here the
         # loop also paces every call's audio (a save held it 30 ms and more: benchmarks/sip.py)
         runtime.sessions.remote = True
@@ -62,6 +61,7 @@ def voice(workspace: Path, sip: str | None) -> None:
         if dials not in answering:  # the node runs it only to place calls on it
             backends.append(backend_class(dials).from_settings(settings, root))
     except (EngineError, ConfigurationError, ValueError) as exc:
+        runtime.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     try:

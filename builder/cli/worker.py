@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 from pathlib import Path
@@ -10,10 +9,10 @@ from pathlib import Path
 import click
 from huey.api import Huey, Task
 
-from blocks.sdk import ConfigurationError
 from runtime import Runtime
-from runtime.errors import EngineError
 from runtime.tasks import watch_deliveries
+
+from .service import log_to_stderr, open_runtime
 
 # How long an idle worker waits between polls at most (SQLite polls; Redis blocks on BRPOP),
 # and so how soon it notices that Redis is back after an outage.
@@ -31,15 +30,10 @@ MAX_POLL_S = 1.0
 def worker(workspace: Path, workers: int, periodic: bool) -> None:
     """Run background tasks (message delivery, periodic jobs) until SIGTERM or Ctrl+C."""
     root = workspace.resolve()
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        # the runtime makes the workspace's queue from its settings and binds itself to it:
-        # campaigns and calls run on its sessions, flows and ports
-        runtime = Runtime.open(root)
-    except (EngineError, ConfigurationError) as exc:  # bad callwright.toml, variables or Redis URL
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    log_to_stderr()
+    # the runtime makes the workspace's queue from its settings and binds itself to it:
+    # campaigns and calls run on its sessions, flows and ports
+    runtime = open_runtime(root)
     queue = runtime.queue
     config = queue.config
     if config.immediate:

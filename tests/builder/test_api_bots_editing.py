@@ -10,13 +10,10 @@ import subprocess
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from api_browser import Browser, conforms, signed_in
 
 from builder.app import create_app
 from builder.auth.state import state_of
-from builder.openapi import document
-
-PASSWORD = "correct horse battery"
 HELLO = {"schema": "callwright/flow@1", "id": "hello", "start": "bye",
          "blocks": {"bye": {"type": "end", "config": {}}}}
 BANK = {"schema": "callwright/bot@1", "id": "bank", "name": "Bank", "languages": ["en", "ru"],
@@ -37,27 +34,8 @@ ASSISTANT = {"schema": "callwright/flow@1", "id": "assistant", "start": "ask",
                         "bye": {"type": "end", "config": {}}}}
 
 
-class Browser:
-    """A signed-in test client sending its CSRF token with every write, If-Match when given."""
-
-    def __init__(self, client: Any, csrf: str) -> None:
-        self.client = client
-        self.csrf = csrf
-
-    def send(self, method: str, path: str, body: Any = None, *,
-             etag: str | None = None) -> Any:
-        headers = {"X-CSRF-Token": self.csrf}
-        if etag is not None:
-            headers["If-Match"] = f'"{etag}"'
-        return self.client.open(f"/api/v1{path}", method=method, headers=headers,
-                                data=None if body is None else json.dumps(body),
-                                content_type=None if body is None else "application/json")
-
-    def get(self, path: str) -> Any:
-        return self.client.get(f"/api/v1{path}")
-
-    def etag(self, path: str) -> str:
-        return self.get(path).headers["ETag"].strip('"')
+class DocumentBrowser(Browser):
+    """A browser that saves and publishes a bot's or a responses set's draft at its ETag."""
 
     def save(self, path: str, doc: dict) -> Any:
         return self.send("PUT", f"{path}/draft", doc, etag=self.etag(f"{path}/draft"))
@@ -98,19 +76,7 @@ def app(root):
 
 @pytest.fixture
 def sign_in(app):
-    def sign_in_(name: str, role: str) -> Browser:
-        state_of(app).users.add(name, role, PASSWORD, display_name=f"{name.title()} Analyst",
-                                email=f"{name}@example.com")
-        client = app.test_client()
-        answer = client.post("/api/v1/session", json={"name": name, "password": PASSWORD})
-        assert answer.status_code == 200, answer.get_data(True)
-        return Browser(client, answer.get_json()["csrf_token"])
-    return sign_in_
-
-
-def conforms(name: str, instance: object) -> list[str]:
-    schema = {"$ref": f"#/components/schemas/{name}", "components": document()["components"]}
-    return [error.message for error in Draft202012Validator(schema).iter_errors(instance)]
+    return lambda name, role: signed_in(app, name, role, DocumentBrowser)
 
 
 def with_intent(doc: dict, name: str, en: list[str], **extra: Any) -> dict:

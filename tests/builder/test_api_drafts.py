@@ -6,36 +6,13 @@ import json
 from typing import Any
 
 import pytest
+from api_browser import Browser, conforms, local_browser, signed_in
 
 from builder.auth.state import state_of
-from builder.openapi import document
-from jsonschema import Draft202012Validator
 
-PASSWORD = "correct horse battery"
 HELLO = {"schema": "callwright/flow@1", "id": "hello", "name": "Hello", "start": "hi",
          "blocks": {"hi": {"type": "say", "config": {"text": "Hi."}, "exits": {"next": "bye"}},
                     "bye": {"type": "end", "config": {}}}}
-
-
-class Browser:
-    """A test client that sends its CSRF token with every write, and If-Match when given."""
-
-    def __init__(self, client: Any, csrf: str) -> None:
-        self.client = client
-        self.csrf = csrf
-
-    def send(self, method: str, path: str, body: Any = None, *, etag: str | None = None,
-             data: bytes | None = None) -> Any:
-        headers = {"X-CSRF-Token": self.csrf}
-        if etag is not None:
-            headers["If-Match"] = f'"{etag}"'
-        if body is not None:
-            data = json.dumps(body).encode()
-        return self.client.open(f"/api/v1{path}", method=method, data=data, headers=headers,
-                                content_type="application/json" if data is not None else None)
-
-    def get(self, path: str) -> Any:
-        return self.client.get(f"/api/v1{path}")
 
 
 @pytest.fixture
@@ -46,28 +23,13 @@ def app(workspace_app):
 
 @pytest.fixture
 def local(app) -> Browser:
-    """Return the local admin's browser (a loopback server with no users)."""
-    client = app.test_client()
-    return Browser(client, client.get("/api/v1/session").get_json()["csrf_token"])
+    return local_browser(app)
 
 
 @pytest.fixture
 def sign_in(app):
     """Return sign_in(name, role): a browser signed in as a new user with that role."""
-    def sign_in_(name: str = "ann", role: str = "editor") -> Browser:
-        state_of(app).users.add(name, role, PASSWORD, display_name=name.title() + " Analyst",
-                                email=f"{name}@example.com")
-        client = app.test_client()
-        answer = client.post("/api/v1/session", json={"name": name, "password": PASSWORD})
-        assert answer.status_code == 200, answer.get_data(True)
-        return Browser(client, answer.get_json()["csrf_token"])
-    return sign_in_
-
-
-def conforms(name: str, instance: object) -> list[str]:
-    """Return the errors of an answer against a component schema of the OpenAPI document."""
-    schema = {"$ref": f"#/components/schemas/{name}", "components": document()["components"]}
-    return [error.message for error in Draft202012Validator(schema).iter_errors(instance)]
+    return lambda name="ann", role="editor": signed_in(app, name, role)
 
 
 def etag_of(response: Any) -> str:

@@ -8,13 +8,10 @@ import subprocess
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from api_browser import PASSWORD, Browser, conforms, local_browser, signed_in
 
 from builder.app import create_app
 from builder.auth.state import state_of
-from builder.openapi import document
-
-PASSWORD = "correct horse battery"
 HELLO = {"schema": "callwright/flow@1", "id": "hello", "name": "Hello", "start": "hi",
          "blocks": {"hi": {"type": "say", "config": {"text": "Hi."}, "exits": {"next": "bye"}},
                     "bye": {"type": "end", "config": {}}},
@@ -26,25 +23,8 @@ def hello(text: str) -> dict:
                                                           "config": {"text": text}}}}
 
 
-class Browser:
-    """A test client that sends its CSRF token (or API token) with every write."""
-
-    def __init__(self, client: Any, csrf: str | None = None, token: str | None = None) -> None:
-        self.client = client
-        self.headers = {"X-CSRF-Token": csrf} if csrf else {}
-        if token:
-            self.headers["Authorization"] = f"Bearer {token}"
-
-    def send(self, method: str, path: str, body: Any = None, *, etag: str | None = None) -> Any:
-        headers = dict(self.headers)
-        if etag is not None:
-            headers["If-Match"] = f'"{etag}"'
-        return self.client.open(f"/api/v1{path}", method=method, headers=headers,
-                                data=None if body is None else json.dumps(body),
-                                content_type=None if body is None else "application/json")
-
-    def get(self, path: str) -> Any:
-        return self.client.get(f"/api/v1{path}", headers=self.headers)
+class FlowBrowser(Browser):
+    """A browser that saves and publishes a flow's draft."""
 
     def save(self, doc: dict) -> str:
         """Save a flow's draft over its working copy; return the draft's ETag."""
@@ -64,25 +44,12 @@ def app(workspace_app):
 
 
 @pytest.fixture
-def local(app) -> Browser:
-    """Return the local admin's browser (a loopback server with no users)."""
-    client = app.test_client()
-    return Browser(client, client.get("/api/v1/session").get_json()["csrf_token"])
+def local(app) -> FlowBrowser:
+    return local_browser(app, FlowBrowser)
 
 
-def sign_in(app: Any, name: str, role: str) -> Browser:
-    """Add a user with a role and return a browser signed in as them."""
-    state_of(app).users.add(name, role, PASSWORD, display_name=f"{name.title()} Analyst",
-                            email=f"{name}@example.com")
-    client = app.test_client()
-    answer = client.post("/api/v1/session", json={"name": name, "password": PASSWORD})
-    assert answer.status_code == 200, answer.get_data(True)
-    return Browser(client, answer.get_json()["csrf_token"])
-
-
-def conforms(name: str, instance: object) -> list[str]:
-    schema = {"$ref": f"#/components/schemas/{name}", "components": document()["components"]}
-    return [error.message for error in Draft202012Validator(schema).iter_errors(instance)]
+def sign_in(app: Any, name: str, role: str) -> FlowBrowser:
+    return signed_in(app, name, role, FlowBrowser)
 
 
 def test_publish_makes_the_next_version_live_at_once(app, local):
@@ -192,7 +159,7 @@ def test_rollback_publishes_an_old_version_as_a_new_one(local):
 def test_a_viewer_and_a_viewer_token_cannot_publish_or_roll_back(app):
     viewer = sign_in(app, "vic", "viewer")
     _, secret = state_of(app).tokens.add("ci-reader", "viewer")
-    reader = Browser(app.test_client(), token=secret)
+    reader = FlowBrowser(app.test_client(), token=secret)
     for who in (viewer, reader):
         assert who.get("/flows/hello/versions").status_code == 200
         etag = who.get("/flows/hello/draft").headers["ETag"].strip('"')
@@ -201,7 +168,7 @@ def test_a_viewer_and_a_viewer_token_cannot_publish_or_roll_back(app):
             answer = who.send("POST", path, body, etag=etag)
             assert (answer.status_code, answer.get_json()["error"]["code"]) == (403, "forbidden")
     _, writer = state_of(app).tokens.add("ci-writer", "editor")
-    assert Browser(app.test_client(), token=writer).publish(hello("CI.")).status_code == 201
+    assert FlowBrowser(app.test_client(), token=writer).publish(hello("CI.")).status_code == 201
 
 
 @pytest.mark.parametrize("path, body", [
@@ -225,7 +192,7 @@ def test_an_author_longer_than_the_versions_column_publishes_on_either_database(
     state_of(app).users.add("ann", "editor", PASSWORD, display_name=name, email=email)
     client = app.test_client()
     answer = client.post("/api/v1/session", json={"name": "ann", "password": PASSWORD})
-    editor = Browser(client, answer.get_json()["csrf_token"])
+    editor = FlowBrowser(client, answer.get_json()["csrf_token"])
     published = editor.publish(hello("Long names."))
     assert published.status_code == 201, published.get_data(True)
     [newest, _] = editor.get("/flows/hello/versions").get_json()["versions"]

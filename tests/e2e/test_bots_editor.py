@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
-from browser import chromium, need_chromium, shot, sign_in
-from serving import callwright_command, running_serve
+from browser import ANNA, VIEWPORT, chromium, need_chromium, recording_page, shot, sign_in
+from serving import add_user, commit_workspace, running_serve
 
 PASSWORD = "correct horse battery"
 
@@ -34,7 +34,6 @@ ASSISTANT = {"schema": "callwright/flow@1", "id": "assistant", "start": "ask",
                                 "exits": {"balance": "bye", "answered": "bye",
                                           "fallback": "bye"}},
                         "bye": {"type": "end", "config": {}}}}
-GIT = ["git", "-c", "user.name=ops", "-c", "user.email=ops@example.com"]
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +44,8 @@ def server(tmp_path_factory):
     for folder, doc in (("bots", BANK), ("responses", RESPONSES), ("flows", ASSISTANT)):
         (workspace / folder).mkdir()
         (workspace / folder / f"{doc['id']}.json").write_text(json.dumps(doc, indent=2), "utf-8")
-    subprocess.run([*GIT, "init", "-q"], cwd=workspace, check=True, timeout=60)
-    subprocess.run([*GIT, "add", "-A"], cwd=workspace, check=True, timeout=60)
-    subprocess.run([*GIT, "commit", "-qm", "start"], cwd=workspace, check=True, timeout=60)
-    subprocess.run(callwright_command(
-        "user", "add", "anna", "--role", "editor", "--display-name", "Anna Analyst", "--email",
-        "anna@example.com", "--password-stdin", "--workspace", str(workspace)),
-        input=PASSWORD + "\n", capture_output=True, text=True, timeout=120, check=True)
+    commit_workspace(workspace)
+    add_user(workspace, "anna", "editor", PASSWORD, *ANNA)
     with running_serve(workspace, "--host", "127.0.0.1", log=workspace.parent / "serve.log",
                        timeout=60, stop_timeout=30) as served:
         yield {"url": served.base, "workspace": workspace}
@@ -65,12 +59,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1500, "height": 950})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
+    with recording_page(browser, viewport=VIEWPORT) as page:
+        yield page
 
 
 def test_an_analyst_edits_an_intent_tries_a_phrase_publishes_and_previews_an_sms(page, server):

@@ -15,9 +15,9 @@ import time
 import pytest
 
 # Playwright's import (skipped without it, failed under CI), Debian's chromium, screenshots
-from browser import chromium, need_chromium, shot
+from browser import ANNA, VIEWPORT, chromium, need_chromium, recording_page, shot
 from browser import sign_in as sign_in_as
-from serving import callwright_command, running_serve
+from serving import add_user, commit_workspace, running_serve
 
 PASSWORD = "correct horse battery"
 BLOCKS = 1000
@@ -43,12 +43,6 @@ FORMS = {"schema": "callwright/flow@1", "id": "forms", "name": "Forms", "start":
                     "calc": {"x": 0, "y": 250}, "sub": {"x": 300, "y": 250}}}
 
 
-def callwright(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    """Run the installed `callwright` command."""
-    return subprocess.run(callwright_command(*args), capture_output=True, text=True, timeout=120,
-                          check=True, **kwargs)
-
-
 def big_flow(blocks: int) -> dict:
     """Return a flow of `blocks` say blocks in a chain, ending in an end block, laid on a grid."""
     ids = [f"b{i:04d}" for i in range(blocks)]
@@ -72,13 +66,8 @@ def server(tmp_path_factory):
     (workspace / "flows" / "big.json").write_text(json.dumps(big_flow(BLOCKS), indent=2), "utf-8")
     (workspace / "flows" / "greeting.json").write_text(json.dumps(GREETING, indent=2), "utf-8")
     (workspace / "flows" / "forms.json").write_text(json.dumps(FORMS, indent=2), "utf-8")
-    git = ["git", "-c", "user.name=ops", "-c", "user.email=ops@example.com"]
-    subprocess.run([*git, "init", "-q"], cwd=workspace, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=workspace, check=True)
-    subprocess.run([*git, "commit", "-qm", "start"], cwd=workspace, check=True)
-    callwright("user", "add", "anna", "--role", "editor", "--display-name", "Anna Analyst",
-               "--email", "anna@example.com", "--password-stdin", "--workspace", str(workspace),
-               input=PASSWORD + "\n")
+    commit_workspace(workspace)
+    add_user(workspace, "anna", "editor", PASSWORD, *ANNA)
     with running_serve(workspace, "--host", "127.0.0.1", log=workspace.parent / "serve.log",
                        timeout=60, stop_timeout=30) as served:
         yield {"url": served.base, "workspace": workspace}
@@ -94,12 +83,8 @@ def browser():
 @pytest.fixture
 def page(browser, server):
     """Return a fresh page (its own cookies) that records console errors."""
-    context = browser.new_context(viewport={"width": 1500, "height": 950})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
+    with recording_page(browser, viewport=VIEWPORT) as page:
+        yield page
 
 
 def sign_in(page, server, password: str = PASSWORD) -> None:

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from serving import callwright_command as callwright
-from serving import free_port, running_serve, stop
+from serving import add_user, commit_workspace, free_port, running_serve, stop
 
 TOKEN = "schemathesis-admin-token-0123456789abcdef"
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -56,15 +55,8 @@ def served(example_workspace: Path, tmp_path: Path):
     """
     with (example_workspace / "callwright.toml").open("a", encoding="utf-8") as settings:
         settings.write(SETTINGS)
-    git = ["git", "-c", "user.name=ops", "-c", "user.email=ops@example.com"]
-    subprocess.run([*git, "init", "-q"], cwd=example_workspace, check=True, timeout=60)
-    subprocess.run([*git, "add", "-A"], cwd=example_workspace, check=True, timeout=60)
-    subprocess.run([*git, "commit", "-qm", "start"], cwd=example_workspace, check=True,
-                   timeout=60)
-    subprocess.run(callwright("user", "add", "ops", "--role", "admin", "--password-stdin",
-                              "--workspace", str(example_workspace)),
-                   input="correct horse battery\n", text=True, check=True, capture_output=True,
-                   timeout=START_TIMEOUT_S)
+    commit_workspace(example_workspace)
+    add_user(example_workspace, "ops", "admin", "correct horse battery")
     with running_serve(example_workspace, "--sip", f"127.0.0.1:{free_port()}", "--no-worker",
                        log=tmp_path / "serve.log", cwd=example_workspace,
                        timeout=START_TIMEOUT_S, stop_timeout=10) as server:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import chromium
+from browser import chromium, recording_page
 from needs import missing
 from serving import free_port, running_serve
 
@@ -114,13 +114,9 @@ def browser():
 @pytest.fixture
 def page(browser):
     """Return a fresh page (its own storage) that records script errors."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
+    with recording_page(browser) as page:
+        page.set_default_timeout(TIMEOUT_MS)
+        yield page
 
 
 def log_of(page):

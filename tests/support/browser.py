@@ -23,6 +23,9 @@ CHROMIUM = os.environ.get("CALLWRIGHT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("CALLWRIGHT_E2E_ARTIFACTS", ROOT / ".callwright" / "e2e"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# the editor's browser tests: a desktop window, and Anna the analyst who signs in
+VIEWPORT = {"width": 1500, "height": 950}
+ANNA = ("--display-name", "Anna Analyst", "--email", "anna@example.com")
 
 try:
     from playwright import sync_api
@@ -48,6 +51,20 @@ def chromium() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@contextmanager
+def recording_page(launched: Any, **options: Any) -> Iterator[Any]:
+    """Yield a page of a fresh context (its own cookies and storage; `options` are the
+    context's) whose uncaught script errors collect in `page.errors`; closed at the end."""
+    context = launched.new_context(**options)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def shot(page: Any, name: str) -> None:

@@ -41,6 +41,21 @@ def callwright_command(*args: str) -> list[str]:
     return [sys.executable, "-c", "from builder.cli import main; main()", *args]
 
 
+def commit_workspace(root: Path) -> None:
+    """Make `root` a git repository with all its files committed (by ops), as served ones are."""
+    git = ["git", "-c", "user.name=ops", "-c", "user.email=ops@example.com"]
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "start"]):
+        subprocess.run([*git, *step], cwd=root, check=True, timeout=60)
+
+
+def add_user(root: Path, name: str, role: str, password: str, *options: str) -> None:
+    """Add a user to the workspace with `callwright user add` (options such as --display-name)."""
+    subprocess.run(callwright_command("user", "add", name, "--role", role, *options,
+                                      "--password-stdin", "--workspace", str(root)),
+                   input=password + "\n", capture_output=True, text=True, check=True,
+                   timeout=START_TIMEOUT_S)
+
+
 def stop(process: subprocess.Popen, timeout: float = STOP_TIMEOUT_S) -> int:
     """Stop a process by its PID: SIGTERM, then SIGKILL after `timeout` s; return its exit code.
 

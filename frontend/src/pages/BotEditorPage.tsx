@@ -12,20 +12,14 @@ import type { DocumentStore } from "../store/document-store";
 import { canEdit, useSession } from "../store/session";
 import { Header } from "../components/Header";
 import { DocumentToolbar } from "../components/DocumentToolbar";
+import { ItemList, useCurrentItem } from "../components/ItemList";
+import { PageStatus } from "../components/PageStatus";
 import { useDocument } from "./useDocument";
 
 export function BotEditorPage() {
   const { id = "" } = useParams();
-  const { t } = useTranslation();
   const { store, error } = useDocument<BotDocument>("bots", id);
-  if (!store) {
-    return (
-      <div className="page">
-        <Header />
-        {error ? <p className="error page-message" role="alert">{error}</p> : <p className="page-message" role="status">{t("app.loading")}</p>}
-      </div>
-    );
-  }
+  if (!store) return <PageStatus error={error} />;
   return <BotEditor store={store} />;
 }
 
@@ -35,8 +29,7 @@ function BotEditor({ store }: { store: DocumentStore<BotDocument> }) {
   const doc = useStore(store, (s) => s.doc);
   const change = useStore(store, (s) => s.change);
   const names = Object.keys(doc.intents);
-  const [selected, setSelected] = useState<string | null>(names[0] ?? null);
-  const current = selected && doc.intents[selected] ? selected : names[0] ?? null;
+  const [current, setSelected] = useCurrentItem(names);
   const responses = useResponseNames();
 
   const add = () => {
@@ -56,15 +49,8 @@ function BotEditor({ store }: { store: DocumentStore<BotDocument> }) {
               onChange={(e) => change((d) => ({ ...d, languages: e.target.value.split(",").map((l) => l.trim()).filter(Boolean) }))} />
           </label>
           <h2>{t("bots.intents")}</h2>
-          <ul className="item-list">
-            {names.map((name) => (
-              <li key={name}>
-                <button type="button" aria-current={name === current} className={name === current ? "current" : ""} onClick={() => setSelected(name)}>
-                  {name}{doc.intents[name].response && <span className="badge">{t("bots.answered")}</span>}
-                </button>
-              </li>
-            ))}
-          </ul>
+          <ItemList names={names} current={current} onSelect={setSelected}
+            badge={(name) => doc.intents[name].response && <span className="badge">{t("bots.answered")}</span>} />
           {!readOnly && <button type="button" onClick={add}>{t("bots.addIntent")}</button>}
         </section>
         <section className="document-main">

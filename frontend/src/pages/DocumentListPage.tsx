@@ -2,15 +2,15 @@
 // draft waits, and a way to open, create or (an admin) delete one.
 import { useCallback, useEffect, useState } from "react";
 import type { FormEvent } from "react";
-import { Link, useNavigate } from "react-router-dom";
+import { useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { ApiError, documents } from "../lib/api";
 import type { DocumentKind } from "../lib/api";
-import { when } from "../lib/dates";
 import type { FlowSummary } from "../lib/types";
 import { Header } from "../components/Header";
 import { Dialog } from "../components/Dialog";
 import { Icon } from "../components/Icon";
+import { SummaryTable } from "../components/SummaryTable";
 import { canEdit, useSession } from "../store/session";
 
 const ID_PATTERN = "[A-Za-z_][A-Za-z0-9_.\\-]{0,117}";
@@ -34,7 +34,8 @@ export function DocumentListPage({ kind }: { kind: DocumentKind }) {
     }
   }, [kind, t]);
   useEffect(() => { setItems(null); reload(); }, [reload]);
-  const open = (id: string) => navigate(`/${kind}/${encodeURIComponent(id)}`);
+  const href = (id: string) => `/${kind}/${encodeURIComponent(id)}`;
+  const open = (id: string) => navigate(href(id));
 
   return (
     <div className="page">
@@ -52,42 +53,12 @@ export function DocumentListPage({ kind }: { kind: DocumentKind }) {
         {items === null && !error && <p role="status">{t("app.loading")}</p>}
         {items && items.length === 0 && <p className="empty">{kind === "bots" ? t("bots.empty") : t("responses.empty")}</p>}
         {items && items.length > 0 && (
-          <table className="flows">
-            <thead>
-              <tr>
-                <th scope="col">{t("flows.name")}</th>
-                <th scope="col">{t("flows.live")}</th>
-                <th scope="col">{t("flows.draft")}</th>
-                <th scope="col"><span className="sr-only">{t("flows.actions")}</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr key={item.id}>
-                  <td>
-                    <Link to={`/${kind}/${encodeURIComponent(item.id)}`} className="flow-name">{item.name || item.id}</Link>
-                    <div className="muted"><code>{item.id}</code>{item.description ? ` · ${item.description}` : ""}</div>
-                  </td>
-                  <td>
-                    {item.live
-                      ? <>{t("flows.version", { number: item.live.number })} <span className="muted">{when(item.live.published_at)} · {item.live.author}</span></>
-                      : <span className="muted">{t("flows.notPublished")}</span>}
-                  </td>
-                  <td>
-                    {item.draft
-                      ? <><span className="badge draft">{t("flows.hasDraft")}</span> <span className="muted">{when(item.draft.saved_at)} · {item.draft.saved_by}</span></>
-                      : <span className="muted">{t("flows.noDraft")}</span>}
-                  </td>
-                  <td className="row-actions">
-                    <button type="button" onClick={() => open(item.id)}>{t("flows.open")}</button>
-                    {info?.user.role === "admin" && (
-                      <button type="button" className="danger" onClick={() => setAction({ kind: "delete", item })}>{t("flows.delete")}</button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <SummaryTable items={items} href={(item) => href(item.id)} actions={(item) => <>
+            <button type="button" onClick={() => open(item.id)}>{t("flows.open")}</button>
+            {info?.user.role === "admin" && (
+              <button type="button" className="danger" onClick={() => setAction({ kind: "delete", item })}>{t("flows.delete")}</button>
+            )}
+          </>} />
         )}
       </main>
       {action && <ActionDialog kind={kind} action={action} onClose={() => setAction(null)}

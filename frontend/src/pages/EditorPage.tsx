@@ -3,9 +3,7 @@
 import { useEffect, useState } from "react";
 import { useParams } from "react-router-dom";
 import { ReactFlowProvider } from "@xyflow/react";
-import { useTranslation } from "react-i18next";
-import i18next from "i18next";
-import { api, ApiError } from "../lib/api";
+import { api } from "../lib/api";
 import { Catalog } from "../lib/catalog";
 import { intentExits } from "../lib/bot-doc";
 import type { BotSummary } from "../lib/types";
@@ -13,8 +11,9 @@ import { createEditorStore } from "../store/editor-store";
 import type { EditorStore } from "../store/editor-store";
 import { EditorContext } from "../store/context";
 import { canEdit, useSession } from "../store/session";
-import { Header } from "../components/Header";
+import { PageStatus } from "../components/PageStatus";
 import { EditorView } from "../components/EditorView";
+import { loadError } from "./useDocument";
 
 /**
  * Return the block catalogue with the live bots' intent exits, asked of the server once per
@@ -31,7 +30,6 @@ function botExits(bots: BotSummary[]): Map<string, string[]> {
 
 export function EditorPage() {
   const { id = "" } = useParams();
-  const { t } = useTranslation();
   const [store, setStore] = useState<EditorStore | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -45,19 +43,12 @@ export function EditorPage() {
       made.getState().setReadOnly(!canEdit(useSession.getState().info));
       setStore(made);
     }).catch((e) => {
-      if (live) setError(e instanceof ApiError && e.status === 404 ? i18next.t("editor.notFound", { id }) : i18next.t("error.generic", { message: (e as Error).message }));
+      if (live) setError(loadError(e, id));
     });
     return () => { live = false; };
   }, [id]);
 
-  if (!store) {
-    return (
-      <div className="page">
-        <Header />
-        {error ? <p className="error page-message" role="alert">{error}</p> : <p className="page-message" role="status">{t("app.loading")}</p>}
-      </div>
-    );
-  }
+  if (!store) return <PageStatus error={error} />;
   return (
     <EditorContext.Provider value={store}>
       <ReactFlowProvider>

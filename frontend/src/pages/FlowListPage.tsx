@@ -2,18 +2,19 @@
 // with it (open, create, rename, duplicate, delete).
 import { useCallback, useEffect, useState } from "react";
 import type { FormEvent } from "react";
-import { Link, useNavigate } from "react-router-dom";
+import { useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "../lib/api";
-import { when } from "../lib/dates";
 import type { FlowSummary } from "../lib/types";
 import { Header } from "../components/Header";
 import { Dialog } from "../components/Dialog";
 import { Icon } from "../components/Icon";
+import { SummaryTable } from "../components/SummaryTable";
 import { canEdit, useSession } from "../store/session";
 
 type Action = { kind: "create" } | { kind: "rename" | "duplicate" | "delete"; flow: FlowSummary };
 const ID_PATTERN = "[A-Za-z_][A-Za-z0-9_.\\-]{0,127}";
+const href = (id: string) => `/flows/${encodeURIComponent(id)}`;
 
 export function FlowListPage() {
   const { t } = useTranslation();
@@ -56,48 +57,18 @@ export function FlowListPage() {
         {flows === null && !error && <p role="status">{t("app.loading")}</p>}
         {flows && flows.length === 0 && <p className="empty">{t("flows.empty")}</p>}
         {shown.length > 0 && (
-          <table className="flows">
-            <thead>
-              <tr>
-                <th scope="col">{t("flows.name")}</th>
-                <th scope="col">{t("flows.live")}</th>
-                <th scope="col">{t("flows.draft")}</th>
-                <th scope="col"><span className="sr-only">{t("flows.actions")}</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((flow) => (
-                <tr key={flow.id}>
-                  <td>
-                    <Link to={`/flows/${encodeURIComponent(flow.id)}`} className="flow-name">{flow.name || flow.id}</Link>
-                    <div className="muted"><code>{flow.id}</code>{flow.description ? ` · ${flow.description}` : ""}</div>
-                  </td>
-                  <td>
-                    {flow.live
-                      ? <>{t("flows.version", { number: flow.live.number })} <span className="muted">{when(flow.live.published_at)} · {flow.live.author}</span></>
-                      : <span className="muted">{t("flows.notPublished")}</span>}
-                  </td>
-                  <td>
-                    {flow.draft
-                      ? <><span className="badge draft">{t("flows.hasDraft")}</span> <span className="muted">{when(flow.draft.saved_at)} · {flow.draft.saved_by}</span></>
-                      : <span className="muted">{t("flows.noDraft")}</span>}
-                  </td>
-                  <td className="row-actions">
-                    <button type="button" onClick={() => navigate(`/flows/${encodeURIComponent(flow.id)}`)}>{t("flows.open")}</button>
-                    {editable && <>
-                      <button type="button" onClick={() => setAction({ kind: "rename", flow })}>{t("flows.rename")}</button>
-                      <button type="button" onClick={() => setAction({ kind: "duplicate", flow })}>{t("flows.duplicate")}</button>
-                      <button type="button" className="danger" onClick={() => setAction({ kind: "delete", flow })}>{t("flows.delete")}</button>
-                    </>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <SummaryTable items={shown} href={(flow) => href(flow.id)} actions={(flow) => <>
+            <button type="button" onClick={() => navigate(href(flow.id))}>{t("flows.open")}</button>
+            {editable && <>
+              <button type="button" onClick={() => setAction({ kind: "rename", flow })}>{t("flows.rename")}</button>
+              <button type="button" onClick={() => setAction({ kind: "duplicate", flow })}>{t("flows.duplicate")}</button>
+              <button type="button" className="danger" onClick={() => setAction({ kind: "delete", flow })}>{t("flows.delete")}</button>
+            </>}
+          </>} />
         )}
       </main>
       {action && <FlowActionDialog action={action} onClose={() => setAction(null)}
-        onDone={async (opened) => { setAction(null); if (opened) navigate(`/flows/${encodeURIComponent(opened)}`); else await reload(); }} />}
+        onDone={async (opened) => { setAction(null); if (opened) navigate(href(opened)); else await reload(); }} />}
     </div>
   );
 }

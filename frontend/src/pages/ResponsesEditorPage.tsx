@@ -13,22 +13,16 @@ import type { DocumentStore } from "../store/document-store";
 import { canEdit, useSession } from "../store/session";
 import { Header } from "../components/Header";
 import { DocumentToolbar } from "../components/DocumentToolbar";
+import { ItemList, useCurrentItem } from "../components/ItemList";
+import { PageStatus } from "../components/PageStatus";
 import { useDocument } from "./useDocument";
 
 const PREVIEW_AFTER_MS = 300;
 
 export function ResponsesEditorPage() {
   const { id = "" } = useParams();
-  const { t } = useTranslation();
   const { store, error } = useDocument<ResponsesDocument>("responses", id);
-  if (!store) {
-    return (
-      <div className="page">
-        <Header />
-        {error ? <p className="error page-message" role="alert">{error}</p> : <p className="page-message" role="status">{t("app.loading")}</p>}
-      </div>
-    );
-  }
+  if (!store) return <PageStatus error={error} />;
   return <ResponsesEditor store={store} />;
 }
 
@@ -38,8 +32,7 @@ function ResponsesEditor({ store }: { store: DocumentStore<ResponsesDocument> })
   const doc = useStore(store, (s) => s.doc);
   const change = useStore(store, (s) => s.change);
   const names = Object.keys(doc.responses);
-  const [selected, setSelected] = useState<string | null>(names[0] ?? null);
-  const current = selected && doc.responses[selected] ? selected : names[0] ?? null;
+  const [current, setSelected] = useCurrentItem(names);
 
   return (
     <div className="page">
@@ -48,13 +41,7 @@ function ResponsesEditor({ store }: { store: DocumentStore<ResponsesDocument> })
       <main className="document-editor">
         <section className="document-side" aria-label={t("responses.list")}>
           <h2>{t("responses.list")}</h2>
-          <ul className="item-list">
-            {names.map((name) => (
-              <li key={name}>
-                <button type="button" aria-current={name === current} className={name === current ? "current" : ""} onClick={() => setSelected(name)}>{name}</button>
-              </li>
-            ))}
-          </ul>
+          <ItemList names={names} current={current} onSelect={setSelected} />
           {!readOnly && <button type="button" onClick={() => {
             const name = freeName(names, "new_response");
             change((d) => addResponse(d, name, t("responses.newText")));

@@ -16,9 +16,14 @@ export function useDocument<T extends { id: string }>(kind: DocumentKind, id: st
     documents.draft<T>(kind, id).then(({ doc, etag }) => {
       if (live) setStore(createDocumentStore<T>(kind, doc, etag));
     }).catch((e) => {
-      if (live) setError(e instanceof ApiError && e.status === 404 ? i18next.t("editor.notFound", { id }) : i18next.t("error.generic", { message: (e as Error).message }));
+      if (live) setError(loadError(e, id));
     });
     return () => { live = false; };
   }, [kind, id]);
   return { store, error };
+}
+
+/** Say why a document (a flow, a bot, a responses set) did not load: not found, or the error. */
+export function loadError(e: unknown, id: string): string {
+  return e instanceof ApiError && e.status === 404 ? i18next.t("editor.notFound", { id }) : i18next.t("error.generic", { message: (e as Error).message });
 }

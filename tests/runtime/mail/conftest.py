@@ -6,28 +6,12 @@ import json
 from typing import Callable
 
 import pytest
+from flows import SUPPORT
 from mail_relay import OURS, Relay
 
 from runtime import Runtime
 from runtime.mail import MailReceiver
 from runtime.mail.server import MailServer
-
-# a conversation by mail: the first mail is echoed and a menu offered; "1" gives the balance
-SUPPORT = {
-    "schema": "callwright/flow@1", "id": "support", "start": "greet",
-    "blocks": {
-        "greet": {"type": "say", "config": {"text": "Hi, you wrote: {{ trigger.text }}"},
-                  "exits": {"next": "menu"}},
-        "menu": {"type": "menu",
-                 "config": {"prompt": "Balance or bye?",
-                            "options": [{"key": "1", "label": "Balance", "exit": "balance"},
-                                        {"key": "9", "label": "Bye", "exit": "bye"}]},
-                 "exits": {"balance": "balance", "bye": "bye"}},
-        "balance": {"type": "say", "config": {"text": "Your balance is 42.00 EUR."},
-                    "exits": {"next": "menu"}},
-        "bye": {"type": "end", "config": {"text": "Bye."}},
-    },
-}
 
 
 def settings(relay: Relay, extra: str = "") -> str:
