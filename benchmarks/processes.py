@@ -58,7 +58,7 @@ def start_serve(workspace: Path, port: int, log: Path) -> subprocess.Popen:
     callwright = Path(sys.executable).with_name("callwright")
     with open(log, "wb") as out:
         process = subprocess.Popen([str(callwright), "serve", "--workspace", str(workspace),
-                                    "--host", "127.0.0.1", "--port", str(port)],
+                                    "--host", "127.0.0.1", "--port", str(port), "--sip", "127.0.0.1:0"],
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_http(f"http://127.0.0.1:{port}/api/v1/health", process, "callwright serve")
