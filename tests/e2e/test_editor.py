@@ -54,14 +54,15 @@ FORMS = {"schema": "callwright/flow@1", "id": "forms", "name": "Forms", "start":
          "layout": {"say": {"x": 0, "y": 0}, "call": {"x": 300, "y": 0}, "route": {"x": 600, "y": 0},
                     "calc": {"x": 0, "y": 250}, "sub": {"x": 300, "y": 250}}}
 
+LONG_EXIT = "option_{}_with_a_long_exit_name"
 # blocks of every height: no summary, a summary that wraps past two lines, many exits, long labels
 SHAPES = {"schema": "callwright/flow@1", "id": "shapes", "name": "Shapes", "start": "ask",
           "blocks": {"ask": {"type": "menu", "config": {
                          "prompt": "Press 1 for sales, 2 for support, 3 for billing, 4 for anything else at all, "
                                    "or stay on the line for an operator",
-                         "options": [{"key": str(k), "label": f"Option {k}", "exit": f"option_{k}_with_a_long_exit_name"}
+                         "options": [{"key": str(k), "label": f"Option {k}", "exit": LONG_EXIT.format(k)}
                                      for k in range(1, 5)]},
-                         "exits": {f"option_{k}_with_a_long_exit_name": "note" for k in range(1, 5)}},
+                         "exits": {LONG_EXIT.format(k): "note" for k in range(1, 5)}},
                      "note": {"type": "set", "config": {}, "exits": {"next": "bye"}},
                      "bye": {"type": "end", "config": {"disposition": "completed"}}},
           "layout": {"ask": {"x": 0, "y": 0}, "note": {"x": 320, "y": 60}, "bye": {"x": 640, "y": 0}}}
@@ -94,10 +95,9 @@ PATHS_OFF = """() => {
     if (!edge.isConnected) continue;
     const [source, exit] = edge.getAttribute('data-id').split(':');
     const target = /to (.*)$/.exec(edge.getAttribute('aria-label'))[1];
-    const out = document.querySelector(`.react-flow__node[data-id="${source}"] .react-flow__handle[data-handleid="${exit}"]`)
-      .getBoundingClientRect();
-    const into = document.querySelector(`.react-flow__node[data-id="${target}"] .react-flow__handle.target`)
-      .getBoundingClientRect();
+    const block = (id) => document.querySelector(`.react-flow__node[data-id="${id}"]`);
+    const out = block(source).querySelector(`.react-flow__handle[data-handleid="${exit}"]`).getBoundingClientRect();
+    const into = block(target).querySelector('.react-flow__handle.target').getBoundingClientRect();
     const d = numbers(first);
     const ends = [...at(out.right, out.top + out.height / 2), ...at(into.left, into.top + into.height / 2)];
     const drawn = [d[0], d[1], d[d.length - 2], d[d.length - 1]];
