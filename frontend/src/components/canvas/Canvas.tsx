@@ -110,10 +110,22 @@ export function Canvas() {
   );
 }
 
-/** Return the view that shows all of `nodes` in a canvas of this size, as fitView would. */
+/**
+ * Return the view that shows all of `nodes` in a canvas of this size, as fitView would, but with
+ * a zoom of a whole number of 64ths and whole pixels of offset. React Flow measures each block
+ * once as it appears and divides what it finds by the zoom: with such a view the handles come out
+ * exactly where geometry.ts put them, so no connection is drawn again (any other zoom moves each
+ * by a thousandth of a pixel, and React Flow redraws all 1,749 of a big flow before the first paint).
+ */
 function fittedView(nodes: BlockNode[], width: number, height: number): Viewport {
   if (!nodes.length || !width || !height) return { x: 0, y: 0, zoom: 1 };
-  return getViewportForBounds(getNodesBounds(nodes), width, height, MIN_ZOOM, 1, 0.1);
+  const bounds = getNodesBounds(nodes);
+  const fit = getViewportForBounds(bounds, width, height, MIN_ZOOM, 1, 0.1);
+  const zoom = Math.max(MIN_ZOOM, Math.floor(fit.zoom * 64) / 64);
+  // centred again at the rounded zoom
+  const x = Math.round((width - bounds.width * zoom) / 2 - bounds.x * zoom);
+  const y = Math.round((height - bounds.height * zoom) / 2 - bounds.y * zoom);
+  return { x, y, zoom };
 }
 
 function miniMapClass(node: BlockNode): string {
