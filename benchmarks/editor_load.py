@@ -368,7 +368,8 @@ def main() -> None:
                 (workspace / "flows").mkdir()
                 (workspace / "flows" / f"{flow['id']}.json").write_text(json.dumps(flow, indent=2), "utf-8")
                 port = free_port()
-                serve = start_serve(workspace, port, out / "callwright-serve.log")
+                # SIP on a free port: another engineer's serve may hold 5060
+                serve = start_serve(workspace, port, out / "callwright-serve.log", "--sip", "127.0.0.1:0")
                 urls["callwright"] = f"http://127.0.0.1:{port}/flows/{flow['id']}"
         if "nodered" in names:
             nodered_port = start_nodered("flows-1000.json")

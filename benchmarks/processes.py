@@ -53,12 +53,12 @@ def wait_http(url: str, process: subprocess.Popen, what: str, seconds: float = 6
     raise SystemExit(f"{what} did not answer within {seconds:.0f} s")
 
 
-def start_serve(workspace: Path, port: int, log: Path) -> subprocess.Popen:
+def start_serve(workspace: Path, port: int, log: Path, *options: str) -> subprocess.Popen:
     """Start `callwright serve` (of this interpreter's venv) on a workspace; wait until it answers."""
     callwright = Path(sys.executable).with_name("callwright")
     with open(log, "wb") as out:
         process = subprocess.Popen([str(callwright), "serve", "--workspace", str(workspace),
-                                    "--host", "127.0.0.1", "--port", str(port), "--sip", "127.0.0.1:0"],
+                                    "--host", "127.0.0.1", "--port", str(port), *options],
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_http(f"http://127.0.0.1:{port}/api/v1/health", process, "callwright serve")
