@@ -2,7 +2,8 @@
 # on port 8080, with the runtime and its task worker.
 #   docker build -t callwright .
 #   docker run -p 8080:8080 -v "$PWD/my-workspace:/workspace" callwright
-# SIP calls on 5060/udp (docs/voice.md), text prompts spoken by espeak-ng.
+# SIP calls on 5060/udp (docs/voice.md), text prompts spoken by espeak-ng; SMTP on 2525 for a
+# workspace that routes e-mail (docs/email.md).
 
 # --- the editor's static files ----------------------------------------------------------------
 FROM node:20-slim AS frontend
@@ -37,8 +38,8 @@ RUN useradd --system --create-home --home-dir /home/callwright --shell /usr/sbin
     && chown -R callwright:callwright /workspace
 USER callwright
 WORKDIR /workspace
-# 5060/udp: SIP (serve's voice node)
-EXPOSE 8080 5060/udp
+# 5060/udp: SIP (serve's voice node); 2525: SMTP, for a workspace that routes e-mail
+EXPOSE 8080 5060/udp 2525
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["/opt/callwright/bin/python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/api/v1/health', timeout=4)"]
 CMD ["/opt/callwright/bin/callwright", "serve", "--workspace", "/workspace", "--host", "0.0.0.0", "--sip", "0.0.0.0:5060"]

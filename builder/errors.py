@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 # the client).
 ERROR_STATUS = {
     "flow_not_found": 404,
+    "bot_not_found": 404,
+    "responses_not_found": 404,
     "session_not_found": 404,
     "no_route": 404,
     "version_not_found": 404,
@@ -43,6 +45,12 @@ ERROR_STATUS = {
     "invalid_number": 400,
     "flow_exists": 409,
     "flow_in_use": 409,
+    "bot_exists": 409,
+    "bot_in_use": 409,
+    "responses_exists": 409,
+    "responses_in_use": 409,
+    "invalid_bot": 422,
+    "invalid_responses": 422,
     "version_mismatch": 409,
     "invalid_flow": 422,
     "precondition_required": 428,

@@ -11,9 +11,13 @@ import ctypes
 import os
 import signal
 import sys
+import threading
+import time
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 SERVE_PID = "CALLWRIGHT_SERVE_PID"  # set by serve for the HTTP workers it has granian start
+WATCH_S = 0.5  # how often a worker looks whether serve is still its parent
+STOP_GRACE_S = 5.0  # a worker asked to stop after serve's end has this long before it is ended
 
 
 def die_with(parent: int) -> None:
@@ -40,8 +44,21 @@ def die_with_serve() -> None:
         return
     if os.getppid() == int(parent):
         die_with(int(parent))
+        # The signal can come while the worker is still starting, before its server listens
+        # for it, and then it is lost: a watcher sees the parent gone, asks again, then ends it.
+        threading.Thread(target=_watch, args=(int(parent),), daemon=True,
+                         name="serve-watch").start()
     elif not _alive(int(parent)):  # orphaned before it could ask: no signal will ever come
         os._exit(1)
+
+
+def _watch(parent: int) -> None:
+    """Once `parent` is gone, ask this process to stop (SIGTERM), and end it if it does not."""
+    while os.getppid() == parent:
+        time.sleep(WATCH_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(STOP_GRACE_S)
+    os._exit(1)
 
 
 def _alive(pid: int) -> bool:

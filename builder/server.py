@@ -1,6 +1,7 @@
 """The ASGI application of `callwright serve`: chat turns on the event loop, Flask for the rest.
 
-Chat turns run as tasks on the process's event loop (`AsgiChatRoute`); the rest of the REST API
+Chat turns run as tasks on the process's event loop (`AsgiChatRoute`), and so do the web-chat
+widget's messages and event streams (`AsgiWebChat`); the rest of the REST API
 is the Flask app, served on a few threads through a2wsgi. At shutdown the runtime is closed, so
 the execution log writes the steps it still holds.
 """
@@ -17,6 +18,7 @@ from .api import RUNTIME_EXTENSION
 from .app import close_app
 from .api.body import ClientDisconnected
 from .api.chat import AsgiChatRoute, Receive, Scope, Send
+from .api.webchat import AsgiWebChat
 
 FLASK_THREADS = 4  # Flask views at once per process; chat turns do not use them
 
@@ -45,7 +47,8 @@ def asgi_app(flask_app: Flask) -> Any:
             return message
         await flask(scope, receive_coroutine, send)
 
-    routes = AsgiChatRoute(to_flask, runtime)
+    webchat = AsgiWebChat(to_flask, runtime)
+    routes = AsgiChatRoute(webchat, runtime)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
@@ -56,6 +59,7 @@ def asgi_app(flask_app: Flask) -> Any:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await runtime.close_http()
+                webchat.close()
                 # a thread: closing runs the event loops of the Flask threads' HTTP clients,
                 # which cannot run inside this one
                 await asyncio.to_thread(close_app, flask_app)

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
+import functools
 import logging
 import os
 import threading
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from blocks import Registry, default_registry
-from blocks.sdk import BlockError, ConfigurationError
+from blocks.sdk import ConfigurationError
 from runtime.channels import channel_named
+from runtime.contacts import ContactBook
 from runtime.engine import Engine, InputSource, Recorder, SessionHost, Transferor, Turn, TurnInputs
 from runtime.engine.threadloop import run_sync, thread_loop
-from runtime.errors import NoRoute, SessionEnded, SessionNotFound
+from runtime.errors import SessionNotFound
 from runtime.http import OutboundHttp
-from runtime.messaging import (MESSAGE_CHANNELS, our_address, reply_messages, require, root_flow,
-                               status_callback)
-from runtime.messaging.keywords import (KEYWORD_CHANNELS, START, STOP, keyword_of, keyword_reply,
-                                        keyword_word)
+from runtime.messaging import our_address, require, root_flow, status_callback
+from runtime.messaging.conversation import Conversations, Message, queue_replies
+from runtime.messaging.eta import AnswerTime
+from runtime.messaging.keywords import KEYWORD_CHANNELS
 from runtime.messaging.numbers import default_region, e164
 from runtime.messaging.optouts import OptedOut, OptOuts
 from runtime.ports.dialer import Dialer, line_backend
@@ -55,7 +54,10 @@ class Runtime:
         self.registry = workspace.registry
         self.sessions = sessions or MemorySessionStore()
         self.executions = executions
-        self.engine = Engine(workspace, self.sessions, executions)
+        # who each session is with, and their history across channels (runtime.contacts)
+        self.contacts = ContactBook.of(records.engine, workspace.settings) \
+            if records is not None else None
+        self.engine = Engine(workspace, self.sessions, executions, self.contacts)
         self.environ = environ
         # this workspace's script workers ([sandbox]); processes start when a script first runs
         self.scripts = ScriptPool.from_settings(workspace.settings)
@@ -67,6 +69,7 @@ class Runtime:
         self._lock = threading.Lock()
         # None: made from the workspace's settings when work is first queued
         self._tasks = queue
+        self.conversations = Conversations(self)  # inbound messages and chat turns
         if queue is not None:
             queue.bind(self)
 
@@ -102,6 +105,8 @@ class Runtime:
         self._clients.clear()
         if self.executions is not None:
             self.executions.close()
+        if self.contacts is not None:
+            self.contacts.close()
         if self._tasks is not None:
             self._tasks.close()
         if self.records is not None:
@@ -120,7 +125,12 @@ class Runtime:
                            environ=self.environ, tasks=tasks or self.enqueue, transfer=transfer,
                            scripts=self.scripts, bots=self.workspace.bot,
                            responses=self.workspace.response, recorder=recorder,
-                           recordings=self.recordings)
+                           recordings=self.recordings, eta=self._answer_time.eta)
+
+    @functools.cached_property
+    def _answer_time(self) -> AnswerTime:
+        """Return `{{ eta }}` of each channel, from [service_levels] and [hours] settings."""
+        return AnswerTime(self.workspace.settings)
 
     @property
     def queue(self) -> TaskQueue:
@@ -168,28 +178,9 @@ class Runtime:
     async def turn(self, flow_id: str, session_id: str | None, text: str, channel: str = "chat",
                    sender: str | None = None) -> dict:
         """Async form of `chat_turn`."""
-        replies: list[dict] = []
-        if session_id is None:
-            flow = self.workspace.flow(flow_id)
-            trigger = {"channel": channel, "from": sender, "to": flow_id, "text": text}
-            contact = {"from": sender, "to": flow_id} if sender else {"to": flow_id}
-            turn = await self._begin(flow, channel, trigger, contact, replies)
-        else:
-            session = await self.sessions.from_loop(self.sessions.get, session_id)
-            # a session belongs to the channel it was opened on: one opened by a webhook or an
-            # execution elsewhere is, to this channel, a session that does not exist; nor is the
-            # editor's simulation of a draft (runtime.commands.Simulator) a contact's conversation
-            if session is None or root_flow(session) != flow_id or session.channel != channel \
-                    or session.trigger.get("simulation"):
-                raise SessionNotFound(f"no session {session_id!r} for flow {flow_id!r}")
-            if session.status == "ended":
-                raise SessionEnded(f"session {session_id!r} has ended ({session.disposition})")
-            turn = await self._resume(session, text, replies, channel)
-        if turn.session.callback:
-            await asyncio.to_thread(self.notify, turn.session)
-        return {"session": turn.session.id, "replies": replies, "ended": turn.ended}
+        return await self.conversations.chat(flow_id, session_id, text, channel, sender)
 
-    async def _begin(self, flow: Any, channel: str, trigger: dict, contact: dict,
+    async def begin(self, flow: Any, channel: str, trigger: dict, contact: dict,
                      replies: list[dict], vars: dict | None = None,
                      callback: str | None = None) -> Turn:
         """Start a session of a flow and run its first turn, collecting its replies."""
@@ -199,7 +190,7 @@ class Runtime:
         session.callback = callback
         return await self.engine.run(session, host, Turn(session))
 
-    async def _resume(self, session: Session, text: str, replies: list[dict],
+    async def resume(self, session: Session, text: str, replies: list[dict],
                       channel: str | None = None) -> Turn:
         """Hand a message to the block a session waits in and run until it waits or ends."""
         host = self.host(channel or session.channel, TurnInputs(), _collector(replies))
@@ -230,8 +221,8 @@ class Runtime:
         if channel == "voice":
             return self._queue_call(flow, trigger, contact, vars, callback)
         replies: list[dict] = []
-        turn = run_sync(self._begin(flow, channel, trigger, contact, replies, vars, callback))
-        self._deliver(turn.session, replies, to, ours)
+        turn = run_sync(self.begin(flow, channel, trigger, contact, replies, vars, callback))
+        queue_replies(self, turn.session, replies, to, ours)
         self.notify(turn.session)
         session = turn.session
         return {"execution": session.id, "status": session.status,
@@ -266,83 +257,18 @@ class Runtime:
             return self._dialer
 
     def inbound(self, channel: str, sender: str, to: str, text: str,
-                message_id: str | None = None) -> dict:
+                message_id: str | None = None, **extra: Any) -> dict:
         """Take a message from a contact: continue their open conversation or start one.
 
-        A message id seen before causes nothing and answers `duplicate`. On SMS a keyword alone
-        (STOP, START, HELP and their synonyms) runs no turn: it is answered here, routed or not.
+        A message id seen before causes nothing and answers `duplicate`. `extra` is what a
+        channel adds to its messages (an e-mail's headers), read by its `InboundChannel`.
         """
-        keyword = keyword_of(text) if channel in KEYWORD_CHANNELS else None
-        flow_id = self.workspace.route(channel, to)
-        if flow_id is None and keyword is None:
-            raise NoRoute(f"no {channel} route for {to!r}: add it (or \"*\") to the {channel!r} "
-                          f"table of routes.json")
-        require(self.workspace.settings, channel)
-        if message_id is not None:
-            # ids are the sender's own: two senders may both send a message "1"
-            message_id = json.dumps([sender, message_id], ensure_ascii=False)
-            seen = self.sessions.claim_message(channel, message_id)
-            if seen is not None:
-                known = self.sessions.get(seen) if seen else None
-                return {"session": seen or None, "replies": [], "duplicate": True,
-                        "ended": known is not None and known.status == "ended"}
-        try:
-            if keyword is not None:
-                answer = self._keyword(channel, sender, to, text, keyword, message_id)
-                if message_id is not None:
-                    self.sessions.settle_message(channel, message_id, "")  # answered; no session
-                return answer
-            replies: list[dict] = []
-            session = self._conversation(channel, sender, flow_id)
-            if session is None:
-                trigger = {"channel": channel, "from": sender, "to": to, "text": text}
-                turn = run_sync(self._begin(self.workspace.flow(flow_id), channel, trigger,
-                                            {"from": sender, "to": to}, replies))
-            else:
-                turn = run_sync(self._resume(session, text, replies))
-        except BaseException:
-            if message_id is not None:  # nothing changed: the sender's redelivery may try again
-                self.sessions.settle_message(channel, message_id, None)
-            raise
-        if message_id is not None:
-            self.sessions.settle_message(channel, message_id, turn.session.id)
-        self._deliver(turn.session, replies, sender, to)
-        self.notify(turn.session)
-        return {"session": turn.session.id, "replies": replies, "ended": turn.ended,
-                "duplicate": False}
+        return self.conversations.receive(Message(channel, sender, to, text, message_id, extra))
 
     @property
     def optouts(self) -> OptOuts:
         """Return the opt-outs of the messaging channels, in the records database."""
         return OptOuts(self.queue.records.engine)
-
-    def _keyword(self, channel: str, sender: str, to: str, text: str, keyword: str,
-                 message_id: str | None) -> dict:
-        """Opt a number out (STOP) or in (START), and answer it; HELP is only answered."""
-        if keyword == STOP:
-            self.optouts.opt_out(channel, sender, keyword_word(text))
-        elif keyword == START:
-            self.optouts.opt_in(channel, sender, keyword_word(text))
-        log.info("%s %s from %s", channel, keyword_word(text), sender)
-        reply = keyword_reply(self.workspace.settings, keyword, text)
-        answer = {"session": None, "replies": [], "ended": False, "duplicate": False,
-                  "keyword": keyword}
-        if not reply:
-            return answer
-        # `keyword` lets the answer through to a number that has just opted out; the key is the
-        # message's own, so a redelivery after a crash answers once. Queueing is not after a
-        # turn: when it fails, the message fails and its redelivery answers.
-        origin = (message_id or uuid.uuid4().hex).encode("utf-8", "surrogatepass")
-        key = f"{keyword}.{hashlib.sha256(origin).hexdigest()[:40]}"
-        payload = {"channel": channel, "to": sender, "from": to, "text": reply, "keyword": keyword}
-        try:
-            self.enqueue("send", payload, key)
-        except BlockError as exc:  # the configured text cannot go as an SMS; the keyword counts
-            log.error("the answer to %s from %s is not sent: %s (see [sms] %s_text)",
-                      keyword_word(text), sender, exc, keyword)
-            return answer
-        answer["replies"].append(channel_named(channel).render({"event": "say", "text": reply}))
-        return answer
 
     def execution(self, session_id: str) -> dict:
         """Return where a session stands and the steps it took; raise SessionNotFound."""
@@ -353,23 +279,9 @@ class Runtime:
         return {"execution": session.id, "flow": root_flow(session), "channel": session.channel,
                 "status": session.status, "disposition": session.disposition, "steps": steps}
 
-    def _conversation(self, channel: str, sender: str, flow_id: str) -> Session | None:
-        """Return the waiting session of a contact on a channel and flow, if there is one."""
-        session_id = self.sessions.open_session(channel, sender, flow_id)
-        session = self.sessions.get(session_id) if session_id else None
-        # the index may lag behind a crash: trust only a session that still waits for this contact
-        if (session is None or session.status != "waiting" or session.channel != channel
-                or session.contact.get("from") != sender or root_flow(session) != flow_id):
-            return None
-        return session
-
-    def _deliver(self, session: Session, replies: list[dict], to: str, ours: str | None) -> None:
-        """Queue each reply of a turn on a messaging channel as one message (chat: none)."""
-        if session.channel not in MESSAGE_CHANNELS:
-            return
-        flow = self.workspace.flow(session.flow_id, session.flow_version)
-        for payload, key in reply_messages(session, replies, to, ours, flow.settings["language"]):
-            self._queue_after_turn("send", payload, key)
+    def enqueue_all(self, task: str, jobs: list[tuple[dict, str]]) -> None:
+        """Queue several payloads of one task at once, each under its idempotency key."""
+        self.queue.enqueue_all(task, jobs)
 
     def notify(self, session: Session) -> None:
         """Queue the status callback of a session that asked for one, once per turn."""

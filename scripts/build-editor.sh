@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the editor (frontend/) into builder/editor/, where the wheel picks it up.
+# Build the editor (frontend/) into builder/editor/, where the wheel picks it up, and the web-chat
+# widget (frontend/widget/) beside it as builder/editor/widget.js.
 #
 #   bash scripts/build-editor.sh          # build when frontend/ changed or the output is missing
 #   bash scripts/build-editor.sh test     # the editor's unit tests (vitest) and catalogue check
@@ -99,7 +100,8 @@ if [ "$mode" = test ]; then
 fi
 
 hash=$(source_hash)
-if [ "${CALLWRIGHT_REBUILD_EDITOR:-0}" != 1 ] && [ -f "$out/index.html" ] && [ -f "$stamp_file" ] \
+if [ "${CALLWRIGHT_REBUILD_EDITOR:-0}" != 1 ] && [ -f "$out/index.html" ] \
+   && [ -f "$out/widget.js" ] && [ -f "$stamp_file" ] \
    && [ "$(cat "$stamp_file")" = "$hash" ]; then
   say "$out is up to date"
   exit 0
@@ -111,5 +113,6 @@ say "building the editor into $out"
 rm -f "$stamp_file"
 (cd frontend && npm run build --silent) || fail "the editor's build failed (npm run build in frontend/)"
 [ -f "$out/index.html" ] || fail "the build left no $out/index.html"
+[ -f "$out/widget.js" ] || fail "the build left no $out/widget.js (the web-chat widget)"
 echo "$hash" > "$stamp_file"
 say "done: $out"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up Callwright (scripts/install.sh) and start it on embedded defaults with the example
-# workspace: the REST API, web chat turns and inbound webhooks on http://127.0.0.1:8080/api/v1
-# (http://127.0.0.1:8080/ says where everything is), and a task worker. Not yet: the editor (flows
-# are JSON files in the workspace) and SIP (serve says so at start).
+# workspace: the editor at http://127.0.0.1:8080/, the REST API, web chat, the chat widget and
+# the webhooks under /api/v1, a task worker, a voice node answering SIP on 127.0.0.1:5060, and an
+# SMTP receiver on 127.0.0.1:2525 for the example's e-mail routes.
 #
 #   bash scripts/start.sh                    # as is
 #   bash scripts/start.sh --port 9000        # extra arguments go to `callwright serve`

@@ -358,12 +358,17 @@ class Gateway:
         self.requests: list[dict] = []
         self.delivered: dict[str, dict] = {}  # Idempotency-Key -> the message first accepted
         self._answers: list[int | str] = []
+        self._failing_until = 0.0  # time.monotonic() before which every request gets a 500
         self._released = threading.Event()
         self._changed = threading.Condition()
 
     def answer(self, *answers: int | str) -> None:
         """Answer the next requests with these statuses (or HOLD) in order; then 200."""
         self._answers.extend(answers)
+
+    def fail_for(self, seconds: float) -> None:
+        """Answer every request with 500 for the next `seconds` (an outage), then as scripted."""
+        self._failing_until = time.monotonic() + seconds
 
     def release(self) -> None:
         """Let held requests go on (they are accepted)."""
@@ -380,7 +385,10 @@ class Gateway:
             self.requests.append({"path": path, "headers": headers, "body": body,
                                   "at": time.monotonic()})
             self._changed.notify_all()
-            answer = self._answers.pop(0) if self._answers else 200
+            if time.monotonic() < self._failing_until:
+                answer: int | str = 500
+            else:
+                answer = self._answers.pop(0) if self._answers else 200
         if answer == HOLD:
             self._released.wait(60)
             answer = 200

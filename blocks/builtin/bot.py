@@ -28,8 +28,10 @@ class BotBlock(Block):
             understood = self._understood(ctx, result)
             self._keep(ctx, result, understood)
             return self._exit(ctx, result) if understood else FALLBACK
+        # on the phone the bot's examples and keywords are what the recogniser listens for
+        spoken = {"bot": config["bot"]} if ctx.channel == "voice" else {}
         result = await collect(ctx, lambda answer: self._accept(ctx, answer), kind="text",
-                               timeout_s=config.get("timeout_s", 5))
+                               timeout_s=config.get("timeout_s", 5), **spoken)
         return FALLBACK if result is NOMATCH else self._exit(ctx, result)
 
     async def _accept(self, ctx: Context, answer: Input) -> Any:

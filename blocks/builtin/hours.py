@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -85,6 +85,31 @@ class Schedule:
         """Return True when the local wall-clock time falls in an open interval of its weekday."""
         minute = local.hour * 60 + local.minute
         return any(start <= minute < end for start, end in self.week[local.weekday()])
+
+    def after_open_time(self, local: datetime, minutes: float,
+                        holidays: frozenset[date] = frozenset(), horizon_days: int = 366
+                        ) -> datetime | None:
+        """Return the local time when `minutes` of open time have passed since `local`.
+
+        Closed hours, closed days and holidays do not count: two hours asked on Saturday
+        morning end on Monday two hours after opening. None when the calendar has no open time
+        within `horizon_days`.
+        """
+        now = local.hour * 60 + local.minute + local.second / 60
+        left = max(0.0, float(minutes))
+        for offset in range(horizon_days + 1):
+            day = local.date() + timedelta(days=offset)
+            if day in holidays:
+                continue
+            for start, end in self.week[day.weekday()]:
+                begin = max(start, now) if offset == 0 else start
+                if begin >= end:
+                    continue
+                if left <= end - begin:
+                    midnight = datetime.combine(day, time(0), local.tzinfo)
+                    return midnight + timedelta(minutes=begin + left)
+                left -= end - begin
+        return None
 
 
 def hours_problems(config: dict) -> list[tuple[str, str]]:

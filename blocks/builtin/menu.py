@@ -35,6 +35,10 @@ class MenuBlock(Block):
         config = ctx.config
         options = config["options"]
         choices = [{"key": o["key"], "label": o.get("label", o["key"])} for o in options]
+        if ctx.channel == "voice":  # a caller may also say a synonym: the recogniser's grammar
+            for choice, option in zip(choices, options):
+                if option.get("synonyms"):
+                    choice["synonyms"] = list(option["synonyms"])
         option = await collect(ctx, lambda answer: match_option(options, answer), kind="choice",
                                choices=choices, timeout_s=config.get("timeout_s", 5))
         if option is NOMATCH:

@@ -6,7 +6,7 @@ from typing import Any
 
 from .errors import BlockError, EndSession, EnterSubflow
 from .host import Classification, Host, HttpRequest, HttpResponse, Input, ScriptResult
-from .templates import is_template, render_text, render_value
+from .templates import is_template, render_html, render_text, render_value
 
 _ROOTS = ("vars", "contact", "trigger")
 # where a block's state keeps the keys of the work it queued, so that a re-run after a wait
@@ -116,6 +116,12 @@ class Context:
         """Render a template text against this session; plain text comes back unchanged."""
         return render_text(template, self.host.scope(self)) if is_template(template) else template
 
+    def render_html(self, template: str) -> str:
+        """Render an HTML template: each value put into it is escaped, so it shows as text."""
+        if not is_template(template):
+            return template
+        return render_html(template, self.host.scope(self))
+
     def value(self, template: Any) -> Any:
         """Evaluate a template-or-literal: `{{ vars.n + 1 }}` alone gives a native value (a number)."""
         if isinstance(template, str) and is_template(template):
@@ -140,7 +146,8 @@ class Context:
         if response is not None and self._resume is _MISSING:
             content = self.host.response(response, language=self.language)
             if content is not None:
-                fields.update({k: self.render(v) if k in _TEMPLATED and isinstance(v, str) else v
+                fields.update({k: (self.render_html(v) if k == "html" else self.render(v))
+                               if k in _TEMPLATED and isinstance(v, str) else v
                                for k, v in content.items()})
         self.emit("say", **fields)
 
@@ -235,3 +242,4 @@ class Context:
     def log(self, message: str) -> None:
         """Add a message to this step's entry in the execution log."""
         self.host.log(message)
+

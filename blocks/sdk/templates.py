@@ -8,6 +8,7 @@ whatever the data is a problem with its pointer, not a surprise at run time.
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from contextvars import ContextVar
@@ -85,6 +86,22 @@ def render_text(source: str, scope: dict) -> str:
         raise
     except Exception as exc:  # a sandbox refusal or a bad filter call in the user's template
         raise _failed(exc) from None
+
+
+def render_html(source: str, scope: dict) -> str:
+    """Render an HTML template; every text value put into it is escaped, so it shows as text."""
+    return render_text(source, _escaped(scope))
+
+
+def _escaped(value: Any) -> Any:
+    """Return a copy of template data with every text HTML-escaped (`<` as `&lt;`)."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(item) for item in value]
+    return value
 
 
 def _compiled(source: str) -> Template:

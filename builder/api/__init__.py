@@ -23,7 +23,8 @@ def current_runtime() -> Runtime:
 
 
 def current_store() -> FlowStore:
-    """Return the flow store of the app handling this request (drafts, versions, publishing)."""
+    """Return the flow store of the app handling this request (drafts, versions, publishing);
+    `.of("bot")` and `.of("responses")` are its bots' and responses sets'."""
     return current_app.extensions[STORE_EXTENSION]
 
 
@@ -35,11 +36,12 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register every resource's blueprint under /api/v1 and mount the chat route in front."""
-    from . import (blocks, bots, campaigns, channels, chat, drafts, executions, executions_list,
-                   flows, health, index, recordings, simulations, versions, voice)
+    from . import (blocks, bots, campaigns, channels, chat, contacts, drafts, executions,
+                   executions_list, flows, health, index, recordings, responses, simulations,
+                   versions, voice)
 
-    for module in (health, blocks, bots, flows, drafts, versions, executions, executions_list,
-                   simulations, channels, campaigns, voice, recordings):
+    for module in (health, blocks, bots, responses, flows, drafts, versions, executions,
+                   executions_list, simulations, channels, campaigns, voice, recordings, contacts):
         app.register_blueprint(module.bp, url_prefix=API_PREFIX)
     app.register_blueprint(index.bp)  # `/` and `/api/v1` itself: its rules are whole paths
     app.register_blueprint(voice.metrics_bp)  # `/metrics`, where Prometheus looks
@@ -58,7 +60,7 @@ def init_access(app: Flask) -> None:
     for module in (health, index, channels):
         public(module.bp)
     # POSTs only because a flow is too large for a query, or a text too long for one
-    for name in ("flows.validate", "bots.classify"):
+    for name in ("flows.validate", "bots.classify", "responses.preview"):
         view = app.view_functions.get(name)
         if view is not None:
             changes_nothing(view)

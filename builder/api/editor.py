@@ -16,7 +16,8 @@ from werkzeug.security import safe_join
 
 EDITOR_DIR = Path(__file__).resolve().parent.parent / "editor"
 # the pages the editor routes to in the browser; each is answered with its index.html
-CLIENT_ROUTES = ("/sign-in", "/flows", "/flows/<path:rest>", "/audit")
+CLIENT_ROUTES = ("/sign-in", "/flows", "/flows/<path:rest>", "/bots", "/bots/<path:rest>",
+                 "/responses", "/responses/<path:rest>", "/audit")
 ASSETS_MAX_AGE = 365 * 24 * 3600  # asset names carry their content hash: they never change
 
 bp = Blueprint("editor", __name__)
@@ -67,6 +68,15 @@ def client_route(rest: str = "") -> Response:
 
 for number, rule in enumerate(CLIENT_ROUTES):
     bp.add_url_rule(rule, f"page_{number}", client_route, methods=["GET"])
+
+
+@bp.get("/widget.js")
+def widget() -> Response:
+    """Answer the web-chat widget's script, which pages of any site load with one tag."""
+    response = file_response(editor_dir(), "widget.js", "no-cache")
+    # a page that isolates itself (Cross-Origin-Embedder-Policy) may load it too
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
 
 
 @bp.get("/assets/<path:name>")

@@ -1,4 +1,8 @@
-"""Versions: publish a flow's working copy, list and read versions, compare them, roll back."""
+"""Versions: publish a working copy, list and read versions, roll back; compare flow versions.
+
+Flows, bots and responses sets alike (builder.api.kinds); a publish is live at once in this
+process and taken live by every other serve worker when it next looks at the files.
+"""
 
 from __future__ import annotations
 
@@ -11,56 +15,53 @@ from ..flowstore.times import iso
 from ..flowstore.versions import MAX_NUMBER
 from . import current_store, json_response
 from .edits import author, fields_body, if_match
+from .kinds import FLOWS, register
 
 bp = Blueprint("versions", __name__)
 DRAFT = "draft"
 
 
-@bp.post("/flows/<flow_id>/publish")
 @requires("editor")
-def publish(flow_id: str) -> Response:
-    """Publish the working copy named by `If-Match` as the flow's next version, live at once."""
+def publish(kind: str, doc_id: str) -> Response:
+    """Publish the working copy named by `If-Match` as the next version, live at once."""
     note = fields_body({"note": False}).get("note")
-    published = current_store().publish(flow_id, author(), note=note, if_match=if_match())
-    audit("flow_published", "flow", flow_id, _detail(published, note=note))
+    published = current_store().of(kind).publish(doc_id, author(), note=note,
+                                                 if_match=if_match())
+    audit(f"{kind}_published", kind, doc_id, _detail(published, note=note))
     return _answer(published)
 
 
-@bp.post("/flows/<flow_id>/rollback")
 @requires("editor")
-def rollback(flow_id: str) -> Response:
+def rollback(kind: str, doc_id: str) -> Response:
     """Publish an earlier version again, as the next version."""
     body = fields_body({"note": False}, {"version": True})
-    published = current_store().rollback(flow_id, body["version"], author(),
-                                         note=body.get("note"))
-    audit("flow_rolled_back", "flow", flow_id, _detail(published, to=body["version"]))
+    published = current_store().of(kind).rollback(doc_id, body["version"], author(),
+                                                  note=body.get("note"))
+    audit(f"{kind}_rolled_back", kind, doc_id, _detail(published, to=body["version"]))
     return _answer(published)
 
 
-@bp.get("/flows/<flow_id>/versions")
 @requires("viewer")
-def list_versions(flow_id: str) -> Response:
-    """List a flow's versions, newest first."""
-    history = current_store().history(flow_id)
+def list_versions(kind: str, doc_id: str) -> Response:
+    """List a document's versions, newest first."""
+    history = current_store().of(kind).history(doc_id)
     return json_response({"versions": [version.as_dict() for version in history]})
 
 
-@bp.get("/flows/<flow_id>/versions/<int:number>")
 @requires("viewer")
-def get_version(flow_id: str, number: int) -> Response:
+def get_version(kind: str, doc_id: str, number: int) -> Response:
     """Return one version's document as it was published (its ETag is its content hash)."""
-    version = current_store().version(flow_id, number)
+    version = current_store().of(kind).version(doc_id, number)
     response = Response(version.text, mimetype="application/json")
     response.set_etag(version.content_hash)
     return response.make_conditional(request)
 
 
-@bp.get("/flows/<flow_id>/diff")
 @requires("viewer")
-def diff(flow_id: str) -> Response:
+def diff(kind: str, doc_id: str) -> Response:
     """Compare two versions (`from`, `to`), or a version and the working copy (`to=draft`)."""
     old, new = _side("from"), _side("to")
-    return json_response(current_store().diff(flow_id, old, new))
+    return json_response(current_store().of(kind).diff(doc_id, old, new))
 
 
 def _side(name: str) -> int | str:
@@ -88,3 +89,10 @@ def _detail(published: Published, **extra: object) -> dict:
     version = published.version
     return {"number": version.number, "content_hash": version.content_hash,
             "commit": version.commit, "created": published.created, **extra}
+
+
+register(bp, "/{plural}/{id}/publish", publish, ["POST"])
+register(bp, "/{plural}/{id}/rollback", rollback, ["POST"])
+register(bp, "/{plural}/{id}/versions", list_versions, ["GET"])
+register(bp, "/{plural}/{id}/versions/<int:number>", get_version, ["GET"])
+register(bp, "/{plural}/{id}/diff", diff, ["GET"], (FLOWS,))

@@ -15,6 +15,7 @@ COMMANDS = {
     "serve": "builder.cli.serve:serve",
     "worker": "builder.cli.worker:worker",
     "voice": "builder.cli.voice:voice",
+    "mail": "builder.cli.mail:mail",
     "db": "builder.cli.db:db",
     "user": "builder.cli.user:user",
     "token": "builder.cli.token:token",

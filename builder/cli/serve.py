@@ -14,13 +14,14 @@ import click
 from runtime.ports.sip.addresses import split_hostport
 
 from ..lifetime import SERVE_PID
-from .worker_child import start_voice, start_worker
+from .worker_child import start_mail, start_voice, start_worker
 
 APP_TARGET = "builder.asgi:app"
 EDITOR_DIR = Path(__file__).resolve().parent.parent / "editor"  # as builder.api.editor has it
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_SIP = "127.0.0.1:5060"
+DEFAULT_SMTP_PORT = 2525  # SMTP's own ports need root; this one does not
 # requests per worker process in flight at once: turns waiting on a flow's HTTP call or script
 # wait on the event loop, so a worker carries many (64 held 200 turns of a 2 s service to rounds)
 BACKPRESSURE = 1024
@@ -50,23 +51,40 @@ def parse_hostport(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--sip", default=None, metavar="HOST:PORT", callback=parse_hostport,
               help="Where SIP calls are answered [default: [sip] listen in settings, else "
                    "127.0.0.1:5060]; port 0 picks a free one, which the banner names.")
+@click.option("--smtp", default=None, metavar="HOST:PORT", callback=parse_hostport,
+              help="Where e-mail for routes.json's `email` table is received by SMTP "
+                   "[default: [email] listen in settings, else port 2525 of --host when "
+                   "the workspace routes e-mail, else no receiver]; port 0 picks a free one, "
+                   "which the banner names.")
 @click.option("--worker/--no-worker", default=None,
               help="Also run the task worker (`callwright worker`) as a child process "
                    "[default: [server] worker in settings, else on]; turn it off where workers "
                    "run separately.")
 def serve(workspace: Path, host: str | None, port: int | None, workers: int | None,
-          sip: str | None, worker: bool | None) -> None:
+          sip: str | None, smtp: str | None, worker: bool | None) -> None:
     """Serve a workspace's REST API, web chat and webhooks, and run its tasks, until stopped."""
     root = workspace.resolve()
-    settings = preflight(root)
+    settings, routes = preflight(root)
     server = settings.get("server", {})
     host = host or server.get("host") or DEFAULT_HOST
     port = port if port is not None else server.get("port") or DEFAULT_PORT
     workers = workers or server.get("workers") or 1
     sip = sip or settings.get("sip", {}).get("listen") or DEFAULT_SIP
     local = local_mode(root, settings, host)  # before binding: a refusal binds nothing
+    # mail is received where the workspace routes it, on serve's own host: a workspace with no
+    # e-mail routes (and no relay to answer through) gets no receiver unless one is asked for
+    smtp = smtp or settings.get("email", {}).get("listen") or \
+        (f"{f'[{host}]' if ':' in host else host}:{DEFAULT_SMTP_PORT}"
+         if routes.get("email") else None)
+    if smtp:
+        from runtime.tasks.senders import missing_setting
+        problem = missing_setting(settings, "email")
+        if problem:  # the receiver would take mail it could never answer
+            click.echo(f"error: {problem}", err=True)
+            sys.exit(2)
     port = claim_port(host, port)
     sip = claim_sip(sip)
+    smtp = claim_smtp(smtp) if smtp else None
     # the workers build the app from these: builder.asgi reads the workspace, and the runtime's
     # settings take [sip] listen from CALLWRIGHT_SIP_LISTEN
     os.environ["CALLWRIGHT_WORKSPACE"] = str(root)
@@ -82,7 +100,8 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
     # many workers serve; both started before either is watched (a thread keeps the next child
     # from dying with serve)
     children = [child for child in (start_worker(root, settings, worker),
-                                    start_voice(root, settings, sip)) if child is not None]
+                                    start_voice(root, settings, sip), start_mail(root, smtp))
+                if child is not None]
     for child in children:
         child.watch()
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
@@ -103,8 +122,9 @@ def serve(workspace: Path, host: str | None, port: int | None, workers: int | No
             child.stop()
 
 
-def preflight(root: Path) -> dict:
-    """Open the workspace once before any worker: report what is not live, return the settings.
+def preflight(root: Path) -> tuple[dict, dict]:
+    """Open the workspace once before any worker: report what is not live, return the settings
+    and the routes.
 
     This also creates the embedded stores, so that workers starting together find them made.
     """
@@ -130,7 +150,7 @@ def preflight(root: Path) -> dict:
         live = sorted(runtime.workspace.flows)
         click.echo(f"{len(live)} live flow{'' if len(live) == 1 else 's'}: "
                    f"{', '.join(live) or '(none)'}")
-        return runtime.workspace.settings
+        return runtime.workspace.settings, runtime.workspace.routes
     finally:
         runtime.close()
 
@@ -165,7 +185,14 @@ def local_mode(root: Path, settings: dict, host: str) -> bool:
     return True
 
 
-def claim_port(host: str, port: int) -> int:
+def claim_smtp(smtp: str) -> str:
+    """Check that nothing listens on the SMTP address, or pick a free port for 0; return it."""
+    host, port = split_hostport(smtp)
+    got = claim_port(host, port, "--smtp")
+    return f"[{host}]:{got}" if ":" in host else f"{host}:{got}"
+
+
+def claim_port(host: str, port: int, option: str = "--port") -> int:
     """Check that nothing listens on host:port, or pick a free port for 0; return the port."""
     # granian's workers bind with SO_REUSEPORT: on a taken port a second serve would start
     # without a word and split the traffic with the first, and each worker given port 0 would
@@ -183,7 +210,7 @@ def claim_port(host: str, port: int) -> int:
     except OSError as exc:  # socket.gaierror too: a host name that does not resolve
         shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         why = ("the address is already in use (is another `callwright serve` running there?); "
-               "stop that server, or choose another --port (0 picks a free one)"
+               f"stop that server, or choose another {option} (0 picks a free one)"
                if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
         click.echo(f"error: cannot listen on {shown}: {why}", err=True)
         sys.exit(1)

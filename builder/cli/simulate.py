@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 import click
 
 from runtime import InvalidFlow, simulate as run_simulation
+from runtime.media.errors import UnreadablePrompt
+from runtime.speech import SpeechUnavailable
 
 SPEECH_PREFIXES = ("speech:", "audio:")
 
@@ -41,7 +43,7 @@ def _print_event(event: dict) -> None:
 
 @click.command()
 @click.argument("flow", type=click.Path(dir_okay=False))
-@click.option("--channel", type=click.Choice(["chat", "voice", "sms"]), default="chat",
+@click.option("--channel", type=click.Choice(["chat", "voice", "sms", "email"]), default="chat",
               show_default=True, help="The channel the session runs on.")
 @click.option("--trigger", "trigger_text", help="The message that opened the session.")
 @click.option("--input", "inputs", multiple=True, help="An answer to the next wait; repeat.")
@@ -56,15 +58,17 @@ def simulate(flow: str, channel: str, trigger_text: str | None, inputs: tuple[st
              workspace: str | None) -> None:
     """Run one session of FLOW with scripted inputs and print its transcript as JSON lines."""
     for value in inputs:
-        if value.startswith(SPEECH_PREFIXES):
-            raise click.BadParameter(
-                f"{value!r}: speech and audio inputs need the voice runtime's recogniser, "
-                "which this installation does not have yet", param_hint="--input")
+        if value.startswith(SPEECH_PREFIXES) and channel != "voice":
+            raise click.BadParameter(f"{value!r}: speech and audio inputs are heard on the "
+                                     "voice channel (--channel voice)", param_hint="--input")
     values = dict(_parse_var(v) for v in variables)
     try:
         result = run_simulation(flow, channel=channel, inputs=inputs, trigger_text=trigger_text,
                                 vars=values, sender=sender, to=to, now=_parse_now(now),
                                 workspace=workspace, emit=_print_event)
+    except (UnreadablePrompt, SpeechUnavailable) as exc:
+        click.echo(f"error: --input: {exc}", err=True)
+        sys.exit(2)
     except InvalidFlow as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

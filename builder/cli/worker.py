@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from huey.api import Huey, Task
 from blocks.sdk import ConfigurationError
 from runtime import Runtime
 from runtime.errors import EngineError
+from runtime.tasks import watch_deliveries
 
 # How long an idle worker waits between polls at most (SQLite polls; Redis blocks on BRPOP),
 # and so how soon it notices that Redis is back after an outage.
@@ -49,9 +51,16 @@ def worker(workspace: Path, workers: int, periodic: bool) -> None:
     click.echo(f"Callwright worker for {root}: queue {config.where}, {workers} "
                f"thread{'s' if workers > 1 else ''}, periodic jobs "
                f"{'on' if periodic else 'off'}; stop with Ctrl+C or SIGTERM.", err=True)
+    # deliveries a killed worker left in `sending` go out again within seconds, not minutes
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_deliveries, args=(queue, stop), daemon=True,
+                               name="delivery-recovery")
+    watcher.start()
     try:
         queue.consumer(workers=workers, periodic=periodic, max_delay=MAX_POLL_S).run()
     finally:
+        stop.set()
+        watcher.join(timeout=5)
         runtime.close()
 
 

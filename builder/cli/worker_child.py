@@ -1,4 +1,4 @@
-"""The children `callwright serve` runs beside granian: its task worker and its voice node.
+"""The children `callwright serve` runs beside granian: task worker, voice node, mail receiver.
 
 Each child is a callwright command itself (`python -m builder.cli worker`, `... voice`), started
 by serve's main process before granian forks its workers, so however many HTTP workers run, one
@@ -35,6 +35,11 @@ def worker_command(root: Path) -> list[str]:
 def voice_command(root: Path, sip: str) -> list[str]:
     """Return the argv of `callwright voice` for a workspace, run by this interpreter."""
     return [sys.executable, "-m", "builder.cli", "voice", "--workspace", str(root), "--sip", sip]
+
+
+def mail_command(root: Path, smtp: str) -> list[str]:
+    """Return the argv of `callwright mail` for a workspace, run by this interpreter."""
+    return [sys.executable, "-m", "builder.cli", "mail", "--workspace", str(root), "--smtp", smtp]
 
 
 class WorkerChild:
@@ -134,6 +139,18 @@ def start_voice(root: Path, settings: dict, sip: str) -> WorkerChild:
     dials = settings.get("voice", {}).get("backend", "emulator")
     click.echo(f"Voice node running (PID {child.pid}): {answering}, placing outbound calls on "
                f"{dials}; it stops with serve.")
+    return child
+
+
+def start_mail(root: Path, smtp: str | None) -> WorkerChild | None:
+    """Start the workspace's SMTP receiver on `smtp` when one is asked for; say so."""
+    if smtp is None:
+        return None
+    child = WorkerChild(root, mail_command(root, smtp), name="the mail receiver",
+                        meaning="no mail is received until serve restarts (or run "
+                                "`callwright mail`)")
+    click.echo(f"Mail receiver running (PID {child.pid}): SMTP on tcp:{smtp}; it stops with "
+               f"serve.")
     return child
 
 

@@ -12,8 +12,10 @@ class FlowStoreError(ApiError):
 
     code = "flow_store_error"
 
-    def __init__(self, message: str, details: list[Any] | None = None) -> None:
-        super().__init__(message, details=details)
+    def __init__(self, message: str, details: list[Any] | None = None, *,
+                 code: str | None = None) -> None:
+        # `code` names the kind of document for a bot's or a responses set's refusal
+        super().__init__(message, details=details, code=code)
         self.status = ERROR_STATUS.get(self.code, 500)
 
 
@@ -46,8 +48,8 @@ class VersionMismatch(FlowStoreError):
 
     code = "version_mismatch"
 
-    def __init__(self, flow_id: str, current: str | None) -> None:
-        super().__init__(f"flow {flow_id!r} has changed since you read it: read it again (its "
+    def __init__(self, flow_id: str, current: str | None, label: str = "flow") -> None:
+        super().__init__(f"{label} {flow_id!r} has changed since you read it: read it again (its "
                          f"ETag is now {current!r}) and apply your change to that",
                          details=[{"pointer": "", "message": "the working copy has changed",
                                    "etag": current}])
@@ -59,8 +61,8 @@ class PreconditionRequired(FlowStoreError):
 
     code = "precondition_required"
 
-    def __init__(self, flow_id: str, current: str) -> None:
-        super().__init__(f"flow {flow_id!r} exists: send If-Match with the ETag of the copy you "
+    def __init__(self, flow_id: str, current: str, label: str = "flow") -> None:
+        super().__init__(f"{label} {flow_id!r} exists: send If-Match with the ETag of the copy you "
                          f"changed (now {current!r}), so that nobody's work is overwritten",
                          details=[{"pointer": "", "message": "If-Match is required",
                                    "etag": current}])
@@ -76,3 +78,9 @@ class GitFailed(FlowStoreError):
     """A git command of the workspace failed or timed out; the change was not made."""
 
     code = "git_failed"
+
+
+class InvalidDocument(FlowStoreError):
+    """A bot or responses set with errors cannot be published (a flow's is InvalidFlow)."""
+
+    code = "invalid_document"

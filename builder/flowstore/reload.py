@@ -1,5 +1,7 @@
 """Files changed on disk go live in every serve worker, and each change becomes one version.
 
+Flows, bots and responses sets alike: each kind's versions are its own (builder.flowstore.kinds).
+
 A `FlowWatcher` thread in each worker process looks at the workspace's files about once a
 second (their stamps: a few stat calls) and, on SIGHUP where the process lets it install a
 handler, at once. Each flow a reload takes live is recorded as a version from `git` under the
@@ -19,6 +21,7 @@ from runtime.workspace import Reloaded, Workspace
 from runtime.workspace.stable_form import dumps
 
 from .errors import GitFailed
+from .kinds import BOT, FLOW, KINDS, RESPONSES, Kind
 from .locking import StoreLock
 from .versions import GIT, Version, VersionLog
 from .workspace import WorkspaceStore
@@ -30,7 +33,7 @@ CHANGED_ON_DISK = "Changed on disk"
 
 
 class VersionRecorder:
-    """Records the flows a reload took live as versions from git, one per change."""
+    """Records what a reload took live (flows, bots, responses sets) as versions from git."""
 
     def __init__(self, workspace: Workspace, versions: VersionLog, files: WorkspaceStore,
                  lock: StoreLock) -> None:
@@ -38,53 +41,66 @@ class VersionRecorder:
         self.versions = versions
         self.files = files
         self.lock = lock
+        self.logs = {kind.name: versions.of(kind.key_prefix, kind.label) if kind is not FLOW
+                     else versions for kind in KINDS.values()}
 
     def refresh(self) -> Reloaded:
         """Reload the workspace and record what went live; return what the reload changed."""
         reloaded = self.workspace.reload()
-        if reloaded.live:
+        if reloaded.live or reloaded.bots or reloaded.responses:
             with self.lock.held():
                 # another worker may have published since: what is live must be what the files
                 # hold now, under the lock every publish holds, or an older content is recorded
                 # again as the newest version
                 reloaded = _both(reloaded, self.workspace.reload())
-                for flow_id in reloaded.live:
-                    self.record(flow_id)
+                for kind, ids in ((FLOW, reloaded.live), (BOT, reloaded.bots),
+                                  (RESPONSES, reloaded.responses)):
+                    for doc_id in ids:
+                        self.record(doc_id, kind)
         for file, problems in reloaded.refused.items():
             log.warning("%s is not live: %s", file, "; ".join(map(str, problems)))
         return reloaded
 
     def sync(self) -> list[Version]:
-        """Record every live flow whose content no version has yet (a server's first look)."""
+        """Record everything live whose content no version has yet (a server's first look)."""
         if not self._behind():
             return []
         with self.lock.held():
             self.workspace.reload()  # a publish made since the files were read is live now
-            return [version for version in map(self.record, self._behind()) if version]
+            return [version for kind, doc_id in self._behind()
+                    if (version := self.record(doc_id, kind))]
 
-    def _behind(self) -> list[str]:
-        """Return the live flows whose content is not their newest version's, sorted."""
-        newest = self.versions.newest()
-        return sorted(flow_id for flow_id, flow in self.workspace.flows.items()
-                      if flow_id not in newest or newest[flow_id].content_hash != flow.version)
+    def _behind(self) -> list[tuple[Kind, str]]:
+        """Return the live documents whose content is not their newest version's, sorted."""
+        behind = []
+        for kind in KINDS.values():
+            newest = self.logs[kind.name].newest()
+            for doc_id in sorted(kind.live_ids(self.workspace)):
+                content_hash = kind.live_hash(self.workspace, doc_id)
+                if doc_id not in newest or newest[doc_id].content_hash != content_hash:
+                    behind.append((kind, doc_id))
+        return behind
 
-    def record(self, flow_id: str) -> Version | None:
-        """Record a live flow as the next version from git unless the newest has its content."""
-        flow = self.workspace.flows.get(flow_id)
-        if flow is None:
+    def record(self, doc_id: str, kind: Kind = FLOW) -> Version | None:
+        """Record a live document as the next version from git unless the newest has its
+        content."""
+        doc = kind.live_doc(self.workspace, doc_id)
+        content_hash = kind.live_hash(self.workspace, doc_id)
+        if doc is None or content_hash is None:
             return None
         try:
-            origin = self.files.origin(f"flows/{flow_id}.json")
+            origin = self.files.origin(kind.file(doc_id))
         except GitFailed as exc:
-            log.warning("who changed flow %s is unknown: %s", flow_id, exc)
+            log.warning("who changed %s %s is unknown: %s", kind.label, doc_id, exc)
             origin = None
-        version = self.versions.record(
-            flow_id, dumps(flow.doc, self.workspace.registry), flow.version, source=GIT,
+        version = self.logs[kind.name].record(
+            doc_id, dumps(doc, self.workspace.registry), content_hash, source=GIT,
             author=str(origin.author) if origin else None,
             note=origin.subject if origin and origin.subject else CHANGED_ON_DISK,
             commit=origin.commit if origin else None, unless_latest=True)
         if version is not None:
-            log.info("flow %s changed on disk is live as version %d", flow_id, version.number)
+            log.info("%s %s changed on disk is live as version %d", kind.label, doc_id,
+                     version.number)
         return version
 
 
@@ -94,7 +110,7 @@ def _both(first: Reloaded, then: Reloaded) -> Reloaded:
         return tuple(dict.fromkeys((*a, *b)))
     return Reloaded(merged(first.live, then.live), merged(first.removed, then.removed),
                     {**first.refused, **then.refused}, first.routes or then.routes,
-                    merged(first.bots, then.bots))
+                    merged(first.bots, then.bots), merged(first.responses, then.responses))
 
 
 class FlowWatcher:

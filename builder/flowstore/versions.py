@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Callable
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine, Row
@@ -54,56 +54,78 @@ class Version:
 
 
 class VersionLog:
-    """The versions of every flow, kept in the records database; a version never changes."""
+    """The versions of every flow, kept in the records database; a version never changes.
 
-    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
+    With a `prefix` (`bots/`), the versions of another kind of document in the same table:
+    their rows are keyed by prefix and id, and the ids given and returned are without it.
+    """
+
+    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time,
+                 prefix: str = "", label: str = "flow") -> None:
         self.engine = engine
         self.clock = clock
+        self.prefix = prefix
+        self.label = label
+
+    def of(self, prefix: str, label: str) -> VersionLog:
+        """Return the log of another kind of document, in the same table."""
+        return VersionLog(self.engine, self.clock, prefix, label)
+
+    def _mine(self) -> Any:
+        """Return the condition selecting this kind's rows (a flow id holds no `/`)."""
+        if self.prefix:
+            return table.c.flow_id.startswith(self.prefix, autoescape=True)
+        return table.c.flow_id.not_like("%/%")
+
+    def _version(self, row: Row, text: str | None = None) -> Version:
+        version = _version(row, text)
+        return replace(version, flow_id=version.flow_id[len(self.prefix):])
 
     def history(self, flow_id: str) -> list[Version]:
         """Return a flow's versions, newest first, without their documents."""
-        query = select(*_SUMMARY).where(table.c.flow_id == flow_id) \
+        query = select(*_SUMMARY).where(table.c.flow_id == self.prefix + flow_id) \
             .order_by(table.c.number.desc())
         with self.engine.connect() as conn:
-            return [_version(row) for row in conn.execute(query)]
+            return [self._version(row) for row in conn.execute(query)]
 
     def get(self, flow_id: str, number: int) -> Version:
         """Return one version with its document; raise VersionMissing when there is none."""
         if not 1 <= number <= MAX_NUMBER:  # none is kept there, and the database would refuse it
-            raise VersionMissing(f"flow {flow_id!r} has no version {number}")
-        query = select(*_SUMMARY, table.c.document).where(table.c.flow_id == flow_id,
-                                                          table.c.number == number)
+            raise VersionMissing(f"{self.label} {flow_id!r} has no version {number}")
+        query = select(*_SUMMARY, table.c.document).where(
+            table.c.flow_id == self.prefix + flow_id, table.c.number == number)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
-            raise VersionMissing(f"flow {flow_id!r} has no version {number}")
-        return _version(row, row.document)
+            raise VersionMissing(f"{self.label} {flow_id!r} has no version {number}")
+        return self._version(row, row.document)
 
     def latest(self, flow_id: str) -> Version | None:
         """Return a flow's newest version, or None when it has none."""
-        query = select(*_SUMMARY).where(table.c.flow_id == flow_id) \
+        query = select(*_SUMMARY).where(table.c.flow_id == self.prefix + flow_id) \
             .order_by(table.c.number.desc()).limit(1)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
-        return _version(row) if row is not None else None
+        return self._version(row) if row is not None else None
 
     def newest(self) -> dict[str, Version]:
         """Return every flow's newest version, by flow id."""
         newest = select(table.c.flow_id, func.max(table.c.number).label("number")) \
-            .group_by(table.c.flow_id).subquery()
+            .where(self._mine()).group_by(table.c.flow_id).subquery()
         query = select(*_SUMMARY).join(newest, (table.c.flow_id == newest.c.flow_id)
                                        & (table.c.number == newest.c.number))
         with self.engine.connect() as conn:
-            return {row.flow_id: _version(row) for row in conn.execute(query)}
+            return {version.flow_id: version
+                    for version in map(self._version, conn.execute(query))}
 
     def with_hash(self, flow_id: str, content_hash: str) -> Version | None:
         """Return the newest version of a flow with that content, or None."""
-        query = select(*_SUMMARY).where(table.c.flow_id == flow_id,
+        query = select(*_SUMMARY).where(table.c.flow_id == self.prefix + flow_id,
                                         table.c.content_hash == content_hash) \
             .order_by(table.c.number.desc()).limit(1)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
-        return _version(row) if row is not None else None
+        return self._version(row) if row is not None else None
 
     def record(self, flow_id: str, text: str, content_hash: str, *, source: str,
                author: str | None = None, note: str | None = None, commit: str | None = None,
@@ -133,16 +155,17 @@ class VersionLog:
                      author: str | None, note: str | None, commit: str | None,
                      unless_latest: bool) -> Version | None:
         """Insert the number after the latest, in one transaction."""
+        key = self.prefix + flow_id
         with self.engine.begin() as conn:
             latest = conn.execute(select(table.c.number, table.c.content_hash)
-                                  .where(table.c.flow_id == flow_id)
+                                  .where(table.c.flow_id == key)
                                   .order_by(table.c.number.desc()).limit(1)).first()
             if unless_latest and latest is not None and latest.content_hash == content_hash:
                 return None
             version = Version(flow_id, (latest.number if latest else 0) + 1, content_hash,
                               author, note, source, commit, self.clock(), text)
             conn.execute(insert(table).values(
-                flow_id=flow_id, number=version.number, content_hash=content_hash, document=text,
+                flow_id=key, number=version.number, content_hash=content_hash, document=text,
                 author=author, note=note, source=source, commit_sha=commit,
                 created_at=version.created_at))
         return version

@@ -12,6 +12,8 @@ import json
 from functools import cache
 from importlib import resources
 
+from .kinds import add_kinds
+
 BASE = "base.json"
 
 
@@ -31,6 +33,7 @@ def document() -> dict:
                    if entry.name.endswith(".json") and entry.name != BASE)
     for name in parts:
         merge(merged, json.loads(folder.joinpath(name).read_text("utf-8")), name)
+    add_kinds(merged)  # bots' and responses sets' drafts and versions, as flows'
     return merged
 
 

@@ -9,6 +9,9 @@ import { SignInPage } from "./pages/SignInPage";
 import { FlowListPage } from "./pages/FlowListPage";
 import { EditorPage } from "./pages/EditorPage";
 import { AuditPage } from "./pages/AuditPage";
+import { DocumentListPage } from "./pages/DocumentListPage";
+import { BotEditorPage } from "./pages/BotEditorPage";
+import { ResponsesEditorPage } from "./pages/ResponsesEditorPage";
 
 export function App() {
   const refresh = useSession((s) => s.refresh);
@@ -29,6 +32,10 @@ export function App() {
         <Route path="/" element={<Navigate to="/flows" replace />} />
         <Route path="/flows" element={<Signed><FlowListPage /></Signed>} />
         <Route path="/flows/:id" element={<Signed><EditorPage /></Signed>} />
+        <Route path="/bots" element={<Signed><DocumentListPage kind="bots" /></Signed>} />
+        <Route path="/bots/:id" element={<Signed><BotEditorPage /></Signed>} />
+        <Route path="/responses" element={<Signed><DocumentListPage kind="responses" /></Signed>} />
+        <Route path="/responses/:id" element={<Signed><ResponsesEditorPage /></Signed>} />
         <Route path="/audit" element={<Signed><AuditPage /></Signed>} />
         <Route path="*" element={<Navigate to="/flows" replace />} />
       </Routes>

@@ -30,7 +30,15 @@ describe("exitsOf", () => {
     expect(derivedExits(manifest("menu"), { options: "not a list" })).toEqual([]);
   });
 
-  it("keeps a bot block's intent exits as the document gives them", () => {
+  it("gives a bot block its live bot's intent exits as they are added, after the fixed ones", () => {
+    const bots = new Map([["bank", ["balance", "lost_card"]]]);
+    const block = { config: { bot: "bank" }, exits: { balance: "a", gone: "b" } };
+    expect(exitsOf(manifest("bot"), block, bots)).toEqual(["answered", "fallback", "balance", "lost_card", "error"]);
+    expect(exitsOf(manifest("bot"), { config: { bot: "shop" }, exits: { x: "a" } }, bots))
+      .toEqual(["answered", "fallback", "x", "error"]); // a bot not live: the document's exits stay
+  });
+
+  it("keeps a bot block's intent exits as the document gives them while its bot is unknown", () => {
     const block = { config: { bot: "bank" }, exits: { balance: "a", answered: "b" } };
     expect(exitsOf(manifest("bot"), block)).toEqual(["answered", "fallback", "balance", "error"]);
     expect(exitsOf(manifest("bot"), { config: { bot: "bank" } })).toEqual(["answered", "fallback", "error"]);

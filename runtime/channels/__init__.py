@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from .base import Channel
 from .chat import ChatChannel
+from .email import EmailChannel
 from .sms import SmsChannel
 from .voice import VoiceChannel
 from .webhook import WebhookChannel
 
-CHANNELS: dict[str, type[Channel]] = {c.name: c for c in (ChatChannel, SmsChannel, VoiceChannel,
-                                                           WebhookChannel)}
+CHANNELS: dict[str, type[Channel]] = {c.name: c for c in (ChatChannel, EmailChannel, SmsChannel,
+                                                           VoiceChannel, WebhookChannel)}
 
 
 def channel_named(name: str) -> Channel:
@@ -20,5 +21,5 @@ def channel_named(name: str) -> Channel:
         raise ValueError(f"unknown channel {name!r}: use one of {', '.join(sorted(CHANNELS))}") from None
 
 
-__all__ = ["CHANNELS", "Channel", "ChatChannel", "SmsChannel", "VoiceChannel", "WebhookChannel",
+__all__ = ["CHANNELS", "Channel", "ChatChannel", "EmailChannel", "SmsChannel", "VoiceChannel", "WebhookChannel",
            "channel_named"]

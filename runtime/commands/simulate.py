@@ -16,13 +16,17 @@ from blocks import Registry, default_registry
 from runtime.channels import channel_named
 from runtime.engine.compiled import Flow
 from runtime.engine.engine import Turn
-from runtime.engine import ScriptedInputs
+from runtime.engine import InputSource, ScriptedInputs
+from runtime.media import TextToSpeech
+from runtime.sessions import Session
+from runtime.speech import Listening
 from runtime.engine.threadloop import run_sync
 from runtime.errors import InvalidFlow
 from runtime.runtime import Runtime
 from runtime.workspace.live import Workspace, read_flow_file
 
 from .simulator import simulated_session, simulation_host
+from .spoken import SpokenInputs
 
 # dispositions that mean the flow itself went wrong (exit code 1)
 FAILED_DISPOSITIONS = frozenset({"error", "max_steps", "max_session_time"})
@@ -52,8 +56,16 @@ def simulate(flow_file: str | Path, *, channel: str, inputs: Sequence[str] = (),
     channel_named(channel)  # unknown channels fail before anything runs
     space, flow = load_flow(flow_file, workspace=workspace, registry=registry, environ=environ)
     runtime = Runtime(space, environ=environ)
-    host = simulation_host(runtime, channel, ScriptedInputs(inputs, channel_named(channel)), emit,
-                           now)
+    session: Session | None = None
+    if channel == "voice":  # speech:TEXT and audio:PATH are heard by the recogniser
+        language = flow.settings.get("language")
+        answers: InputSource = SpokenInputs(
+            inputs, channel_named(channel), Listening(space.settings, space.root, space.bot),
+            TextToSpeech.from_settings(space.settings),
+            lambda: (session.contact.get("language") if session else None) or language)
+    else:
+        answers = ScriptedInputs(inputs, channel_named(channel))
+    host = simulation_host(runtime, channel, answers, emit, now)
     session = simulated_session(runtime.engine, flow, channel, trigger_text=trigger_text,
                                 vars=vars, sender=sender, to=to, now=now)
     try:

@@ -9,7 +9,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from blocks.sdk import ConfigurationError
+from blocks.sdk import ConfigurationError, Input
+from runtime.channels import channel_named
+from runtime.media import TextToSpeech
+from runtime.speech import Listening
 from runtime.engine import Engine, Flow, InputSource, SessionHost, Turn, TurnInputs, compile_flow
 from runtime.engine.threadloop import run_sync
 from runtime.errors import InvalidFlow, SessionEnded, SessionNotFound
@@ -18,6 +21,7 @@ from runtime.sessions import Session
 from runtime.validation import flow_id_problems
 from runtime.workspace import Workspace
 
+from .spoken import SPEECH
 from .transcripts import Transcripts
 
 
@@ -157,11 +161,26 @@ class Simulator:
         events: list[dict] = []
         host = simulation_host(self.runtime, session.channel, TurnInputs(), events.append,
                                clock_of(session))
-        answer = host.parse_input(text) if text != "" else None
+        answer = self._heard(session, text) if text != "" else None
         # the transcript shows the answer as `simulate` does (a chat turn's replies do not)
         events.append(answer.event() if answer else {"event": "noinput", "block": session.block})
         run_sync(self.engine.run(session, host, Turn(session), answer))
         return self._answer(session, host, events)
+
+    def _heard(self, session: Session, text: str) -> Input | None:
+        """Return an input as the waiting block hears it: on voice, `speech:TEXT` is spoken by
+        the TTS and recognised against the grammar of the `ask` it answers (as `simulate`
+        does; `audio:PATH` is not taken here: a path on the server is not the caller's)."""
+        if session.channel != "voice" or not text.startswith(SPEECH):
+            return channel_named(session.channel).parse_input(text)
+        asks = [e for e in self.transcripts.read(session.id) if e.get("event") == "ask"]
+        ask = asks[-1] if asks else {"kind": "text", "block": session.block}
+        language = session.contact.get("language") or \
+            self.drafts.flow(session.flow_id, session.flow_version).settings.get("language")
+        space = self.runtime.workspace
+        pcm = TextToSpeech.from_settings(space.settings).speak_sync(text[len(SPEECH):], language)
+        return Listening(space.settings, space.root, space.bot).hear_recording(pcm.pcm, ask,
+                                                                               language)
 
     def session(self, session_id: str) -> Session:
         """Return a simulated session; raise SessionNotFound for any other id."""

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Callable, Protocol
 
 from blocks.sdk import (CALLER_HANGUP, Context, EndSession, EnterSubflow, Input, Suspend,
                         undeclared_exit)
@@ -38,6 +38,28 @@ class StepLog(Protocol):
     def record(self, session: Session, steps: list[tuple]) -> None: ...
 
 
+class ContactHook(Protocol):
+    """Who a session is with (runtime.contacts.ContactBook): told when one starts and each turn."""
+
+    def opened(self, session: Session) -> None:
+        """Link a new session to its contact and fill `session.contact` with what is known."""
+
+    def turned(self, session: Session, exchanged: list[tuple[str, str]]) -> None:
+        """Record a turn's messages ("in"/"out", text) and outcome on the contact's timeline."""
+
+    def needs_store(self, session: Session, starting: bool) -> bool:
+        """Say whether `opened` (starting) or `turned` would read or write the store now."""
+
+
+async def _told(hook: Callable[..., None], blocking: bool, *args: Any) -> None:
+    """Call a contact hook: on a thread when it goes to the store (a database round trip never
+    runs on the loop that carries other calls' media), else here (a thread hop costs more)."""
+    if blocking:
+        await asyncio.to_thread(hook, *args)
+    else:
+        hook(*args)
+
+
 @dataclass(slots=True)
 class Turn:
     """What one run of the engine did: its events, its steps and how the session stands."""
@@ -56,10 +78,11 @@ class Engine:
     """Interprets flows: one step per block, limits enforced, errors routed to `error` exits."""
 
     def __init__(self, flows: FlowSource, sessions: SessionStore,
-                 steps: StepLog | None = None) -> None:
+                 steps: StepLog | None = None, contacts: ContactHook | None = None) -> None:
         self.flows = flows
         self.sessions = sessions
         self.step_log = steps
+        self.contacts = contacts
 
     def new_session(self, flow: Flow, channel: str, *, trigger: dict,
                     contact: dict | None = None, vars: dict | None = None) -> Session:
@@ -74,16 +97,24 @@ class Engine:
         """Run until the session waits or ends, then save it; `answer` resumes a waiting block."""
         flow = self.flows.flow(session.flow_id, session.flow_version)
         host.bind(session)
+        contacts = self.contacts
+        if contacts is not None and session.turns == 0:
+            await _told(contacts.opened, contacts.needs_store(session, True), session)
         ctx = Context(host, vars=session.vars, contact=session.contact,
                       trigger=session.trigger, settings=flow.settings)
         resumed = answer is not _NO_ANSWER
         if resumed:
             ctx.resume_with(answer)  # type: ignore[arg-type]
+            if contacts is not None and isinstance(answer, Input):
+                host.heard(answer)
         session.status = "running"
         session.turns += 1
         try:
             await self._loop(session, flow, ctx, host, turn, resumed)
         finally:
+            if contacts is not None:  # before the save: a merge may change the contact's id
+                await _told(contacts.turned, contacts.needs_store(session, False), session,
+                            host.exchanged)
             await self.sessions.from_loop(self.sessions.save, session)
             self._hand_over(session, turn)
         return turn

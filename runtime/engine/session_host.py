@@ -21,6 +21,7 @@ from .inputs import InputSource
 if TYPE_CHECKING:
     from runtime.records import RecordingStore
 
+_MAX_EXCHANGED = 200  # messages of one turn kept for the timeline (a long call has many)
 # queues a named task with its payload under an idempotency key and returns the key
 TaskQueue = Callable[[str, dict, str], str]
 # carries out a transfer to a target within a timeout; returns connected, busy, noanswer or failed
@@ -54,7 +55,8 @@ class SessionHost(Host):
                  bots: BotLookup | None = None,
                  responses: ResponseLookup | None = None,
                  recorder: Recorder | None = None,
-                 recordings: RecordingStore | None = None) -> None:
+                 recordings: RecordingStore | None = None,
+                 eta: Callable[[str, datetime], str | None] | None = None) -> None:
         self.channel = channel.name
         self._channel = channel
         self._inputs = inputs
@@ -72,8 +74,11 @@ class SessionHost(Host):
         self._responses = responses  # None: responses stay names (a bare host in a test)
         self._recorder = recorder  # None: this channel cannot record (all but a voice call)
         self._recordings = recordings  # None: recordings are taken but kept nowhere (emulate)
+        self._eta = eta  # None: templates have no {{ eta }} (no service levels)
         self.session: Session | None = None
         self.messages: list[str] = []
+        # what the contact was told and answered this turn, for their timeline (runtime.contacts)
+        self.exchanged: list[tuple[str, str]] = []
 
     def bind(self, session: Session) -> None:
         """Serve a session: its id, turn and step make the keys of the work its blocks queue."""
@@ -84,12 +89,26 @@ class SessionHost(Host):
         return self._channel.parse_input(text)
 
     def emit(self, event: dict) -> None:
-        self._sink(self._channel.render(self.scrub(event)))
+        event = self.scrub(event)
+        kind = event.get("event")
+        if kind == "say" or kind == "ask":
+            text = event.get("text") if kind == "say" else event.get("prompt")
+            if isinstance(text, str) and text and len(self.exchanged) < _MAX_EXCHANGED:
+                self.exchanged.append(("out", text))
+        self._sink(self._channel.render(event))
 
     async def receive(self, ask: dict) -> Input | None:
         answer = await self._inputs.next(ask)
+        if answer is not None:
+            self.heard(answer)
         self._sink(answer.event() if answer else {"event": "noinput", "block": ask["block"]})
         return answer
+
+    def heard(self, answer: Input) -> None:
+        """Keep what the contact answered for their timeline; keys pressed are not kept (PINs)."""
+        if len(self.exchanged) < _MAX_EXCHANGED:
+            text = "(keys pressed)" if answer.mode == "dtmf" else self.scrub(answer.text)
+            self.exchanged.append(("in", text))
 
     async def http(self, request: HttpRequest) -> HttpResponse:
         if self._http is None:
@@ -174,6 +193,14 @@ class SessionHost(Host):
 
     def now(self) -> datetime:
         return self._clock() if self._clock else datetime.now(timezone.utc)
+
+    def scope(self, ctx: Any) -> dict:
+        scope = super().scope(ctx)
+        if self._eta is not None:
+            eta = self._eta(self.channel, self.now())
+            if eta is not None:  # a channel with no service level leaves {{ eta }} empty
+                scope["eta"] = eta
+        return scope
 
     def random(self) -> float:
         return self._rng.random() if self._rng is not None else random.random()

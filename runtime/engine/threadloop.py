@@ -21,3 +21,11 @@ def thread_loop() -> asyncio.AbstractEventLoop:
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to its end on this thread's event loop."""
     return thread_loop().run_until_complete(coro)
+
+
+def close_thread_loop() -> None:
+    """Close this thread's event loop, if it has one (a thread that is about to end)."""
+    loop = getattr(_local, "loop", None)
+    if loop is not None:
+        _local.loop = None
+        loop.close()

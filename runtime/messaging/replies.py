@@ -50,10 +50,13 @@ def reply_messages(session: Session, replies: list[dict], to: str, ours: str | N
         payload = _content(session, event, language)
         if payload is None:
             continue
-        payload.update(channel=session.channel, to=to)
+        index += 1
+        # a reply goes out after the replies before it (runtime.tasks.delivery): its
+        # conversation and its place there, turn by turn
+        payload.update(channel=session.channel, to=to, conversation=session.id,
+                       place=[session.turns, index])
         if ours:
             payload["from"] = ours
-        index += 1
         # session, turn and place in the turn: a turn replayed after a crash sends nothing twice
         yield payload, f"{session.id}.{session.turns}.reply.{index}"
 

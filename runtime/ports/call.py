@@ -10,6 +10,8 @@ The port is hung up at the end.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -19,6 +21,7 @@ from blocks.sdk import CALLER_HANGUP, EndSession, Input
 from runtime.engine import (Engine, Flow, FlowSource, InputSource, Recorder, SessionHost,
                             Transferor, Turn)
 from runtime.sessions import Session
+from runtime.speech import Grammar, Listening
 
 from .port import CallerHungUp, CallInfo, Port, PortError, Recording
 
@@ -37,6 +40,7 @@ class CallRunner(Protocol):
         """Return a host for one turn on a channel."""
 
 
+log = logging.getLogger(__name__)
 INTER_DIGIT_S = 3.0  # the wait for each next key once the caller has started typing
 MAX_KEYS = 32  # keys collected for an answer of no stated length
 _HEARD = frozenset({"say", "ask", "record", "transfer"})  # what needs a caller on the line
@@ -49,8 +53,10 @@ class VoiceCall(InputSource):
 
     def __init__(self, port: Port, *, on_event: Callable[[dict], None] | None = None,
                  inter_digit_s: float = INTER_DIGIT_S,
-                 language: Callable[[], str | None] = lambda: None) -> None:
+                 language: Callable[[], str | None] = lambda: None,
+                 listening: Listening | None = None) -> None:
         self.port = port
+        self.listening = listening  # None: keys only
         self.inter_digit_s = inter_digit_s
         self.language = language  # the session's, asked as each prompt is queued
         self._on_event = on_event
@@ -85,13 +91,44 @@ class VoiceCall(InputSource):
         return prompt
 
     async def next(self, ask: dict) -> Input | None:
-        """Play what is queued, then collect the answer's keys; None when none came."""
+        """Play what is queued, then collect the answer's keys or speech; None when none came."""
+        language = self.language()
+        spoken = self._grammar_of(ask, language)
+        check = None
         try:
+            if spoken:
+                self.port.listen()  # before the prompts: speech stops them (barge-in)
+                # asked of a worker process while the prompts play (the first may be starting)
+                check = asyncio.ensure_future(self.listening.unavailable(spoken))  # type: ignore[union-attr]
             await self._play_queued()
-            keys = await self.port.get_digits(**collection(ask, self.inter_digit_s))
+            if check is not None and (why := await check) is not None:
+                # the configuration says why; callers press keys
+                log.warning("speech is not heard in %r: %s", spoken.language, why)  # type: ignore[union-attr]
+                self.port.stop_listening()
+                spoken = None
+            if not spoken:
+                keys = await self.port.get_digits(**collection(ask, self.inter_digit_s))
+                return Input(keys, "dtmf") if keys else None
+            got = await self.port.hear(**collection(ask, self.inter_digit_s))
         except CallerHungUp:
             raise EndSession(CALLER_HANGUP) from None
-        return Input(keys, "dtmf") if keys else None
+        finally:
+            if check is not None and not check.done():
+                check.cancel()
+        if got is None:
+            return None
+        mode, value = got
+        if mode == "dtmf":
+            return Input(value, "dtmf")  # type: ignore[arg-type]
+        # in a worker process: this loop paces every call's audio (runtime/speech/workers.py)
+        return await self.listening.hear_async(value, ask, language)  # type: ignore[union-attr,arg-type]
+
+    def _grammar_of(self, ask: dict, language: str | None) -> Grammar | None:
+        """Return what this wait takes as speech: None for keys only (no grammar, or a port
+        that does not listen)."""
+        if self.listening is None or not self.port.listens:
+            return None
+        return self.listening.grammar(ask, language)
 
     async def transfer(self, target: dict, timeout_s: float | None) -> str:
         """Play what is queued, then transfer the call; return the port's outcome."""
@@ -190,7 +227,12 @@ async def run_call(runtime: CallRunner, flow: Flow | str, port: Port, *, vars: d
         raise PortError(f"{port.id}: a call runs on a connected port, not one in {port.state!r}")
     if isinstance(flow, str):
         flow = runtime.workspace.flow(flow, session.flow_version if session else None)
-    voice = VoiceCall(port, on_event=on_event, inter_digit_s=inter_digit_s)
+    space = runtime.workspace
+    settings = getattr(space, "settings", None)
+    listening = (Listening(settings, getattr(space, "root", None),
+                           getattr(space, "bot", None)).in_workers()
+                 if settings is not None and port.listens else None)
+    voice = VoiceCall(port, on_event=on_event, inter_digit_s=inter_digit_s, listening=listening)
     host = runtime.host("voice", voice, voice.emit, clock=clock, tasks=tasks,
                         transfer=voice.transfer, recorder=voice.record)
     if session is None:

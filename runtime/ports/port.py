@@ -95,6 +95,8 @@ class Port:
     # whether `record` returns the caller's audio: a port that keeps it and returns none heard
     # nothing at all; the emulator keeps none and reports only how long the caller spoke
     keeps_audio: ClassVar[bool] = True
+    # whether `hear` can return speech (the SIP backend listens to the caller's audio)
+    listens: ClassVar[bool] = False
 
     def __init__(self, port_id: str, clock: Clock = REAL_TIME) -> None:
         self.id = port_id
@@ -155,6 +157,21 @@ class Port:
                 break
             wait = inter_digit_s
         return "".join(got)
+
+    def listen(self) -> None:
+        """Start listening for speech (before the prompts, so that speech stops them)."""
+
+    def stop_listening(self) -> None:
+        """Stop listening (the wait takes keys only after all)."""
+
+    async def hear(self, max_digits: int, timeout_s: float, inter_digit_s: float,
+                   terminators: str = "#") -> tuple[str, str | bytes] | None:
+        """Wait for keys or, on a port that `listens`, an utterance ("say or press").
+
+        Return ("dtmf", keys), ("speech", 8 kHz PCM of the utterance) or None (no input).
+        """
+        keys = await self.get_digits(max_digits, timeout_s, inter_digit_s, terminators)
+        return ("dtmf", keys) if keys else None
 
     async def record(self, max_s: float) -> Recording:
         """Record the caller for at most `max_s` seconds (a key ends it early).

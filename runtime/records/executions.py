@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from runtime.jsontext import dump_text
@@ -98,6 +98,19 @@ class ExecutionLog:
         query = query.order_by(table.c.updated_at.desc(), table.c.session_id).limit(limit)
         with self.engine.connect() as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
+
+    def forget(self, session_ids: list[str]) -> int:
+        """Remove the steps and summaries of sessions (an erased contact's); return the steps."""
+        self.flush()
+        removed = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(session_ids), 500):
+                chunk = session_ids[start:start + 500]
+                removed += conn.execute(delete(steps_table)
+                                        .where(steps_table.c.session_id.in_(chunk))).rowcount
+                conn.execute(delete(executions_table)
+                             .where(executions_table.c.session_id.in_(chunk)))
+        return removed
 
     def close(self) -> None:
         """Write what is recorded and stop the writer."""

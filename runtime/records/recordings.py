@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
 from runtime.media import write_wav
@@ -115,6 +115,22 @@ class RecordingStore:
         query = query.order_by(table.c.created_at.desc(), table.c.id).limit(limit)
         with self.engine.connect() as conn:
             return [StoredRecording(**row) for row in conn.execute(query).mappings()]
+
+    def forget(self, session_ids: list[str]) -> int:
+        """Remove the recordings of sessions (an erased contact's), files too; return how many."""
+        removed = 0
+        for start in range(0, len(session_ids), 500):
+            chunk = session_ids[start:start + 500]
+            with self.engine.begin() as conn:
+                rows = [StoredRecording(**row) for row in conn.execute(
+                    select(table).where(table.c.session_id.in_(chunk))).mappings()]
+                conn.execute(delete(table).where(table.c.session_id.in_(chunk)))
+            for row in rows:
+                path = self.audio(row)
+                if path is not None:
+                    path.unlink(missing_ok=True)
+            removed += len(rows)
+        return removed
 
 
 __all__ = ["FOLDER", "RECORDING_ID", "RecordingStore", "StoredRecording"]

@@ -207,3 +207,39 @@ recordings = Table(
     Column("created_at", Float, nullable=False, index=True),
     Index("ix_recordings_flow_created", "flow_id", "created_at"),
 )
+
+# Contacts: one row per customer (runtime.contacts). A contact merged into another keeps its row
+# with `merged_into` set, so its old id still answers with where it went.
+contacts = Table(
+    "contacts", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("attributes", Text, nullable=False),  # JSON object
+    Column("last_channel", String(16)),
+    Column("last_seen", Float),
+    Column("merged_into", String(32), index=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+# How a contact is recognised: E.164 phone numbers, e-mail addresses, chat visitor ids, a CRM id;
+# an identity belongs to one contact at a time.
+contact_identities = Table(
+    "contact_identities", metadata,
+    Column("kind", String(16), primary_key=True),  # phone, email, chat, crm_id
+    Column("value", String(320), primary_key=True),
+    Column("contact_id", String(32), nullable=False, index=True),
+    Column("created_at", Float, nullable=False),
+)
+# A contact's timeline: every session, message and disposition on every channel.
+contact_events = Table(
+    "contact_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contact_id", String(32), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),  # session, message, disposition
+    Column("direction", String(8)),  # in (from the contact), out (to the contact); messages only
+    Column("session_id", String(64), index=True),
+    Column("flow_id", String(128)),
+    Column("text", Text),
+    Index("ix_contact_events_contact_at", "contact_id", "at"),
+)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from blocks.sdk import ConfigurationError
 
+from .locks import ConversationBusy, ConversationLocks, FileLocks, RedisLocks, ThreadLocks
 from .memory import MemorySessionStore
 from .redis_store import SCHEMES as REDIS_SCHEMES
 from .redis_store import RedisSessionStore
@@ -29,5 +30,6 @@ def open_session_store(url: str) -> SessionStore:
                              f"redis://HOST:PORT/DB (also rediss:// and unix://)")
 
 
-__all__ = ["REDIS_SCHEMES", "Frame", "MemorySessionStore", "RedisSessionStore", "Session",
-           "SessionStore", "SqliteSessionStore", "StaleSession", "open_session_store"]
+__all__ = ["REDIS_SCHEMES", "ConversationBusy", "ConversationLocks", "FileLocks", "Frame",
+           "MemorySessionStore", "RedisLocks", "RedisSessionStore", "Session", "SessionStore",
+           "SqliteSessionStore", "StaleSession", "ThreadLocks", "open_session_store"]

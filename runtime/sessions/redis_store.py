@@ -29,6 +29,7 @@ from blocks.sdk import ConfigurationError
 from runtime.errors import SessionStoreUnavailable
 from runtime.redaction import redacted
 
+from .locks import ConversationLocks, RedisLocks
 from .session import Session
 from .store import SessionStore, StaleSession, conversation_key
 
@@ -156,6 +157,10 @@ class RedisSessionStore(SessionStore):
         self._claim = self._client.register_script(_CLAIM)
         self._forget_claims = self._client.register_script(_FORGET_CLAIMS)
 
+    def _make_locks(self) -> ConversationLocks:
+        return RedisLocks(self._client, self.prefix, errors=self._errors,
+                          unavailable=self._unavailable)
+
     def _run(self, command: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one Redis command; raise SessionStoreUnavailable naming the store when it fails."""
         try:
@@ -249,6 +254,8 @@ class RedisSessionStore(SessionStore):
         return deleted
 
     def close(self) -> None:
+        if self._locks is not None:
+            self._locks.close()
         self._client.close()
 
 

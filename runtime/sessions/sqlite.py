@@ -11,6 +11,7 @@ from pathlib import Path
 
 from blocks.sdk import ConfigurationError
 
+from .locks import ConversationLocks, FileLocks, ThreadLocks
 from .session import Session
 from .sqlite_shard import LEGACY_ID, Shard
 from .store import SessionStore, StaleSession, conversation_key
@@ -83,6 +84,12 @@ class SqliteSessionStore(SessionStore):
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, daemon=True,
                                               name="sessions-checkpoint")
         self._checkpointer.start()
+
+    def _make_locks(self) -> ConversationLocks:
+        # every process sharing the file shares the folder beside it
+        if self.path == ":memory:":
+            return ThreadLocks()
+        return FileLocks(Path(self.path).parent / "locks")
 
     @property
     def shards(self) -> int:

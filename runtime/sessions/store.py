@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any, Callable
 
 from runtime.errors import SessionBusy
 
+from .locks import ConversationLocks, ThreadLocks
 from .session import Session
+
+
+_MAKING_LOCKS = threading.Lock()
 
 
 class StaleSession(SessionBusy):
@@ -43,6 +48,24 @@ class SessionStore:
     # True where a call waits on the network: `from_loop` then runs it on a thread, so that the
     # other turns of the event loop go on meanwhile (in-process stores answer in microseconds)
     remote = False
+    _locks: ConversationLocks | None = None
+
+    @property
+    def locks(self) -> ConversationLocks:
+        """Return the conversation locks that reach as far as this store is shared.
+
+        The base gives locks of this process; a store shared by processes or nodes returns
+        locks that those share too.
+        """
+        if self._locks is None:
+            with _MAKING_LOCKS:  # two threads asking first must get the same locks
+                if self._locks is None:
+                    self._locks = self._make_locks()
+        return self._locks
+
+    def _make_locks(self) -> ConversationLocks:
+        """Return this store's kind of conversation lock (made once, on first use)."""
+        return ThreadLocks()
 
     async def from_loop(self, method: Callable[..., Any], *args: Any) -> Any:
         """Call one of this store's methods from an event loop (on a thread if `remote`)."""

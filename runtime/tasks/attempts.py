@@ -7,7 +7,7 @@ import time
 from typing import Callable
 
 from huey.api import Task
-from huey.exceptions import CancelExecution
+from huey.exceptions import CancelExecution, RetryTask
 
 from .config import TaskConfig
 from .queue import TaskQueue
@@ -34,13 +34,47 @@ def queue_once(queue: TaskQueue, what: str, key: str, row: dict, task: Task) -> 
     return True
 
 
+def queue_all(queue: TaskQueue, what: str, jobs: list[tuple[str, dict, Task]]) -> None:
+    """`queue_once` for several (key, row, task) at once: one ledger transaction for all rows.
+
+    The tasks are put in order; when putting one fails, the rows of it and of those after it
+    are forgotten (those before it will run), and the error is raised.
+    """
+    ledger = queue.ledger
+    new = set(ledger.open_all([(key, row) for key, row, _ in jobs], time.time()))
+    waiting = [(key, task) for key, _, task in jobs if key in new]
+    try:
+        if waiting and queue.put_all([task for _, task in waiting]):
+            waiting = []  # all put at once
+    except BaseException:
+        for key, _ in waiting:
+            ledger.forget(key)
+        raise
+    for index, (key, task) in enumerate(waiting):
+        try:
+            queue.put(task)
+        except BaseException:
+            for later, _ in waiting[index:]:
+                ledger.forget(later)
+            raise
+    for key, _, _ in jobs:
+        if key not in new:
+            log.info("%s %s is already recorded; not queued again", what, key)
+
+
 def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | None,
-            act: Callable[[TaskConfig], Sent]) -> str:
+            act: Callable[[TaskConfig], Sent],
+            ready: Callable[[], float | None] | None = None) -> str:
     """Claim the ledger row, do `act` once, and record delivered, retry, failed or opted out.
 
     A row another worker holds, or that is already delivered or failed, is skipped: the claim is
     what turns Huey's at-most-once into exactly once. A `PermanentFailure` is not retried; any
     other error is, by Huey, with back-off, until the task's retries are used up.
+
+    `ready()`, when given, runs once the row is claimed (so a worker killed while it waits
+    leaves a lease that runs out, not a row nobody holds): None to go on, or the seconds after
+    which to look again; then the claim is given back uncounted and the task put back by
+    `RetryTask`, which uses up none of its retries.
     """
     config, ledger = queue.config, queue.ledger
     number = ledger.claim(key, payload, config.lease_s, time.time())
@@ -48,7 +82,14 @@ def attempt(queue: TaskQueue, what: str, key: str, payload: dict, task: Task | N
         log.info("%s %s: delivered, failed or in hand elsewhere; skipped", what, key)
         return "skipped"
     try:
-        sent = act(config)
+        with queue.heartbeats.sending(key, number):
+            delay = ready() if ready is not None else None
+            if delay is not None:
+                ledger.unclaim(key, number, time.time() + delay, time.time())
+                raise RetryTask(f"{what} {key} waits", delay=delay)
+            sent = act(config)
+    except RetryTask:
+        raise
     except RecipientOptedOut as exc:
         ledger.opted_out(key, number, str(exc), time.time())
         log.info("%s %s not sent: %s", what, key, exc)

@@ -31,9 +31,13 @@ SQLITE_ENV = "CALLWRIGHT_TASKS_SQLITE"
 DEFAULT_RETRIES = 5
 DEFAULT_RETRY_DELAY_S = 2.0
 RETRY_BACKOFF = 2.0
-# A delivery left in `sending` longer than this was interrupted (its worker died): well above
-# the HTTP and SMTP timeouts, so a slow send is never taken for a dead one.
-LEASE_S = 300.0
+# A delivery in `sending` whose worker has not renewed it for this long was interrupted (its
+# worker died): the sending worker renews it every quarter of it (runtime.tasks.heartbeats), so
+# a slow send keeps its lease, and a killed worker's message is sent again within seconds.
+LEASE_S = 10.0
+# A delivery due this long ago whose attempt never started was lost from the queue; a busy
+# queue may hold a task minutes, so this is long (queueing it twice only costs a skipped run).
+OVERDUE_S = 300.0
 REDIS_PIN = "redis==8.1.0"
 
 
@@ -57,6 +61,7 @@ class TaskConfig:
     retries: int
     retry_delay_s: float
     lease_s: float = LEASE_S
+    overdue_s: float = OVERDUE_S
     settings: dict = field(default_factory=dict, hash=False)
 
     @property
@@ -87,6 +92,8 @@ def task_config(root: str | Path, settings: dict | None = None,
         migrate=bool(storage.get("migrate", True)),
         retries=int(tasks.get("retries", DEFAULT_RETRIES)),
         retry_delay_s=float(tasks.get("retry_delay_s", DEFAULT_RETRY_DELAY_S)),
+        lease_s=float(tasks.get("lease_s", LEASE_S)),
+        overdue_s=float(tasks.get("overdue_s", OVERDUE_S)),
         settings=settings)
 
 
@@ -104,6 +111,13 @@ class SqliteTaskStorage(SqliteStorage):
         for statement in self.ddl:
             conn.execute(statement)
         return conn
+
+
+    def enqueue_all(self, items: list[bytes]) -> None:
+        """Put several serialised tasks on the queue in one transaction (one sync, not one each)."""
+        with self.db(commit=True) as cursor:
+            cursor.executemany("insert into task (queue, data, priority) values (?, ?, 0)",
+                               [(self.name, self.to_blob(data)) for data in items])
 
 
 class SqliteTaskHuey(SqliteHuey):

@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 from blocks.sdk import BlockError
-from blocks.sdk.templates import is_template, render_text
+from blocks.sdk.templates import is_template, render_html, render_text
 from runtime.responses import choose
+from runtime.mail.markup import clean_html
 
 from .senders import PermanentFailure
 
@@ -17,7 +18,8 @@ _NAME = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.-]*)/([A-Za-z0-9_][A-Za-z0-9_.-]*
 
 def message_of(root: Path, payload: dict) -> dict:
     """Return the message to deliver: channel, to, from, text and subject, all rendered."""
-    message = {name: payload[name] for name in ("channel", "to", "from", "subject")
+    message = {name: payload[name] for name in ("channel", "to", "from", "subject", "html",
+                                                "in_reply_to", "references", "auto_submitted")
                if payload.get(name) is not None}
     if "text" in payload:
         message["text"] = payload["text"]
@@ -26,18 +28,22 @@ def message_of(root: Path, payload: dict) -> dict:
                              payload.get("language") or "")
     scope = payload.get("scope") or {}
     try:
-        rendered = {name: render_text(value, scope) if is_template(value) else value
-                    for name, value in fields.items()}
+        rendered = {name: (render_html if name == "html" else render_text)(value, scope)
+                    if is_template(value) else value for name, value in fields.items()}
     except BlockError as exc:
         raise PermanentFailure(f"response {payload['response']!r}: {exc}") from None
     message["text"] = rendered.get("text", "")
-    if "subject" not in message and rendered.get("subject"):
-        message["subject"] = rendered["subject"]
+    for name in ("subject", "html"):
+        if name not in message and rendered.get(name):
+            message[name] = rendered[name]
+    if payload["channel"] == "email" and "html" in message:
+        # the HTML of a response is a template: a value put into it must not become markup
+        message["html"] = clean_html(message["html"])
     return message
 
 
 def response_fields(root: Path, name: str, channel: str, language: str) -> dict:
-    """Return the text and subject of a named response's variant for a channel and language.
+    """Return the text, subject and HTML of a named response's variant for a channel and language.
 
     The most specific variant with a text wins (runtime.responses.choose), language before
     channel: channel and language, then language, then channel, then the response's own fields.
@@ -60,5 +66,5 @@ def response_fields(root: Path, name: str, channel: str, language: str) -> dict:
 
 
 def _texts(source: dict) -> dict:
-    """Return the text and subject of a response or variant."""
-    return {name: str(source[name]) for name in ("text", "subject") if name in source}
+    """Return the text, subject and HTML of a response or variant."""
+    return {name: str(source[name]) for name in ("text", "subject", "html") if name in source}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from huey.api import Task
 
@@ -11,35 +12,52 @@ from runtime.messaging.numbers import NumberError, default_region, e164
 from runtime.messaging.optouts import OptOuts
 from runtime.channels.segments import segment
 
-from .attempts import attempt, queue_once, requeue_interrupted
+from .attempts import attempt, queue_all, queue_once, requeue_interrupted
 from .config import RETRY_BACKOFF, TaskConfig
 from .content import message_of
 from .queue import TaskQueue
 from .senders import (CHANNELS, PermanentFailure, RecipientOptedOut, Sent, missing_setting,
-                      post_message, send_email)
+                      post_message, push_chat, send_email)
 
 log = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 255
 # gateways refuse longer texts (Twilio: 1,600 characters, about 10 GSM-7 segments)
 DEFAULT_MAX_SEGMENTS = 10
+# a reply whose predecessor is being sent right now waits for it here this long, checking every
+# ORDER_POLL_S; a predecessor waiting for a retry is waited for on the queue instead
+ORDER_WAIT_S = 2.0
+ORDER_POLL_S = 0.02
 
 
 def register(queue: TaskQueue) -> None:
     """Put the `send` producer and its delivery task on a queue."""
     queue.task(send_message, context=True)
     queue.on_interrupted("send_message", requeue_interrupted)
-    queue.producer("send", queue_send)
+    queue.producer("send", queue_send, queue_sends)
 
 
 def queue_send(queue: TaskQueue, payload: dict, key: str) -> None:
     """Record a message in the ledger and queue its delivery, unless its key is recorded already."""
+    payload = checked(queue, payload, key)
+    queue_once(queue, "message", key, payload, delivery_task(queue, key, payload))
+
+
+def queue_sends(queue: TaskQueue, jobs: list[tuple[dict, str]]) -> None:
+    """Queue several messages (a turn's replies) in order, recorded in one ledger transaction."""
+    ready = [(key, checked(queue, payload, key)) for payload, key in jobs]
+    queue_all(queue, "message", [(key, payload, delivery_task(queue, key, payload))
+                                 for key, payload in ready])
+
+
+def checked(queue: TaskQueue, payload: dict, key: str) -> dict:
+    """Return a payload ready to record; raise naming what makes it unsendable."""
     check_payload(payload, key)
     problem = missing_setting(queue.config.settings, payload["channel"])
     if problem:
         raise ConfigurationError(problem)
     if payload["channel"] == "sms":
         payload = sms_payload(queue.config.settings, payload)
-    queue_once(queue, "message", key, payload, delivery_task(queue, key, payload))
+    return payload
 
 
 def sms_payload(settings: dict, payload: dict) -> dict:
@@ -107,6 +125,8 @@ def deliver(config: TaskConfig, key: str, payload: dict, optouts: OptOuts | None
     message = message_of(config.root, payload)
     if channel == "email":
         return Sent(send_email(config.settings, key, message))
+    if channel == "chat":
+        return Sent(push_chat(config.root, config.redis_url, config.sessions_url, key, message))
     settings = config.settings
     segments = None
     if channel == "sms":
@@ -122,7 +142,35 @@ def deliver(config: TaskConfig, key: str, payload: dict, optouts: OptOuts | None
 
 
 def send_message(queue: TaskQueue, key: str, payload: dict, task: Task | None = None) -> str:
-    """Deliver a message unless the ledger shows it delivered, failed, opted out or in hand."""
+    """Deliver a message unless the ledger shows it delivered, failed, opted out or in hand.
+
+    A reply of a conversation goes out only after every earlier reply of it is settled
+    (delivered, failed for good or opted out), so the customer reads them in order.
+    """
     optouts = OptOuts(queue.records.engine)
+    ready = (lambda: earlier_settled(queue, key, payload)) \
+        if payload.get("conversation") and task is not None else None
     return attempt(queue, "message", key, payload, task,
-                   lambda config: deliver(config, key, payload, optouts))
+                   lambda config: deliver(config, key, payload, optouts), ready)
+
+
+def earlier_settled(queue: TaskQueue, key: str, payload: dict) -> float | None:
+    """Return None once the earlier replies of the message's conversation are settled, else
+    the seconds after which to look again.
+
+    A predecessor being sent now is waited for here, briefly; one waiting for a retry or for a
+    worker is looked at again when it is due.
+    """
+    ledger = queue.ledger
+    deadline = time.monotonic() + ORDER_WAIT_S
+    while True:
+        earlier = ledger.earlier_unsettled(payload["conversation"], payload.get("place") or [])
+        if not earlier:
+            return None
+        if any(row["state"] == "sending" for row in earlier) and time.monotonic() < deadline:
+            time.sleep(ORDER_POLL_S)
+            continue
+        due = max(row["due_at"] for row in earlier)
+        delay = min(max(due - time.time(), 0.0) + 0.25, queue.config.lease_s)
+        log.info("message %s waits %.2f s for %s, sent before it", key, delay, earlier[0]["key"])
+        return delay

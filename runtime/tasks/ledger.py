@@ -30,16 +30,60 @@ class DeliveryLedger:
 
     def open(self, key: str, payload: dict, now: float) -> bool:
         """Record a message as pending; return False when its key is already recorded."""
-        row = {"key": key, "channel": str(payload.get("channel", "")),
-               "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
-               "state": PENDING, "attempts": 0, "created_at": now, "updated_at": now,
-               "due_at": now}
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(deliveries).values(row))
+                conn.execute(insert(deliveries).values(_row(key, payload, now)))
         except IntegrityError:
             return False
         return True
+
+    def open_all(self, rows: list[tuple[str, dict]], now: float) -> list[str]:
+        """Record messages as pending in one transaction; return the keys recorded now
+        (the others were recorded before).
+
+        A turn's replies are recorded together: one write to the database, not one per reply.
+        """
+        keys = [key for key, _ in rows]
+        try:
+            with self.engine.begin() as conn:
+                known = set(conn.execute(select(deliveries.c.key)
+                                         .where(deliveries.c.key.in_(keys))).scalars())
+                new = [_row(key, payload, now) for key, payload in rows if key not in known]
+                if new:
+                    conn.execute(insert(deliveries), new)
+        except IntegrityError:  # another process recorded one meanwhile: one at a time, then
+            return [key for key, payload in rows if self.open(key, payload, now)]
+        return [row["key"] for row in new]
+
+    def beat(self, held: list[tuple[str, int]], now: float) -> None:
+        """Renew the lease of messages being sent: their worker is alive and still sending."""
+        with self.engine.begin() as conn:
+            for key, attempt in held:
+                conn.execute(update(deliveries)
+                             .where(and_(deliveries.c.key == key, deliveries.c.state == SENDING,
+                                         deliveries.c.attempts == attempt))
+                             .values(updated_at=now))
+
+    def earlier_unsettled(self, conversation: str, place: list[int]) -> list[dict]:
+        """Return the replies of a conversation queued before `place` and not yet settled.
+
+        Reply keys start with their session's id and a dot, so they are one range of the key
+        index; a conversation has few unsettled replies at a time.
+        """
+        query = (select(deliveries.c.key, deliveries.c.payload, deliveries.c.state,
+                        deliveries.c.due_at)
+                 .where(and_(deliveries.c.key >= conversation + ".",
+                             deliveries.c.key < conversation + "/",
+                             deliveries.c.state.not_in(FINAL))))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        earlier = []
+        for row in rows:
+            payload = json.loads(row["payload"])
+            if payload.get("conversation") == conversation and \
+                    list(payload.get("place") or ()) < list(place):
+                earlier.append({**row, "payload": payload})
+        return earlier
 
     def get(self, key: str) -> dict | None:
         """Return a message's row, its payload decoded, or None."""
@@ -68,6 +112,12 @@ class DeliveryLedger:
         moved = self._move(key, (row["state"], row["attempts"]),
                            {"state": SENDING, "attempts": attempt, "updated_at": now})
         return attempt if moved else None
+
+    def unclaim(self, key: str, attempt: int, due_at: float, now: float) -> bool:
+        """Give back a claim that sent nothing (the message must wait): pending, the attempt
+        not counted, due at `due_at`."""
+        return self._move(key, (SENDING, attempt), {"state": PENDING, "attempts": attempt - 1,
+                                                    "updated_at": now, "due_at": due_at})
 
     def delivered(self, key: str, attempt: int, now: float, segments: int | None = None) -> bool:
         """Record that the attempt delivered the message (an SMS: in how many segments)."""
@@ -102,12 +152,15 @@ class DeliveryLedger:
                                                        deliveries.c.state == PENDING,
                                                        deliveries.c.attempts == 0)))
 
-    def stuck(self, lease_s: float, now: float, limit: int = 1000) -> list[dict]:
-        """Return messages whose attempt outlived its lease, or whose due attempt never started."""
+    def stuck(self, lease_s: float, now: float, limit: int = 1000,
+              overdue_s: float | None = None) -> list[dict]:
+        """Return messages whose attempt outlived its lease, or whose due attempt never started
+        within `overdue_s` (the lease when not given)."""
         late = now - lease_s
+        overdue = now - (lease_s if overdue_s is None else overdue_s)
         query = (select(deliveries)
                  .where(or_(and_(deliveries.c.state == SENDING, deliveries.c.updated_at < late),
-                            and_(deliveries.c.state == PENDING, deliveries.c.due_at < late)))
+                            and_(deliveries.c.state == PENDING, deliveries.c.due_at < overdue)))
                  .order_by(deliveries.c.due_at, deliveries.c.key).limit(limit))
         with self.engine.connect() as conn:
             return [_decoded(row) for row in conn.execute(query).mappings()]
@@ -122,6 +175,13 @@ class DeliveryLedger:
                                               deliveries.c.attempts == attempts))
                                   .values(values))
         return result.rowcount == 1
+
+
+def _row(key: str, payload: dict, now: float) -> dict:
+    """Return a new pending row of the ledger."""
+    return {"key": key, "channel": str(payload.get("channel", "")),
+            "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            "state": PENDING, "attempts": 0, "created_at": now, "updated_at": now, "due_at": now}
 
 
 def _decoded(row: Any) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -45,7 +46,8 @@ def requeue_stuck(queue: TaskQueue, lease_s: float | None = None,
     lease = config.lease_s if lease_s is None else lease_s
     moment = time.time() if now is None else now
     queued = 0
-    for row in ledger.stuck(lease, moment):
+    for row in ledger.stuck(lease, moment, overdue_s=config.overdue_s if lease_s is None
+                            else lease):
         key, attempts = row["key"], row["attempts"]
         reason = "interrupted: no word from its worker within the lease" \
             if row["state"] == SENDING else "its queued attempt never started"
@@ -65,6 +67,21 @@ def requeue_stuck(queue: TaskQueue, lease_s: float | None = None,
         queued += 1
         log.warning("message %s queued again: %s", key, reason)
     return queued
+
+
+def watch_deliveries(queue: TaskQueue, stop: threading.Event) -> None:
+    """Until `stop` is set, look every quarter lease for deliveries their worker left behind.
+
+    Every worker process runs this (the ledger's compare-and-set lets one of them take each
+    message): an interrupted delivery goes out again within about a lease and a quarter, not
+    at the next minute's periodic job.
+    """
+    every = queue.config.lease_s / 4
+    while not stop.wait(every):
+        try:
+            requeue_stuck(queue)
+        except Exception as exc:  # the database or queue away for a moment: look again soon
+            log.warning("looking for interrupted deliveries failed: %s", exc)
 
 
 def expire_sessions(queue: TaskQueue, now: float | None = None,

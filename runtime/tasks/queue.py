@@ -21,11 +21,14 @@ from blocks.sdk import BlockError, ConfigurationError
 from runtime.records import RecordsDatabase
 
 from .config import QUEUE_NAME, QueueUnavailable, TaskConfig, build_huey, storage_errors
+from .heartbeats import Heartbeats
 from .ledger import DeliveryLedger
 
 log = logging.getLogger(__name__)
 # queues one named task's payload under an idempotency key: producer(queue, payload, key)
 Producer = Callable[["TaskQueue", dict, str], None]
+# queues several payloads of one task at once: batch(queue, [(payload, key), ...])
+BatchProducer = Callable[["TaskQueue", list[tuple[dict, str]]], None]
 
 
 class TaskQueue:
@@ -37,10 +40,12 @@ class TaskQueue:
         self.huey: Huey = build_huey(config, name)
         self.tasks: dict[str, TaskWrapper] = {}
         self._producers: dict[str, Producer] = {}
+        self._batches: dict[str, BatchProducer] = {}
         # the runtime's records database when it gave one; else opened here on first use
         self._records = records
         self._own_records = False
         self._ledger: DeliveryLedger | None = None
+        self._heartbeats: Heartbeats | None = None
         self._lock = threading.Lock()
         # the runtime whose sessions, flows and ports the tasks work with; it binds itself
         self._runtime: Any = None
@@ -62,9 +67,12 @@ class TaskQueue:
         self.tasks[function.__name__] = wrapper
         return wrapper
 
-    def producer(self, name: str, function: Producer) -> None:
-        """Make `function(queue, payload, key)` what `enqueue(name, ...)` calls."""
+    def producer(self, name: str, function: Producer, batch: BatchProducer | None = None) -> None:
+        """Make `function(queue, payload, key)` what `enqueue(name, ...)` calls, and `batch`
+        (when given) what `enqueue_all(name, ...)` calls."""
         self._producers[name] = function
+        if batch is not None:
+            self._batches[name] = batch
 
     def on_interrupted(self, name: str, function: Callable[[TaskQueue, Task], None]) -> None:
         """Call `function(queue, task)` when a stopping worker interrupts a task of that name."""
@@ -94,6 +102,15 @@ class TaskQueue:
         producer(self, payload, key)
         return key
 
+    def enqueue_all(self, task: str, jobs: list[tuple[dict, str]]) -> None:
+        """Queue several payloads of one task, in order, each under its idempotency key."""
+        batch = self._batches.get(task)
+        if batch is not None and task in self._producers:
+            batch(self, jobs)
+            return
+        for payload, key in jobs:
+            self.enqueue(task, payload, key)
+
     def put(self, task: Task) -> None:
         """Put a task on the queue; raise QueueUnavailable naming the queue when it cannot."""
         try:
@@ -102,6 +119,20 @@ class TaskQueue:
             log.warning("cannot queue %s on %s: %s", task.name, self.config.where, exc)
             raise QueueUnavailable(f"the task queue at {self.config.where} is unavailable: "
                                    f"{exc}") from exc
+
+    def put_all(self, tasks: list[Task]) -> bool:
+        """Put tasks on the queue in one write, all or none; False (nothing put) when this
+        queue's storage cannot, and the caller puts them one by one."""
+        storage = self.huey.storage
+        if self.config.immediate or not hasattr(storage, "enqueue_all"):
+            return False
+        try:
+            storage.enqueue_all([self.huey.serialize_task(task) for task in tasks])
+        except storage_errors() as exc:
+            log.warning("cannot queue %d tasks on %s: %s", len(tasks), self.config.where, exc)
+            raise QueueUnavailable(f"the task queue at {self.config.where} is unavailable: "
+                                   f"{exc}") from exc
+        return True
 
     @property
     def records(self) -> RecordsDatabase:
@@ -119,6 +150,15 @@ class TaskQueue:
         if self._ledger is None:
             self._ledger = DeliveryLedger(self.records.engine)
         return self._ledger
+
+    @property
+    def heartbeats(self) -> Heartbeats:
+        """Return this process's heartbeats, renewing the leases of the messages it sends."""
+        ledger = self.ledger  # before the lock: it takes the lock itself
+        with self._lock:
+            if self._heartbeats is None:
+                self._heartbeats = Heartbeats(ledger, self.config.lease_s / 4)
+            return self._heartbeats
 
     def bind(self, runtime: Any) -> None:
         """Give the tasks the runtime whose sessions, flows and ports they work with."""
@@ -148,6 +188,9 @@ class TaskQueue:
         with self._lock:
             records, own = self._records, self._own_records
             self._records, self._own_records, self._ledger = None, False, None
+            if self._heartbeats is not None:
+                self._heartbeats.close()
+                self._heartbeats = None
         if records is not None and own:
             records.close()
         if self.lines is not None:
@@ -155,4 +198,4 @@ class TaskQueue:
         self.huey.storage.close()
 
 
-__all__ = ["Producer", "TaskQueue"]
+__all__ = ["BatchProducer", "Producer", "TaskQueue"]

@@ -1,4 +1,5 @@
-"""The side effects of `send`: signed JSON over HTTP for SMS and webhooks, SMTP for e-mail."""
+"""The side effects of `send`: signed JSON over HTTP for SMS and webhooks, SMTP for e-mail, and
+web chat's pushed messages."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from pathlib import Path
 
 from blocks.sdk import BlockError, HttpRequest
 from runtime.http.client import OutboundHttp
+from runtime.mail.threads import mail_message_id
 from runtime.messaging.signing import SIGNATURE_HEADER
+from runtime.webchat import CONVERSATION, chat_events_url, open_chat_events
 from runtime.messaging.signing import \
     sign as signature  # the one implementation; `signature` is its old name here
 
-CHANNELS = ("sms", "email", "webhook")
+CHANNELS = ("sms", "email", "webhook", "chat")
 SMTP_TIMEOUT_S = 30.0
 # Statuses that say "try again later"; any other 4xx means this request will never succeed.
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
@@ -41,7 +45,7 @@ def missing_setting(settings: dict, channel: str) -> str | None:
     """Return what must be configured before a channel can send, or None when it can."""
     needs = {"sms": [("sms", "gateway"), ("webhooks", "secret")],
              "webhook": [("webhooks", "url"), ("webhooks", "secret")],
-             "email": [("email", "relay"), ("email", "from")]}[channel]
+             "email": [("email", "relay"), ("email", "from")], "chat": []}[channel]
     for section, key in needs:
         if not settings.get(section, {}).get(key):
             variable = f"CALLWRIGHT_{section.upper()}_{key.upper()}"
@@ -109,11 +113,18 @@ def send_email(settings: dict, key: str, message: dict) -> str:
         mail["From"] = sender
         mail["To"] = message["to"]
         mail["Subject"] = message.get("subject") or ""
-        # The key in the Message-ID lets a mailbox recognise a retried copy as the same mail.
-        domain = parseaddr(sender)[1].rpartition("@")[2]
-        mail["Message-ID"] = f"<{key}@{domain or 'callwright.invalid'}>"
+        mail["Message-ID"] = mail_message_id(key, sender)
         mail["Date"] = formatdate(usegmt=True)
+        # a reply names the mail it answers, so that mail clients show one thread
+        if message.get("in_reply_to"):
+            mail["In-Reply-To"] = message["in_reply_to"]
+        if message.get("references"):
+            mail["References"] = message["references"]
+        if message.get("auto_submitted"):  # RFC 3834: tells other robots not to answer it
+            mail["Auto-Submitted"] = message["auto_submitted"]
         mail.set_content(message["text"])
+        if message.get("html"):
+            mail.add_alternative(message["html"], subtype="html")
     except ValueError as exc:  # a header with a line break or an unusable address
         raise PermanentFailure(f"e-mail to {message['to']!r}: {exc}") from None
     try:
@@ -131,6 +142,24 @@ def send_email(settings: dict, key: str, message: dict) -> str:
             raise PermanentFailure(error) from None
         raise ConnectionError(error) from None
     return f"{host}:{port}"
+
+
+def push_chat(config_root: Path, redis_url: str | None, sessions_url: str, key: str,
+              message: dict) -> str:
+    """Push a message to a web-chat conversation (its widget shows it); return the conversation.
+
+    The key keeps a retried delivery from showing it twice.
+    """
+    conversation = message["to"]
+    if not CONVERSATION.match(conversation):
+        raise PermanentFailure(f"chat to {conversation!r}: not a web-chat conversation id "
+                               f"(send on chat goes to {{{{ contact.from }}}} of a chat session)")
+    events = open_chat_events(chat_events_url(config_root, redis_url, sessions_url))
+    try:
+        events.append(conversation, {"side": "bot", "text": message["text"]}, key)
+    finally:
+        events.close()
+    return f"chat {conversation}"
 
 
 def _relay(text: str) -> tuple[str, int]:

@@ -41,11 +41,12 @@ class Reloaded:
     refused: Mapping[str, list[Problem]] = field(default_factory=dict)  # file -> its problems
     routes: bool = False  # routes.json changed and its new table is live
     bots: tuple[str, ...] = ()  # bot ids whose file went live or is gone
+    responses: tuple[str, ...] = ()  # responses set ids whose file went live or is gone
 
     @property
     def changed(self) -> bool:
         """Return whether anything went live or was taken out."""
-        return bool(self.live or self.removed or self.routes or self.bots)
+        return bool(self.live or self.removed or self.routes or self.bots or self.responses)
 
 
 @dataclass
@@ -254,6 +255,7 @@ class _Reload:
         self.live: list[str] = []
         self.removed: list[str] = []
         self.bots_changed: list[str] = []
+        self.sets_changed: list[str] = []
         self.refused: dict[str, list[Problem]] = {}
 
     def take_bots(self, changed: list[Path], gone: list[Path]) -> None:
@@ -291,13 +293,16 @@ class _Reload:
         validate (a refused one keeps its live version)."""
         for path in gone:
             self.problems.pop(str(path), None)
-            self.sets.pop(path.stem, None)
+            if self.sets.pop(path.stem, None) is not None:
+                self.sets_changed.append(path.stem)
         for path in sorted(changed):
             doc, problems = read_set(path)
             if problems:
                 self.refuse(path, problems)
                 continue
             self.problems.pop(str(path), None)
+            if self.sets.get(path.stem) != doc:
+                self.sets_changed.append(path.stem)
             self.sets[path.stem] = doc
 
     def take_out(self, paths: list[Path]) -> None:
@@ -370,7 +375,8 @@ class _Reload:
         """Return what this reload changed."""
         return Reloaded(live=tuple(self.live), removed=tuple(sorted(self.removed)),
                         refused=self.refused, routes=self.routes != self.workspace.routes,
-                        bots=tuple(sorted(self.bots_changed)))
+                        bots=tuple(sorted(self.bots_changed)),
+                        responses=tuple(sorted(self.sets_changed)))
 
 
 def _in(folder: str) -> Callable[[Path], bool]:

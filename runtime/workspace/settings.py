@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 import schemas
+from blocks.builtin.hours import hours_problems
 from runtime.errors import EngineError
 from runtime.http import HTTP_DEFAULTS, parse_networks
 
@@ -96,6 +97,11 @@ def _check(document: dict, source: str) -> None:
             parse_networks([cidr] if isinstance(cidr, str) else [])
         except ValueError as exc:
             found.append((["http", "allow", str(index)], f"/http/allow/{index}", str(exc)))
+    hours = document.get("hours")
+    if isinstance(hours, dict):  # the calendar of {{ eta }}, checked as the `hours` block is
+        found += [(["hours", *pointer.split("/")[1:]], f"/hours{pointer}", message)
+                  for pointer, message in hours_problems(hours) if pointer != "/timezone"
+                  or "timezone" in hours]
     problems = [f"{source}: {_where(pointer, message)}" for _, pointer, message in sorted(found)]
     if problems:
         raise SettingsError("\n".join(problems), problems)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from jsonschema import Draft7Validator
 
-from blocks.builtin.hours import HoursBlock
+from blocks.builtin.hours import HoursBlock, Schedule
 from blocks.registry import BlockType, Registry
 from blocks.sdk.testing import BlockResult, run_block
 
@@ -224,3 +224,15 @@ def test_the_registry_accepts_the_block() -> None:
     assert isinstance(registry.register(HoursBlock), BlockType)
     assert registry.broken == []
     assert registry.resolve("hours").raw_fields == ("weekly", "holidays")
+
+
+def test_open_time_is_counted_across_an_overnight_range_and_skips_holidays():
+    schedule = Schedule({"mon": [["22:00", "02:00"]], "wed": [["09:00", "10:00"]]})
+    monday_late = datetime(2026, 12, 7, 23, 0)
+    # one hour on Monday night, two after Tuesday's midnight
+    assert schedule.after_open_time(monday_late, 180) == datetime(2026, 12, 8, 2, 0)
+    # the rest waits for Wednesday's hour; with Wednesday a holiday, for the next Monday
+    assert schedule.after_open_time(monday_late, 200) == datetime(2026, 12, 9, 9, 20)
+    assert schedule.after_open_time(monday_late, 200, frozenset({date(2026, 12, 9)})) == \
+        datetime(2026, 12, 14, 22, 20)
+    assert Schedule({}).after_open_time(monday_late, 1) is None  # never open

@@ -24,14 +24,20 @@ def says(result):
 
 
 # --- choosing -------------------------------------------------------------------------------------
-def test_a_key_press_takes_the_option_exit():
+def test_a_key_press_takes_the_option_exit():  # on the phone, where a caller may also speak
     result = run_block(MenuBlock, MAIN, inputs=["0"], channel="voice", block_id="main_menu")
     assert result.exit == "agent"
     assert result.events == [
         {"event": "ask", "block": "main_menu", "prompt": MAIN["prompt"], "kind": "choice",
-         "choices": [{"key": "1", "label": "Balance"}, {"key": "0", "label": "Agent"}],
+         "choices": [{"key": "1", "label": "Balance"},
+                     {"key": "0", "label": "Agent", "synonyms": ["operator", "Human"]}],
          "timeout_s": 5},
         {"event": "input", "text": "0", "mode": "dtmf"}]
+
+
+def test_on_the_phone_the_choices_carry_their_synonyms_for_the_speech_grammar():
+    chat = run_block(MenuBlock, MAIN, inputs=["0"], channel="chat", block_id="main_menu")
+    assert "synonyms" not in chat.events[0]["choices"][1]
 
 
 @pytest.mark.parametrize("answer, exit", [

@@ -34,11 +34,13 @@ def client(make_workspace):
     app.extensions["callwright.runtime"].close()
 
 
-def test_the_live_bots_are_listed_with_intents_and_the_refused_files(client):
+def test_every_bot_file_is_listed_the_live_ones_with_intents_and_the_refused_files(client):
     body = client.get("/api/v1/bots").get_json()
-    [bot] = body["bots"]
+    bot, broken = body["bots"]
     assert (bot["id"], bot["name"], bot["languages"]) == ("bank", "Bank assistant", ["en", "ru"])
     assert bot["intents"] == [{"name": "balance"}, {"name": "hours", "response": "bank/hours"}]
+    assert bot["live"]["content_hash"] == bot["version"] and bot["draft"] is None
+    assert (broken["id"], broken["live"], "intents" in broken) == ("broken", None, False)
     assert [(Path(p["file"]).name, p["pointer"]) for p in body["problems"]] == [
         ("broken.json", "/languages")]
 
@@ -79,9 +81,15 @@ def test_a_bad_body_is_a_400_naming_the_field(client, body, pointer):
     assert [d["pointer"] for d in response.get_json()["error"]["details"]] == [pointer]
 
 
-def test_classifying_with_a_bot_that_is_not_live_is_a_404(client):
+def test_classifying_with_a_bot_that_does_not_exist_is_a_404(client):
     response = client.post("/api/v1/bots/shop/classify", json={"text": "hi"})
-    assert response.status_code == 404
+    assert (response.status_code, response.get_json()["error"]["code"]) == (404, "bot_not_found")
+
+
+def test_classifying_with_a_bot_whose_working_copy_has_errors_is_a_422_naming_them(client):
+    response = client.post("/api/v1/bots/broken/classify", json={"text": "hi"})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (422, "invalid_bot")
+    assert [d["pointer"] for d in response.get_json()["error"]["details"]] == ["/languages"]
 
 
 def test_the_answers_match_the_api_documents_schemas(client):

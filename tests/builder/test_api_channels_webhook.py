@@ -272,15 +272,15 @@ def test_the_same_message_id_from_two_senders_is_two_messages(app):
 def test_a_message_whose_turn_failed_is_taken_when_redelivered(app, gateway, monkeypatch):
     runtime = app.extensions["callwright.runtime"]
     client = app.test_client()
-    real = runtime._begin
+    real = runtime.begin
 
     async def broken(*args, **kwargs):
         """Fail as a full disk would, before the session is saved."""
         raise OSError("disk full")
-    monkeypatch.setattr(runtime, "_begin", broken)
+    monkeypatch.setattr(runtime, "begin", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert post(client, HELLO).status_code == 500
-    monkeypatch.setattr(runtime, "_begin", real)
+    monkeypatch.setattr(runtime, "begin", real)
     retry = post(client, HELLO).get_json()
     assert retry["duplicate"] is False and retry["session"]
     assert len(gateway.requests) == 2

@@ -253,7 +253,7 @@ def test_a_conversation_of_another_channel_cannot_be_continued_through_the_chat_
         workspace_app, front_door, monkeypatch) -> None:
     app = workspace_app(SUPPORT_BOT, routes=WEBHOOK_ROUTES, toml=WEBHOOK_TOML)
     runtime = app.extensions["callwright.runtime"]
-    monkeypatch.setattr(runtime, "_deliver", lambda *args: None)  # no messenger to post to
+    monkeypatch.setattr(runtime, "enqueue_all", lambda *args: None)  # no messenger to post to
     opened = runtime.inbound("webhook", "tg:4711", "support", "hello", "m-1")
     client = front_door(app)
     response = client.post(URL, json={"session": opened["session"], "text": "balance"})

@@ -104,7 +104,12 @@ def test_the_call_comes_from_the_flows_line_and_the_contact_is_the_dialled_numbe
     execution_id = start(client, to=CONTACT).get_json()["execution"]
     until_ended(client, execution_id)
     session = app.extensions["callwright.runtime"].sessions.get(execution_id)
-    assert session.contact == {"from": CONTACT, "to": LINE}
+    assert (session.contact["from"], session.contact["to"]) == (CONTACT, LINE)
+    # the dialled number is the contact's identity: the call is on their timeline
+    app.extensions["callwright.runtime"].contacts.flush()  # entries go behind the turn
+    contacts = app.extensions["callwright.runtime"].contacts.store
+    assert contacts.find("phone", CONTACT) == session.contact["id"] is not None
+    assert contacts.timeline(session.contact["id"])[0]["text"] == "confirmed"
     assert session.trigger == {"channel": "voice", "from": LINE, "to": CONTACT, "text": None,
                                "direction": "outbound"}
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from jsonschema import Draft202012Validator
+from needs import program
 
 from builder.app import create_app
 from builder.auth.state import state_of
@@ -155,6 +156,17 @@ def test_a_voice_simulation_takes_dtmf_and_shows_what_would_be_spoken(client) ->
     assert kinds(spoken["events"]) == ["input", "transfer", "end"]
     assert spoken["events"][1]["target"] == {"queue": "support"}
     assert spoken["events"][-1]["disposition"] == "transferred"
+
+
+def test_a_voice_simulation_hears_speech_with_the_recogniser(client) -> None:
+    program("espeak-ng", "espeak-ng")
+    simulation = start(client, channel="voice").get_json()["simulation"]
+    outside = send(client, simulation, "speech:what time is it").get_json()
+    assert outside["events"][0] == {"event": "input", "text": "", "mode": "speech",
+                                    "confidence": 0.0}  # a nomatch: the menu asks again
+    spoken = send(client, simulation, "speech:human").get_json()["events"][0]
+    assert spoken["text"] == "human" and spoken["mode"] == "speech"
+    assert spoken["confidence"] >= 0.5
 
 
 def test_a_voice_caller_who_never_answers_runs_out_of_attempts(client) -> None:

@@ -82,3 +82,32 @@ def test_a_worker_whose_serve_died_before_it_could_ask_ends_at_once() -> None:
         capture_output=True, text=True, timeout=30,
         env={**os.environ, "CALLWRIGHT_SERVE_PID": str(dead.pid)})
     assert worker.returncode == 1 and "serving" not in worker.stdout
+
+
+DEAF_WORKER = """
+import os, signal, sys, time
+os.environ["CALLWRIGHT_SERVE_PID"] = sys.argv[1]
+from builder.lifetime import die_with_serve
+die_with_serve()
+signal.signal(signal.SIGTERM, lambda *_: None)  # a worker that does not act on SIGTERM yet
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_worker_deaf_to_the_first_sigterm_is_still_ended_after_serve_is_killed() -> None:
+    # granian's worker can take the parent-death signal while it is still starting, and lose it
+    middle = subprocess.Popen([sys.executable, "-c", MIDDLE, DEAF_WORKER], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        child = int(middle.stdout.readline())
+        assert middle.stdout.readline().strip() == "ready"
+        middle.kill()
+        middle.wait(10)
+        assert gone(child, 15)
+    finally:
+        middle.kill()
+        middle.wait(10)
+        middle.stdout.close()
+        if not gone(child, 0):
+            os.kill(child, signal.SIGKILL)

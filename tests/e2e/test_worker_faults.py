@@ -25,7 +25,8 @@ START_TIMEOUT_S = 120.0  # a worker normally starts in about a second; a loaded 
 STOP_TIMEOUT_S = 30.0
 
 
-def settings(gateway_url: str, redis_url: str, retry_delay_s: float = 0.5) -> str:
+def settings(gateway_url: str, redis_url: str, retry_delay_s: float = 0.5, retries: int = 3,
+             lease_s: float | None = None) -> str:
     """Return a callwright.toml: Redis queue, SMS through the gateway, quick retries."""
     return f"""
 [storage]
@@ -38,9 +39,9 @@ secret = "e2e-secret"
 [http]
 allow = ["127.0.0.0/8"]
 [tasks]
-retries = 3
+retries = {retries}
 retry_delay_s = {retry_delay_s}
-"""
+""" + (f"lease_s = {lease_s}\n" if lease_s is not None else "")
 
 
 def sms(text: str) -> dict:
@@ -55,11 +56,12 @@ class Workers:
         self.folder = folder
         self.started: list[subprocess.Popen] = []
 
-    def start(self, root: Path) -> subprocess.Popen:
-        """Start `callwright worker` with one thread on a workspace."""
+    def start(self, root: Path, threads: int = 1) -> subprocess.Popen:
+        """Start `callwright worker` with `threads` threads on a workspace."""
         log = self.folder / f"worker-{len(self.started) + 1}.log"
         with log.open("wb") as out:
-            process = subprocess.Popen(command("worker", "--workspace", str(root), "--workers", "1"),
+            process = subprocess.Popen(command("worker", "--workspace", str(root), "--workers",
+                                               str(threads)),
                                        stdout=out, stderr=subprocess.STDOUT)
         self.started.append(process)
         return process
@@ -186,3 +188,51 @@ def test_a_gateway_answering_500_then_200_gets_the_message_once_after_a_backed_o
     assert keys_seen(gateway) == ["retry.1.1.notify"] * 2
     assert list(gateway.delivered) == ["retry.1.1.notify"]
     assert row(queue, "retry.1.1.notify")["attempts"] == 2
+
+
+# --- the replies of one conversation -----------------------------------------------------------
+
+def replies(conversation: str, *texts: str) -> list[tuple[dict, str]]:
+    """Return a turn's replies as the runtime queues them: payload and key, with their place."""
+    return [({**sms(text), "conversation": conversation, "place": [1, index]},
+             f"{conversation}.1.reply.{index}") for index, text in enumerate(texts, 1)]
+
+
+def test_a_worker_killed_mid_send_is_replaced_within_seconds_and_replies_keep_their_order(
+        task_queue, gateway, redis_url, workers):
+    queue = task_queue(settings(gateway.url, redis_url, lease_s=1.0))
+    gateway.answer(HOLD)
+    first = workers.start(queue.config.root, threads=2)  # two threads: reply 2 could overtake
+    queue.enqueue_all("send", replies("conv", "one", "two", "three"))
+    workers.wait_until(lambda: len(gateway.requests) == 1, "the first reply to be sent")
+    time.sleep(2.5)  # more than twice the lease: heartbeats keep the slow send its own
+    assert keys_seen(gateway) == ["conv.1.reply.1"], workers.logs()
+    assert state(queue, "conv.1.reply.1") == "sending"
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(STOP_TIMEOUT_S)
+    killed = time.monotonic()
+    gateway.release()  # the gateway accepts the held request; the dead worker never hears it
+    workers.start(queue.config.root, threads=2)
+    # nobody runs the recovery by hand: the new worker notices the lease ran out
+    workers.wait_until(lambda: all(state(queue, f"conv.1.reply.{n}") == "delivered"
+                                   for n in (1, 2, 3)), "every reply delivered", timeout=60)
+    again = [r["at"] for r in gateway.requests if r["headers"]["idempotency-key"] == "conv.1.reply.1"]
+    assert again[1] - killed < 10, "the interrupted reply was sent again within seconds"
+    assert keys_seen(gateway) == ["conv.1.reply.1", "conv.1.reply.1", "conv.1.reply.2",
+                                  "conv.1.reply.3"]  # the same key again, and 2 never before 1
+    assert list(gateway.delivered) == ["conv.1.reply.1", "conv.1.reply.2", "conv.1.reply.3"]
+
+
+def test_a_gateway_answering_500_for_a_while_gets_every_reply_once_and_in_order(
+        task_queue, gateway, redis_url, workers):
+    queue = task_queue(settings(gateway.url, redis_url, retry_delay_s=0.3, retries=6))
+    gateway.fail_for(3.0)  # the outage of 20 s in the issue, shortened
+    workers.start(queue.config.root, threads=2)
+    queue.enqueue_all("send", replies("down", "one", "two", "three"))
+    workers.wait_until(lambda: all(state(queue, f"down.1.reply.{n}") == "delivered"
+                                   for n in (1, 2, 3)), "every reply delivered", timeout=60)
+    assert list(gateway.delivered) == ["down.1.reply.1", "down.1.reply.2", "down.1.reply.3"]
+    keys = keys_seen(gateway)
+    # only the first reply knocked at the closed door; the others waited behind it
+    assert set(keys[:-2]) == {"down.1.reply.1"} and len(keys) >= 3
+    assert keys[-2:] == ["down.1.reply.2", "down.1.reply.3"]

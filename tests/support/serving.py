@@ -6,6 +6,8 @@ pytest's `pythonpath`, and this folder holds only such support modules.
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import socket
 import subprocess
@@ -89,6 +91,14 @@ class Served(NamedTuple):
     log: Path
 
 
+def _routes_email(root: Path) -> bool:
+    """Return whether a workspace routes e-mail (serve then receives it on 2525 by default)."""
+    try:
+        return bool(json.loads((root / "routes.json").read_text("utf-8")).get("email"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 @contextmanager
 def running_serve(root: Path, *options: str, log: Path, port: int | None = None,
                   cwd: Path | None = None, timeout: float = START_TIMEOUT_S,
@@ -101,6 +111,8 @@ def running_serve(root: Path, *options: str, log: Path, port: int | None = None,
     port = free_port() if port is None else port
     if "--sip" not in options:  # its voice node on a free port, never on a shared 5060
         options = (*options, "--sip", "127.0.0.1:0")
+    if "--smtp" not in options and _routes_email(root):  # nor its mail receiver on 2525
+        options = (*options, "--smtp", "127.0.0.1:0")
     with log.open("wb") as out:
         process = subprocess.Popen(
             callwright_command("serve", "--workspace", str(root), "--port", str(port), *options),

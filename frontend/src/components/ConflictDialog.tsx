@@ -1,15 +1,19 @@
-// Someone else saved this flow since it was opened: reload theirs, or keep mine as a copy.
-// Never a silent overwrite.
+// Someone else saved this flow (or bot, or responses set) since it was opened: reload theirs,
+// or keep mine as a copy. Never a silent overwrite.
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { Dialog } from "./Dialog";
 
-export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose }: {
+export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose, pathOf = (id) => `/flows/${encodeURIComponent(id)}`, title }: {
   flowId: string;
   onReload: () => Promise<void>;
   onKeepCopy: (newId: string) => Promise<string | undefined>;
   onClose: () => void;
+  /** Where the copy is opened. */
+  pathOf?: (id: string) => string;
+  /** What was changed, when it is not a flow. */
+  title?: string;
 }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
@@ -30,7 +34,7 @@ export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose }: {
   };
 
   return (
-    <Dialog title={t("conflict.title")} onClose={onClose}>
+    <Dialog title={title ?? t("conflict.title")} onClose={onClose}>
       <p>{t("conflict.explain")}</p>
       <div className="conflict-choices">
         <section>
@@ -44,7 +48,7 @@ export function ConflictDialog({ flowId, onReload, onKeepCopy, onClose }: {
           <label>{t("flows.id")}<input value={copyId} onChange={(e) => setCopyId(e.target.value)} /></label>
           <button type="button" disabled={busy || !copyId} onClick={() => run(async () => {
             const id = await onKeepCopy(copyId);
-            if (id) navigate(`/flows/${encodeURIComponent(id)}`);
+            if (id) navigate(pathOf(id));
           })}>{t("conflict.keepCopy")}</button>
         </section>
       </div>

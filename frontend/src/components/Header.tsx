@@ -32,6 +32,9 @@ export function Header({ children }: { children?: ReactNode }) {
           {LANGUAGES.map((lang) => <option key={lang} value={lang}>{names[lang]}</option>)}
         </select>
       </label>
+      <Link to="/flows" className="header-link">{t("header.flows")}</Link>
+      <Link to="/bots" className="header-link">{t("header.bots")}</Link>
+      <Link to="/responses" className="header-link">{t("header.responses")}</Link>
       <Link to="/audit" className="header-link">{t("header.audit")}</Link>
       {info && (
         <span className="who" title={info.user.name}>

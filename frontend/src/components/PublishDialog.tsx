@@ -5,11 +5,14 @@ import { useTranslation } from "react-i18next";
 import type { Problem } from "../lib/types";
 import { Dialog } from "./Dialog";
 
-export function PublishDialog({ onPublish, onClose }: {
+export function PublishDialog({ onPublish, onClose, title }: {
   onPublish: (note: string) => Promise<{ number: number } | { problems: Problem[] } | null>;
   onClose: (published: boolean) => void;
+  /** What is published, when it is not a flow. */
+  title?: string;
 }) {
   const { t } = useTranslation();
+  const heading = title ?? t("publish.title");
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -33,14 +36,14 @@ export function PublishDialog({ onPublish, onClose }: {
 
   if (done !== null) {
     return (
-      <Dialog title={t("publish.title")} onClose={() => onClose(true)}>
+      <Dialog title={heading} onClose={() => onClose(true)}>
         <p role="status">{t("publish.done", { number: done })}</p>
         <div className="dialog-buttons"><button type="button" className="primary" autoFocus onClick={() => onClose(true)}>{t("common.close")}</button></div>
       </Dialog>
     );
   }
   return (
-    <Dialog title={t("publish.title")} onClose={() => onClose(false)}>
+    <Dialog title={heading} onClose={() => onClose(false)}>
       <form onSubmit={submit} className="dialog-form">
         <p>{t("publish.explain")}</p>
         <label>{t("publish.note")}

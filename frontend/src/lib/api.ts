@@ -1,8 +1,9 @@
 // The builder API (/api/v1) as the editor uses it. Writes made with the session cookie carry
 // the CSRF token from GET /session; errors become ApiError with the envelope's code.
 import type {
-  AuditEntry, BlockManifest, Execution, ExecutionSummary, FlowDiff, FlowDocument, FlowSummary,
-  JsonObject, Problem, SessionInfo, Simulation, Version,
+  AuditEntry, BlockManifest, BotSummary, Classification, Contact, ContactEvent, Execution,
+  ExecutionSummary, FlowDiff, FlowDocument, FlowSummary, JsonObject, Problem, ResponsePreview,
+  SessionInfo, Simulation, Version,
 } from "./types";
 
 export const API = "/api/v1";
@@ -95,6 +96,7 @@ export const api = {
   setLanguage: (language: string) => json<SessionInfo>("/session", { method: "PATCH", body: { language } }),
 
   blocks: () => json<{ blocks: BlockManifest[]; broken: unknown[] }>("/blocks"),
+  bots: () => json<{ bots: BotSummary[]; problems: Problem[] }>("/bots"),
 
   flows: () => json<{ flows: FlowSummary[] }>("/flows"),
   createFlow: (id: string, name?: string) => json<{ id: string; etag: string }>("/flows", { method: "POST", body: { id, ...(name ? { name } : {}) } }),
@@ -132,6 +134,10 @@ export const api = {
     json<{ executions: ExecutionSummary[] }>(`${flow(id)}/executions?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ""}`),
   execution: (eid: string) => json<Execution>(`/executions/${encodeURIComponent(eid)}`),
 
+  contactOfSession: (sid: string) => json<{ contacts: Contact[] }>(`/contacts?session=${encodeURIComponent(sid)}`),
+  contactTimeline: (cid: string, limit = 100) =>
+    json<{ contact: string; entries: ContactEvent[] }>(`/contacts/${encodeURIComponent(cid)}/timeline?limit=${limit}`),
+
   audit: (limit = 100, before?: string) =>
     json<{ entries: AuditEntry[] }>(`/audit?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ""}`),
 };
@@ -149,3 +155,38 @@ export function currentEtagOf(error: ApiError): string | null {
   }
   return pick(details);
 }
+
+/** The kinds of document edited like flows (drafts, versions, publishing): their API paths. */
+export type DocumentKind = "bots" | "responses";
+
+const doc = (kind: DocumentKind, id: string) => `/${kind}/${encodeURIComponent(id)}`;
+
+/** The drafts-and-versions API of bots and responses sets: the same as flows'. */
+export const documents = {
+  list: <T>(kind: DocumentKind) => json<T>(`/${kind}`),
+  create: (kind: DocumentKind, id: string, name?: string) =>
+    json<{ id: string; etag: string }>(`/${kind}`, { method: "POST", body: { id, ...(name ? { name } : {}) } }),
+  async draft<T>(kind: DocumentKind, id: string): Promise<{ doc: T; etag: string }> {
+    const response = await call(`${doc(kind, id)}/draft`);
+    return { doc: (await response.json()) as T, etag: unquoted(response.headers.get("ETag")) };
+  },
+  saveDraft: (kind: DocumentKind, id: string, body: unknown, etag: string | null) =>
+    json<{ etag: string; saved_at: string }>(`${doc(kind, id)}/draft`, {
+      method: "PUT", body, headers: etag ? { "If-Match": quoted(etag) } : {},
+    }),
+  publish: (kind: DocumentKind, id: string, note: string, etag: string | null) =>
+    json<{ number: number; content_hash: string; commit: string | null; published_at: string }>(`${doc(kind, id)}/publish`, {
+      method: "POST", body: { note }, headers: etag ? { "If-Match": quoted(etag) } : {},
+    }),
+  /** The published document that runs. */
+  live: <T>(kind: DocumentKind, id: string) => json<T>(doc(kind, id)),
+  versions: (kind: DocumentKind, id: string) => json<{ versions: Version[] }>(`${doc(kind, id)}/versions`),
+  rollback: (kind: DocumentKind, id: string, version: number) =>
+    json<{ number: number }>(`${doc(kind, id)}/rollback`, { method: "POST", body: { version } }),
+  remove: (kind: DocumentKind, id: string) => json<void>(doc(kind, id), { method: "DELETE" }),
+
+  classify: (id: string, text: string, language?: string) =>
+    json<Classification>(`${doc("bots", id)}/classify`, { method: "POST", body: { text, ...(language ? { language } : {}) } }),
+  preview: (id: string, response: JsonObject, language: string) =>
+    json<ResponsePreview>(`${doc("responses", id)}/preview`, { method: "POST", body: { response, language } }),
+};

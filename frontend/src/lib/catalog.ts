@@ -8,10 +8,13 @@ import { formValidator } from "./validator";
 
 export class Catalog {
   readonly manifests: BlockManifest[];
+  /** The live bots' intent exits by bot id, for the exits of `bot` blocks (lib/exits). */
+  readonly bots: ReadonlyMap<string, string[]>;
   private readonly latest = new Map<string, BlockManifest>();
 
-  constructor(manifests: BlockManifest[]) {
+  constructor(manifests: BlockManifest[], bots: ReadonlyMap<string, string[]> = new Map()) {
     this.manifests = manifests;
+    this.bots = bots;
     for (const manifest of manifests) {
       const known = this.latest.get(manifest.type);
       if (!known || compareVersions(manifest.version, known.version) > 0) this.latest.set(manifest.type, manifest);

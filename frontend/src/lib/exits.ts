@@ -28,16 +28,24 @@ function exitName(item: Json, field: string | undefined): string | null {
 }
 
 /**
- * Return every exit of a block, without duplicates: fixed, derived, then `error`. A block whose
- * exits include its bot's intents (`intent_exits`) also keeps the exits the document gives it:
- * the editor does not read the bot's intents yet, and must not drop their connections.
+ * Return every exit of a block, without duplicates: fixed, derived, then `error`. A `bot` block
+ * (its manifest's `intent_exits` names the config field of its bot) gets one exit per intent
+ * of that bot without a response (`bots`: the live bots' intent exits, by id); auto-response
+ * intents share `answered`. While its bot is not known (not live, not loaded) it keeps the
+ * exits the document gives it, so that no connection is dropped.
  */
-export function exitsOf(manifest: BlockManifest | undefined, block: Pick<Block, "config" | "exits">): string[] {
+export function exitsOf(manifest: BlockManifest | undefined, block: Pick<Block, "config" | "exits">,
+  bots?: ReadonlyMap<string, string[]>): string[] {
   const names = manifest
-    ? [...manifest.exits, ...derivedExits(manifest, block.config),
-       ...(manifest.intent_exits ? Object.keys(block.exits ?? {}) : [])]
+    ? [...manifest.exits, ...derivedExits(manifest, block.config), ...(manifest.intent_exits ? intentsOf(manifest.intent_exits, block, bots) : [])]
     : Object.keys(block.exits ?? {}); // an unknown type: what the document says it has
   return unique([...names, ERROR_EXIT]);
+}
+
+function intentsOf(field: string, block: Pick<Block, "config" | "exits">, bots?: ReadonlyMap<string, string[]>): string[] {
+  const botId = block.config?.[field];
+  const known = typeof botId === "string" ? bots?.get(botId) : undefined;
+  return known ?? Object.keys(block.exits ?? {});
 }
 
 function unique(names: string[]): string[] {

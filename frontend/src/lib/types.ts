@@ -180,6 +180,32 @@ export interface Execution {
   steps: ExecutionStep[];
 }
 
+export interface ContactIdentity {
+  kind: "phone" | "email" | "chat" | "crm_id";
+  value: string;
+}
+
+export interface Contact {
+  contact: string;
+  identities: ContactIdentity[];
+  attributes: Record<string, unknown>;
+  last_channel: string | null;
+  last_seen: number | null;
+  sessions: number;
+}
+
+/** One entry of a contact's timeline: a session started, a message, a disposition. */
+export interface ContactEvent {
+  id: number;
+  at: number;
+  channel: string;
+  kind: "session" | "message" | "disposition";
+  direction: "in" | "out" | null;
+  session: string | null;
+  flow: string | null;
+  text: string | null;
+}
+
 export interface AuditEntry {
   at: string;
   actor: string;
@@ -188,4 +214,73 @@ export interface AuditEntry {
   target_kind: string;
   target_id: string;
   detail: Json;
+}
+
+/** A bot as GET /bots lists it: a live one also with its languages and intents. */
+export interface BotSummary extends FlowSummary {
+  version?: string;
+  languages?: string[];
+  intents?: { name: string; response?: string }[];
+}
+
+/** A bot document (schemas/bot.schema.json), as the bot editor changes it. */
+export interface BotDocument {
+  schema: "callwright/bot@1";
+  id: string;
+  name?: string;
+  description?: string;
+  languages: string[];
+  min_confidence?: number;
+  intents: Record<string, Intent>;
+  entities?: Record<string, JsonObject>;
+}
+
+export interface Intent {
+  examples: Record<string, string[]>;
+  keywords?: Record<string, string[]>;
+  response?: string;
+  description?: string;
+}
+
+/** What POST /bots/{id}/classify made of a phrase. */
+export interface Classification {
+  intent: string | null;
+  confidence: number;
+  entities: Record<string, Json>;
+  language: string | null;
+  text: string;
+  response: string | null;
+  understood: boolean;
+  min_confidence: number;
+}
+
+/** A responses set (schemas/responses.schema.json). */
+export interface ResponsesDocument {
+  schema: "callwright/responses@1";
+  id: string;
+  name?: string;
+  description?: string;
+  responses: Record<string, ResponseContent>;
+}
+
+export interface ResponseContent {
+  text?: string;
+  audio?: string;
+  subject?: string;
+  html?: string;
+  quick_replies?: string[];
+  channel?: string;
+  language?: string;
+  variants?: ResponseContent[];
+}
+
+/** What each channel makes of a response (POST /responses/{id}/preview). */
+export interface ResponsePreview {
+  language: string;
+  channels: {
+    voice: { speak?: string; play?: string };
+    chat: { text: string; quick_replies: string[] };
+    sms: { text: string; encoding: "gsm7" | "ucs2"; units: number; segments: number; parts: string[] };
+    email: { subject?: string; text?: string; html?: string };
+  };
 }

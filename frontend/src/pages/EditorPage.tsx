@@ -7,6 +7,8 @@ import { useTranslation } from "react-i18next";
 import i18next from "i18next";
 import { api, ApiError } from "../lib/api";
 import { Catalog } from "../lib/catalog";
+import { intentExits } from "../lib/bot-doc";
+import type { BotSummary } from "../lib/types";
 import { createEditorStore } from "../store/editor-store";
 import type { EditorStore } from "../store/editor-store";
 import { EditorContext } from "../store/context";
@@ -14,15 +16,17 @@ import { canEdit, useSession } from "../store/session";
 import { Header } from "../components/Header";
 import { EditorView } from "../components/EditorView";
 
-let catalogue: Promise<Catalog> | null = null;
-
-/** Return the block catalogue, asked of the server once per page load. */
+/**
+ * Return the block catalogue with the live bots' intent exits, asked of the server once per
+ * flow opened (a bot published meanwhile gives its `bot` blocks their new exits).
+ */
 function loadCatalog(): Promise<Catalog> {
-  catalogue ??= api.blocks().then((answer) => new Catalog(answer.blocks)).catch((error) => {
-    catalogue = null;
-    throw error;
-  });
-  return catalogue;
+  return Promise.all([api.blocks(), api.bots().catch(() => ({ bots: [] }))])
+    .then(([answer, { bots }]) => new Catalog(answer.blocks, botExits(bots)));
+}
+
+function botExits(bots: BotSummary[]): Map<string, string[]> {
+  return new Map(bots.filter((bot) => bot.intents).map((bot) => [bot.id, intentExits(bot.intents!)]));
 }
 
 export function EditorPage() {

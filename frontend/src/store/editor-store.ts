@@ -215,7 +215,7 @@ export function createEditorStore(flowId: string, catalog: Catalog, doc: FlowDoc
         patchNode(id, (n) => ({ ...n, data: { ...n.data, block } }));
         if (patch.config) {
           const manifest = state.catalog.find(block.type);
-          if (manifest) set((s) => ({ edges: followExits(s.edges, id, manifest, node.data.block.config ?? {}, patch.config!, block) }));
+          if (manifest) set((s) => ({ edges: followExits(s.edges, id, manifest, node.data.block.config ?? {}, patch.config!, block, s.catalog.bots) }));
         }
       },
 
@@ -396,9 +396,9 @@ function selectionOf(nodes: BlockNode[], current: string | null, changes: NodeCh
 
 /** Keep edges on the exits a config change leaves: follow renamed exits, drop vanished ones. */
 function followExits(edges: FlowEdge[], id: string, manifest: Parameters<typeof exitsOf>[0] & object,
-  before: JsonObject, after: JsonObject, block: Block): FlowEdge[] {
+  before: JsonObject, after: JsonObject, block: Block, bots: ReadonlyMap<string, string[]>): FlowEdge[] {
   const renames = renamedExits(manifest, before, after);
-  const exits = new Set(exitsOf(manifest, block));
+  const exits = new Set(exitsOf(manifest, block, bots));
   let changed = false;
   const next: FlowEdge[] = [];
   for (const edge of edges) {

@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from runtime.media import FRAME_MS, FRAME_SAMPLES, PAYLOAD_TYPES, SILENCE
+from runtime.media import FRAME_MS, FRAME_SAMPLES, PAYLOAD_TYPES, SILENCE, decode
+from runtime.speech import Utterances
 
 from . import rtp
 from .dtmf import TelephoneEvents
@@ -105,6 +106,7 @@ class MediaSession:
         self._timestamp = random.randrange(rtp.MAX_TIMESTAMP)
         self._ssrc = random.randrange(1, rtp.MAX_TIMESTAMP)
         self._recording: Recorder | None = None
+        self._listening: _Listening | None = None
         self._started = False
         self._marker = True  # the first packet, and the first after skipped time
 
@@ -207,8 +209,23 @@ class MediaSession:
             if key is not None:
                 self.counts.keys += 1
                 self.on_key(key)
-        elif packet.payload_type == negotiated.payload_type and self._recording is not None:
-            self._recording.add(packet.sequence, packet.payload)
+        elif packet.payload_type == negotiated.payload_type:
+            if self._recording is not None:
+                self._recording.add(packet.sequence, packet.payload)
+            if self._listening is not None:
+                self._listening.add(decode(packet.payload, negotiated.codec))
+
+    def listen(self, on_change: Callable[[str], None]) -> None:
+        """Start looking for an utterance in what the caller sends; `on_change` hears
+        "started" (barge-in) and "ended" (the utterance is whole)."""
+        self._listening = _Listening(Utterances(), on_change)
+
+    def stop_listening(self) -> bytes:
+        """Stop looking; return the utterance heard (8 kHz PCM), b"" when none started."""
+        listening, self._listening = self._listening, None
+        if listening is None or not listening.utterances.started:
+            return b""
+        return listening.utterances.audio
 
     def record(self, max_s: float) -> Recorder:
         """Start keeping what the caller says, `max_s` seconds at most; `stop_recording` ends it."""
@@ -219,6 +236,17 @@ class MediaSession:
         """Stop keeping audio; return the G.711 bytes heard since `record`, in order."""
         recording, self._recording = self._recording, None
         return recording.finish() if recording is not None else b""
+
+
+@dataclass(slots=True)
+class _Listening:
+    utterances: Utterances
+    on_change: Callable[[str], None]
+
+    def add(self, pcm: bytes) -> None:
+        change = self.utterances.add(pcm)
+        if change is not None:
+            self.on_change(change)
 
 
 class Recorder:

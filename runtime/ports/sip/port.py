@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 DONE_MARGIN_S = 1.0  # a prompt's wait lasts its frames and this: the pacer ends it earlier
 TRANSFER_TIMEOUT_S = 30.0
+UTTERANCE_S = 12.0  # the endpointer ends an utterance at 10 s; this is the wait's bound
 
 
 class Signalling(Protocol):
@@ -42,6 +43,7 @@ class SipPort(Port):
     """One line of the SIP backend."""
 
     backend = "sip"
+    listens = True
 
     def __init__(self, port_id: str, sip: Signalling) -> None:
         super().__init__(port_id)
@@ -50,6 +52,7 @@ class SipPort(Port):
         self.media: MediaSession | None = None
         self.sdp_answer = None
         self._transfer: asyncio.Future | None = None
+        self._speech = ""  # "", "started" or "ended": the utterance being listened for
 
     def ring(self, dialog: IncomingCall, media: MediaSession, negotiated: Negotiated,
              sdp_answer: object, call) -> None:
@@ -73,8 +76,8 @@ class SipPort(Port):
     async def play(self, prompt: dict) -> None:
         self._require(CONNECTED)
         barge_in = prompt.get("barge_in", True)
-        if barge_in and self._keys:
-            return  # type-ahead: a key already waits, the prompt is skipped
+        if barge_in and (self._keys or self._speech):
+            return  # type-ahead: a key or speech already came, the prompt is skipped
         try:
             audio = await self.sip.prompts.prompt(prompt, prompt.get("language"))
         except MediaError as exc:  # a missing prompt file: the caller hears nothing, the flow goes on
@@ -92,6 +95,46 @@ class SipPort(Port):
             if self.media is not None:
                 self.media.stop_playing()
         self._require(CONNECTED)
+
+    def listen(self) -> None:
+        self._require(CONNECTED)
+        self._speech = ""
+        self.media.listen(self._heard)
+
+    def stop_listening(self) -> None:
+        if self.media is not None:
+            self.media.stop_listening()
+        self._speech = ""
+
+    def _heard(self, change: str) -> None:
+        """The endpointer found speech starting (barge-in: a wait on keys ends) or ending."""
+        self._speech = change
+        if change == "ended" or self._wake_on_key:
+            self._wake()
+
+    async def hear(self, max_digits: int, timeout_s: float, inter_digit_s: float,
+                   terminators: str = "#") -> tuple[str, str | bytes] | None:
+        self._require(CONNECTED)
+        try:
+            if not self._keys and not self._speech:
+                await self._wait(timeout_s, on_key=True)  # a key or speech ends it
+                self._require(CONNECTED)
+            if self._keys:
+                keys = await self.get_digits(max_digits, timeout_s, inter_digit_s, terminators)
+                return ("dtmf", keys) if keys else None
+            if not self._speech:
+                return None
+            # speech started: wait for its end (the endpointer's hangover, or its longest)
+            deadline = self.clock.now() + UTTERANCE_S
+            while self._speech != "ended" and self.clock.now() < deadline:
+                await self._wait(deadline - self.clock.now())
+                self._require(CONNECTED)
+            audio = self.media.stop_listening()
+            return ("speech", audio) if audio else None
+        finally:
+            if self.media is not None:
+                self.media.stop_listening()
+            self._speech = ""
 
     async def record(self, max_s: float) -> Recording:
         self._require(CONNECTED)

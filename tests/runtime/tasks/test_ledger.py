@@ -110,3 +110,47 @@ def test_releasing_puts_an_interrupted_message_back_to_pending_due_now(ledger):
     assert ledger.release("k", "sending", 1, "interrupted", 301.0) is False  # once only
     row = ledger.get("k")
     assert (row["state"], row["due_at"], row["last_error"]) == ("pending", 300.0, "interrupted")
+
+
+def reply(conversation: str, turn: int, index: int) -> tuple[str, dict]:
+    """Return the key and payload of a reply as the runtime queues it."""
+    return (f"{conversation}.{turn}.reply.{index}",
+            {**PAYLOAD, "conversation": conversation, "place": [turn, index]})
+
+
+def test_a_turn_s_replies_are_opened_together_and_known_keys_are_left_alone(ledger):
+    ledger.open("c.1.reply.1", reply("c", 1, 1)[1], 100.0)
+    opened = ledger.open_all([reply("c", 1, 1), reply("c", 1, 2), reply("c", 1, 3)], 101.0)
+    assert opened == ["c.1.reply.2", "c.1.reply.3"]
+    assert ledger.get("c.1.reply.1")["created_at"] == 100.0
+
+
+def test_a_heartbeat_keeps_a_slow_send_from_being_taken_for_a_dead_one(ledger):
+    ledger.open("k", PAYLOAD, 100.0)
+    assert ledger.claim("k", PAYLOAD, lease_s=10, now=100.0) == 1
+    ledger.beat([("k", 1)], 108.0)
+    assert ledger.claim("k", PAYLOAD, lease_s=10, now=115.0) is None  # alive at 108
+    assert [row["key"] for row in ledger.stuck(10, 115.0)] == []
+    assert [row["key"] for row in ledger.stuck(10, 119.0)] == ["k"]  # no word since 108
+    ledger.beat([("k", 7)], 118.0)  # another attempt's beat renews nothing
+    assert ledger.get("k")["updated_at"] == 108.0
+
+
+def test_a_claim_given_back_counts_no_attempt(ledger):
+    ledger.open("k", PAYLOAD, 100.0)
+    assert ledger.claim("k", PAYLOAD, lease_s=10, now=100.0) == 1
+    assert ledger.unclaim("k", 1, due_at=105.0, now=101.0)
+    row = ledger.get("k")
+    assert (row["state"], row["attempts"], row["due_at"]) == ("pending", 0, 105.0)
+
+
+def test_the_earlier_unsettled_replies_of_a_conversation_are_found_across_turns(ledger):
+    ledger.open_all([reply("c", 1, 1), reply("c", 1, 2), reply("c", 2, 1), reply("d", 1, 1),
+                     ("c.1.callback", PAYLOAD)], 100.0)
+    assert sorted(row["key"] for row in ledger.earlier_unsettled("c", [2, 1])) == \
+        ["c.1.reply.1", "c.1.reply.2"]
+    ledger.claim("c.1.reply.1", {}, lease_s=10, now=101.0)
+    ledger.delivered("c.1.reply.1", 1, 102.0)
+    assert [row["key"] for row in ledger.earlier_unsettled("c", [2, 1])] == ["c.1.reply.2"]
+    assert ledger.earlier_unsettled("c", [1, 1]) == []
+    assert ledger.earlier_unsettled("d", [1, 1]) == []

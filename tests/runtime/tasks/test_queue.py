@@ -164,3 +164,30 @@ def test_importing_the_runtime_makes_no_queue(tmp_path):
             "print(json.dumps(sum(isinstance(o, Huey) for o in gc.get_objects())))")
     assert run_python(code, env, tmp_path) == 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_turn_s_replies_queued_at_once_are_recorded_and_queued_in_order(task_queue):
+    queue = task_queue(GATEWAY)
+    jobs = [({**SMS, "text": f"part {n}"}, f"s1.1.reply.{n}") for n in (1, 2, 3)]
+    queue.enqueue_all("send", jobs)
+    queue.enqueue_all("send", jobs)  # the same turn replayed queues nothing more
+    assert [task.args[0] for task in queue.huey.pending()] == [key for _, key in jobs]
+    assert [queue.ledger.get(key)["payload"]["text"] for _, key in jobs] == \
+        ["part 1", "part 2", "part 3"]
+
+
+def test_replies_that_cannot_be_queued_are_not_recorded_either(task_queue, tmp_path):
+    queue = task_queue(GATEWAY)
+    queue.huey.storage.close()
+    (tmp_path / "blocked").mkdir()
+    queue.huey.storage.filename = str(tmp_path / "blocked")  # a folder: SQLite cannot open it
+    with pytest.raises(QueueUnavailable):
+        queue.enqueue_all("send", [(SMS, "s1.1.reply.1"), (SMS, "s1.1.reply.2")])
+    assert queue.ledger.get("s1.1.reply.1") is None and queue.ledger.get("s1.1.reply.2") is None
+
+
+def test_replies_queued_at_once_while_redis_is_down_are_not_recorded(task_queue):
+    queue = task_queue(GATEWAY + f'[storage]\nredis_url = "redis://127.0.0.1:{closed_port()}/0"\n')
+    with pytest.raises(QueueUnavailable):
+        queue.enqueue_all("send", [(SMS, "s1.1.reply.1"), (SMS, "s1.1.reply.2")])
+    assert queue.ledger.get("s1.1.reply.1") is None and queue.ledger.get("s1.1.reply.2") is None

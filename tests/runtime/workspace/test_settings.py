@@ -169,3 +169,20 @@ def test_a_bad_sandbox_setting_names_its_key(tmp_path):
                          "Additional properties are not allowed ('threads' was unexpected)"],
                         ["/sandbox/max_queued", "-1 is less than the minimum of 0"],
                         ["/sandbox/workers", "0 is less than the minimum of 1"]]
+
+
+def test_the_web_chat_origins_come_from_the_file_or_a_comma_separated_variable(tmp_path):
+    root = write(tmp_path, '[chat]\norigins = ["https://shop.example"]\nmax_streams = 50\n')
+    assert load_settings(root, environ={})["chat"] == {"origins": ["https://shop.example"],
+                                                       "max_streams": 50}
+    settings = load_settings(root, environ={
+        "CALLWRIGHT_CHAT_ORIGINS": "https://a.example, http://127.0.0.1:8000"})
+    assert settings["chat"]["origins"] == ["https://a.example", "http://127.0.0.1:8000"]
+
+
+def test_a_web_chat_origin_that_is_no_origin_is_refused_naming_the_variable(tmp_path):
+    with pytest.raises(SettingsError, match="CALLWRIGHT_CHAT_ORIGINS"):
+        load_settings(tmp_path, environ={"CALLWRIGHT_CHAT_ORIGINS": "shop.example/path"})
+    root = write(tmp_path, '[chat]\norigins = ["https://shop.example/"]\n')
+    with pytest.raises(SettingsError, match="chat"):
+        load_settings(root, environ={})

@@ -23,7 +23,7 @@ function BlockNodeView({ id, data, selected, type }: NodeProps<BlockNode>) {
   })));
   const manifest = catalog.find(block.type);
   const title = manifest ? blockText(manifest, language).title : block.type;
-  const exits = useMemo(() => exitsOf(manifest, block), [manifest, block]);
+  const exits = useMemo(() => exitsOf(manifest, block, catalog.bots), [manifest, block, catalog]);
   const fields = translationOf(manifest, language)?.fields;
   const summary = useMemo(() => summarize(block.config, fields && ((path, key) => fields[path]?.title ?? key)),
     [block.config, fields]);

@@ -6,6 +6,7 @@ import { when } from "../../lib/dates";
 import { pathMarks } from "../../lib/marks";
 import type { Execution, ExecutionSummary } from "../../lib/types";
 import { useEditor } from "../../store/context";
+import { ContactTimeline } from "./ContactTimeline";
 
 const PAGE = 50;
 
@@ -18,6 +19,7 @@ export function ExecutionsPanel() {
   const [list, setList] = useState<ExecutionSummary[] | null>(null);
   const [more, setMore] = useState(false);
   const [open, setOpen] = useState<Execution | null>(null);
+  const [contactShown, setContactShown] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(async (before?: string) => {
@@ -37,6 +39,7 @@ export function ExecutionsPanel() {
     try {
       const execution = await api.execution(id);
       setOpen(execution);
+      setContactShown(false);
       setMarks(pathMarks(flowId, execution.steps.map((s) => ({ flow: s.flow_id, block: s.block, exit: s.exit })), "execution"));
     } catch (e) {
       setError(t("error.generic", { message: (e as Error).message }));
@@ -52,8 +55,10 @@ export function ExecutionsPanel() {
           <div className="panel-row">
             <strong><code>{open.execution.slice(0, 12)}</code></strong>
             <span>{open.channel} · {open.status}{open.disposition ? ` · ${open.disposition}` : ""}</span>
+            <button type="button" aria-expanded={contactShown} onClick={() => setContactShown(!contactShown)}>{t("contact.show")}</button>
             <button type="button" onClick={() => { setOpen(null); clearMarks(); }}>{t("executions.close")}</button>
           </div>
+          {contactShown && <ContactTimeline session={open.execution} />}
           <ol className="steps">
             {open.steps.map((step, index) => (
               <li key={index}>

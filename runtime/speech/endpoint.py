@@ -1,0 +1,113 @@
+"""Where an utterance starts and ends in 8 kHz audio: an energy detector with a hangover.
+
+Energy, not a trained VAD: telephone audio here is G.711 from a line or a test caller, the
+recogniser that follows rejects what is not speech (noise gets a `nomatch`), and an energy
+detector needs nothing installed, runs in microseconds a frame on the event loop that paces the
+media, and behaves the same for every engine. The noise floor adapts (it follows quiet frames), so
+a steady hiss does not count as speech; speech starts after `START_FRAMES` loud frames in a row
+and ends after `end_silence_s` of quiet (the hangover), or at `max_s`. A little audio from before
+the start is kept, so the first sound of a word is not cut.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+RATE = 8000
+FRAME = 160  # 20 ms
+START_FRAMES = 3  # 60 ms of loud frames in a row start an utterance
+PRE_ROLL_FRAMES = 15  # 300 ms kept from before the start
+MIN_LEVEL = 300.0  # RMS (16-bit) under which a frame is quiet, whatever the floor
+FLOOR_RATIO = 3.0  # louder than the noise floor by this much is speech
+END_SILENCE_S = 0.7
+MAX_S = 10.0
+
+
+class Utterances:
+    """Feed 8 kHz 16-bit PCM; `add` says when an utterance started and when it ended."""
+
+    def __init__(self, end_silence_s: float = END_SILENCE_S, max_s: float = MAX_S) -> None:
+        self.end_frames = max(1, int(end_silence_s * RATE / FRAME))
+        self.max_frames = int(max_s * RATE / FRAME)
+        self.floor = MIN_LEVEL / FLOOR_RATIO
+        self._pending = b""
+        self._before: deque[bytes] = deque(maxlen=PRE_ROLL_FRAMES)
+        self._loud = 0
+        self._quiet = 0
+        self._frames: list[bytes] = []
+        self.started = False
+        self.ended = False
+
+    @property
+    def audio(self) -> bytes:
+        """Return the utterance so far (with its pre-roll)."""
+        return b"".join(self._frames)
+
+    def add(self, pcm: bytes) -> str | None:
+        """Take audio; return "started" or "ended" when that happened in it, else None."""
+        if self.ended:
+            return None
+        data = self._pending + pcm
+        whole = len(data) // (FRAME * 2) * FRAME * 2
+        self._pending = data[whole:]
+        happened = None
+        for at in range(0, whole, FRAME * 2):
+            change = self._frame(data[at:at + FRAME * 2])
+            if change == "ended":
+                return "ended" if happened is None else happened
+            happened = happened or change
+        return happened
+
+    def _frame(self, frame: bytes) -> str | None:
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
+        level = float(np.sqrt(np.mean(samples * samples)))
+        loud = level >= max(MIN_LEVEL, self.floor * FLOOR_RATIO)
+        if not self.started:
+            if not loud:  # quiet frames teach the floor; speech never does
+                self.floor = 0.95 * self.floor + 0.05 * level
+            self._before.append(frame)
+            self._loud = self._loud + 1 if loud else 0
+            if self._loud >= START_FRAMES:
+                self.started = True
+                self._frames = list(self._before)
+                self._quiet = 0
+                return "started"
+            return None
+        self._frames.append(frame)
+        self._quiet = 0 if loud else self._quiet + 1
+        if self._quiet >= self.end_frames or len(self._frames) >= self.max_frames:
+            self.ended = True
+            return "ended"
+        return None
+
+
+def utterance_in(pcm: bytes, **options: float) -> bytes | None:
+    """Return the first utterance in a recording (to its end or the recording's), or None."""
+    found = Utterances(**options)
+    found.add(pcm)
+    if not found.started:
+        return None
+    return found.audio
+
+
+STEADY_CV = 0.15  # frame levels varying less than this (std / mean) are a steady sound
+
+
+def steady(pcm: bytes) -> bool:
+    """Say whether a sound is steady (a hum, a tone, stationary noise) rather than speech.
+
+    Speech rises and falls with its syllables: the levels of its loud 20 ms frames vary by 0.4
+    to 0.6 of their mean (espeak-ng's voices, benchmarks/speech.py); a hum or a tone by under
+    0.01. A recogniser would take a 150 Hz hum for "human", so it never hears one.
+    """
+    samples = np.frombuffer(pcm[:len(pcm) // 2 * 2], dtype="<i2").astype(np.float32)
+    frames = len(samples) // FRAME
+    if frames == 0:
+        return True
+    levels = np.sqrt(np.mean(samples[:frames * FRAME].reshape(frames, FRAME) ** 2, axis=1))
+    loud = levels[levels >= max(MIN_LEVEL, 0.1 * float(levels.max()))]
+    if len(loud) < START_FRAMES:
+        return True
+    return float(np.std(loud) / np.mean(loud)) < STEADY_CV

@@ -1,0 +1,50 @@
+"""The endpointer: where an utterance starts and ends in 8 kHz audio."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from runtime.speech import Utterances
+from runtime.speech.endpoint import steady, utterance_in
+
+
+def tone(seconds: float, level: float = 3000.0) -> bytes:
+    t = np.arange(int(seconds * 8000)) / 8000
+    return (level * np.sin(2 * np.pi * 440 * t)).astype("<i2").tobytes()
+
+
+def quiet(seconds: float) -> bytes:
+    return bytes(int(seconds * 8000) * 2)
+
+
+def test_silence_has_no_utterance():
+    assert utterance_in(quiet(2)) is None
+
+
+def test_speech_starts_after_60_ms_and_ends_after_the_hangover():
+    found = Utterances(end_silence_s=0.5)
+    assert found.add(quiet(0.5)) is None
+    assert found.add(tone(0.04)) is None
+    assert found.add(tone(0.04)) == "started"
+    assert found.add(quiet(0.4)) is None
+    assert found.add(quiet(0.2)) == "ended" and found.ended
+    # the pre-roll keeps the start of the word; the hangover is part of the utterance
+    assert 0.75 < len(found.audio) / 16000 < 0.9  # 300 ms pre-roll, 500 ms hangover
+
+
+def test_a_steady_hiss_teaches_the_floor_and_is_not_speech():
+    hiss = np.random.default_rng(0).normal(0, 150, 16000).astype("<i2").tobytes()
+    found = Utterances()
+    assert found.add(hiss) is None and not found.started
+
+
+def test_an_utterance_ends_at_its_longest():
+    found = Utterances(max_s=1.0)
+    assert found.add(tone(2.0)) == "started"
+    assert found.ended and len(found.audio) / 16000 <= 1.0
+
+
+def test_a_hum_is_a_steady_sound_and_speech_is_not(tmp_path):
+    assert steady(tone(1.0)) and steady(quiet(1.0))
+    syllables = b"".join(tone(0.15) + tone(0.1, 800.0) for _ in range(4))
+    assert not steady(syllables)

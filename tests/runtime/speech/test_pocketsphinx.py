@@ -1,0 +1,76 @@
+"""PocketSphinx hears 8 kHz speech against a grammar, rejects what is not in it, and says what
+to install or configure when it cannot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from needs import program
+
+from runtime.speech import Grammar, SpeechUnavailable, recognizer_for
+from runtime.speech.endpoint import utterance_in
+from runtime.speech.grammar import phrases_of
+from runtime.speech.pocketsphinx import PocketSphinx
+
+MENU = Grammar("en", phrases_of(["Balance", "my balance", "Lost card", "stolen card", "Agent",
+                                 "operator", "human"]))
+
+
+@pytest.fixture(scope="module")
+def say():
+    program("espeak-ng", "espeak-ng")
+    from runtime.media import TextToSpeech
+
+    speech = TextToSpeech()
+    return lambda text: utterance_in(speech.speak_sync(text, "en").pcm)
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> PocketSphinx:
+    return PocketSphinx(workers=1)
+
+
+@pytest.mark.parametrize("text, option", [("stolen card", "stolen card"),
+                                          ("operator", "operator"), ("my balance", "my balance")])
+def test_a_phrase_of_the_grammar_is_heard_and_accepted(recognizer, say, text, option):
+    heard = recognizer.recognize(say(text), MENU)
+    assert heard.text == option and heard.accepted(recognizer.threshold), heard
+
+
+@pytest.mark.parametrize("text", ["what time is it", "hello"])
+def test_speech_outside_the_grammar_is_not_accepted(recognizer, say, text):
+    assert not recognizer.recognize(say(text), MENU).accepted(recognizer.threshold)
+
+
+def test_noise_is_not_accepted_and_digits_are_heard(recognizer, say):
+    noise = np.random.default_rng(3).normal(0, 5000, 12000).astype("<i2").tobytes()
+    assert recognizer.recognize(noise, MENU).text == ""
+    assert recognizer.recognize(say("four two"), Grammar("en", digits=True)).text == "42"
+
+
+def test_a_grammar_is_compiled_once_per_decoder_and_reused(recognizer, say):
+    audio = say("operator")
+    recognizer.recognize(audio, MENU)
+    [decoder] = list(recognizer._idle.queue)
+    searches = dict(decoder.searches)
+    recognizer.recognize(audio, MENU)
+    assert dict(decoder.searches) == searches and recognizer._made == 1
+
+
+def test_phrases_with_words_the_dictionary_lacks_are_left_out(recognizer, say):
+    grammar = Grammar("en", phrases_of(["zzqxv blorf", "operator"]))
+    assert recognizer.recognize(say("operator"), grammar).text == "operator"
+    assert recognizer.recognize(say("operator"), Grammar("en", phrases_of(["zzqxv"]))).text == ""
+
+
+def test_a_language_without_a_model_names_what_to_install():
+    with pytest.raises(SpeechUnavailable) as raised:
+        recognizer_for({}, "ru-RU")
+    assert "[speech.models.ru]" in str(raised.value) and "only US English" in str(raised.value)
+
+
+def test_a_configured_model_that_is_missing_names_its_path(tmp_path):
+    settings = {"speech": {"models": {"ru": {"model": "models/ru", "dictionary": "ru.dic"}}}}
+    with pytest.raises(SpeechUnavailable) as raised:
+        recognizer_for(settings, "ru", tmp_path)
+    assert str(tmp_path / "models" / "ru") in str(raised.value)
