@@ -4,7 +4,8 @@ import { documentToGraph } from "../src/lib/flow-format";
 import type { BlockNode } from "../src/lib/flow-format";
 import { catalog, MENU_FLOW } from "./fixtures";
 
-const find = (type: string) => catalog().find(type);
+const blocks = catalog();
+const find = (type: string) => blocks.find(type);
 
 describe("a block's shape", () => {
   it("has the exits the block draws and says which optional rows it shows", () => {
@@ -15,6 +16,12 @@ describe("a block's shape", () => {
     expect(shape).toMatchObject({ summary: true, unknown: false });
     expect(shapeOf(undefined, { type: "acme.gone@1", config: {}, exits: { done: "x" } }))
       .toEqual({ exits: ["done", "error"], summary: false, unknown: true });
+  });
+
+  it("has a bot block's exits for its bot's intents, as the block draws them", () => {
+    const bots = new Map([["bank", ["balance", "lost_card"]]]);
+    const shape = shapeOf(find("bot"), { type: "bot", config: { bot: "bank" }, exits: {} }, bots);
+    expect(shape.exits).toEqual(["answered", "fallback", "balance", "lost_card", "error"]);
   });
 
   it("is taller by one row an exit and by two lines a summary or unknown type's note", () => {
@@ -41,13 +48,13 @@ describe("withHandles", () => {
   it("gives an unmeasured node its size and handles, one copy a node, and a measured node as it is", () => {
     const cache = new WeakMap<BlockNode, BlockNode>();
     const [welcome] = documentToGraph(MENU_FLOW).nodes;
-    const shaped = withHandles(welcome, find, cache);
+    const shaped = withHandles(welcome, blocks, cache);
     expect(shaped).not.toBe(welcome);
     expect(shaped.handles?.map((h) => h.id)).toEqual([null, "next", "error"]);
     expect(shaped).toMatchObject({ id: "welcome", position: welcome.position,
       measured: { width: BLOCK_WIDTH, height: blockHeight(shapeOf(find("say"), welcome.data.block)) } });
-    expect(withHandles(welcome, find, cache)).toBe(shaped);
+    expect(withHandles(welcome, blocks, cache)).toBe(shaped);
     const measured = { ...welcome, measured: { width: 220, height: 98 } };
-    expect(withHandles(measured, find, cache)).toBe(measured);
+    expect(withHandles(measured, blocks, cache)).toBe(measured);
   });
 });

@@ -34,9 +34,8 @@ export function Canvas() {
   // blocks not yet measured come with their size and handles, so their connections are drawn with them
   const shaped = useMemo(() => new WeakMap<BlockNode, BlockNode>(), [catalog]);
   const shownNodes = useMemo(() => {
-    const find = (type: string) => catalog.find(type);
-    const shown = nodes.map((node) => withHandles(node, find, shaped));
-    return ghosts.length ? [...shown, ...ghosts.map((node) => withHandles(node, find, shaped))] : shown;
+    const shown = nodes.map((node) => withHandles(node, catalog, shaped));
+    return ghosts.length ? [...shown, ...ghosts.map((node) => withHandles(node, catalog, shaped))] : shown;
   }, [nodes, ghosts, catalog, shaped]);
 
   // The whole flow in view from the first frame: the blocks' sizes are known before they are

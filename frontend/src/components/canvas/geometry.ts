@@ -6,6 +6,7 @@
 // block in a long frame of its own. The measurement still comes and replaces these figures.
 import { Position } from "@xyflow/react";
 import type { NodeHandle } from "@xyflow/react";
+import type { Catalog } from "../../lib/catalog";
 import { exitsOf } from "../../lib/exits";
 import type { BlockNode } from "../../lib/flow-format";
 import { summarize } from "../../lib/summary";
@@ -29,9 +30,13 @@ export interface BlockShape {
   unknown: boolean;
 }
 
-/** Return the shape of `block` drawn from `manifest` (undefined: a type the catalogue lacks). */
-export function shapeOf(manifest: BlockManifest | undefined, block: Block): BlockShape {
-  return { exits: exitsOf(manifest, block), summary: summarize(block.config) !== "", unknown: !manifest };
+/**
+ * Return the shape of `block` drawn from `manifest` (undefined: a type the catalogue lacks), with
+ * the exits BlockNodeView draws (a bot block's: its bot's intents, from `bots`).
+ */
+export function shapeOf(manifest: BlockManifest | undefined, block: Block,
+  bots?: ReadonlyMap<string, string[]>): BlockShape {
+  return { exits: exitsOf(manifest, block, bots), summary: summarize(block.config) !== "", unknown: !manifest };
 }
 
 /** Return a block's height in pixels. */
@@ -70,12 +75,11 @@ export function blockHandles(shape: BlockShape): NodeHandle[] {
  * the first paint. A block whose size does change (an exit added) is measured and its node given
  * the measured size; such a node is handed on as it is, and the measured handles are used.
  */
-export function withHandles(node: BlockNode, find: (type: string) => BlockManifest | undefined,
-  cache: WeakMap<BlockNode, BlockNode>): BlockNode {
+export function withHandles(node: BlockNode, catalog: Catalog, cache: WeakMap<BlockNode, BlockNode>): BlockNode {
   if (node.measured?.width) return node;
   let shaped = cache.get(node);
   if (!shaped) {
-    const shape = shapeOf(find(node.data.block.type), node.data.block);
+    const shape = shapeOf(catalog.find(node.data.block.type), node.data.block, catalog.bots);
     shaped = { ...node, measured: { width: BLOCK_WIDTH, height: blockHeight(shape) }, handles: blockHandles(shape) };
     cache.set(node, shaped);
   }
