@@ -31,7 +31,7 @@ export function Canvas() {
   const big = nodes.length >= BIG_FLOW;
   const far = useStore((s) => s.transform[2] < FAR);
 
-  // blocks not yet measured come with their size and handles, so their connections are drawn with them
+  // every block comes with its size and handles as if measured, so its connections are drawn with it
   const shaped = useMemo(() => new WeakMap<BlockNode, BlockNode>(), [catalog]);
   const shownNodes = useMemo(() => {
     const shown = nodes.map((node) => withHandles(node, catalog, shaped));
@@ -120,7 +120,8 @@ function fittedView(nodes: BlockNode[], width: number, height: number): Viewport
   if (!nodes.length || !width || !height) return { x: 0, y: 0, zoom: 1 };
   const bounds = getNodesBounds(nodes);
   const fit = getViewportForBounds(bounds, width, height, MIN_ZOOM, 1, 0.1);
-  const zoom = Math.max(MIN_ZOOM, Math.floor(fit.zoom * 64) / 64);
+  // (below 4/64 the exact fit: a 64th less would be too much of it; the connections are drawn again)
+  const zoom = fit.zoom >= 4 / 64 ? Math.floor(fit.zoom * 64) / 64 : fit.zoom;
   // centred again at the rounded zoom
   const x = Math.round((width - bounds.width * zoom) / 2 - bounds.x * zoom);
   const y = Math.round((height - bounds.height * zoom) / 2 - bounds.y * zoom);
