@@ -14,8 +14,8 @@ noisy: compare the ratios of one run.
 2. Each run opens each editor cold in a fresh headless Chromium (Debian's /usr/bin/chromium,
    driven by Playwright, fresh profile and cache) and polls every animation frame, as the shared
    harness editor_load.js does: nodes_ms when all N nodes are in the DOM, drawn_ms when their
-   connections are too (Callwright draws its edges after fitting the view; Node-RED draws nodes
-   and wires in one redraw), painted_ms two frames after that (the frame holding them all has
+   connections are too (each editor draws its blocks and their connections in one frame, but a
+   check should not assume it), painted_ms two frames after that (the frame holding them all has
    been painted): that is the time to a fully drawn flow, from navigation start. Once the page is
    quiet (10 frames in a row under 25 ms, at most 10 s: settled_ms after painted), it drags
    the canvas with the mouse (trusted input: Callwright's left-drag on the pane, Node-RED's
@@ -368,7 +368,8 @@ def main() -> None:
                 (workspace / "flows").mkdir()
                 (workspace / "flows" / f"{flow['id']}.json").write_text(json.dumps(flow, indent=2), "utf-8")
                 port = free_port()
-                serve = start_serve(workspace, port, out / "callwright-serve.log")
+                # SIP on a free port: another engineer's serve may hold 5060
+                serve = start_serve(workspace, port, out / "callwright-serve.log", "--sip", "127.0.0.1:0")
                 urls["callwright"] = f"http://127.0.0.1:{port}/flows/{flow['id']}"
         if "nodered" in names:
             nodered_port = start_nodered("flows-1000.json")

@@ -42,6 +42,58 @@ FORMS = {"schema": "callwright/flow@1", "id": "forms", "name": "Forms", "start":
          "layout": {"say": {"x": 0, "y": 0}, "call": {"x": 300, "y": 0}, "route": {"x": 600, "y": 0},
                     "calc": {"x": 0, "y": 250}, "sub": {"x": 300, "y": 250}}}
 
+LONG_EXIT = "option_{}_with_a_long_exit_name"
+# blocks of every height: no summary, a summary that wraps past two lines, many exits, long labels
+SHAPES = {"schema": "callwright/flow@1", "id": "shapes", "name": "Shapes", "start": "ask",
+          "blocks": {"ask": {"type": "menu", "config": {
+                         "prompt": "Press 1 for sales, 2 for support, 3 for billing, 4 for anything else at all, "
+                                   "or stay on the line for an operator",
+                         "options": [{"key": str(k), "label": f"Option {k}", "exit": LONG_EXIT.format(k)}
+                                     for k in range(1, 5)]},
+                         "exits": {LONG_EXIT.format(k): "note" for k in range(1, 5)}},
+                     "note": {"type": "set", "config": {}, "exits": {"next": "bye"}},
+                     "bye": {"type": "end", "config": {"disposition": "completed"}}},
+          "layout": {"ask": {"x": 0, "y": 0}, "note": {"x": 320, "y": 60}, "bye": {"x": 640, "y": 0}}}
+
+# Records the `d` of each connection's path as it enters the page, before anything measures it.
+FIRST_PATHS = """(() => {
+  window.__firstPaths = new Map();
+  new MutationObserver((records) => {
+    for (const record of records) for (const added of record.addedNodes) {
+      if (added.nodeType !== 1) continue;
+      const edges = added.matches('.react-flow__edge') ? [added] : added.querySelectorAll('.react-flow__edge');
+      for (const edge of edges) {
+        const path = edge.querySelector('path.react-flow__edge-path');
+        if (path && !window.__firstPaths.has(edge)) window.__firstPaths.set(edge, path.getAttribute('d'));
+      }
+    }
+  }).observe(document, {subtree: true, childList: true});
+})()"""
+
+# How far (in flow px) each connection as first drawn ends from its handles as the page lays them
+# out now: from the right middle of its exit's handle to the left middle of its target's.
+PATHS_OFF = """() => {
+  const flow = document.querySelector('.react-flow').getBoundingClientRect();
+  const [, x0, y0, zoom] = /translate\\(([-\\d.e]+)px, ([-\\d.e]+)px\\) scale\\(([-\\d.e]+)\\)/
+    .exec(document.querySelector('.react-flow__viewport').style.transform).map(Number);
+  const at = (x, y) => [(x - flow.left - x0) / zoom, (y - flow.top - y0) / zoom];
+  const numbers = (d) => (d.match(/-?[\\d.]+(e-?\\d+)?/g) || []).map(Number);
+  const off = [];
+  for (const [edge, first] of window.__firstPaths) {
+    if (!edge.isConnected) continue;
+    const [source, exit] = edge.getAttribute('data-id').split(':');
+    const target = /to (.*)$/.exec(edge.getAttribute('aria-label'))[1];
+    const block = (id) => document.querySelector(`.react-flow__node[data-id="${id}"]`);
+    const out = block(source).querySelector(`.react-flow__handle[data-handleid="${exit}"]`).getBoundingClientRect();
+    const into = block(target).querySelector('.react-flow__handle.target').getBoundingClientRect();
+    const d = numbers(first);
+    const ends = [...at(out.right, out.top + out.height / 2), ...at(into.left, into.top + into.height / 2)];
+    const drawn = [d[0], d[1], d[d.length - 2], d[d.length - 1]];
+    off.push([edge.getAttribute('data-id'), Math.max(...drawn.map((v, i) => Math.abs(v - ends[i])))]);
+  }
+  return off;
+}"""
+
 
 def big_flow(blocks: int) -> dict:
     """Return a flow of `blocks` say blocks in a chain, ending in an end block, laid on a grid."""
@@ -66,6 +118,7 @@ def server(tmp_path_factory):
     (workspace / "flows" / "big.json").write_text(json.dumps(big_flow(BLOCKS), indent=2), "utf-8")
     (workspace / "flows" / "greeting.json").write_text(json.dumps(GREETING, indent=2), "utf-8")
     (workspace / "flows" / "forms.json").write_text(json.dumps(FORMS, indent=2), "utf-8")
+    (workspace / "flows" / "shapes.json").write_text(json.dumps(SHAPES, indent=2), "utf-8")
     commit_workspace(workspace)
     add_user(workspace, "anna", "editor", PASSWORD, *ANNA)
     with running_serve(workspace, "--host", "127.0.0.1", log=workspace.parent / "serve.log",
@@ -355,3 +408,24 @@ def test_a_thousand_block_flow_is_drawn_whole(page, server) -> None:
     elapsed = time.monotonic() - started
     shot(page, "10-thousand-blocks")
     assert elapsed < 20, f"{elapsed:.1f} s to draw {BLOCKS} blocks"
+
+
+@pytest.mark.parametrize("flow_id, blocks, edges", [("shapes", 3, 5), ("greeting", 3, 3), ("big", BLOCKS, BLOCKS - 1)])
+def test_connections_are_drawn_with_their_blocks_where_the_measured_handles_put_them(
+        page, server, flow_id, blocks, edges) -> None:
+    sign_in(page, server)
+    page.get_by_role("heading", name="Flows").wait_for()
+    page.add_init_script(FIRST_PATHS)
+    page.goto(server["url"] + f"/flows/{flow_id}")
+    # the first frame with every block in it has every connection too
+    together = page.wait_for_function(
+        """([n, e]) => document.querySelectorAll('.react-flow__node').length >= n
+             && [document.querySelectorAll('.react-flow__edge').length]""",
+        arg=[blocks, edges], polling="raf", timeout=60_000).json_value()
+    assert together == [edges]
+    # drawn before React Flow measured a block, each runs from its exit's handle to its target's
+    off = page.evaluate(PATHS_OFF)
+    assert len(off) == edges
+    assert [(edge, most) for edge, most in off if most > 0.5] == []
+    shot(page, f"11-connections-{flow_id}")
+    assert page.errors == []

@@ -44,8 +44,10 @@ export function EditorView() {
     setLayingOut(true);
     try {
       const { nodes, edges, applyPositions } = store.getState();
+      // the sizes React Flow holds: measured, or known before drawing (canvas/geometry.ts)
+      const sizes = nodes.map((n) => ({ id: n.id, size: flow.getInternalNode(n.id)?.measured ?? n.measured }));
       const positions = await autoLayout(
-        nodes.map((n) => ({ id: n.id, width: n.measured?.width ?? 240, height: n.measured?.height ?? 120 })), edges);
+        sizes.map(({ id, size }) => ({ id, width: size?.width ?? 240, height: size?.height ?? 120 })), edges);
       applyPositions(positions);
       requestAnimationFrame(() => flow.fitView({ padding: 0.1, maxZoom: 1, duration: 300 }));
     } finally {
