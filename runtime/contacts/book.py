@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -54,9 +53,6 @@ class ContactBook:
         self._seen: OrderedDict[str, _Seen] = OrderedDict()
         self._lock = threading.Lock()
         self._pending: list[tuple[str, list[dict], dict | None]] = []
-        # contacts of senders nobody can know yet (a chat session's own visitor), made behind
-        # the turn with its entries: a web chat's first turn waits on no write
-        self._made: dict[str, list[tuple[str, str]]] = {}
         self._write_lock = threading.Lock()
         self._flush_s = flush_s
         self._stop = threading.Event()
@@ -67,10 +63,9 @@ class ContactBook:
         with self._write_lock:
             with self._lock:
                 batch, self._pending = self._pending, []
-                made, self._made = self._made, {}
-            if batch or made:
+            if batch:
                 try:
-                    self.store.record_many(batch, made.items())
+                    self.store.record_many(batch)
                 except Exception:  # the timeline must never take the runtime down; say so loudly
                     log.exception("could not write the timeline entries of %d turns", len(batch))
 
@@ -88,24 +83,15 @@ class ContactBook:
             self.flush()
 
     def _waiting(self, contact_id: str) -> bool:
-        """Return True when a contact, or entries of it, wait to be written."""
+        """Return True when entries of a contact wait to be written."""
         with self._lock:
-            return contact_id in self._made or \
-                any(pending[0] == contact_id for pending in self._pending)
+            return any(pending[0] == contact_id for pending in self._pending)
 
     def _queue(self, contact_id: str, entries: list[dict], attributes: dict | None) -> None:
         """Hand a turn's entries to the writer (started now if it is not running)."""
         with self._lock:
             self._pending.append((contact_id, entries, attributes))
         self._wake_writer()
-
-    def _make_behind(self, identities: list[tuple[str, str]]) -> str:
-        """Return the id of a contact the writer makes with identities nobody holds yet."""
-        contact_id = uuid.uuid4().hex
-        with self._lock:
-            self._made[contact_id] = identities
-        self._wake_writer()
-        return contact_id
 
     def _wake_writer(self) -> None:
         """Start the writer if it is not running; write now if the book is closed."""
@@ -124,15 +110,18 @@ class ContactBook:
 
     def needs_store(self, session: Session, starting: bool) -> bool:
         """Say whether `opened` (starting) or `turned` would go to the store for this session:
-        not for a simulation, an anonymous chat's start, nor a turn whose contact the book
-        remembers with every identity the flow set already linked."""
+        not for a simulation, an anonymous chat's start, a turn of nobody known that names no
+        identity, nor a turn whose contact the book remembers with every identity the flow set
+        already linked."""
         if session.trigger.get("simulation"):
             return False
         if starting:
             return not _anonymous_chat(session)
+        verified = self._verified(session)
+        if session.contact.get("id") is None:
+            return bool(verified)
         seen = self._recall(session.id)
-        return seen is None or session.contact.get("id") is None or \
-            any(found not in seen.linked for found in self._verified(session))
+        return seen is None or any(found not in seen.linked for found in verified)
 
     def opened(self, session: Session) -> None:
         """Find or make the contact of a new session and give the flow what is known of them."""
@@ -148,15 +137,9 @@ class ContactBook:
 
     def _open(self, session: Session) -> dict:
         """Return the `contact.*` fields of a new session's sender, made a contact if new."""
-        sender = sender_identity(session.channel, session.contact.get("from"), session.id,
-                                 self.region)
+        sender = sender_identity(session.channel, session.contact.get("from"), self.region)
         if sender is None:
             return self.known(None)
-        if _anonymous_chat(session):
-            # the visitor is the session itself, new by construction: nothing to find
-            found = self._make_behind([sender])
-            self._remember(session.id, _Seen("{}", {sender}))
-            return {**self.known(None), "id": found}
         found, made = self.store.find_or_create(*sender)
         if made:
             self._remember(session.id, _Seen("{}", {sender}))
@@ -257,7 +240,7 @@ class _Seen:
 
 
 def _anonymous_chat(session: Session) -> bool:
-    """Say whether a session is a chat with no visitor id: its own visitor, new by construction."""
+    """Say whether a session is a chat whose visitor gave no id."""
     return session.channel == "chat" and not session.contact.get("from")
 
 

@@ -60,13 +60,14 @@ def parse_identity(text: str, region: str | None = None,
     return identity(guessed, text, region, field)
 
 
-def sender_identity(channel: str, sender: object, session_id: str,
+def sender_identity(channel: str, sender: object,
                     region: str | None = None) -> tuple[str, str] | None:
     """Return the identity a session's sender (`contact.from`) gives on a channel, if any.
 
     A caller's or texter's number is a phone; a mail sender an e-mail; a chat visitor the id
-    the widget sent, else the chat session itself; a messenger's user id (webhook) a chat id of
-    that channel. A caller id that is no phone number (a SIP URI, "anonymous") identifies nobody.
+    the widget sent (a visitor who sent none is nobody known until the flow links an identity);
+    a messenger's user id (webhook) a chat id of that channel. A caller id that is no phone
+    number (a SIP URI, "anonymous") identifies nobody.
     """
     try:
         if channel in ("sms", "voice"):
@@ -74,7 +75,7 @@ def sender_identity(channel: str, sender: object, session_id: str,
         if channel == "email":
             return identity("email", sender, region, "contact.from") if sender else None
         if channel == "chat":
-            return identity("chat", sender or session_id, region, "contact.from")
+            return identity("chat", sender, region, "contact.from") if sender else None
         if sender:
             return identity("chat", f"{channel}:{sender}", region, "contact.from")
     except IdentityError:

@@ -74,9 +74,9 @@ class ContactStore:
         raise RuntimeError(f"could not find or create the contact of {kind} {value!r}")
 
     def create(self, identities: Iterable[tuple[str, str]] = (),
-               attributes: dict | None = None, contact_id: str | None = None) -> str:
+               attributes: dict | None = None) -> str:
         """Make a contact with identities nobody holds yet; return its id."""
-        contact_id = contact_id or uuid.uuid4().hex
+        contact_id = uuid.uuid4().hex
         with self.engine.begin() as conn:
             _create(conn, contact_id, identities, attributes)
         return contact_id
@@ -176,13 +176,12 @@ class ContactStore:
         """
         return self.record_many([(contact_id, entries, attributes)])[0]
 
-    def record_many(self, batch: list[tuple[str, list[dict], dict | None]],
-                    made: Iterable[tuple[str, list[tuple[str, str]]]] = ()) -> list[str | None]:
-        """Record several (contact, entries, attributes) in one transaction, in order, after
-        making the contacts `made` lists (id, identities nobody can hold yet).
+    def record_many(self, batch: list[tuple[str, list[dict], dict | None]]) -> list[str | None]:
+        """Record several (contact, entries, attributes) in one transaction, in order.
 
         Each contact is updated once whatever the number of its turns in the batch (its newest
-        entry, its latest attributes), and every entry goes in one multi-row insert."""
+        entry, its latest attributes), and every entry goes in one multi-row insert, so a busy
+        channel costs statements per contact and batch, not per turn."""
         entries_of: dict[str, list[dict]] = {}
         attributes_of: dict[str, dict | None] = {}
         for contact_id, entries, attributes in batch:
@@ -192,8 +191,6 @@ class ContactStore:
         recorded_on: dict[str, str | None] = {}
         rows: list[dict] = []
         with self.engine.begin() as conn:
-            for contact_id, identities in made:
-                _create(conn, contact_id, identities, None)
             for contact_id, entries in entries_of.items():
                 recorded_on[contact_id] = found = _record(conn, contact_id, entries,
                                                           attributes_of[contact_id])
@@ -294,8 +291,8 @@ def _record(conn: Connection, contact_id: str, entries: list[dict],
     (the one it was merged into), None when it was erased. The entries are the caller's to
     insert."""
     values: dict[str, Any] = {"updated_at": time.time()}
-    if entries:
-        newest = max(entries, key=lambda e: e["at"])
+    newest = _newest(entries)
+    if newest is not None:
         values.update(last_channel=newest["channel"], last_seen=newest["at"])
     if attributes is not None:
         values["attributes"] = dump_text(attributes)
@@ -308,6 +305,11 @@ def _record(conn: Connection, contact_id: str, entries: list[dict],
             return None
         conn.execute(update(table).where(table.c.id == contact_id).values(**values))
     return contact_id
+
+
+def _newest(entries: list[dict]) -> dict | None:
+    """Return the newest of some timeline entries, or None."""
+    return max(entries, key=lambda e: e["at"]) if entries else None
 
 
 def _row(contact_id: str, entry: dict) -> dict:

@@ -152,14 +152,16 @@ def test_a_contact_store_that_fails_never_stops_a_conversation(runtime, caplog):
     assert "could not be found" in caplog.text
 
 
-def test_an_anonymous_chat_session_is_its_own_contact_made_behind_the_turn(runtime):
-    # no visitor id: the session itself is the visitor, so there is nobody to look up, and the
-    # first turn waits on no write
+def test_an_anonymous_chat_visitor_is_nobody_known_until_the_flow_links_what_they_gave(runtime):
+    # no visitor id: they can never be recognised, so no contact is kept for the session (and
+    # its turns go to no store) until the flow links an identity; that contact's timeline then
+    # goes on from the turn that linked it
     first = runtime.chat_turn("greeter", None, "hello")
-    contact_id = runtime.sessions.get(first["session"]).contact["id"]
-    assert contact_id
+    assert runtime.sessions.get(first["session"]).contact["id"] is None
     runtime.chat_turn("greeter", first["session"], "Grace@Example.org")  # links the address
+    contact_id = runtime.sessions.get(first["session"]).contact["id"]
     contact = store_of(runtime).get(contact_id)
-    assert sorted((i["kind"], i["value"]) for i in contact["identities"]) == [
-        ("chat", first["session"]), ("email", "grace@example.org")]
+    assert contact["identities"] == [{"kind": "email", "value": "grace@example.org"}]
     assert contact["attributes"] == {"tier": "gold"}
+    entries = store_of(runtime).timeline(contact_id, limit=20)
+    assert ("in", "Grace@Example.org") in {(e["direction"], e["text"]) for e in entries}
