@@ -2,7 +2,8 @@
 
 What a mail adds to a plain message travels in `Message.extra`: `mail` (the ReceivedMail),
 `thread` (the session its In-Reply-To or References name), `details` (subject, Message-ID and
-attachments) and `answer`, a dict the receiver reads back: what became of the turn's answer.
+attachments) and `ours` (the address we answer from). What became of the turn's answer is the
+inbound answer's `delivery`: `answered`, `silent` or `failed`.
 """
 
 from __future__ import annotations
@@ -43,14 +44,13 @@ class MailInbound(InboundChannel):
         details = message.extra.get("details")
         return {"message": details} if details else None
 
-    def deliver(self, host: Host, session: Session, replies: list[dict], message: Message) -> None:
+    def deliver(self, host: Host, session: Session, replies: list[dict],
+                message: Message) -> str:
         """Queue the turn's replies as one mail answering the customer's, in its thread."""
-        answer = message.extra.setdefault("answer", {})
         mail, ours = message.extra.get("mail"), message.extra.get("ours", "")
         job = reply_payload(mail, replies, ours) if mail is not None else None
         if job is None:
-            answer["outcome"] = "silent"
-            return
+            return "silent"
         payload, key = job
         # the thread is known before the answer leaves, so a quick reply to it finds its session
         remember_thread(host.sessions, our_message_id(key, ours), session.id)
@@ -59,9 +59,8 @@ class MailInbound(InboundChannel):
         except Exception:  # the turn has happened: say loudly what was not queued
             log.exception("the answer %s to mail %s (session %s) could not be queued", key,
                           mail.message_id, session.id)
-            answer["outcome"] = "failed"
-            return
-        answer["outcome"] = "answered"
+            return "failed"
+        return "answered"
 
 
 register_inbound(MailInbound())

@@ -79,12 +79,10 @@ class MailReceiver:
                                         self.limits) if self.folder is not None else [])
         details = {"subject": mail.subject, "message_id": mail.message_id,
                    "attachments": attachments}
-        answer: dict = {}
         result = self.runtime.inbound(CHANNEL, mail.sender, to, mail.text, mail.message_id,
-                                      thread=thread, details=details, mail=mail, ours=self.ours,
-                                      answer=answer)
+                                      thread=thread, details=details, mail=mail, ours=self.ours)
         if result.get("duplicate"):
             return Outcome("duplicate", result.get("session"))
-        outcome = answer.get("outcome", "silent")
+        outcome = result.get("delivery", "silent")
         reason = "the answer could not be queued" if outcome == "failed" else ""
         return Outcome(outcome, result["session"], reason)

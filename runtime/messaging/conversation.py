@@ -108,9 +108,12 @@ class InboundChannel:
         """Return variables the message gives its session (set before its turn), or None."""
         return None
 
-    def deliver(self, host: Host, session: Session, replies: list[dict], message: Message) -> None:
-        """Queue the turn's replies to the sender, each as one message (`send` tasks)."""
+    def deliver(self, host: Host, session: Session, replies: list[dict],
+                message: Message) -> str | None:
+        """Queue the turn's replies to the sender, each as one message (`send` tasks); return
+        what became of them when the channel tells (its answer's `delivery`), else None."""
         queue_replies(host, session, replies, message.sender, message.to)
+        return None
 
 
 def waits_for(session: Session | None, message: Message, flow_id: str) -> bool:
@@ -195,14 +198,17 @@ class Conversations:
                 turn, replies = self._turn(channel, message, flow_id)
                 if message_id is not None:
                     host.sessions.settle_message(message.channel, message_id, turn.session.id)
-                channel.deliver(host, turn.session, replies, message)
+                delivery = channel.deliver(host, turn.session, replies, message)
         except BaseException:
             if message_id is not None:  # nothing changed: the sender's redelivery may try again
                 host.sessions.settle_message(message.channel, message_id, None)
             raise
         host.notify(turn.session)
-        return {"session": turn.session.id, "replies": replies, "ended": turn.ended,
-                "duplicate": False}
+        answer = {"session": turn.session.id, "replies": replies, "ended": turn.ended,
+                  "duplicate": False}
+        if delivery is not None:
+            answer["delivery"] = delivery
+        return answer
 
     def _turn(self, channel: InboundChannel, message: Message,
               flow_id: str) -> tuple[Turn, list[dict]]:
