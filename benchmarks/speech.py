@@ -7,8 +7,10 @@ by espeak-ng in several voices and speeds, converted to 8 kHz like every prompt,
 endpointer and recognised by PocketSphinx as a SIP call would be. It prints:
 
 - accuracy: in-grammar phrases recognised as themselves and accepted (goal >= 90%);
+- recognised: in-grammar phrases recognised as themselves, whatever their confidence;
 - false accepts: out-of-grammar sentences, noise and hum that were accepted as some phrase;
-- the likelihood ratios of right answers and of out-of-grammar speech (what CENTER is set from);
+- both at other centres of the confidence curve (what CENTER is set from), and the likelihood
+  ratios of right answers and of out-of-grammar speech;
 - CPU seconds per second of audio, and how many recognitions run concurrently in real time on
   the machine's cores (processes, each with its decoder, all busy at once).
 """
@@ -32,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from runtime.media import TextToSpeech  # noqa: E402
 from runtime.speech.endpoint import steady, utterance_in  # noqa: E402
 from runtime.speech.grammar import Grammar, phrases_of  # noqa: E402
-from runtime.speech.pocketsphinx import CENTER, SCALE, PocketSphinx, confidence  # noqa: E402
+from runtime.speech.pocketsphinx import CENTER, Evidence, PocketSphinx  # noqa: E402
 
 VOICES = ["en-us", "en-gb", "en-us+f3", "en-us+m3", "en-gb-x-rp", "en-029"]
 RATES = [140, 175, 210]
@@ -66,8 +68,9 @@ def option_of(menu_options: list[list[str]], text: str) -> int:
 def measure_accuracy(workspace: Path, recognizer: PocketSphinx) -> dict:
     """Recognise every phrase of every menu in every voice and speed, and sentences outside."""
     rng = np.random.default_rng(1)
-    samples: list[tuple[bool, bool, float]] = []  # (in grammar, right option, ratio)
+    samples: list[tuple[bool, bool, Evidence]] = []  # (in grammar, right option, evidence)
     by_voice: dict[str, list[int]] = {}  # voice -> [right and accepted, phrases]
+    nothing = Evidence("", -math.inf, 1.0)
     audio_s = cpu_s = 0.0
     for texts, options in menus(workspace).values():
         grammar = Grammar("en", phrases_of(texts))
@@ -78,42 +81,45 @@ def measure_accuracy(workspace: Path, recognizer: PocketSphinx) -> dict:
                 noisy = np.frombuffer(pcm, "<i2") + rng.normal(0, 30, len(pcm) // 2)
                 utterance = utterance_in(noisy.clip(-32768, 32767).astype("<i2").tobytes())
                 if utterance is None or steady(utterance):
-                    samples.append((text in texts, False, -math.inf))
+                    samples.append((text in texts, False, nothing))
                     continue
                 started = time.process_time()
-                heard, ratio = recognizer.scored(utterance, grammar)
+                found = recognizer.scored(utterance, grammar)
                 cpu_s += time.process_time() - started
                 audio_s += len(utterance) / 16000
                 inside = text in texts
-                right = inside and bool(heard) and \
-                    option_of(options, heard) == option_of(options, text)
-                samples.append((inside, right, ratio if heard else -math.inf))
+                right = inside and bool(found.text) and \
+                    option_of(options, found.text) == option_of(options, text)
+                samples.append((inside, right, found))
                 if inside:
                     tally = by_voice.setdefault(f"{tts.voices['en']}@{tts.rate}", [0, 0])
-                    tally[0] += right and heard != "" and \
-                        confidence(ratio) >= recognizer.threshold
+                    tally[0] += right and found.confidence() >= recognizer.threshold
                     tally[1] += 1
     inside = [s for s in samples if s[0]]
     outside = [s for s in samples if not s[0]]
 
     def at(center: float) -> tuple[float, float]:
         """Accuracy and false accepts with confidence 0.5 at this ratio."""
-        accepted = lambda ratio: ratio != -math.inf and ratio >= center
-        return (sum(1 for _, right, r in inside if right and accepted(r)) / len(inside),
-                sum(1 for _, _, r in outside if accepted(r)) / len(outside))
+        accepted = lambda found: found.confidence(center) >= recognizer.threshold
+        return (sum(1 for _, right, found in inside if right and accepted(found)) / len(inside),
+                sum(1 for _, _, found in outside if accepted(found)) / len(outside))
 
-    threshold_ratio = CENTER + SCALE * math.log(recognizer.threshold / (1 - recognizer.threshold))
-    accuracy, false_accepts = at(threshold_ratio)
-    right_ratios = [r for _, right, r in inside if right and r != -math.inf]
-    out_ratios = [r for _, _, r in outside if r != -math.inf]
-    pct = lambda xs: [round(float(q), 1) for q in np.percentile(xs, [5, 25, 50, 75, 95])] \
+    accuracy, false_accepts = at(CENTER)
+    right_ratios = [f.ratio for _, right, f in inside if right and f.ratio != -math.inf]
+    out_ratios = [f.ratio for _, _, f in outside if f.ratio != -math.inf]
+    pct = lambda xs: [round(float(q), 2) for q in np.percentile(xs, [5, 25, 50, 75, 95])] \
         if xs else []
     return {"phrases": len(inside), "accuracy": round(accuracy, 4),
+            "recognised": round(sum(1 for _, right, _ in inside if right) / len(inside), 4),
             "out_of_grammar": len(outside), "false_accepts": round(false_accepts, 4),
-            "sweep_ratio_accuracy_false_accepts": [
-                (c, round(at(c)[0], 3), round(at(c)[1], 3)) for c in range(-30, -9, 2)],
+            "sweep_center_accuracy_false_accepts": [
+                (c, round(at(c)[0], 3), round(at(c)[1], 3)) for c in range(-36, -19, 2)],
             "ratio_right_p5_25_50_75_95": pct(right_ratios),
             "ratio_out_of_grammar_p5_25_50_75_95": pct(out_ratios),
+            "unexplained_right_p50_90_95_99": [round(float(q), 2) for q in np.percentile(
+                [f.unexplained for _, right, f in inside if right], [50, 90, 95, 99])],
+            "unexplained_out_of_grammar_p5_10_25_50": [round(float(q), 2) for q in np.percentile(
+                [f.unexplained for _, _, f in outside if f.text], [5, 10, 25, 50])],
             "accuracy_by_voice_and_wpm": {k: round(a / n, 2) for k, (a, n) in by_voice.items()},
             "noise": noise_outcomes(recognizer, rng), "voices": VOICES, "rates_wpm": RATES,
             "cpu_s_per_audio_s": round(cpu_s / audio_s, 4)}

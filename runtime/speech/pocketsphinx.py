@@ -15,22 +15,31 @@ noise) much worse. The ratio goes through a logistic curve into [0, 1]; CENTER a
 measured by benchmarks/speech.py on synthesised in- and out-of-grammar phrases (the posterior of
 the lattice and a loop weighted by the phone language model were measured too, and told the two
 apart less well). Audio in which no phrase of the grammar can end at all has confidence 0.
+
+Two things the ratio alone misses. A grammar search keeps the best path at the last frame even
+when that path stopped inside a phrase ("what" of "what is my balance" for a spoken "balance"):
+then the best whole phrase of the lattice's n-best list is the answer. And a sentence that merely
+contains a phrase ("I would like to OPEN an account") fits the phrase well where it is said and
+leaves the rest of the speech to the silence model: the share of loud frames the phrase's words
+do not cover lowers the confidence, to nothing at UNEXPLAINED_ZERO.
 Decoders load the acoustic model once each; a few are kept (one per worker) and each compiles a
 grammar once, the first time it is asked for, and keeps it (least recently used out first).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import queue
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from .accents import non_rhotic
 from .grammar import DIGIT_WORDS, Grammar
 from .recognizer import DEFAULT_THRESHOLD, RATE, Recognition, Recognizer, SpeechUnavailable
 
@@ -46,8 +55,13 @@ TRIM_LEVEL = 300.0  # RMS under which a frame is quiet (as the endpointer's MIN_
 TRIM_SHARE = 0.05  # ... or under this share of the loudest frame's RMS
 TRIM_MARGIN = 5  # frames of quiet kept either side of the speech (100 ms)
 LOOP = "_phones"  # the search of the free phone loop the grammar is compared with
-CENTER = -26.0  # the per-frame log-likelihood ratio given confidence 0.5 (benchmarks/speech.py)
+CENTER = -30.0  # the per-frame log-likelihood ratio given confidence 0.5 (benchmarks/speech.py)
 SCALE = 3.0  # how many ratio units take the confidence from 0.5 to 0.73
+NBEST = 20  # paths of the lattice searched for a whole phrase when the best one stopped inside
+FRAME = 160  # samples of a decoder frame (10 ms at 16 kHz)
+LOUD_SHARE = 0.1  # a frame this share of the loudest frame's level (and TRIM_LEVEL) is speech
+UNEXPLAINED_FREE = 0.2  # speech the phrase leaves unexplained without costing confidence ...
+UNEXPLAINED_ZERO = 0.4  # ... and the share at which its confidence is 0 (benchmarks/speech.py)
 
 
 def _module() -> Any:
@@ -68,7 +82,7 @@ def wheel_model() -> tuple[Path, Path]:
 class _Decoder:
     """One PocketSphinx decoder with the grammar searches it has compiled."""
 
-    def __init__(self, model: Path, dictionary: Path) -> None:
+    def __init__(self, model: Path, dictionary: Path, *, accents: bool) -> None:
         ps = _module()
         self.decoder = ps.Decoder(hmm=str(model), dict=str(dictionary), lm=None,
                                   samprate=MODEL_RATE, loglevel="FATAL")
@@ -76,6 +90,8 @@ class _Decoder:
         self.logmath = self.decoder.get_logmath()
         self.searches: OrderedDict[str, dict[str, str] | None] = OrderedDict()
         self.active = ""
+        self.accents = accents
+        self.accented: set[str] = set()  # words given their other accents' pronunciations
 
     def known(self, word: str) -> bool:
         return self.decoder.lookup_word(word) is not None
@@ -114,9 +130,27 @@ class _Decoder:
                          left_out)
             if not phrases:
                 return None
+            if self.accents:
+                for word in {w for said in phrases for w in said.split()}:
+                    self._accented(word)
             rule = " | ".join(f"( {said} )" for said in sorted(phrases))
         self.decoder.add_jsgf_string(name, f"#JSGF V1.0;\ngrammar g;\npublic <s> = {rule} ;\n")
         return phrases
+
+    def _accented(self, word: str) -> None:
+        """Add the non-rhotic pronunciation of each of a word's as alternatives ("card(3)")."""
+        if word in self.accented:
+            return
+        self.accented.add(word)
+        said = []
+        while (phones := self.decoder.lookup_word(
+                word if not said else f"{word}({len(said) + 1})")) is not None:
+            said.append(phones)
+        for phones in list(said):
+            other = non_rhotic(phones)
+            if other not in said:
+                said.append(other)
+                self.decoder.add_word(f"{word}({len(said)})", other, False)
 
     def _pass(self, search: str, audio: bytes) -> tuple[str, float | None, int]:
         """Decode with one search; return its text, its score (log) and the frames decoded."""
@@ -130,16 +164,56 @@ class _Decoder:
             return (hyp.hypstr if hyp else ""), None, d.n_frames()
         return hyp.hypstr, float(self.logmath.log(hyp.score)), d.n_frames()
 
-    def decode(self, audio: bytes) -> tuple[str, float]:
-        """Return the grammar's phrase heard in 16 kHz audio and the likelihood ratio per frame
-        of the grammar's path against the free phone loop (-inf when no phrase fits)."""
+    def _score(self, hyp: Any) -> float | None:
+        # the bindings give a score as exp(log score): 0 when it underflowed
+        return None if hyp is None or hyp.score <= 0 else float(self.logmath.log(hyp.score))
+
+    def _whole_phrase(self, phrases: dict[str, str], audio: bytes) -> tuple[str, float | None]:
+        """Return the lattice's best whole phrase and its score, aligned to the audio so that
+        the decoder's segments are that phrase's ("" when no path of the n-best is one)."""
+        d = self.decoder
+        for hyp in itertools.islice(d.nbest(), NBEST):
+            if hyp is not None and hyp.hypstr in phrases:
+                heard, score = hyp.hypstr, self._score(hyp)
+                break
+        else:
+            return "", None
+        d.set_align_text(heard)
+        d.start_utt()
+        d.process_raw(audio, full_utt=True)
+        d.end_utt()
+        return (heard, score) if d.hyp() is not None else ("", None)
+
+    def decode(self, audio: bytes) -> Evidence:
+        """Return the grammar's phrase heard in 16 kHz audio, the likelihood ratio per frame of
+        its path against the free phone loop (-inf when no phrase fits), and the share of the
+        loud frames its words leave to silence."""
         heard, score, frames = self._pass(self.active, audio)
+        phrases = self.searches[self.active]
+        if phrases and heard not in phrases:  # the best path stopped inside a phrase
+            heard, score = self._whole_phrase(phrases, audio)
         if not heard or score is None:
-            return "", -math.inf
+            return Evidence("", -math.inf, 1.0)
+        unexplained = unexplained_share(self.decoder.seg(), audio)
         _, loop, _ = self._pass(LOOP, audio)
         if loop is None:
-            return heard, -math.inf
-        return heard, (score - loop) / max(frames, 1)
+            return Evidence(heard, -math.inf, unexplained)
+        return Evidence(heard, (score - loop) / max(frames, 1), unexplained)
+
+
+class Evidence(NamedTuple):
+    """What a decoder found: the phrase (as heard), its likelihood ratio per frame against the
+    phone loop, and the share of the speech its words leave unexplained."""
+
+    text: str
+    ratio: float
+    unexplained: float
+
+    def confidence(self, center: float = CENTER) -> float:
+        """Return how sure the phrase is, in [0, 1] (`center`: the ratio given 0.5)."""
+        if not self.text or self.ratio == -math.inf:
+            return 0.0
+        return confidence(self.ratio, self.unexplained, center)
 
 
 class PocketSphinx(Recognizer):
@@ -165,7 +239,7 @@ class PocketSphinx(Recognizer):
 
     def _decoder(self) -> _Decoder:
         try:
-            made = _Decoder(self.model, self.dictionary)
+            made = _Decoder(self.model, self.dictionary, accents=self.language == "en")
         except RuntimeError as exc:
             raise SpeechUnavailable(f"PocketSphinx could not load the {self.language!r} model "
                                     f"{self.model} with dictionary {self.dictionary}: {exc}") \
@@ -179,34 +253,51 @@ class PocketSphinx(Recognizer):
                 return self._decoder()
         return self._idle.get()
 
-    def scored(self, pcm: bytes, grammar: Grammar) -> tuple[str, float]:
-        """Return the grammar's phrase heard ("" for none) and its likelihood ratio per frame
-        against the free phone loop (-inf when no phrase fits): what confidence is made of."""
+    def scored(self, pcm: bytes, grammar: Grammar) -> Evidence:
+        """Return what confidence is made of: the grammar's phrase heard (as the flow wrote it,
+        "" for none), its likelihood ratio against the free phone loop (-inf when no phrase
+        fits) and the share of the speech it leaves unexplained."""
         audio = prepared(pcm)
         decoder = self._take()
         try:
-            phrases = decoder.search(grammar)
-            if phrases is None:
-                return "", -math.inf
-            heard, ratio = decoder.decode(audio)
+            if decoder.search(grammar) is None:
+                return Evidence("", -math.inf, 1.0)
+            found = decoder.decode(audio)
         finally:
             self._idle.put(decoder)
-        return grammar.text_of(heard), ratio
+        return found._replace(text=grammar.text_of(found.text))
 
     def recognize(self, pcm: bytes, grammar: Grammar) -> Recognition:
-        text, ratio = self.scored(pcm, grammar)  # a path that stopped inside a phrase gives ""
-        if not text or ratio == -math.inf:
-            return Recognition("", 0.0)
-        return Recognition(text, round(confidence(ratio), 3))
+        found = self.scored(pcm, grammar)
+        return Recognition(found.text, round(found.confidence(), 3))
 
     def close(self) -> None:
         while not self._idle.empty():
             self._idle.get_nowait()
 
 
-def confidence(ratio: float) -> float:
-    """Return a per-frame log-likelihood ratio as a confidence in [0, 1]."""
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, (ratio - CENTER) / SCALE))))
+def confidence(ratio: float, unexplained: float = 0.0, center: float = CENTER) -> float:
+    """Return a per-frame log-likelihood ratio, and the share of the speech the phrase leaves
+    unexplained, as a confidence in [0, 1]."""
+    fit = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, (ratio - center) / SCALE))))
+    covered = (UNEXPLAINED_ZERO - unexplained) / (UNEXPLAINED_ZERO - UNEXPLAINED_FREE)
+    return fit * min(1.0, max(0.0, covered))
+
+
+def unexplained_share(segments: Any, audio: bytes) -> float:
+    """Return the share of the loud frames of 16 kHz audio that no word of a decoded path
+    covers (fillers, silence, no segment at all)."""
+    samples = np.frombuffer(audio, dtype="<i2").astype(np.float32)
+    frames = len(samples) // FRAME
+    if frames == 0:
+        return 1.0
+    levels = np.sqrt(np.mean(samples[:frames * FRAME].reshape(frames, FRAME) ** 2, axis=1))
+    loud = levels >= max(TRIM_LEVEL, LOUD_SHARE * float(levels.max()))
+    words = np.zeros(frames, dtype=bool)
+    for segment in segments or ():
+        if not segment.word.startswith(("<", "[", "+")):  # fillers: <sil>, [NOISE], +breath+
+            words[segment.start_frame:segment.end_frame + 1] = True
+    return float(np.count_nonzero(loud & ~words)) / max(1, int(np.count_nonzero(loud)))
 
 
 def trimmed(samples: np.ndarray) -> np.ndarray:

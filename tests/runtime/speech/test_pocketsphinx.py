@@ -14,6 +14,12 @@ from runtime.speech.pocketsphinx import PocketSphinx
 
 MENU = Grammar("en", phrases_of(["Balance", "my balance", "Lost card", "stolen card", "Agent",
                                  "operator", "human"]))
+SAY_OR_PRESS = Grammar("en", phrases_of([
+    "Balance", "my balance", "what is my balance", "account balance", "Lost card", "I lost my card",
+    "block my card", "my card was stolen", "stolen card", "Opening hours", "when are you open",
+    "hours", "Agent", "operator", "human", "talk to a human"]))
+TOPICS = Grammar("en", phrases_of(["Balance", "my balance", "money", "Opening hours", "hours",
+                                   "open", "Agent", "human", "operator"]))
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +29,15 @@ def say():
 
     speech = TextToSpeech()
     return lambda text: utterance_in(speech.speak_sync(text, "en").pcm)
+
+
+@pytest.fixture(scope="module")
+def say_in():
+    program("espeak-ng", "espeak-ng")
+    from runtime.media import TextToSpeech
+
+    return lambda voice, text: utterance_in(
+        TextToSpeech(voices={"en": voice}).speak_sync(text, "en").pcm)
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +55,24 @@ def test_a_phrase_of_the_grammar_is_heard_and_accepted(recognizer, say, text, op
 @pytest.mark.parametrize("text", ["what time is it", "hello"])
 def test_speech_outside_the_grammar_is_not_accepted(recognizer, say, text):
     assert not recognizer.recognize(say(text), MENU).accepted(recognizer.threshold)
+
+
+def test_a_phrase_is_heard_when_the_best_path_stopped_inside_a_longer_one(recognizer, say):
+    # its best path at the last frame ends inside another phrase, not on a whole one
+    heard = recognizer.recognize(say("block my card"), SAY_OR_PRESS)
+    assert heard.text == "block my card" and heard.accepted(recognizer.threshold), heard
+
+
+def test_a_british_speaker_who_drops_the_r_is_heard(recognizer, say_in):
+    heard = recognizer.recognize(say_in("en-gb", "hours"), SAY_OR_PRESS)
+    assert heard.text == "hours" and heard.accepted(recognizer.threshold), heard
+
+
+def test_a_sentence_that_merely_contains_a_phrase_is_not_accepted(recognizer, say_in):
+    for voice in ("en-us", "en-gb"):
+        found = recognizer.scored(say_in(voice, "I would like to open an account"), TOPICS)
+        assert found.text == "open" and found.unexplained > 0.4, found
+        assert found.confidence() < recognizer.threshold
 
 
 def test_noise_is_not_accepted_and_digits_are_heard(recognizer, say):
