@@ -31,6 +31,7 @@ function BotEditor({ store }: { store: DocumentStore<BotDocument> }) {
   const readOnly = !canEdit(useSession((s) => s.info));
   const doc = useStore(store, (s) => s.doc);
   const change = useStore(store, (s) => s.change);
+  const loaded = useStore(store, (s) => s.loaded);
   const names = Object.keys(doc.intents);
   const [current, setSelected] = useCurrentItem(names);
   const responses = useResponseNames();
@@ -59,11 +60,11 @@ function BotEditor({ store }: { store: DocumentStore<BotDocument> }) {
           {!readOnly && <button type="button" onClick={add}>{t("bots.addIntent")}</button>}
         </section>
         <section className="document-main">
-          {current ? <IntentForm key={current} doc={doc} name={current} readOnly={readOnly} responses={responses}
+          {current ? <IntentForm key={`${current}@${loaded}`} doc={doc} name={current} readOnly={readOnly} responses={responses}
             onRename={(to) => { change((d) => renameIntent(d, current, to)); setSelected(to); }}
             onRemove={() => { change((d) => removeIntent(d, current)); setSelected(null); }}
             change={change} /> : <p className="empty">{t("bots.noIntents")}</p>}
-          <EntitiesForm doc={doc} readOnly={readOnly} change={change} />
+          <EntitiesForm key={loaded} doc={doc} readOnly={readOnly} change={change} />
         </section>
         {showingVersions ? <DocumentVersions store={store} readOnly={readOnly} /> : <TryPhrase store={store} />}
       </main>

@@ -33,6 +33,7 @@ function ResponsesEditor({ store }: { store: DocumentStore<ResponsesDocument> })
   const readOnly = !canEdit(useSession((s) => s.info));
   const doc = useStore(store, (s) => s.doc);
   const change = useStore(store, (s) => s.change);
+  const loaded = useStore(store, (s) => s.loaded);
   const names = Object.keys(doc.responses);
   const [current, setSelected] = useCurrentItem(names);
   const [showingVersions, setShowingVersions] = useState(false);
@@ -53,7 +54,7 @@ function ResponsesEditor({ store }: { store: DocumentStore<ResponsesDocument> })
           }}>{t("responses.add")}</button>}
         </section>
         <section className="document-main">
-          {current ? <ResponseForm key={current} doc={doc} name={current} readOnly={readOnly} change={change}
+          {current ? <ResponseForm key={`${current}@${loaded}`} doc={doc} name={current} readOnly={readOnly} change={change}
             onRemove={() => { change((d) => removeResponse(d, current)); setSelected(null); }} />
             : <p className="empty">{t("responses.empty")}</p>}
         </section>

@@ -18,6 +18,8 @@ export interface DocumentState<T extends { id: string }> {
   saveState: SaveState;
   /** Set when a save or publish met another copy than the one read (409 version_mismatch). */
   conflict: { theirEtag: string | null } | null;
+  /** How many times the working copy was read again: the forms' uncontrolled fields key on it. */
+  loaded: number;
   /** How many publishes (and rollbacks) this editor made: what has the versions read again. */
   published: number;
   /** The problems of the last refused publish. */
@@ -53,7 +55,7 @@ export function createDocumentStore<T extends { id: string }>(kind: DocumentKind
     };
 
     return {
-      kind, id: doc.id, doc, etag, dirty: false, saveState: "idle", conflict: null, published: 0, problems: [], error: null,
+      kind, id: doc.id, doc, etag, dirty: false, saveState: "idle", conflict: null, loaded: 0, published: 0, problems: [], error: null,
 
       change(edit) {
         set((s) => ({ doc: edit(s.doc), dirty: true, saveState: "idle" }));
@@ -89,7 +91,7 @@ export function createDocumentStore<T extends { id: string }>(kind: DocumentKind
 
       async reload() {
         const fresh = await documents.draft<T>(kind, get().id);
-        set({ doc: fresh.doc, etag: fresh.etag, dirty: false, conflict: null, saveState: "idle", problems: [] });
+        set((s) => ({ doc: fresh.doc, etag: fresh.etag, dirty: false, conflict: null, saveState: "idle", problems: [], loaded: s.loaded + 1 }));
       },
 
       async keepCopy(newId) {
