@@ -5,8 +5,11 @@
 import { act, cleanup, fireEvent, render, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import i18n from "../src/i18n";
-import { DiffSummary, VersionsPanel } from "../src/components/panels/VersionsPanel";
-import type { DocumentDiff, Version } from "../src/lib/types";
+import { DiffSummary, FlowVersionsPanel, VersionsPanel } from "../src/components/panels/VersionsPanel";
+import type { DocumentDiff, FlowDiff, Version } from "../src/lib/types";
+import { EditorContext } from "../src/store/context";
+import { createEditorStore } from "../src/store/editor-store";
+import { catalog, MENU_FLOW } from "./fixtures";
 
 const VERSIONS: Version[] = [
   { number: 2, content_hash: "h2", author: "ann", note: "more examples", source: "editor", created_at: "2026-12-05T00:00:00Z" },
@@ -17,6 +20,10 @@ const DIFF: DocumentDiff = {
   changed: [{ id: "intents/balance", fields: ["examples"] }], fields: ["languages"],
 };
 
+// version 1 had a block `gone` the draft has not; the draft changed `welcome`
+const OLDER_FLOW = { ...MENU_FLOW, blocks: { ...MENU_FLOW.blocks, gone: { type: "end", config: {} } }, layout: { ...MENU_FLOW.layout, gone: { x: 0, y: 200 } } };
+const FLOW_DIFF: FlowDiff = { from: 1, to: "draft", added: [], removed: ["gone"], changed: [{ id: "welcome", fields: ["config"] }], moved: [], flow_fields: [] };
+
 let requests: { method: string; path: string; body: unknown }[];
 beforeEach(async () => {
   requests = [];
@@ -26,7 +33,9 @@ beforeEach(async () => {
     const path = url.replace("/api/v1", "");
     requests.push({ method, path, body: init.body ? JSON.parse(String(init.body)) : null });
     const answer = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-    if (path === "/bots/bank/versions") return answer({ versions: VERSIONS });
+    if (path === "/bots/bank/versions" || path === "/flows/support-line/versions") return answer({ versions: VERSIONS });
+    if (path.startsWith("/flows/support-line/diff")) return answer(FLOW_DIFF);
+    if (path === "/flows/support-line/versions/1") return answer(OLDER_FLOW);
     if (path.startsWith("/bots/bank/diff")) return answer(DIFF);
     if (path === "/bots/bank/rollback") return answer({ number: 3 }, 201);
     return answer({ error: { code: "not_found", message: "not found" } }, 404);
@@ -91,6 +100,23 @@ describe("the versions panel of a bot", () => {
       expect(within(version).queryByRole("button", { name: "Restore" })).toBeNull();
       expect(within(version).getByRole("button", { name: "Show changes" })).toBeTruthy();
     }
+  });
+});
+
+describe("the versions panel of a flow", () => {
+  it("colours the canvas with a diff against the draft, and clears it when the diff is hidden", async () => {
+    const store = createEditorStore("support-line", catalog(), MENU_FLOW, "e1");
+    const { findByTestId, findByRole, getByRole } = render(
+      <EditorContext.Provider value={store}>
+        <FlowVersionsPanel ensureSaved={async () => true} onRestored={() => undefined} refreshKey={0} />
+      </EditorContext.Provider>);
+    fireEvent.click(within(await findByTestId("version-1")).getByRole("button", { name: "Show changes" }));
+    expect((await findByRole("status")).textContent).toContain("moved: 0");
+    expect(store.getState().marks.blocks).toEqual({ welcome: "changed", gone: "removed" });
+    expect(store.getState().ghosts.map((ghost) => ghost.id)).toEqual(["gone"]);
+    fireEvent.click(getByRole("button", { name: "Hide changes" }));
+    expect(store.getState().marks.blocks).toEqual({});
+    expect(store.getState().ghosts).toEqual([]);
   });
 });
 

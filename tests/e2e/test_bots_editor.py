@@ -259,4 +259,12 @@ def test_a_viewer_compares_versions_but_has_no_rollback_and_the_api_refuses_one(
     versions.get_by_role("status").filter(has_text="Changes from version 1 to the draft").wait_for()
     refused = api(page, url, "/bots/cards/rollback", "POST", {"version": 1})
     assert (refused.status, refused.json()["error"]["code"]) == (403, "forbidden")
+    # a responses set's page has the same panel, in place of the preview
+    page.goto(url + "/responses/bank")
+    page.get_by_role("button", name="Versions").click()
+    versions.get_by_test_id("version-1").get_by_role("button", name="Show changes").click()
+    versions.get_by_role("status").filter(has_text="Changes from version 1 to the draft").wait_for()
+    assert versions.get_by_role("button", name="Restore").count() == 0
+    assert page.get_by_role("complementary", name="Preview").count() == 0
+    shot(page, "bots-9-responses-versions-viewer")
     assert page.errors == []
