@@ -1,5 +1,6 @@
 """What changed between two documents: a flow block by block, as the editor colours it; a bot
-or a responses set item by item (its intents, entities, responses), as its versions panel lists it."""
+or a responses set item by item (its intents, entities, responses), as its versions panel
+lists it."""
 
 from __future__ import annotations
 
