@@ -11,9 +11,9 @@
 # takes the wheel's Node even when the machine has one.
 #
 # The dependencies come from the committed package-lock.json (`npm ci`). A stamp in the output
-# records a hash of frontend/'s files: when they did not change and the output is there, the
-# build is skipped (CALLWRIGHT_REBUILD_EDITOR=1 forces it). A failed build is a failure, always:
-# the product without its editor is not the product.
+# records a hash of frontend/'s files and of the bot schema it imports: when they did not change
+# and the output is there, the build is skipped (CALLWRIGHT_REBUILD_EDITOR=1 forces it). A failed
+# build is a failure, always: the product without its editor is not the product.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,9 +32,10 @@ fail() { say "$*"; exit 1; }
 case "$mode" in build|test) ;; *) fail "usage: build-editor.sh [build|test], not '$mode'";; esac
 [ -f frontend/package.json ] || fail "no frontend/package.json: run this from a Callwright source tree"
 
-# What the build is made of: frontend/'s files, less its dependencies and its tests.
+# What the build is made of: frontend/'s files, less its dependencies and its tests, and the bot
+# schema the entities form checks with (frontend/src/lib/bot-entities.ts).
 source_hash() {
-  find frontend -type f ! -path 'frontend/node_modules/*' ! -path 'frontend/tests/*' -print0 \
+  find frontend schemas/bot.schema.json -type f ! -path 'frontend/node_modules/*' ! -path 'frontend/tests/*' -print0 \
     | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 

@@ -15,7 +15,7 @@ from ..flowstore.times import iso
 from ..flowstore.versions import MAX_NUMBER
 from . import current_store, json_response
 from .edits import author, fields_body, if_match
-from .kinds import FLOWS, register
+from .kinds import register
 
 bp = Blueprint("versions", __name__)
 DRAFT = "draft"
@@ -95,4 +95,4 @@ register(bp, "/{plural}/{id}/publish", publish, ["POST"])
 register(bp, "/{plural}/{id}/rollback", rollback, ["POST"])
 register(bp, "/{plural}/{id}/versions", list_versions, ["GET"])
 register(bp, "/{plural}/{id}/versions/<int:number>", get_version, ["GET"])
-register(bp, "/{plural}/{id}/diff", diff, ["GET"], (FLOWS,))
+register(bp, "/{plural}/{id}/diff", diff, ["GET"])

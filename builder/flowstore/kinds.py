@@ -24,6 +24,7 @@ from runtime.validation.responses import bot_response_problems
 from runtime.workspace import Workspace
 from runtime.workspace.stable_form import BOT_KIND, FLOW_KIND
 
+from .diff import diff_flows, diff_sections
 from .references import references_to
 
 KEY_LENGTH = 128  # the flow_versions.flow_id column
@@ -46,6 +47,8 @@ class Kind:
     live_doc: Callable[[Workspace, str], Any]  # the document that runs, None when none does
     # who names a published document: [{file, pointer, message}]; deleting it would break them
     references: Callable[[str, Workspace], list[dict]]
+    # what changed from one document to another, as the versions panel shows it
+    diff: Callable[[Any, Any], dict]
 
     @property
     def key_prefix(self) -> str:
@@ -113,7 +116,7 @@ def _flow_references(flow_id: str, workspace: Workspace) -> list[dict]:
 FLOW = Kind("flow", "flow", "flows", _pattern("flow", ("$defs", "id")), flow_version,
             _flow_problems, new_flow, _flow_live, lambda workspace: set(workspace.flows),
             lambda workspace, flow_id: workspace.docs.get(flow_id)
-            if flow_id in workspace.flows else None, _flow_references)
+            if flow_id in workspace.flows else None, _flow_references, diff_flows)
 
 
 # bots
@@ -163,7 +166,8 @@ def _block_type(workspace: Workspace, block: Any) -> Any:
 BOT = Kind("bot", "bot", "bots", _pattern("bot", ("properties", "id")), bot_version,
            _bot_problems, new_bot, _bot_live, lambda workspace: set(workspace.bots),
            lambda workspace, bot_id: workspace.bot_docs.get(bot_id)
-           if bot_id in workspace.bots else None, _bot_references)
+           if bot_id in workspace.bots else None, _bot_references,
+           diff_sections(("intents", "entities")))
 
 
 # responses sets
@@ -214,6 +218,6 @@ RESPONSES = Kind("responses", "responses set", "responses",
                  new_responses, _responses_live,
                  lambda workspace: set(workspace.responses.sets),
                  lambda workspace, set_id: workspace.responses.sets.get(set_id),
-                 _responses_references)
+                 _responses_references, diff_sections(("responses",)))
 
 KINDS = {kind.name: kind for kind in (FLOW, BOT, RESPONSES)}

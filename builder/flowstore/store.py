@@ -20,7 +20,6 @@ from ..errors import BadRequest
 from .author import Author
 from .catalogue import catalogue
 from .checks import IfMatch, check_precondition, draft_problems
-from .diff import diff_flows
 from .drafts import Draft, DraftStore, etag_of
 from .errors import DraftMissing, FlowExists, FlowInUse, FlowMissing, InvalidDocument
 from .git import Git, GitStore
@@ -150,7 +149,7 @@ class FlowStore:
     def diff(self, flow_id: str, old: Side, new: Side) -> dict:
         """Return what changed from one version (or the working copy, "draft") to another."""
         before, after = (self._side(flow_id, side) for side in (old, new))
-        return {"from": old, "to": new, **diff_flows(before, after)}
+        return {"from": old, "to": new, **self.kind.diff(before, after)}
 
     # drafts
 

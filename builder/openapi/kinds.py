@@ -22,6 +22,14 @@ SHARED = {
     ("/flows/{flow_id}/rollback", "post"): "rollback{K}",
     ("/flows/{flow_id}/versions", "get"): "list{K}Versions",
     ("/flows/{flow_id}/versions/{number}", "get"): "get{K}Version",
+    ("/flows/{flow_id}/diff", "get"): "diff{K}Versions",
+}
+# what another kind's operation says instead of the flow's, where blocks are no part of it
+DESCRIPTIONS = {
+    "diffVersions": "Item by item, each named `section/name` (`intents/greeting`, "
+                    "`entities/card`, `responses/hello`): `added`, `removed`, `changed` (with "
+                    "the item's keys that differ), and the document's own fields that differ "
+                    "(`languages`, `name`...).",
 }
 
 
@@ -63,6 +71,8 @@ def add_kinds(document: dict) -> None:
 def _operation(flow_operation: dict, kind: DocumentKind, renamed: dict[str, str]) -> dict:
     """Return a flow operation made into the kind's."""
     operation = copy.deepcopy(flow_operation)
+    if operation["operationId"] in DESCRIPTIONS:
+        operation["description"] = DESCRIPTIONS[operation["operationId"]]
     operation["operationId"] = renamed[operation["operationId"]]
     operation["tags"] = [kind.plural]
     for field in ("summary", "description"):
@@ -83,6 +93,7 @@ def _operation(flow_operation: dict, kind: DocumentKind, renamed: dict[str, str]
                                                           f"{kind.parameter}")
     text = text.replace("#/components/schemas/FlowDocument", f"#/components/schemas/"
                                                              f"{kind.schema}")
+    text = text.replace("#/components/schemas/FlowDiff", "#/components/schemas/DocumentDiff")
     text = text.replace("#/components/responses/InvalidFlow",
                         "#/components/responses/InvalidDocument")
     text = text.replace("$request.path.flow_id", f"$request.path.{kind.param}")

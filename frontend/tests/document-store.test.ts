@@ -80,4 +80,19 @@ describe("the document store", () => {
     expect(result).toEqual({ problems: [{ pointer: "/intents/hi/response", message: "no such response", severity: "error" }] });
     expect(store.getState().problems).toHaveLength(1);
   });
+
+  it("reads the working copy again after a rollback, and says the versions and the forms are to be read again", async () => {
+    const store = createDocumentStore("bots", BOT, "e1");
+    server.doc = { ...BOT, name: "Rolled back" };
+    server.etag = "e5";
+    await store.getState().restored();
+    expect(store.getState()).toMatchObject({ etag: "e5", dirty: false, loaded: 1, published: 1 });
+    expect(store.getState().doc.name).toBe("Rolled back");
+  });
+
+  it("counts a publish as a change of the versions, not of the working copy's fields", async () => {
+    const store = createDocumentStore("bots", BOT, "e1");
+    await store.getState().publish("");
+    expect(store.getState()).toMatchObject({ loaded: 0, published: 1 });
+  });
 });

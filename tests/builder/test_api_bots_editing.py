@@ -153,6 +153,37 @@ def test_a_publish_rolls_back_to_an_earlier_version_as_the_next_one(app, sign_in
         "bank/hours", "chat", "ru")["text"] == "Мы работаем с 9 до 17."
 
 
+def test_a_bot_s_versions_are_compared_with_each_other_and_with_the_draft(sign_in):
+    ann = sign_in("ann", "editor")
+    second = {**BANK, "languages": ["en"], "intents": {
+        "balance": {"examples": {"en": ["what is my balance", "how much money"]}}},
+        "entities": {"card": {"kind": "list", "values": {"debit": ["debit"]}}}}
+    ann.save("/bots/bank", second)
+    assert ann.publish("/bots/bank").status_code == 201
+    versions = ann.get("/bots/bank/diff?from=1&to=2").get_json()
+    assert conforms("DocumentDiff", versions) == []
+    assert versions == {"from": 1, "to": 2, "added": ["entities/card"],
+                        "removed": ["intents/hours"],
+                        "changed": [{"id": "intents/balance", "fields": ["examples"]}],
+                        "fields": ["languages"]}
+    ann.save("/bots/bank", {**second, "name": "Bank 3"})
+    draft = ann.get("/bots/bank/diff?from=2&to=draft").get_json()
+    assert (draft["to"], draft["added"], draft["changed"], draft["fields"]) == (
+        "draft", [], [], ["name"])
+    assert ann.get("/responses/bank/diff?from=1&to=draft").get_json()["changed"] == []
+    assert ann.get("/bots/bank/diff?from=9&to=draft").status_code == 404
+    assert ann.get("/bots/bank/diff?from=x&to=draft").status_code == 400
+
+
+def test_a_viewer_compares_a_bot_s_versions_but_cannot_roll_it_back(sign_in):
+    vic = sign_in("vic", "viewer")
+    assert vic.get("/bots/bank/versions").status_code == 200
+    assert vic.get("/bots/bank/diff?from=1&to=draft").status_code == 200
+    refused = vic.send("POST", "/bots/bank/rollback", {"version": 1})
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (403, "forbidden")
+    assert [v["number"] for v in vic.get("/bots/bank/versions").get_json()["versions"]] == [1]
+
+
 def test_a_viewer_reads_an_editor_saves_and_publishes_only_an_admin_deletes(app, sign_in):
     vic, ed, ada = sign_in("vic", "viewer"), sign_in("ed", "editor"), sign_in("ada", "admin")
     assert vic.get("/bots/bank/draft").status_code == 200

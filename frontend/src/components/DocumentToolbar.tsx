@@ -1,4 +1,4 @@
-// Save and publish a bot or responses set with the flow editor's dialogs: the publish dialog
+// Save, publish and see the versions of a bot or responses set with the flow editor's dialogs: the publish dialog
 // (a note; refused problems listed) and the conflict dialog (a 409: reload theirs or keep a copy).
 import { useState } from "react";
 import { useStore } from "zustand";
@@ -8,10 +8,13 @@ import { PublishDialog } from "./PublishDialog";
 import { ConflictDialog } from "./ConflictDialog";
 import { Icon } from "./Icon";
 
-export function DocumentToolbar<T extends { id: string }>({ store, readOnly, title }: {
+export function DocumentToolbar<T extends { id: string }>({ store, readOnly, title, showingVersions, onVersions }: {
   store: DocumentStore<T>;
   readOnly: boolean;
   title: string;
+  /** Whether the versions panel is open, and how to open or close it. */
+  showingVersions: boolean;
+  onVersions: () => void;
 }) {
   const { t } = useTranslation();
   const [publishing, setPublishing] = useState(false);
@@ -26,6 +29,9 @@ export function DocumentToolbar<T extends { id: string }>({ store, readOnly, tit
         <h1>{title} <code className="muted">{state.id}</code></h1>
         <span className="spacer" />
         <span className="muted" role="status">{status}</span>
+        <button type="button" aria-pressed={showingVersions} onClick={onVersions}>
+          <Icon name="history" /> {t("versions.title")}
+        </button>
         {!readOnly && <>
           <button type="button" disabled={state.saveState === "saving"} onClick={() => state.save().catch(() => undefined)}>
             <Icon name="save" /> {t("editor.save")}

@@ -1,7 +1,7 @@
 // The builder API (/api/v1) as the editor uses it. Writes made with the session cookie carry
 // the CSRF token from GET /session; errors become ApiError with the envelope's code.
 import type {
-  AuditEntry, BlockManifest, BotSummary, Classification, Contact, ContactEvent, Execution,
+  AuditEntry, BlockManifest, BotSummary, Classification, Contact, ContactEvent, DocumentDiff, Execution,
   ExecutionSummary, FlowDiff, FlowDocument, FlowSummary, JsonObject, Problem, ResponsePreview,
   SessionInfo, Simulation, Version,
 } from "./types";
@@ -119,12 +119,6 @@ export const api = {
     json<{ number: number; content_hash: string; commit: string | null; published_at: string }>(`${flow(id)}/publish`, {
       method: "POST", body: { note }, headers: etag ? { "If-Match": quoted(etag) } : {},
     }),
-  versions: (id: string) => json<{ versions: Version[] }>(`${flow(id)}/versions`),
-  version: (id: string, n: number) => json<FlowDocument>(`${flow(id)}/versions/${n}`),
-  diff: (id: string, from: number | "draft", to: number | "draft") =>
-    json<FlowDiff>(`${flow(id)}/diff?from=${from}&to=${to}`),
-  rollback: (id: string, version: number, note?: string) =>
-    json<{ number: number }>(`${flow(id)}/rollback`, { method: "POST", body: { version, ...(note ? { note } : {}) } }),
 
   simulate: (id: string, body: { channel: string; trigger?: string; vars?: JsonObject; now?: string }) =>
     json<Simulation>(`${flow(id)}/simulations`, { method: "POST", body }),
@@ -180,13 +174,28 @@ export const documents = {
     }),
   /** The published document that runs. */
   live: <T>(kind: DocumentKind, id: string) => json<T>(doc(kind, id)),
-  versions: (kind: DocumentKind, id: string) => json<{ versions: Version[] }>(`${doc(kind, id)}/versions`),
-  rollback: (kind: DocumentKind, id: string, version: number) =>
-    json<{ number: number }>(`${doc(kind, id)}/rollback`, { method: "POST", body: { version } }),
   remove: (kind: DocumentKind, id: string) => json<void>(doc(kind, id), { method: "DELETE" }),
 
   classify: (id: string, text: string, language?: string) =>
     json<Classification>(`${doc("bots", id)}/classify`, { method: "POST", body: { text, ...(language ? { language } : {}) } }),
   preview: (id: string, response: JsonObject, language: string) =>
     json<ResponsePreview>(`${doc("responses", id)}/preview`, { method: "POST", body: { response, language } }),
+};
+
+/** Every kind of document with numbered versions: flows, bots, responses sets. */
+export type VersionedKind = "flows" | DocumentKind;
+
+/** What changed between two sides of a kind's document (a version number, or the draft). */
+export type DiffOf<K extends VersionedKind> = K extends "flows" ? FlowDiff : DocumentDiff;
+
+const versioned = (kind: VersionedKind, id: string) => `/${kind}/${encodeURIComponent(id)}`;
+
+/** The versions API, the same for every kind: list, read one, compare two sides, roll back. */
+export const versions = {
+  list: (kind: VersionedKind, id: string) => json<{ versions: Version[] }>(`${versioned(kind, id)}/versions`),
+  get: <T = JsonObject>(kind: VersionedKind, id: string, n: number) => json<T>(`${versioned(kind, id)}/versions/${n}`),
+  diff: <K extends VersionedKind>(kind: K, id: string, from: number | "draft", to: number | "draft") =>
+    json<DiffOf<K>>(`${versioned(kind, id)}/diff?from=${from}&to=${to}`),
+  rollback: (kind: VersionedKind, id: string, version: number, note?: string) =>
+    json<{ number: number }>(`${versioned(kind, id)}/rollback`, { method: "POST", body: { version, ...(note ? { note } : {}) } }),
 };

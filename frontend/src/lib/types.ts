@@ -119,6 +119,16 @@ export interface FlowDiff {
   flow_fields: string[];
 }
 
+/** What changed in a bot or a responses set: items named `section/name` (`intents/greeting`). */
+export interface DocumentDiff {
+  from: number | string;
+  to: number | string;
+  added: string[];
+  removed: string[];
+  changed: { id: string; fields: string[] }[];
+  fields: string[];
+}
+
 export interface PathStep {
   flow: string;
   block: string;
@@ -232,7 +242,24 @@ export interface BotDocument {
   languages: string[];
   min_confidence?: number;
   intents: Record<string, Intent>;
-  entities?: Record<string, JsonObject>;
+  entities?: Record<string, Entity>;
+}
+
+/** What an entity picks out of a message: digits, a number, or one of a list's values. */
+export type EntityKind = "digits" | "number" | "list";
+
+/** An entity of a bot (schemas/bot.schema.json `$defs/entity`). */
+export interface Entity {
+  kind: EntityKind;
+  description?: string;
+  /** digits: the fewest and the most digits */
+  min_length?: number;
+  max_length?: number;
+  /** number: the smallest and the largest value */
+  minimum?: number;
+  maximum?: number;
+  /** list: each value by name, with the words and phrases that mean it */
+  values?: Record<string, string[]>;
 }
 
 export interface Intent {

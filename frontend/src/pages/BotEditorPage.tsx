@@ -1,5 +1,6 @@
 // One bot: its languages, its intents (examples and keywords per language, the auto-response
-// it says), its entities, and a "try a phrase" box that classifies with the saved draft.
+// it says), its entities, and a "try a phrase" box that classifies with the saved draft, or in
+// its place the bot's versions.
 import { useEffect, useMemo, useState } from "react";
 import type { FormEvent } from "react";
 import { useParams } from "react-router-dom";
@@ -12,6 +13,8 @@ import type { DocumentStore } from "../store/document-store";
 import { canEdit, useSession } from "../store/session";
 import { Header } from "../components/Header";
 import { DocumentToolbar } from "../components/DocumentToolbar";
+import { DocumentVersions } from "../components/DocumentVersions";
+import { EntitiesForm } from "../components/EntitiesForm";
 import { ItemList, useCurrentItem } from "../components/ItemList";
 import { PageStatus } from "../components/PageStatus";
 import { useDocument } from "./useDocument";
@@ -28,9 +31,11 @@ function BotEditor({ store }: { store: DocumentStore<BotDocument> }) {
   const readOnly = !canEdit(useSession((s) => s.info));
   const doc = useStore(store, (s) => s.doc);
   const change = useStore(store, (s) => s.change);
+  const loaded = useStore(store, (s) => s.loaded);
   const names = Object.keys(doc.intents);
   const [current, setSelected] = useCurrentItem(names);
   const responses = useResponseNames();
+  const [showingVersions, setShowingVersions] = useState(false);
 
   const add = () => {
     const name = freeName(names, "new_intent");
@@ -41,7 +46,8 @@ function BotEditor({ store }: { store: DocumentStore<BotDocument> }) {
   return (
     <div className="page">
       <Header />
-      <DocumentToolbar store={store} readOnly={readOnly} title={doc.name || t("bots.bot")} />
+      <DocumentToolbar store={store} readOnly={readOnly} title={doc.name || t("bots.bot")}
+        showingVersions={showingVersions} onVersions={() => setShowingVersions((open) => !open)} />
       <main className="document-editor">
         <section className="document-side" aria-label={t("bots.intents")}>
           <label>{t("bots.languages")}
@@ -54,13 +60,13 @@ function BotEditor({ store }: { store: DocumentStore<BotDocument> }) {
           {!readOnly && <button type="button" onClick={add}>{t("bots.addIntent")}</button>}
         </section>
         <section className="document-main">
-          {current ? <IntentForm key={current} doc={doc} name={current} readOnly={readOnly} responses={responses}
+          {current ? <IntentForm key={`${current}@${loaded}`} doc={doc} name={current} readOnly={readOnly} responses={responses}
             onRename={(to) => { change((d) => renameIntent(d, current, to)); setSelected(to); }}
             onRemove={() => { change((d) => removeIntent(d, current)); setSelected(null); }}
             change={change} /> : <p className="empty">{t("bots.noIntents")}</p>}
-          <EntitiesEditor doc={doc} readOnly={readOnly} change={change} />
+          <EntitiesForm key={loaded} doc={doc} readOnly={readOnly} change={change} />
         </section>
-        <TryPhrase store={store} />
+        {showingVersions ? <DocumentVersions store={store} readOnly={readOnly} /> : <TryPhrase store={store} />}
       </main>
     </div>
   );
@@ -103,35 +109,6 @@ function IntentForm({ doc, name, readOnly, responses, onRename, onRemove, change
       </label>
       <datalist id="response-names">{responses.map((r) => <option key={r} value={r} />)}</datalist>
     </form>
-  );
-}
-
-/** The bot's entities as JSON (digits, numbers, lists with synonyms): changed when it parses. */
-function EntitiesEditor({ doc, readOnly, change }: {
-  doc: BotDocument; readOnly: boolean; change: (edit: (d: BotDocument) => BotDocument) => void;
-}) {
-  const { t } = useTranslation();
-  const [text, setText] = useState(() => JSON.stringify(doc.entities ?? {}, null, 2));
-  const [bad, setBad] = useState(false);
-  return (
-    <details className="entities">
-      <summary>{t("bots.entities", { count: Object.keys(doc.entities ?? {}).length })}</summary>
-      <textarea rows={8} readOnly={readOnly} value={text} aria-invalid={bad} aria-label={t("bots.entitiesJson")} onChange={(e) => {
-        setText(e.target.value);
-        try {
-          const parsed = JSON.parse(e.target.value || "{}");
-          setBad(false);
-          change((d) => {
-            const next = { ...d, entities: parsed };
-            if (!Object.keys(parsed).length) delete next.entities;
-            return next;
-          });
-        } catch {
-          setBad(true);
-        }
-      }} />
-      {bad && <p className="error">{t("bots.entitiesInvalid")}</p>}
-    </details>
   );
 }
 

@@ -1,6 +1,7 @@
 // One responses set: its responses, each with variants by channel and language, and a preview
 // of what every channel makes of the one being edited, rendered by the server (the SMS segments
-// are counted there). E-mail HTML is shown in a sandboxed frame, never as this page's markup.
+// are counted there), or in its place the set's versions. E-mail HTML is shown in a sandboxed
+// frame, never as this page's markup.
 import { useEffect, useState } from "react";
 import { useParams } from "react-router-dom";
 import { useStore } from "zustand";
@@ -13,6 +14,7 @@ import type { DocumentStore } from "../store/document-store";
 import { canEdit, useSession } from "../store/session";
 import { Header } from "../components/Header";
 import { DocumentToolbar } from "../components/DocumentToolbar";
+import { DocumentVersions } from "../components/DocumentVersions";
 import { ItemList, useCurrentItem } from "../components/ItemList";
 import { PageStatus } from "../components/PageStatus";
 import { useDocument } from "./useDocument";
@@ -31,13 +33,16 @@ function ResponsesEditor({ store }: { store: DocumentStore<ResponsesDocument> })
   const readOnly = !canEdit(useSession((s) => s.info));
   const doc = useStore(store, (s) => s.doc);
   const change = useStore(store, (s) => s.change);
+  const loaded = useStore(store, (s) => s.loaded);
   const names = Object.keys(doc.responses);
   const [current, setSelected] = useCurrentItem(names);
+  const [showingVersions, setShowingVersions] = useState(false);
 
   return (
     <div className="page">
       <Header />
-      <DocumentToolbar store={store} readOnly={readOnly} title={doc.name || t("responses.set")} />
+      <DocumentToolbar store={store} readOnly={readOnly} title={doc.name || t("responses.set")}
+        showingVersions={showingVersions} onVersions={() => setShowingVersions((open) => !open)} />
       <main className="document-editor">
         <section className="document-side" aria-label={t("responses.list")}>
           <h2>{t("responses.list")}</h2>
@@ -49,11 +54,12 @@ function ResponsesEditor({ store }: { store: DocumentStore<ResponsesDocument> })
           }}>{t("responses.add")}</button>}
         </section>
         <section className="document-main">
-          {current ? <ResponseForm key={current} doc={doc} name={current} readOnly={readOnly} change={change}
+          {current ? <ResponseForm key={`${current}@${loaded}`} doc={doc} name={current} readOnly={readOnly} change={change}
             onRemove={() => { change((d) => removeResponse(d, current)); setSelected(null); }} />
             : <p className="empty">{t("responses.empty")}</p>}
         </section>
-        {current && <Preview setId={doc.id} response={doc.responses[current]} />}
+        {showingVersions ? <DocumentVersions store={store} readOnly={readOnly} />
+          : current && <Preview setId={doc.id} response={doc.responses[current]} />}
       </main>
     </div>
   );

@@ -18,6 +18,10 @@ export interface DocumentState<T extends { id: string }> {
   saveState: SaveState;
   /** Set when a save or publish met another copy than the one read (409 version_mismatch). */
   conflict: { theirEtag: string | null } | null;
+  /** How many times the working copy was read again: the forms' uncontrolled fields key on it. */
+  loaded: number;
+  /** How many publishes (and rollbacks) this editor made: what has the versions read again. */
+  published: number;
   /** The problems of the last refused publish. */
   problems: Problem[];
   error: string | null;
@@ -27,6 +31,8 @@ export interface DocumentState<T extends { id: string }> {
   reload: () => Promise<void>;
   keepCopy: (newId: string) => Promise<string | undefined>;
   dismissConflict: () => void;
+  /** Take in that an earlier version was published again (the working copy may be it now). */
+  restored: () => Promise<void>;
 }
 
 export type DocumentStore<T extends { id: string }> = StoreApi<DocumentState<T>>;
@@ -49,7 +55,7 @@ export function createDocumentStore<T extends { id: string }>(kind: DocumentKind
     };
 
     return {
-      kind, id: doc.id, doc, etag, dirty: false, saveState: "idle", conflict: null, problems: [], error: null,
+      kind, id: doc.id, doc, etag, dirty: false, saveState: "idle", conflict: null, loaded: 0, published: 0, problems: [], error: null,
 
       change(edit) {
         set((s) => ({ doc: edit(s.doc), dirty: true, saveState: "idle" }));
@@ -71,7 +77,7 @@ export function createDocumentStore<T extends { id: string }>(kind: DocumentKind
           const published = await guarded(() => documents.publish(kind, get().id, note, get().etag));
           if (!published) return null;
           const fresh = await documents.draft<T>(kind, get().id);
-          set({ etag: fresh.etag, problems: [] });
+          set((s) => ({ etag: fresh.etag, problems: [], published: s.published + 1 }));
           return { number: published.number };
         } catch (e) {
           if (e instanceof ApiError && e.status === 422 && Array.isArray(e.details)) {
@@ -85,7 +91,7 @@ export function createDocumentStore<T extends { id: string }>(kind: DocumentKind
 
       async reload() {
         const fresh = await documents.draft<T>(kind, get().id);
-        set({ doc: fresh.doc, etag: fresh.etag, dirty: false, conflict: null, saveState: "idle", problems: [] });
+        set((s) => ({ doc: fresh.doc, etag: fresh.etag, dirty: false, conflict: null, saveState: "idle", problems: [], loaded: s.loaded + 1 }));
       },
 
       async keepCopy(newId) {
@@ -98,6 +104,11 @@ export function createDocumentStore<T extends { id: string }>(kind: DocumentKind
 
       dismissConflict() {
         set({ conflict: null });
+      },
+
+      async restored() {
+        await get().reload();
+        set((s) => ({ published: s.published + 1 }));
       },
     };
   });

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from builder.flowstore.diff import diff_flows
+from builder.flowstore.diff import diff_flows, diff_sections
 
 
 def test_an_unchanged_flow_has_an_empty_diff(hello_flow):
@@ -59,3 +59,34 @@ def test_documents_that_are_not_flows_do_not_break_the_diff(hello_flow):
     assert diff_flows({"blocks": {"a": "text"}}, {"blocks": {"a": {"type": "end"}}})[
         "changed"] == [{"id": "a", "fields": ["type", "label", "notes", "config", "exits"]}]
     assert json.dumps(diff_flows(None, 3))
+
+
+def test_a_bot_is_compared_intent_by_intent_and_entity_by_entity():
+    bot_diff = diff_sections(("intents", "entities"))
+    old = {"schema": "callwright/bot@1", "id": "bank", "languages": ["en"],
+           "intents": {"balance": {"examples": {"en": ["my balance"]}},
+                       "hours": {"examples": {"en": ["when are you open"]}}},
+           "entities": {"card": {"kind": "list", "values": {"debit": ["debit"]}}}}
+    new = copy.deepcopy(old)
+    new["languages"] = ["en", "ru"]
+    new["intents"]["balance"]["response"] = "bank/balance"
+    del new["intents"]["hours"]
+    new["intents"]["agent"] = {"examples": {"en": ["a person please"]}}
+    new["entities"]["card"]["values"]["credit"] = ["credit"]
+    new["entities"]["account"] = {"kind": "digits"}
+    assert bot_diff(old, new) == {
+        "added": ["intents/agent", "entities/account"], "removed": ["intents/hours"],
+        "changed": [{"id": "intents/balance", "fields": ["response"]},
+                    {"id": "entities/card", "fields": ["values"]}],
+        "fields": ["languages"]}
+    assert bot_diff(old, copy.deepcopy(old)) == {"added": [], "removed": [], "changed": [],
+                                                 "fields": []}
+
+
+def test_an_item_that_is_no_object_differs_as_a_whole_and_a_missing_section_is_empty():
+    responses_diff = diff_sections(("responses",))
+    assert responses_diff({"responses": {"hi": "text"}}, {"responses": {"hi": {"text": "x"}}}) \
+        == {"added": [], "removed": [], "changed": [{"id": "responses/hi", "fields": ["*"]}],
+            "fields": []}
+    assert responses_diff({"id": "a"}, {"id": "a", "responses": {"hi": {}}}) == {
+        "added": ["responses/hi"], "removed": [], "changed": [], "fields": []}

@@ -6,7 +6,7 @@ import { BlockPanel } from "./BlockPanel";
 import { FlowPanel } from "./FlowPanel";
 import { ProblemsPanel } from "./ProblemsPanel";
 import { SimulatorPanel } from "./SimulatorPanel";
-import { VersionsPanel } from "./VersionsPanel";
+import { FlowVersionsPanel } from "./VersionsPanel";
 import { ExecutionsPanel } from "./ExecutionsPanel";
 
 export type Tab = "block" | "problems" | "simulator" | "versions" | "executions";
@@ -41,7 +41,7 @@ export function SidePanel({ tab, setTab, ensureSaved, versionsKey, onRestored }:
         {tab === "block" && (selected ? <BlockPanel id={selected} /> : <FlowPanel />)}
         {tab === "problems" && <ProblemsPanel onOpenBlock={() => setTab("block")} />}
         {tab === "simulator" && <SimulatorPanel ensureSaved={ensureSaved} />}
-        {tab === "versions" && <VersionsPanel ensureSaved={ensureSaved} refreshKey={versionsKey} onRestored={onRestored} />}
+        {tab === "versions" && <FlowVersionsPanel ensureSaved={ensureSaved} refreshKey={versionsKey} onRestored={onRestored} />}
         {tab === "executions" && <ExecutionsPanel />}
       </div>
     </aside>
