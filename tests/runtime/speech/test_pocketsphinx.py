@@ -10,7 +10,7 @@ from needs import program
 from runtime.speech import Grammar, SpeechUnavailable, recognizer_for
 from runtime.speech.endpoint import utterance_in
 from runtime.speech.grammar import phrases_of
-from runtime.speech.pocketsphinx import PocketSphinx
+from runtime.speech.pocketsphinx import UNEXPLAINED_FREE, PocketSphinx
 
 MENU = Grammar("en", phrases_of(["Balance", "my balance", "Lost card", "stolen card", "Agent",
                                  "operator", "human"]))
@@ -71,7 +71,8 @@ def test_a_british_speaker_who_drops_the_r_is_heard(recognizer, say_in):
 def test_a_sentence_that_merely_contains_a_phrase_is_not_accepted(recognizer, say_in):
     for voice in ("en-us", "en-gb"):
         found = recognizer.scored(say_in(voice, "I would like to open an account"), TOPICS)
-        assert found.text == "open" and found.unexplained > 0.4, found
+        # some phrase fits a part of it, and leaves too much of the speech to silence
+        assert found.text and found.unexplained > UNEXPLAINED_FREE, found
         assert found.confidence() < recognizer.threshold
 
 
