@@ -18,7 +18,9 @@ from typing import Any
 MAX_PHRASES = 2000  # a grammar larger than this is a dictation task, not a menu
 MAX_WORDS = 12  # words a phrase may have; longer examples are left out of a spoken grammar
 DIGIT_WORDS = {"en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                      "nine")}
+                      "nine"),
+               "ru": ("ноль", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь",
+                      "девять")}
 _NOT_WORD = re.compile(r"[^\w']+")
 
 

@@ -36,8 +36,11 @@ def say_in():
     program("espeak-ng", "espeak-ng")
     from runtime.media import TextToSpeech
 
-    return lambda voice, text: utterance_in(
-        TextToSpeech(voices={"en": voice}).speak_sync(text, "en").pcm)
+    def say_in(voice: str, text: str) -> bytes:
+        language = voice.split("-")[0]  # en-gb, ru
+        return utterance_in(TextToSpeech(voices={language: voice}).speak_sync(text, language).pcm)
+
+    return say_in
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +111,21 @@ def test_a_configured_model_that_is_missing_names_its_path(tmp_path):
     with pytest.raises(SpeechUnavailable) as raised:
         recognizer_for(settings, "ru", tmp_path)
     assert str(tmp_path / "models" / "ru") in str(raised.value)
+
+
+def test_a_configured_model_hears_its_language_with_its_dictionary(tmp_path, say_in):
+    """Any language is configuration: here the wheel's acoustic model with a Russian dictionary
+    of US phones (a real Russian model is configured the same way), Cyrillic words and digits."""
+    from runtime.speech.pocketsphinx import wheel_model
+
+    model, _ = wheel_model()
+    (tmp_path / "ru.dic").write_text(
+        "оператор AH P IY R AA T AH R\nкогда K AH G D AA\nвы V IH\nоткрыты AH T K R IH T IH\n"
+        "два D V AA\nпять P Y AA T\n", encoding="utf-8")
+    settings = {"speech": {"models": {"ru": {"model": str(model), "dictionary": "ru.dic"}}}}
+    russian = recognizer_for(settings, "ru", tmp_path)
+    menu = Grammar("ru", phrases_of(["Оператор", "Когда вы открыты"]))
+    for text in ("оператор", "когда вы открыты"):
+        heard = russian.recognize(say_in("ru", text), menu)
+        assert heard.text.casefold() == text and heard.accepted(russian.threshold), heard
+    assert russian.recognize(say_in("ru", "два пять"), Grammar("ru", digits=True)).text == "25"
