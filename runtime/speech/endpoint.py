@@ -7,6 +7,14 @@ media, and behaves the same for every engine. The noise floor adapts (it follows
 a steady hiss does not count as speech; speech starts after `START_FRAMES` loud frames in a row
 and ends after `end_silence_s` of quiet (the hangover), or at `max_s`. A little audio from before
 the start is kept, so the first sound of a word is not cut.
+
+On a line, our own prompt comes back as echo (a hybrid without an echo canceller returns it
+6 dB or more below, G.168's least echo return loss). Without care that echo is "speech" 60 ms
+into every prompt, and the prompt barges itself in. So `add` is told how loud the prompt played
+lately, and a frame is speech only when it is clearly louder than the echo that prompt can
+cause: the line's coupling (echo level / prompt level) follows the peaks of what comes back
+while the prompt plays, starting from the 6 dB worst case, and echo never teaches the noise
+floor.
 """
 
 from __future__ import annotations
@@ -23,6 +31,10 @@ MIN_LEVEL = 300.0  # RMS (16-bit) under which a frame is quiet, whatever the flo
 FLOOR_RATIO = 3.0  # louder than the noise floor by this much is speech
 END_SILENCE_S = 0.7
 MAX_S = 10.0
+COUPLING = 0.5  # echo level / prompt level assumed before any is measured (6 dB return loss)
+MIN_COUPLING = 0.02  # a coupling learnt lower than this (34 dB) is not trusted
+COUPLING_DECAY = 0.98  # a frame: the coupling follows echo peaks up at once, down by half in 0.7 s
+ECHO_MARGIN = 1.5  # speech over a prompt must be this much louder than its expected echo
 
 
 class Utterances:
@@ -39,14 +51,18 @@ class Utterances:
         self._frames: list[bytes] = []
         self.started = False
         self.ended = False
+        self.coupling = COUPLING
 
     @property
     def audio(self) -> bytes:
         """Return the utterance so far (with its pre-roll)."""
         return b"".join(self._frames)
 
-    def add(self, pcm: bytes) -> str | None:
-        """Take audio; return "started" or "ended" when that happened in it, else None."""
+    def add(self, pcm: bytes, echo: float = 0.0) -> str | None:
+        """Take audio; return "started" or "ended" when that happened in it, else None.
+
+        `echo` is the loudest level (RMS) of what we played in the last echo path's time,
+        0 when nothing played."""
         if self.ended:
             return None
         data = self._pending + pcm
@@ -54,18 +70,23 @@ class Utterances:
         self._pending = data[whole:]
         happened = None
         for at in range(0, whole, FRAME * 2):
-            change = self._frame(data[at:at + FRAME * 2])
+            change = self._frame(data[at:at + FRAME * 2], echo)
             if change == "ended":
                 return "ended" if happened is None else happened
             happened = happened or change
         return happened
 
-    def _frame(self, frame: bytes) -> str | None:
+    def _frame(self, frame: bytes, echo: float) -> str | None:
         samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
         level = float(np.sqrt(np.mean(samples * samples)))
-        loud = level >= max(MIN_LEVEL, self.floor * FLOOR_RATIO)
+        threshold = max(MIN_LEVEL, self.floor * FLOOR_RATIO, ECHO_MARGIN * self.coupling * echo)
+        loud = level >= threshold
         if not self.started:
-            if not loud:  # quiet frames teach the floor; speech never does
+            if not loud and echo > 0:  # what comes back while a prompt plays teaches the echo
+                # `echo` is the loudest frame of the echo path's time, so most frames return
+                # less than the line's coupling: its peaks are the coupling
+                self.coupling = max(MIN_COUPLING, level / echo, COUPLING_DECAY * self.coupling)
+            elif not loud:  # quiet frames teach the floor; speech and echo never do
                 self.floor = 0.95 * self.floor + 0.05 * level
             self._before.append(frame)
             self._loud = self._loud + 1 if loud else 0

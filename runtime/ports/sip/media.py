@@ -18,8 +18,11 @@ import asyncio
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from runtime.media import FRAME_MS, FRAME_SAMPLES, PAYLOAD_TYPES, SILENCE, decode
 from runtime.speech import Utterances
@@ -33,6 +36,7 @@ CATCH_UP = 5  # frames a late call may send at once; beyond that the far end hea
 CODECS = {pt: codec for codec, pt in PAYLOAD_TYPES.items()}  # 0 PCMU, 8 PCMA
 SILENT_FRAMES = {pt: bytes([SILENCE[codec]]) * FRAME_SAMPLES for pt, codec in CODECS.items()}
 REORDER_DEPTH = 8  # packets held to put a recording back in order (160 ms)
+ECHO_FRAMES = 10  # how long our prompt may take to come back as echo (200 ms)
 
 
 @dataclass(slots=True)
@@ -87,6 +91,17 @@ class _Playing:
     frames: Sequence[bytes]
     done: Callable[[], None]
     next: int = 0
+    levels: Sequence[float] | None = None  # each frame's level (RMS), while listening
+
+
+def frame_levels(frames: Sequence[bytes], codec: str) -> list[float]:
+    """Return the level (RMS of the 16-bit samples) of each G.711 frame."""
+    if not frames:
+        return []
+    pcm = np.frombuffer(decode(b"".join(frames), codec), dtype="<i2").astype(np.float32)
+    whole = len(pcm) // FRAME_SAMPLES
+    by_frame = pcm[:whole * FRAME_SAMPLES].reshape(whole, FRAME_SAMPLES)
+    return np.sqrt(np.mean(by_frame * by_frame, axis=1)).tolist()
 
 
 class MediaSession:
@@ -107,6 +122,7 @@ class MediaSession:
         self._ssrc = random.randrange(1, rtp.MAX_TIMESTAMP)
         self._recording: Recorder | None = None
         self._listening: _Listening | None = None
+        self._played: deque[float] = deque(maxlen=ECHO_FRAMES)  # levels sent, while listening
         self._started = False
         self._marker = True  # the first packet, and the first after skipped time
 
@@ -145,7 +161,10 @@ class MediaSession:
     def play(self, frames: Sequence[bytes], done: Callable[[], None]) -> None:
         """Send these frames from the next tick on; call `done` after the last one went out."""
         self.stop_playing()
-        self._playing = _Playing(frames, done)
+        levels = None
+        if self._listening is not None and self.negotiated is not None:
+            levels = frame_levels(frames, self.negotiated.codec)  # for the endpointer's echo
+        self._playing = _Playing(frames, done, levels=levels)
 
     def stop_playing(self) -> None:
         """Stop the prompt that plays (barge-in, hang-up); its `done` is not called."""
@@ -175,12 +194,16 @@ class MediaSession:
             playing = self._playing
             if playing is not None:
                 frame = playing.frames[playing.next]
+                if self._listening is not None:
+                    self._played.append(playing.levels[playing.next] if playing.levels else 0.0)
                 playing.next += 1
                 if playing.next >= len(playing.frames):
                     self._playing = None
                     playing.done()
             else:
                 frame = silence
+                if self._listening is not None:
+                    self._played.append(0.0)
             packet = rtp.header(negotiated.payload_type, self._sequence, self._timestamp,
                                 self._ssrc, marker=self._marker) + frame
             self._marker = False
@@ -213,12 +236,14 @@ class MediaSession:
             if self._recording is not None:
                 self._recording.add(packet.sequence, packet.payload)
             if self._listening is not None:
-                self._listening.add(decode(packet.payload, negotiated.codec))
+                self._listening.add(decode(packet.payload, negotiated.codec),
+                                    max(self._played, default=0.0))
 
     def listen(self, on_change: Callable[[str], None]) -> None:
         """Start looking for an utterance in what the caller sends; `on_change` hears
         "started" (barge-in) and "ended" (the utterance is whole)."""
         self._listening = _Listening(Utterances(), on_change)
+        self._played.clear()
 
     def stop_listening(self) -> bytes:
         """Stop looking; return the utterance heard (8 kHz PCM), b"" when none started."""
@@ -243,8 +268,8 @@ class _Listening:
     utterances: Utterances
     on_change: Callable[[str], None]
 
-    def add(self, pcm: bytes) -> None:
-        change = self.utterances.add(pcm)
+    def add(self, pcm: bytes, echo: float) -> None:
+        change = self.utterances.add(pcm, echo)
         if change is not None:
             self.on_change(change)
 

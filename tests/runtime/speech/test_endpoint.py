@@ -48,3 +48,41 @@ def test_a_hum_is_a_steady_sound_and_speech_is_not(tmp_path):
     assert steady(tone(1.0)) and steady(quiet(1.0))
     syllables = b"".join(tone(0.15) + tone(0.1, 800.0) for _ in range(4))
     assert not steady(syllables)
+
+
+def syllables(seconds: float, level: float, seed: int = 0) -> list[bytes]:
+    """20 ms frames of noise that rises and falls like speech, at about `level` RMS."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for n in range(int(seconds / 0.02)):
+        gain = level * (0.2 + 0.8 * abs(np.sin(n * np.pi / 12)))  # a syllable every 240 ms
+        frames.append((rng.normal(0, 1, 160) * gain).astype("<i2").tobytes())
+    return frames
+
+
+def level_of(frame: bytes) -> float:
+    return float(np.sqrt(np.mean(np.frombuffer(frame, "<i2").astype(np.float64) ** 2)))
+
+
+def test_the_echo_of_our_own_prompt_is_not_speech_but_a_caller_over_it_is():
+    prompt = syllables(4, 5000)
+    caller = syllables(0.4, 3500, seed=1)  # 3 dB quieter than the prompt, from 3.6 s on
+    found = Utterances()
+    played: list[float] = []
+    for n, frame in enumerate(prompt):  # the line returns the prompt 10 dB down, 40 ms late
+        played = (played + [level_of(frame)])[-10:]
+        back = np.frombuffer(prompt[n - 2] if n >= 2 else bytes(320), "<i2") * 10 ** (-10 / 20)
+        if n >= 180:
+            back = back + np.frombuffer(caller[n - 180], "<i2")
+        change = found.add(back.astype("<i2").tobytes(), max(played))
+        if n < 180:
+            assert change is None, n
+        elif change == "started":
+            break
+    assert found.started, "a caller as loud as usual barges in over the prompt"
+
+
+def test_without_a_prompt_playing_the_same_echo_level_is_speech():
+    found = Utterances()
+    heard = [found.add(frame) for frame in syllables(0.2, 5000 * 10 ** (-10 / 20))]
+    assert "started" in heard

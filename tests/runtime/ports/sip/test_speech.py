@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 import pytest
 from serving import stop
 
-from runtime.media import TextToSpeech, encode
+from runtime.media import TextToSpeech, decode, encode
 from runtime.ports.sip import rtp
 
 from .conftest import RawCaller, VoiceNode, start_node, status, to_tag
@@ -57,11 +58,13 @@ SILENT = 0xFF  # PCMU's silence byte
 
 
 def call(node: VoiceNode, ident: str, pcm: bytes, *, after_s: float = 1.0, number: str = "spoken",
-         key: int | None = None) -> list[bool]:
+         key: int | None = None, echo_db: float | None = None) -> list[bool]:
     """Call the spoken menu, send `pcm` as PCMU RTP in real time `after_s` into its prompt
     (silence before and after), and take the BYE the flow's end sends. Return, for each 20 ms
     frame sent, whether the IVR's latest packet by then was prompt audio (not silence).
-    `key` is pressed (an RFC 4733 event) instead, `after_s` in."""
+    `key` is pressed (an RFC 4733 event) instead, `after_s` in. With `echo_db`, the line
+    returns what the IVR sends, that many dB down, mixed into what the caller sends (a hybrid
+    without an echo canceller)."""
     caller = RawCaller(node.port)
     try:
         caller.request("INVITE", number, ident, body=caller.sdp())
@@ -76,8 +79,10 @@ def call(node: VoiceNode, ident: str, pcm: bytes, *, after_s: float = 1.0, numbe
         started = time.monotonic()
         playing = []
         caller.rtp.setblocking(False)
+        returned = np.zeros(160)  # the echo of the IVR's last packet
         for n in range(len(audio) // 320):
-            frame = encode(audio[n * 320:(n + 1) * 320], "PCMU")
+            said = np.frombuffer(audio[n * 320:(n + 1) * 320], "<i2") + returned
+            frame = encode(said.clip(-32768, 32767).astype("<i2").tobytes(), "PCMU")
             if key is not None and n * 0.02 >= after_s and n * 0.02 < after_s + 0.1:
                 # the key is down for 100 ms: one event, one timestamp, the last packet ends it
                 end = 0x80 if n * 0.02 + 0.02 >= after_s + 0.1 else 0
@@ -95,6 +100,8 @@ def call(node: VoiceNode, ident: str, pcm: bytes, *, after_s: float = 1.0, numbe
                     break
             playing.append(heard is not None and heard[12:].count(SILENT) < 80 if heard
                            else (playing[-1] if playing else False))
+            if echo_db is not None and heard is not None:
+                returned = np.frombuffer(decode(heard[12:], "PCMU"), "<i2") * 10 ** (echo_db / 20)
         bye = caller.receive(lambda m: m.startswith("BYE"), timeout_s=15)[-1]
         cseq = next(line for line in bye.split("\r\n") if line.startswith("CSeq"))
         assert cseq.endswith("BYE")
@@ -126,3 +133,18 @@ def test_keys_answer_a_wait_that_listens_and_a_language_without_a_model_takes_ke
     assert "[speech.models.ru]" in log  # the configuration it needs, said once per wait
     call(speech_node, "speech-4@test", b"", after_s=1.0, key=0)
     assert dispositions(speech_node, "spoken", 3) == ["agent", "card", "nothing"]
+
+
+def test_the_prompts_own_echo_on_the_line_does_not_barge_in(speech_node):
+    # the caller says nothing for 10 s, and the line returns the prompt 10 dB down
+    playing = call(speech_node, "speech-5@test", b"", after_s=10.0, echo_db=-10)
+    assert sum(playing[100:400]) > 300 / 2, playing  # the prompt went on from 2 s to 8 s
+    assert dispositions(speech_node, "spoken", 4) == ["agent", "card", "nothing", "nothing"]
+
+
+def test_a_caller_still_barges_in_over_the_echo(speech_node):
+    pcm = TextToSpeech().speak_sync("stolen card", "en").pcm
+    playing = call(speech_node, "speech-6@test", pcm, after_s=1.5, echo_db=-10)
+    assert not any(playing[75 + 25:]), playing  # stopped within 0.5 s of the speech
+    assert dispositions(speech_node, "spoken", 5) == ["agent", "card", "card", "nothing",
+                                                      "nothing"]
