@@ -17,10 +17,11 @@ class VoiceChannel(Channel):
     def render(self, event: dict) -> dict:
         kind = event["event"]
         if kind == "say":
-            if "text" in event:
-                event["speak"] = event["text"]
-            elif "audio" in event:
+            # a recording made for the phone wins over text-to-speech of the same words
+            if "audio" in event:
                 event["play"] = event["audio"]
+            elif "text" in event:
+                event["speak"] = event["text"]
         elif kind == "ask":
             lines = [event["prompt"]] if event.get("prompt") else []
             event["speak"] = " ".join(lines)

@@ -231,8 +231,9 @@ class Workspace:
 
     def response(self, name: str, channel: str, language: str) -> dict:
         """Return the content of a live named response for a channel and language (unrendered);
-        raise UnknownResponse when there is none."""
-        return self.responses.content(name, channel, language)
+        raise UnknownResponse when there is none. Only voice can play a variant that has a
+        recording and no text: every other channel passes such variants by."""
+        return self.responses.content(name, channel, language, needs_text=channel != "voice")
 
     def route(self, channel: str, address: str) -> str | None:
         """Return the flow id routed for an address on a channel (`*` is the fallback)."""

@@ -153,6 +153,19 @@ def test_a_response_is_said_in_each_channels_form(example_workspace):
     assert sms[0]["text"] == "We are open 8 to 20 on weekdays."
 
 
+def test_a_recording_is_played_on_the_phone_and_text_channels_pass_it_by(example_workspace):
+    responses = example_workspace / "responses" / "bank.json"
+    doc = json.loads(responses.read_text("utf-8"))
+    hours = doc["responses"]["opening_hours"]
+    hours["variants"].insert(0, {"language": "en", "audio": "hours_en"})  # no text: voice only
+    responses.write_text(json.dumps(doc), "utf-8")
+    voice, _ = run(example_workspace, "voice", None, "when are you open", "")
+    assert voice[2]["play"] == "hours_en" and "speak" not in voice[2]
+    for channel in ("chat", "sms"):
+        events, _ = run(example_workspace, channel, "when are you open", "")
+        assert events[0]["text"] == "We are open 8 to 20 on weekdays.", events[0]
+
+
 def test_a_response_the_workspace_lacks_takes_the_error_exit(example_workspace):
     (example_workspace / "responses" / "bank.json").unlink()
     events, result = run(example_workspace, "chat", "when are you open")
