@@ -64,8 +64,9 @@ def validate_file(path: str | Path, registry: Registry | None = None) -> list[Pr
         problems = validate_bot(doc)
         if path.parent.name == BOTS_FOLDER:
             sets = read_responses(root / RESPONSES_FOLDER)[0]
+            sound = not any(p.is_error for p in problems)  # warnings do not hide references
             problems = _sorted([*problems, *flow_id_problems(doc, path, "bot"),
-                                *(bot_response_problems(doc, sets) if not problems else [])])
+                                *(bot_response_problems(doc, sets) if sound else [])])
     elif kind == RESPONSES_KIND:
         problems = validate_responses(doc)
         if path.parent.name == RESPONSES_FOLDER:
@@ -131,8 +132,8 @@ def read_bots(folder: Path, responses: Mapping[str, Any] | None = None
             found = [*validate_bot(doc), *flow_id_problems(doc, path, "bot")]
         # a bot naming a missing response still has its intents: flows are checked against them
         broken = any(p.is_error for p in found)
-        if responses is not None and not found:
-            found = bot_response_problems(doc, responses)
+        if responses is not None and text is not None and not broken:  # warnings or none
+            found = [*found, *bot_response_problems(doc, responses)]
         problems.extend(locate(found, text, str(path)) if text is not None else found)
         bots[path.stem] = None if broken else doc
     return bots, problems

@@ -232,3 +232,14 @@ def test_an_intent_naming_a_missing_response_is_an_error_and_its_flows_still_che
         ("chat.json", "/blocks/ask/exits/nope",
          "bot 'bank' has no intent 'nope' (the block's exits: answered, fallback, error, "
          "balance)")]
+
+
+def test_a_missing_response_is_an_error_even_in_a_bot_with_warnings(workspace: Path):
+    doc = bot()
+    doc["intents"]["opening_hours"]["response"] = "bank/nope"
+    del doc["intents"]["balance"]["examples"]["ru"]  # a warning of its own
+    path = write(workspace / "bots" / "bank.json", doc)
+    for problems in (validate_workspace(workspace), validate_file(path)):
+        assert [(p.severity, p.pointer) for p in problems] == [
+            ("warning", "/intents/balance/examples"),
+            ("error", "/intents/opening_hours/response")], problems
