@@ -50,8 +50,9 @@ class BotBlock(Block):
     @staticmethod
     def _keep(ctx: Context, result: Classification, understood: bool) -> None:
         """Store the result in the block's variable (intent null when not understood); set the
-        contact's language unless the flow set it (a language this block detected before may
-        change: the customer switched languages)."""
+        contact's language from a message it understood, unless the flow set it (a language this
+        block detected before may change: the customer switched languages). A message it did
+        not understand ("ok", a name) says too little about the language to change it."""
         variable = ctx.config.get("variable", DEFAULT_VARIABLE)
         current = ctx.contact.get("language")
         detected_before = ctx.get(f"{variable}.language")
@@ -59,7 +60,7 @@ class BotBlock(Block):
         if not understood:
             stored["intent"] = None
         ctx.set(variable, stored)
-        if result.language and result.declared and current != result.language \
+        if understood and result.language and result.declared and current != result.language \
                 and (not current or current == detected_before):
             ctx.set("contact.language", result.language)
 
