@@ -14,8 +14,9 @@ BOTS = Path(__file__).resolve().parents[2] / "examples" / "workspace" / "bots"
 BANK = BOTS / "bank.json"
 # the example bot's utterance files, English and Russian, with typos and out-of-scope lines
 UTTERANCES = sorted(BOTS.glob("bank.*.csv"))
-# what the example bot reaches on them; the suite fails when matching gets worse
-MIN_ACCURACY = 0.88
+# the goal, which the example bots reach (90.7% and 90.0%): the suite fails when matching
+# falls below it
+MIN_ACCURACY = 0.90
 
 
 def run(*args):
@@ -38,7 +39,7 @@ def test_the_example_bot_understands_its_utterance_files():
 def test_the_held_out_support_bot_understands_its_lines_at_the_default_threshold():
     # the matcher was tuned on the bank bot's lines; the support bot's were written afterwards
     files = [arg for path in sorted(BOTS.glob("support.*.csv")) for arg in ("--utterances", path)]
-    result = run("bot", "test", BOTS / "support.json", *files, "--min-accuracy", 0.85)
+    result = run("bot", "test", BOTS / "support.json", *files, "--min-accuracy", MIN_ACCURACY)
     assert result.exit_code == 0, result.output
 
 
