@@ -46,7 +46,10 @@ def _print_event(event: dict) -> None:
 @click.option("--channel", type=click.Choice(["chat", "voice", "sms", "email"]), default="chat",
               show_default=True, help="The channel the session runs on.")
 @click.option("--trigger", "trigger_text", help="The message that opened the session.")
-@click.option("--input", "inputs", multiple=True, help="An answer to the next wait; repeat.")
+@click.option("--input", "inputs", multiple=True,
+              help="An answer to the next wait; repeat. Text or keys as typed; on voice also "
+                   "speech:TEXT (spoken by the product's TTS at 8 kHz and recognised) or "
+                   "audio:PATH (a WAV recording); an empty one is silence (noinput).")
 @click.option("--var", "variables", multiple=True, help="NAME=VALUE set before the start; repeat.")
 @click.option("--from", "sender", help="The contact's address (caller number, sender).")
 @click.option("--to", "to", help="The address the contact reached.")
