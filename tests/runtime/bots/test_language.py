@@ -14,6 +14,12 @@ def test_cyrillic_is_russian_and_latin_english_for_a_bilingual_bot():
     assert detect(read("my balance"), ["en", "ru"], vocabulary) == ("en", True)
 
 
+def test_a_russian_message_with_latin_acronyms_is_russian_and_an_english_one_with_a_name_english():
+    assert detect(read("PIN-код"), ["en", "ru"], vocabulary) == ("ru", True)
+    assert detect(read("не пришла SMS с кодом"), ["en", "ru"], vocabulary) == ("ru", True)
+    assert detect(read("I paid at Магнит with my card"), ["en", "ru"], vocabulary) == ("en", True)
+
+
 def test_words_decide_between_languages_of_one_script():
     assert detect(read("meine Karte"), ["en", "de"], vocabulary) == ("de", True)
     assert detect(read("my card"), ["en", "de"], vocabulary) == ("en", True)

@@ -30,7 +30,8 @@ def test_english_forms_share_a_stem():
     assert stem("transfers") == stem("transfer") == stem("transferring")
 
 
-def test_the_script_is_the_one_most_letters_are_in():
+def test_the_script_is_counted_by_words_and_cyrillic_wins_with_a_third_of_them():
     assert script_of("какой баланс") == "cyrillic"
-    assert script_of("balance карты please") == "latin"
+    assert script_of("balance карты please") == "cyrillic"
+    assert script_of("please show me the balance of my карты") == "latin"
     assert script_of("12345") is None
