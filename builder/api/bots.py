@@ -75,7 +75,7 @@ def _working(bot_id: str) -> Bot:
     """Return a bot's working copy compiled (once per version); 422 when it has errors."""
     document = current_store().of("bot").working_copy(bot_id).document
     try:
-        return compile_bot(document)
+        return compile_bot(document, current_runtime().workspace.matcher)
     except InvalidBot as exc:
         raise ApiError(f"bot {bot_id!r} has errors and cannot classify: {exc}",
                        code="invalid_bot", status=422,

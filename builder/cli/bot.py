@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
-from runtime.bots import InvalidBot, compile_bot
+from blocks.sdk import ConfigurationError
+from runtime.bots import InvalidBot, compile_bot, matcher_for
 from runtime.bots.evaluation import Report, UtterancesError, evaluate, read_utterances
 from runtime.validation import read_json
+from runtime.workspace.settings import SettingsError, load_settings
 
 
 @click.group()
@@ -40,13 +42,15 @@ def test(bot_file: Path, files: tuple[Path, ...], min_accuracy: float | None,
     _, doc, problems = read_json(bot_file)
     if problems:
         raise click.UsageError("\n".join(map(str, problems)))
+    # a bot of a workspace is matched as the workspace matches it (`[bots] matcher`)
+    root = bot_file.resolve().parent.parent if bot_file.resolve().parent.name == "bots" else None
     try:
-        compiled = compile_bot(doc)
+        compiled = compile_bot(doc, matcher_for(load_settings(root)))
         utterances = [line for file in files for line in read_utterances(file)]
     except InvalidBot as exc:
         raise click.UsageError(f"{bot_file} is not a valid bot:\n"
                                + "\n".join(map(str, exc.problems))) from None
-    except UtterancesError as exc:
+    except (UtterancesError, SettingsError, ConfigurationError) as exc:
         raise click.UsageError(str(exc)) from None
     report = evaluate(compiled, utterances, min_confidence)
     if as_json:

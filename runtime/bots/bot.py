@@ -9,7 +9,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from blocks.sdk import Classification
+from blocks.sdk import Classification, ConfigurationError
+from runtime.plugins import plugin
 from runtime.validation import has_errors, validate_bot
 
 from .entities import Entities
@@ -70,6 +71,23 @@ class Bot:
                               entities=self.entities.extract(text),
                               response=response, min_confidence=self.min_confidence,
                               declared=declared)
+
+
+MATCHERS = "callwright.matchers"  # the entry point group of matchers from other packages
+DEFAULT_MATCHER = "lexical"
+
+
+def matcher_for(settings: Mapping[str, Any]) -> type[Matcher]:
+    """Return the matcher class a workspace's `[bots] matcher` names (default: lexical).
+
+    Raise ConfigurationError for a name no installed package provides, or not a Matcher.
+    """
+    name = str((settings.get("bots") or {}).get("matcher") or DEFAULT_MATCHER)
+    found = plugin(MATCHERS, name, {DEFAULT_MATCHER: LexicalMatcher}, "[bots] matcher")
+    if not (isinstance(found, type) and issubclass(found, Matcher)):
+        raise ConfigurationError(f"[bots] matcher = {name!r} is not a runtime.bots.Matcher "
+                                 f"subclass but {found!r}")
+    return found
 
 
 def compile_bot(doc: Any, matcher: type[Matcher] = LexicalMatcher) -> Bot:

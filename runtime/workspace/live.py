@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from blocks import Registry
-from runtime.bots import Bot, InvalidBot, compile_bot
+from runtime.bots import Bot, InvalidBot, LexicalMatcher, Matcher, compile_bot, matcher_for
 from runtime.engine.compiled import Flow, compile_flow, flow_version
 from runtime.errors import FlowNotFound, InvalidFlow
 from runtime.responses import ResponseLibrary, read_set
@@ -66,6 +66,8 @@ class Workspace:
     bot_docs: dict[str, Any] = field(default_factory=dict)
     # the live responses sets (a set file that fails validation keeps its live version)
     responses: ResponseLibrary = field(default_factory=ResponseLibrary)
+    # what matches messages to intents (`[bots] matcher`), chosen once when the workspace loads
+    matcher: type[Matcher] = LexicalMatcher
     # where every version that went live is kept, so that a session waiting in one resumes in it
     # after a deploy or a restart, in any process (None: this process's memory only)
     archive: Path | None = None
@@ -81,8 +83,9 @@ class Workspace:
              archive: Path | None = None) -> Workspace:
         """Load a workspace folder; a file that fails validation is reported, not taken live."""
         path = Path(root) if root is not None else None
-        workspace = cls(root=path, registry=registry, settings=load_settings(path, environ),
-                        archive=archive)
+        settings = load_settings(path, environ)
+        workspace = cls(root=path, registry=registry, settings=settings, archive=archive,
+                        matcher=matcher_for(settings))
         workspace.reload()
         return workspace
 
@@ -276,7 +279,7 @@ class _Reload:
                                           str(path))
             if not problems:
                 try:
-                    bot = compile_bot(doc)
+                    bot = compile_bot(doc, self.workspace.matcher)
                 except InvalidBot as exc:
                     problems = locate(exc.problems, text or "", str(path))
             if problems:
