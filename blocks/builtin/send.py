@@ -6,6 +6,9 @@ import json
 
 from blocks.sdk import Block, BlockError, Context, Exit, read_manifest
 
+# what a message carries of a response's variant (`audio` is for voice alone)
+SENT = ("text", "subject", "html", "quick_replies")
+
 
 class SendBlock(Block):
     """Queue one message for background delivery; a worker delivers it once, with retries."""
@@ -37,10 +40,10 @@ class SendBlock(Block):
         if "text" in config:
             payload["text"] = config["text"]
         else:
-            # a named response is rendered by the worker, which reads the workspace's responses;
-            # it renders with the session's data as it is now
+            # the live response is chosen now, for the target channel and the session's language;
+            # the worker renders its templates with the session's data as it is now
             payload["response"] = config["response"]
-            payload["language"] = ctx.language
+            payload["content"] = _content(ctx, config["response"], channel)
             payload["scope"] = _json_copy({"vars": ctx.vars, "contact": ctx.contact,
                                            "trigger": ctx.trigger})
         key = await ctx.enqueue("send", payload)
@@ -48,6 +51,18 @@ class SendBlock(Block):
         ctx.emit("send", channel=channel, to=to, id=key, **content)
         ctx.log(f"send {channel} to {to}: queued as {key}")
         return "next"
+
+
+def _content(ctx: Context, name: str, channel: str) -> dict:
+    """Return the fields of a named response's variant that a message carries, unrendered."""
+    content = ctx.response(name, channel=channel)
+    if content is None:
+        raise BlockError(f"send: response {name!r} cannot be chosen: this host has no responses")
+    fields = {field: content[field] for field in SENT if content.get(field)}
+    if not isinstance(fields.get("text"), str):
+        raise BlockError(f"send: response {name!r} has no text for {channel} "
+                         f"({ctx.language})")
+    return _json_copy(fields)
 
 
 def _json_copy(value: dict) -> dict:

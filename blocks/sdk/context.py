@@ -144,12 +144,20 @@ class Context:
         fields = {k: v for k, v in (("text", text), ("audio", audio), ("response", response))
                   if v is not None}
         if response is not None and self._resume is _MISSING:
-            content = self.host.response(response, language=self.language)
+            content = self.response(response)
             if content is not None:
                 fields.update({k: (self.render_html(v) if k == "html" else self.render(v))
                                if k in _TEMPLATED and isinstance(v, str) else v
                                for k, v in content.items()})
         self.emit("say", **fields)
+
+    def response(self, name: str, *, channel: str | None = None) -> dict | None:
+        """Return a named response's content for a channel (the session's when None) and the
+        session's language, from the live library, its texts still templates.
+
+        None when the host does not resolve responses; raise `BlockError` naming an unknown one.
+        """
+        return self.host.response(name, language=self.language, channel=channel)
 
     async def ask(self, prompt: str | None, *, kind: str = "text",
                   choices: list[dict] | None = None, timeout_s: float | None = None,

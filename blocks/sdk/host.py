@@ -159,13 +159,15 @@ class Host:
         """Return the value of a `{"$secret": NAME}` reference; raise `BlockError` when unset."""
         raise NotImplementedError
 
-    def response(self, name: str, *, language: str) -> dict | None:
-        """Return the content of a named response (`set/name`) for this channel and a language.
+    def response(self, name: str, *, language: str, channel: str | None = None) -> dict | None:
+        """Return the content of a named response (`set/name`) for a channel and a language.
 
-        The content is the winning variant's fields (`text`, `audio`, `subject`, `html`,
-        `quick_replies`), texts still templates; the context renders them. None when this host
-        does not resolve responses (then the action names the response and whoever delivers
-        it renders it). Raise `BlockError` when the workspace has no such response.
+        `channel` is the one the content goes out on: this session's when None, another for a
+        message sent elsewhere (a `send` of a voice session to SMS). The content is the winning
+        variant's fields (`text`, `audio`, `subject`, `html`, `quick_replies`) from the live
+        responses library, texts still templates; a text channel passes by variants that have
+        no text. None when this host does not resolve responses (then a said action names the
+        response only). Raise `BlockError` when the workspace has no such response.
         """
         return None
 

@@ -16,7 +16,8 @@ Queued work (`ctx.enqueue`) is recorded in `result.enqueued` as {task, payload, 
 answer through `classify=`, a function of (bot, text, language) returning a `Classification`; an
 intent it returned counts as a declared exit of a block whose manifest has `intent_exits`. Named
 responses stay names unless `responses=` maps `set/name` to its content for the test's channel
-and language (`{"text": "Hello {{ vars.name }}"}`), which `ctx.say` then renders.
+and language (`{"text": "Hello {{ vars.name }}"}`), which `ctx.say` then renders; `ctx.response`
+gives that content whatever channel it asks for, and a `send` of a named response needs it.
 
 Waiting blocks are tested across turns as chat runs them: `suspend=True` makes every wait end
 the turn (`result.waiting`), and the next turn passes the saved `state=result.state` and the
@@ -126,7 +127,7 @@ class ScriptedHost(Host):
         self.enqueued.append({"task": task, "payload": payload, "key": key})
         return key
 
-    def response(self, name: str, *, language: str) -> dict | None:
+    def response(self, name: str, *, language: str, channel: str | None = None) -> dict | None:
         if self._responses is None:
             return None
         if name not in self._responses:

@@ -155,11 +155,11 @@ class SessionHost(Host):
     async def evaluate(self, expression: str, scope: dict) -> Any:
         return await (self._scripts or shared_pool()).evaluate_async(expression, scope, now=self.now())
 
-    def response(self, name: str, *, language: str) -> dict | None:
+    def response(self, name: str, *, language: str, channel: str | None = None) -> dict | None:
         if self._responses is None:
             return None
         try:
-            return self._responses(name, self.channel, language)
+            return self._responses(name, channel or self.channel, language)
         except UnknownResponse as exc:
             raise BlockError(str(exc)) from None
 

@@ -296,8 +296,7 @@ def queue_replies(host: Host, session: Session, replies: list[dict], to: str,
     """
     if session.channel not in MESSAGE_CHANNELS:
         return
-    flow = host.workspace.flow(session.flow_id, session.flow_version)
-    jobs = list(reply_messages(session, replies, to, ours, flow.settings["language"]))
+    jobs = list(reply_messages(session, replies, to, ours))
     if not jobs:
         return
     try:

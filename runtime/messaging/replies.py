@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -42,12 +41,12 @@ def require(settings: dict, channel: str, callback: str | None = None) -> None:
                             "callwright.toml (or CALLWRIGHT_WEBHOOKS_SECRET)")
 
 
-def reply_messages(session: Session, replies: list[dict], to: str, ours: str | None,
-                   language: str) -> Iterator[tuple[dict, str]]:
+def reply_messages(session: Session, replies: list[dict], to: str,
+                   ours: str | None) -> Iterator[tuple[dict, str]]:
     """Yield a `send` payload and its idempotency key for each reply a contact can read."""
     index = 0
     for event in replies:
-        payload = _content(session, event, language)
+        payload = _content(event, session.channel)
         if payload is None:
             continue
         index += 1
@@ -61,19 +60,16 @@ def reply_messages(session: Session, replies: list[dict], to: str, ours: str | N
         yield payload, f"{session.id}.{session.turns}.reply.{index}"
 
 
-def _content(session: Session, event: dict, language: str) -> dict | None:
-    """Return what a reply says (its text, or a named response to render), or None."""
+def _content(event: dict, channel: str) -> dict | None:
+    """Return what a reply says (its text), or None.
+
+    A named response was chosen and rendered from the live library when it was said; one that
+    has no text for this channel says nothing here, as a recording says nothing.
+    """
     if event["event"] not in ("say", "ask"):
         return None
-    text = event.get(channel_named(session.channel).text_field) or event.get("text")
-    if text:
-        return {"text": text}
-    if event["event"] == "say" and event.get("response"):
-        scope = {"vars": session.vars, "contact": session.contact, "trigger": session.trigger}
-        return {"response": event["response"],
-                "language": session.contact.get("language") or language,
-                "scope": json.loads(json.dumps(scope, ensure_ascii=False, default=str))}
-    return None
+    text = event.get(channel_named(channel).text_field) or event.get("text")
+    return {"text": text} if text else None
 
 
 def status_callback(session: Session) -> tuple[dict, str] | None:

@@ -1,19 +1,18 @@
-"""What a `send` says: its own text, or a named response rendered for the channel and language."""
+"""What a `send` says: its own text, or the variant of a named response rendered for the message."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 from blocks.sdk import BlockError
 from blocks.sdk.templates import is_template, render_html, render_text
-from runtime.responses import choose
+from runtime.responses import ResponseLibrary, UnknownResponse
 from runtime.mail.markup import clean_html
 
 from .senders import PermanentFailure
 
-_NAME = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.-]*)/([A-Za-z0-9_][A-Za-z0-9_.-]*)$")
+# what a message takes of a response's variant; only chat shows quick replies (as buttons)
+TEXTS = ("text", "subject", "html")
 
 
 def message_of(root: Path, payload: dict) -> dict:
@@ -24,8 +23,10 @@ def message_of(root: Path, payload: dict) -> dict:
     if "text" in payload:
         message["text"] = payload["text"]
         return message
-    fields = response_fields(root, payload["response"], payload["channel"],
-                             payload.get("language") or "")
+    content = payload.get("content")
+    if content is None:
+        content = legacy_content(root, payload)
+    fields = {name: str(content[name]) for name in TEXTS if name in content}
     scope = payload.get("scope") or {}
     try:
         rendered = {name: (render_html if name == "html" else render_text)(value, scope)
@@ -39,32 +40,27 @@ def message_of(root: Path, payload: dict) -> dict:
     if payload["channel"] == "email" and "html" in message:
         # the HTML of a response is a template: a value put into it must not become markup
         message["html"] = clean_html(message["html"])
+    if payload["channel"] == "chat" and content.get("quick_replies"):
+        message["quick_replies"] = [str(label) for label in content["quick_replies"]]
     return message
 
 
-def response_fields(root: Path, name: str, channel: str, language: str) -> dict:
-    """Return the text, subject and HTML of a named response's variant for a channel and language.
+def legacy_content(root: Path, payload: dict) -> dict:
+    """Return the variant of a response named by a payload queued before `send` chose it.
 
-    The most specific variant with a text wins (runtime.responses.choose), language before
-    channel: channel and language, then language, then channel, then the response's own fields.
+    Such a payload (queued by an older version, waiting in the queue through an upgrade) names
+    its response only. The worker has no live library of its own, so the responses folder is
+    read as it stands, through the library's own loader: a set that does not validate is left
+    out, as it would be by a reload.
     """
-    match = _NAME.fullmatch(name)
-    if match is None:
-        raise PermanentFailure(f"response {name!r} is not set/name")
-    path = root / "responses" / f"{match[1]}.json"
+    name, channel = payload["response"], payload["channel"]
+    language = payload.get("language") or ""
+    library, _ = ResponseLibrary.load(root / "responses")
     try:
-        document = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PermanentFailure(f"response {name!r}: cannot read {path}: {exc}") from None
-    response = (document.get("responses") or {}).get(match[2]) if isinstance(document, dict) else None
-    if not isinstance(response, dict):
-        raise PermanentFailure(f"response {name!r}: {path} has no response {match[2]!r}")
-    fields = choose(response, channel, language, needs_text=True)
-    if "text" not in fields:
-        raise PermanentFailure(f"response {name!r} has no text for {channel} ({language or 'any language'})")
-    return _texts(fields)
-
-
-def _texts(source: dict) -> dict:
-    """Return the text, subject and HTML of a response or variant."""
-    return {name: str(source[name]) for name in ("text", "subject", "html") if name in source}
+        content = library.content(name, channel, language, needs_text=True)
+    except UnknownResponse as exc:
+        raise PermanentFailure(str(exc)) from None
+    if "text" not in content:
+        raise PermanentFailure(f"response {name!r} has no text for {channel} "
+                               f"({language or 'any language'})")
+    return content

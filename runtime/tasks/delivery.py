@@ -108,6 +108,10 @@ def check_payload(payload: dict, key: str) -> None:
     has_text = isinstance(payload.get("text"), str)
     if has_text == isinstance(payload.get("response"), str):
         raise BlockError("send: give exactly one of /text and /response")
+    content = payload.get("content")
+    if content is not None and not (isinstance(content, dict)
+                                    and isinstance(content.get("text"), str)):
+        raise BlockError("send: /content/text is not a text")
 
 
 def deliver(config: TaskConfig, key: str, payload: dict, optouts: OptOuts | None = None) -> Sent:

@@ -15,7 +15,7 @@ from blocks.sdk import BlockError, HttpRequest
 from runtime.http.client import OutboundHttp
 from runtime.mail.threads import mail_message_id
 from runtime.messaging.signing import SIGNATURE_HEADER
-from runtime.webchat import CONVERSATION, chat_events_url, open_chat_events
+from runtime.webchat import CONVERSATION, Message, chat_events_url, open_chat_events
 from runtime.messaging.signing import \
     sign as signature  # the one implementation; `signature` is its old name here
 
@@ -156,7 +156,10 @@ def push_chat(config_root: Path, redis_url: str | None, sessions_url: str, key: 
                                f"(send on chat goes to {{{{ contact.from }}}} of a chat session)")
     events = open_chat_events(chat_events_url(config_root, redis_url, sessions_url))
     try:
-        events.append(conversation, {"side": "bot", "text": message["text"]}, key)
+        shown: Message = {"side": "bot", "text": message["text"]}
+        if message.get("quick_replies"):
+            shown["quick_replies"] = message["quick_replies"]  # the widget shows them as buttons
+        events.append(conversation, shown, key)
     finally:
         events.close()
     return f"chat {conversation}"

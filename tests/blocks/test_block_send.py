@@ -53,15 +53,58 @@ def test_in_an_outbound_conversation_the_reply_comes_from_our_address_not_the_co
     assert result.enqueued[0]["payload"]["from"] == "+4930999000"
 
 
-def test_a_named_response_goes_with_the_language_and_the_data_to_render_it():
-    result = run_block(SendBlock, {"channel": "sms", "to": "+1", "response": "bank/hours"},
+HOURS = {"text": "Мы работаем с 8 до 20, {{ vars.name }}.", "audio": "hours_ru",
+         "quick_replies": ["Баланс", "Оператор"]}
+
+
+def test_a_named_response_goes_as_its_chosen_content_with_the_data_to_render_it():
+    result = run_block(SendBlock, {"channel": "chat", "to": "c-1", "response": "bank/hours"},
                        vars={"name": "Anna"}, contact={"language": "ru"},
-                       trigger={"channel": "chat", "text": "когда"})
-    payload = result.enqueued[0]["payload"]
-    assert payload["response"] == "bank/hours" and payload["language"] == "ru"
-    assert payload["scope"] == {"vars": {"name": "Anna"}, "contact": {"language": "ru"},
-                                "trigger": {"channel": "chat", "text": "когда"}}
+                       trigger={"channel": "chat", "text": "когда"},
+                       responses={"bank/hours": HOURS})
+    # the texts stay templates (the worker renders them); a recording is for voice alone
+    assert result.enqueued[0]["payload"] == {
+        "channel": "chat", "to": "c-1", "response": "bank/hours",
+        "content": {"text": "Мы работаем с 8 до 20, {{ vars.name }}.",
+                    "quick_replies": ["Баланс", "Оператор"]},
+        "scope": {"vars": {"name": "Anna"}, "contact": {"language": "ru"},
+                  "trigger": {"channel": "chat", "text": "когда"}}}
     assert result.events[0]["response"] == "bank/hours"
+
+
+def test_an_email_response_carries_its_subject_and_html_beside_the_blocks_own_subject():
+    result = run_block(SendBlock, {"channel": "email", "to": "ada@example.com",
+                                   "response": "bank/case", "subject": "Case {{ vars.case }}"},
+                       vars={"case": 17}, responses={"bank/case": {
+                           "subject": "Your case", "text": "Case {{ vars.case }}",
+                           "html": "<p>Case {{ vars.case }}</p>"}})
+    payload = result.enqueued[0]["payload"]
+    assert payload["subject"] == "Case 17"
+    assert payload["content"] == {"text": "Case {{ vars.case }}", "subject": "Your case",
+                                  "html": "<p>Case {{ vars.case }}</p>"}
+
+
+def test_an_unknown_response_takes_the_error_exit_naming_it_and_queues_nothing():
+    result = run_block(SendBlock, {"channel": "sms", "to": "+1", "response": "bank/nope"},
+                       responses={"bank/hours": HOURS})
+    assert result.exit == "error"
+    assert "bank/nope" in result.error
+    assert result.enqueued == [] and result.events == []
+
+
+def test_a_response_with_no_text_for_the_channel_takes_the_error_exit():
+    result = run_block(SendBlock, {"channel": "sms", "to": "+1", "response": "bank/jingle"},
+                       contact={"language": "de"}, responses={"bank/jingle": {"audio": "j"}})
+    assert result.exit == "error"
+    assert result.error == "send: response 'bank/jingle' has no text for sms (de)"
+    assert result.enqueued == []
+
+
+def test_a_host_that_resolves_no_responses_cannot_send_one():
+    result = run_block(SendBlock, {"channel": "sms", "to": "+1", "response": "bank/hours"})
+    assert result.exit == "error"
+    assert "'bank/hours' cannot be chosen" in result.error
+    assert result.enqueued == []
 
 
 def test_a_recipient_that_renders_to_nothing_takes_the_error_exit():

@@ -78,3 +78,33 @@ def test_config_templates_render_strings_and_resolve_secrets_but_share_static_co
                         "code": "{{ not rendered }}"}
     with pytest.raises(BlockError, match="'MISSING' is not set"):
         ConfigTemplate({"t": {"$secret": "MISSING"}}).render({}, host.secret)
+
+
+class LibraryHost(SilentHost):
+    """A host whose workspace has one response, a text on every channel but SMS's own."""
+
+    channel = "voice"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[tuple[str, str, str | None]] = []
+
+    def response(self, name: str, *, language: str, channel: str | None = None) -> dict | None:
+        self.asked.append((name, language, channel))
+        if name != "bank/hours":
+            raise BlockError(f"response {name!r}: set 'bank' has no response {name[5:]!r}")
+        return {"text": "Open 8-20." if channel != "sms" else "Acme: 8-20"}
+
+
+def test_a_response_is_asked_for_a_channel_in_the_sessions_language_and_left_unrendered():
+    host = LibraryHost()
+    ctx = Context(host, vars={}, contact={"language": "ru"}, trigger={})
+    assert ctx.response("bank/hours", channel="sms") == {"text": "Acme: 8-20"}
+    assert ctx.response("bank/hours") == {"text": "Open 8-20."}  # the session's own channel
+    assert host.asked == [("bank/hours", "ru", "sms"), ("bank/hours", "ru", None)]
+    with pytest.raises(BlockError, match="has no response 'nope'"):
+        ctx.response("bank/nope")
+
+
+def test_a_host_that_resolves_no_responses_gives_none():
+    assert Context(SilentHost(), vars={}, contact={}, trigger={}).response("bank/hours") is None

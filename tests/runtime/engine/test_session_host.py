@@ -128,3 +128,65 @@ def test_a_recording_kept_nowhere_gives_its_seconds_without_an_id():
     host.bind(session())
     assert asyncio.run(host.record(None, max_s=9, beep=False, block="r")) == {
         "recording": None, "seconds": 2.5, "url": None}
+
+
+HOURS_FLOW = {"schema": "callwright/flow@1", "id": "hours", "start": "notify",
+              "blocks": {"notify": {"type": "send",
+                                    "config": {"channel": "sms", "to": "{{ trigger.from }}",
+                                               "response": "bank/hours"},
+                                    "exits": {"next": "bye", "error": "sorry"}},
+                         "bye": {"type": "end", "config": {"text": "Bye."}},
+                         "sorry": {"type": "end", "config": {"text": "Sorry."}}}}
+
+
+def hours_set(text: str, **responses: dict) -> str:
+    """Return responses/bank.json with an `hours` response whose SMS variant says `text`."""
+    return json.dumps({"schema": "callwright/responses@1", "id": "bank", "responses": {
+        "hours": {"text": "We are open 8 to 20.", "variants": [
+            {"channel": "sms", "text": text},
+            {"channel": "chat", "text": "Mon-Fri 8-20.", "quick_replies": ["Agent"]}]},
+        **responses}})
+
+
+def sms_runtime(task_queue, gateway, make_workspace, flow: dict, responses: str) -> Runtime:
+    """Return a runtime of a workspace with a flow and responses/bank.json, sending at once."""
+    root = make_workspace(flow)
+    (root / "responses").mkdir()
+    (root / "responses" / "bank.json").write_text(responses, "utf-8")
+    task_queue(f'[sms]\ngateway = "{gateway.url}"\nfrom = "+4930999000"\n'
+               '[webhooks]\nsecret = "secret"\n[http]\nallow = ["127.0.0.0/8"]\n'
+               "[tasks]\nimmediate = true\n", root=root)
+    return Runtime.open(root)
+
+
+def test_a_send_of_a_named_response_sends_the_live_version_not_the_file_changed_since(
+        task_queue, gateway, make_workspace):
+    runtime = sms_runtime(task_queue, gateway, make_workspace, HOURS_FLOW,
+                          hours_set("Acme: 8-20, you wrote {{ trigger.text }}"))
+    try:
+        # changed on disk but not taken live (no reload): the published version is what is sent
+        (runtime.workspace.root / "responses" / "bank.json").write_text(
+            hours_set("Not published yet."), "utf-8")
+        turn = runtime.chat_turn("hours", None, "when", channel="sms", sender="+4915112345678")
+    finally:
+        runtime.close()
+    assert [reply["text"] for reply in turn["replies"] if reply["event"] == "say"] == ["Bye."]
+    [request] = gateway.requests
+    assert json.loads(request["body"])["text"] == "Acme: 8-20, you wrote when"
+
+
+def test_an_unknown_response_takes_the_send_blocks_error_exit_naming_it(
+        task_queue, gateway, make_workspace):
+    # the set went live without the response the flow names (a set changed after the flow)
+    runtime = sms_runtime(task_queue, gateway, make_workspace, HOURS_FLOW,
+                          json.dumps({"schema": "callwright/responses@1", "id": "bank",
+                                      "responses": {"fees": {"text": "No fees."}}}))
+    try:
+        turn = runtime.chat_turn("hours", None, "when", channel="sms", sender="+4915112345678")
+        [send, _] = runtime.executions.steps(turn["session"])
+    finally:
+        runtime.close()
+    assert (send["block"], send["exit"]) == ("notify", "error")
+    assert send["note"] == "response 'bank/hours': set 'bank' has no response 'hours'"
+    assert [reply["text"] for reply in turn["replies"] if reply["event"] == "say"] == ["Sorry."]
+    assert gateway.requests == []  # nothing was queued to fail later

@@ -200,8 +200,33 @@ def test_an_unknown_task_is_refused_naming_the_known_ones(task_queue, gateway):
         queue.enqueue("fax", SMS, "s12.1.1.notify")
 
 
-def test_a_named_response_is_rendered_for_the_channel_and_language(task_queue, gateway,
-                                                                    tmp_path):
+def test_a_named_response_goes_as_its_block_chose_it_rendered_with_the_sessions_data(
+        task_queue, gateway):
+    # the workspace of this queue has no responses folder at all: the payload carries the content
+    queue = task_queue(toml(gateway.url))
+    scope = {"vars": {"name": "Анна"}, "contact": {}, "trigger": {}}
+    queue.enqueue("send", {"channel": "sms", "to": "+4915112345678", "response": "bank/hours",
+                           "content": {"text": "Акме: Пн-Пт 8-20, {{ vars.name }}."},
+                           "scope": scope}, "s13.1.1.a")
+    queue.enqueue("send", {"channel": "webhook", "to": "+1", "response": "bank/hours",
+                           "content": {"text": "Open 8-20.", "quick_replies": ["Agent"]},
+                           "scope": scope}, "s13.1.1.b")
+    bodies = [json.loads(r["body"]) for r in gateway.requests]
+    assert [body["text"] for body in bodies] == ["Акме: Пн-Пт 8-20, Анна.", "Open 8-20."]
+    # a webhook message is {id, from, to, text}: it has no place for quick replies
+    assert set(bodies[1]) == {"id", "from", "to", "text"}
+
+
+def test_content_without_a_text_is_refused_naming_it(task_queue, gateway):
+    queue = task_queue(toml(gateway.url))
+    with pytest.raises(BlockError, match="/content/text is not a text"):
+        queue.enqueue("send", {"channel": "sms", "to": "+4915112345678", "response": "bank/x",
+                               "content": {"subject": "s"}}, "s13.1.1.c")
+    assert queue.ledger.get("s13.1.1.c") is None
+
+
+def test_a_payload_queued_before_send_chose_its_response_still_delivers(task_queue, gateway,
+                                                                         tmp_path):
     root = tmp_path / "tasks-workspace"
     (root / "responses").mkdir(parents=True)
     (root / "responses" / "bank.json").write_text(json.dumps({
@@ -223,7 +248,7 @@ def test_a_named_response_is_rendered_for_the_channel_and_language(task_queue, g
     assert texts == ["Акме: Пн-Пт 8-20, Анна.", "Acme: Mon-Fri 8-20.", "Open 8-20."]
 
 
-def test_a_missing_response_fails_the_message_naming_it(task_queue, gateway):
+def test_an_old_payload_naming_a_missing_response_fails_naming_it(task_queue, gateway):
     queue = task_queue(toml(gateway.url, retries=3))
     queue.enqueue("send", {"channel": "sms", "to": "+4915112345678", "response": "bank/nope",
                            "language": "en"}, "s14.1.1.notify")

@@ -48,6 +48,17 @@ def test_a_chat_message_reaches_its_conversation_once_even_when_its_task_runs_tw
     assert (message["side"], message["text"]) == ("bot", "Your parcel left the warehouse.")
 
 
+def test_a_chat_response_shows_its_quick_replies_as_the_widgets_buttons(task_queue):
+    queue = task_queue(toml())
+    conversation = new_conversation()
+    queue.enqueue("send", {"channel": "chat", "to": conversation, "response": "bank/hours",
+                           "content": {"text": "Open 8-20, {{ vars.name }}.",
+                                       "quick_replies": ["Balance", "Agent"]},
+                           "scope": {"vars": {"name": "Ada"}}}, "s9.3.1.notify")
+    [message] = kept(queue, conversation)
+    assert (message["text"], message["quick_replies"]) == ("Open 8-20, Ada.", ["Balance", "Agent"])
+
+
 def test_a_chat_message_to_something_that_is_no_conversation_fails_naming_it(task_queue):
     queue = task_queue(toml())
     queue.enqueue("send", {"channel": "chat", "to": "+4915112345678", "text": "Hi"}, "s1.1.x")

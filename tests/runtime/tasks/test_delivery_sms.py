@@ -111,15 +111,11 @@ def test_the_limit_is_a_setting_and_counts_segments_not_characters(task_queue, g
     assert queue.ledger.get("t5")["segments"] == 2
 
 
-def test_a_rendered_response_too_long_for_sms_fails_naming_why(task_queue, gateway, tmp_path):
-    root = tmp_path / "tasks-workspace"
-    (root / "responses").mkdir(parents=True)
-    (root / "responses" / "bank.json").write_text(json.dumps({
-        "schema": "callwright/responses@1", "id": "bank",
-        "responses": {"terms": {"text": "{{ vars.terms }}"}}}), "utf-8")
-    queue = task_queue(toml(gateway.url), root=root)
+def test_a_rendered_response_too_long_for_sms_fails_naming_why(task_queue, gateway):
+    queue = task_queue(toml(gateway.url))
     queue.enqueue("send", {"channel": "sms", "to": "+4915112345678", "response": "bank/terms",
-                           "language": "en", "scope": {"vars": {"terms": "x" * 5000}}}, "t7")
+                           "content": {"text": "{{ vars.terms }}"},
+                           "scope": {"vars": {"terms": "x" * 5000}}}, "t7")
     row = queue.ledger.get("t7")
     assert row["state"] == "failed" and "takes 33 SMS segments" in row["last_error"]
     assert gateway.requests == []

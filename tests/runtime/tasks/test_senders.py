@@ -112,6 +112,21 @@ def test_cyrillic_mail_arrives_intact(task_queue, relay):
     assert (mail["Subject"], mail.get_content().strip()) == ("Код", "Ваш код 4711.")
 
 
+def test_a_response_mails_its_subject_text_and_html_rendered_the_html_cleaned(task_queue,
+                                                                               relay):
+    queue = task_queue(email_toml(relay))
+    content = {"subject": "Case {{ vars.case }}", "text": "We have case {{ vars.case }}.",
+               "html": "<p onclick=\"x()\">Case <b>{{ vars.case }}</b>: {{ vars.note }}</p>"}
+    queue.enqueue("send", {"channel": "email", "to": "ada@example.com", "response": "bank/case",
+                           "content": content, "scope": {"vars": {
+                               "case": 17, "note": "<script>steal()</script>"}}}, "s1.2.5.mail")
+    [mail] = relay.mails
+    assert mail["Subject"] == "Case 17"
+    assert mail.get_body(preferencelist=("plain",)).get_content().strip() == "We have case 17."
+    assert mail.get_body(preferencelist=("html",)).get_content().strip() == \
+        "<p>Case <b>17</b>: &lt;script&gt;steal()&lt;/script&gt;</p>"
+
+
 def test_a_recipient_the_relay_refuses_for_good_fails_at_once(task_queue, relay):
     queue = task_queue(email_toml(relay, retries=3))
     relay.rcpt_answers = ["550 no such user"]
