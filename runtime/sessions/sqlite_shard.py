@@ -77,6 +77,10 @@ class Shard:
         self._local = threading.local()
         self._readers: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._checkpointer: sqlite3.Connection | None = None
+        # writes of this process since its last complete checkpoint, and when that began
+        # (`checkpoint_due`): a process that wrote nothing copies nothing
+        self._writes = 0
+        self._copied_at = time.monotonic()
         # SQLite's own busy wait is fine while the file is set up (two processes may create it
         # at once); after that the writer fails fast and `_retry` paces it
         self._writer = self._connect(busy_timeout_s)
@@ -95,6 +99,7 @@ class Shard:
                     for statement in _ADD_INDEX_TIME:
                         conn.execute(statement)
             self._writer.execute("PRAGMA busy_timeout=0")
+            self._writes = 0  # laying the file out is no save: every process opening it does
         except BaseException:
             self._writer.close()
             raise
@@ -131,7 +136,9 @@ class Shard:
     def execute(self, sql: str, params: tuple = ()) -> int:
         """Run one write statement on its own; return how many rows it changed."""
         with self._lock:
-            return self._retry(lambda: self._writer.execute(sql, params).rowcount)
+            changed = self._retry(lambda: self._writer.execute(sql, params).rowcount)
+            self._writes += 1
+            return changed
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -142,6 +149,7 @@ class Shard:
             try:
                 yield conn
                 conn.execute("COMMIT")
+                self._writes += 1
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -158,20 +166,40 @@ class Shard:
             self._readers.add(conn)
         return conn.execute(sql, params).fetchall()
 
-    def checkpoint(self) -> None:
-        """Copy the WAL's new pages into the database, without waiting for or blocking writers.
+    def checkpoint_due(self, writes: int, after_s: float) -> bool:
+        """Say whether this process wrote `writes` times since its last complete checkpoint, or
+        wrote at all and began that checkpoint `after_s` seconds ago or more."""
+        pending = self._writes
+        return pending >= writes or (pending > 0 and
+                                     time.monotonic() - self._copied_at >= after_s)
 
-        Called from one thread only. Another process's checkpoint in progress makes this one a
-        no-op: the next call catches up.
+    def checkpoint(self) -> None:
+        """Copy the WAL's new pages into the database, without waiting for or blocking writers,
+        if this process wrote since its last complete checkpoint.
+
+        Called from one thread only. Every process of `serve` opens the store; the ones that
+        write nothing (the voice and mail processes while the web workers take the chats) leave
+        the copying to the ones that do. Another process's checkpoint in progress, or a reader
+        still on older pages, leaves the rest to the next call.
         """
         if self.memory:
             return
+        with self._lock:  # the writers count under it
+            pending, self._writes = self._writes, 0
+        if not pending:
+            return
+        self._copied_at = time.monotonic()
         try:
             if self._checkpointer is None:
                 self._checkpointer = self._connect(0)
-            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            busy, logged, copied = self._checkpointer.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            complete = not busy and copied >= logged
         except sqlite3.Error:  # busy, or a disk error the next save will report: not this thread
-            pass
+            complete = False
+        if not complete:  # tried again after_s from now (checkpoint_due), or sooner if written
+            with self._lock:
+                self._writes += 1
 
     def close(self) -> None:
         """Close every connection: the writer, the checkpointer's and each thread's reader."""
