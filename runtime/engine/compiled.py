@@ -59,12 +59,14 @@ def flow_version(doc: Mapping[str, Any]) -> str:
 
 
 def compile_flow(doc: Any, registry: Registry, *, flows: Mapping[str, dict] | None = None,
-                 bots: Mapping[str, Any] | None = None) -> Flow:
+                 bots: Mapping[str, Any] | None = None,
+                 responses: Mapping[str, Any] | None = None) -> Flow:
     """Validate a flow document and compile it; raise InvalidFlow listing every error.
 
-    `flows` and `bots` (ids -> documents) let the subflow and bot references be checked.
+    `flows`, `bots` and `responses` (ids -> documents) let the subflow, bot and response
+    references be checked.
     """
-    problems = validate_flow(doc, registry, flows=flows, bots=bots)
+    problems = validate_flow(doc, registry, flows=flows, bots=bots, responses=responses)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         flow_id = doc.get("id") if isinstance(doc, dict) else None

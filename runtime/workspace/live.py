@@ -107,7 +107,7 @@ class Workspace:
             if not changed and not gone:
                 return Reloaded()
             answer = _Reload(self)
-            # bots first: the flows that arrive with them are checked against them
+            # bots and responses first: the flows that arrive with them are checked against them
             answer.take_bots([path for path in changed if _is_bot(path)],
                              [path for path in gone if _is_bot(path)])
             answer.take_responses([path for path in changed if _is_set(path)],
@@ -131,7 +131,7 @@ class Workspace:
         try:
             flow = compile_flow(doc, self.registry,
                                 flows={**self.docs, **({flow_id: doc} if flow_id else {})},
-                                bots=self.bot_docs)
+                                bots=self.bot_docs, responses=self.responses.sets)
         except InvalidFlow as exc:
             problems = exc.problems
             if source and text is not None:
@@ -341,7 +341,7 @@ class _Reload:
             return
         try:
             flow = compile_flow(doc, self.workspace.registry, flows=candidates,
-                                bots=self.bot_docs)
+                                bots=self.bot_docs, responses=self.sets)
         except InvalidFlow as exc:
             self.refuse(path, locate(exc.problems, text, str(path)))
             if current is None:

@@ -11,6 +11,7 @@ from needs import program
 from blocks import default_registry
 from runtime import Runtime
 from runtime.commands.simulate import simulate
+from runtime.errors import InvalidFlow
 from runtime.workspace import Workspace
 
 
@@ -192,9 +193,21 @@ def test_a_recording_is_played_on_the_phone_and_text_channels_pass_it_by(example
         assert events[0]["text"] == text, events[0]
 
 
-def test_a_response_the_workspace_lacks_takes_the_error_exit(example_workspace):
+def test_a_flow_naming_a_response_the_workspace_lacks_does_not_go_live(example_workspace):
     (example_workspace / "responses" / "bank.json").unlink()
-    events, result = run(example_workspace, "chat", "when are you open")
-    assert [e["message"] for e in events if e["event"] == "error"] == [
-        "response 'bank/opening_hours': the workspace has no responses set 'bank' "
-        "(responses/bank.json)"]
+    with pytest.raises(InvalidFlow) as raised:
+        run(example_workspace, "chat", "when are you open")
+    assert "/blocks/say_hours/config/response" in {p.pointer for p in raised.value.problems}
+
+
+def test_a_response_gone_from_a_live_set_takes_the_error_exit(example_workspace):
+    runtime = Runtime(Workspace.load(example_workspace, default_registry()))
+    try:
+        (example_workspace / "responses" / "bank.json").unlink()  # after the flow went live
+        runtime.workspace.reload()
+        turn = runtime.chat_turn("bank-assistant", None, "when are you open")
+    finally:
+        runtime.close()
+    # the auto-response cannot be said: the bot block fails, and nothing catches its error
+    [end] = turn["replies"]
+    assert (end["event"], end["block"], end["disposition"]) == ("end", "understand", "error")

@@ -177,11 +177,14 @@ def test_a_send_of_a_named_response_sends_the_live_version_not_the_file_changed_
 
 def test_an_unknown_response_takes_the_send_blocks_error_exit_naming_it(
         task_queue, gateway, make_workspace):
-    # the set went live without the response the flow names (a set changed after the flow)
-    runtime = sms_runtime(task_queue, gateway, make_workspace, HOURS_FLOW,
-                          json.dumps({"schema": "callwright/responses@1", "id": "bank",
-                                      "responses": {"fees": {"text": "No fees."}}}))
+    runtime = sms_runtime(task_queue, gateway, make_workspace, HOURS_FLOW, hours_set("8-20"))
     try:
+        # the set goes live again without the response the live flow names (a flow is checked
+        # against the sets when it goes live, not again when a set changes after it)
+        (runtime.workspace.root / "responses" / "bank.json").write_text(json.dumps(
+            {"schema": "callwright/responses@1", "id": "bank",
+             "responses": {"fees": {"text": "No fees."}}}), "utf-8")
+        runtime.workspace.reload()
         turn = runtime.chat_turn("hours", None, "when", channel="sms", sender="+4915112345678")
         [send, _] = runtime.executions.steps(turn["session"])
     finally:
