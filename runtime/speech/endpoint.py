@@ -116,6 +116,13 @@ def utterance_in(pcm: bytes, **options: float) -> bytes | None:
 STEADY_CV = 0.15  # frame levels varying less than this (std / mean) are a steady sound
 
 
+def frame_levels(samples: np.ndarray, frame: int = FRAME) -> np.ndarray:
+    """Return the level (RMS) of each whole frame of `frame` samples (a partial one is left out)."""
+    whole = len(samples) // frame
+    by_frame = samples[:whole * frame].reshape(whole, frame).astype(np.float32)
+    return np.sqrt(np.mean(by_frame * by_frame, axis=1))
+
+
 def steady(pcm: bytes) -> bool:
     """Say whether a sound is steady (a hum, a tone, stationary noise) rather than speech.
 
@@ -123,11 +130,9 @@ def steady(pcm: bytes) -> bool:
     to 0.6 of their mean (espeak-ng's voices, benchmarks/speech.py); a hum or a tone by under
     0.01. A recogniser would take a 150 Hz hum for "human", so it never hears one.
     """
-    samples = np.frombuffer(pcm[:len(pcm) // 2 * 2], dtype="<i2").astype(np.float32)
-    frames = len(samples) // FRAME
-    if frames == 0:
+    levels = frame_levels(np.frombuffer(pcm[:len(pcm) // 2 * 2], dtype="<i2"))
+    if len(levels) == 0:
         return True
-    levels = np.sqrt(np.mean(samples[:frames * FRAME].reshape(frames, FRAME) ** 2, axis=1))
     loud = levels[levels >= max(MIN_LEVEL, 0.1 * float(levels.max()))]
     if len(loud) < START_FRAMES:
         return True

@@ -22,6 +22,7 @@ then the best whole phrase of the lattice's n-best list is the answer. And a sen
 contains a phrase ("I would like to OPEN an account") fits the phrase well where it is said and
 leaves the rest of the speech to the silence model: the share of loud frames the phrase's words
 do not cover lowers the confidence, to nothing at UNEXPLAINED_ZERO.
+
 Decoders load the acoustic model once each; a few are kept (one per worker) and each compiles a
 grammar once, the first time it is asked for, and keeps it (least recently used out first).
 """
@@ -40,6 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .accents import non_rhotic
+from .endpoint import frame_levels
 from .grammar import DIGIT_WORDS, Grammar
 from .recognizer import DEFAULT_THRESHOLD, RATE, Recognition, Recognizer, SpeechUnavailable
 
@@ -61,7 +63,7 @@ LOOP = "_phones"  # the search of the free phone loop the grammar is compared wi
 CENTER = -26.0  # the per-frame log-likelihood ratio given confidence 0.5 (benchmarks/speech.py)
 SCALE = 3.0  # how many ratio units take the confidence from 0.5 to 0.73
 NBEST = 20  # paths of the lattice searched for a whole phrase when the best one stopped inside
-FRAME = 160  # samples of a decoder frame (10 ms at 16 kHz)
+DECODER_FRAME = 160  # samples of a decoder frame (10 ms at 16 kHz)
 LOUD_SHARE = 0.1  # a frame this share of the loudest frame's level (and TRIM_LEVEL) is speech
 UNEXPLAINED_FREE = 0.2  # speech the phrase leaves unexplained without costing confidence ...
 UNEXPLAINED_ZERO = 0.4  # ... and the share at which its confidence is 0 (benchmarks/speech.py)
@@ -141,7 +143,8 @@ class _Decoder:
         return phrases
 
     def _accented(self, word: str) -> None:
-        """Add the non-rhotic pronunciation of each of a word's as alternatives ("card(3)")."""
+        """Add the non-rhotic form of each of a word's pronunciations as an alternative
+        ("card(3)")."""
         if word in self.accented:
             return
         self.accented.add(word)
@@ -290,13 +293,11 @@ def confidence(ratio: float, unexplained: float = 0.0, center: float = CENTER) -
 def unexplained_share(segments: Any, audio: bytes) -> float:
     """Return the share of the loud frames of 16 kHz audio that no word of a decoded path
     covers (fillers, silence, no segment at all)."""
-    samples = np.frombuffer(audio, dtype="<i2").astype(np.float32)
-    frames = len(samples) // FRAME
-    if frames == 0:
+    levels = frame_levels(np.frombuffer(audio, dtype="<i2"), DECODER_FRAME)
+    if len(levels) == 0:
         return 1.0
-    levels = np.sqrt(np.mean(samples[:frames * FRAME].reshape(frames, FRAME) ** 2, axis=1))
     loud = levels >= max(TRIM_LEVEL, LOUD_SHARE * float(levels.max()))
-    words = np.zeros(frames, dtype=bool)
+    words = np.zeros(len(levels), dtype=bool)
     for segment in segments or ():
         if not segment.word.startswith(("<", "[", "+")):  # fillers: <sil>, [NOISE], +breath+
             words[segment.start_frame:segment.end_frame + 1] = True
@@ -309,11 +310,10 @@ def trimmed(samples: np.ndarray) -> np.ndarray:
     The endpointer's pre-roll and hangover are a second of quiet; the ratio is per frame, so
     the same word must not score differently with more or less quiet around it.
     """
-    frames = len(samples) // TRIM_FRAME
+    levels = frame_levels(samples, TRIM_FRAME)
+    frames = len(levels)
     if frames == 0:
         return samples
-    levels = np.sqrt(np.mean(samples[:frames * TRIM_FRAME].reshape(frames, TRIM_FRAME) ** 2,
-                             axis=1))
     loud = np.flatnonzero(levels >= max(TRIM_LEVEL, TRIM_SHARE * float(levels.max())))
     if len(loud) == 0:
         return samples

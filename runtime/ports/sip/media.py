@@ -26,6 +26,7 @@ import numpy as np
 
 from runtime.media import FRAME_MS, FRAME_SAMPLES, PAYLOAD_TYPES, SILENCE, decode
 from runtime.speech import Utterances
+from runtime.speech.endpoint import frame_levels
 
 from . import rtp
 from .dtmf import TelephoneEvents
@@ -94,14 +95,10 @@ class _Playing:
     levels: Sequence[float] | None = None  # each frame's level (RMS), while listening
 
 
-def frame_levels(frames: Sequence[bytes], codec: str) -> list[float]:
-    """Return the level (RMS of the 16-bit samples) of each G.711 frame."""
-    if not frames:
-        return []
-    pcm = np.frombuffer(decode(b"".join(frames), codec), dtype="<i2").astype(np.float32)
-    whole = len(pcm) // FRAME_SAMPLES
-    by_frame = pcm[:whole * FRAME_SAMPLES].reshape(whole, FRAME_SAMPLES)
-    return np.sqrt(np.mean(by_frame * by_frame, axis=1)).tolist()
+def prompt_levels(frames: Sequence[bytes], codec: str) -> list[float]:
+    """Return the level (RMS of the 16-bit samples) of each G.711 frame of a prompt."""
+    pcm = np.frombuffer(decode(b"".join(frames), codec), dtype="<i2")
+    return frame_levels(pcm, FRAME_SAMPLES).tolist()
 
 
 class MediaSession:
@@ -163,7 +160,7 @@ class MediaSession:
         self.stop_playing()
         levels = None
         if self._listening is not None and self.negotiated is not None:
-            levels = frame_levels(frames, self.negotiated.codec)  # for the endpointer's echo
+            levels = prompt_levels(frames, self.negotiated.codec)  # for the endpointer's echo
         self._playing = _Playing(frames, done, levels=levels)
 
     def stop_playing(self) -> None:
