@@ -12,9 +12,11 @@ On a line, our own prompt comes back as echo (a hybrid without an echo canceller
 6 dB or more below, G.168's least echo return loss). Without care that echo is "speech" 60 ms
 into every prompt, and the prompt barges itself in. So `add` is told how loud the prompt played
 lately, and a frame is speech only when it is clearly louder than the echo that prompt can
-cause: the line's coupling (echo level / prompt level) follows the peaks of what comes back
-while the prompt plays, starting from the 6 dB worst case, and echo never teaches the noise
-floor.
+cause. The line's coupling (echo level / prompt level) is the peak of what came back over the
+last couple of seconds of prompt, starting from the 6 dB worst case: most frames come back
+under it (`echo` is the loudest frame of the echo path's time, not the one echoed), so a
+coupling that decayed between peaks would sink through a pause and let the next word's echo in.
+Echo never teaches the noise floor.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ END_SILENCE_S = 0.7
 MAX_S = 10.0
 COUPLING = 0.5  # echo level / prompt level assumed before any is measured (6 dB return loss)
 MIN_COUPLING = 0.02  # a coupling learnt lower than this (34 dB) is not trusted
-COUPLING_DECAY = 0.98  # a frame: the coupling follows echo peaks up at once, down by half in 0.7 s
+COUPLING_FRAMES = 100  # the coupling is the peak of the last 2 s of frames heard over a prompt
 ECHO_MARGIN = 1.5  # speech over a prompt must be this much louder than its expected echo
 
 
@@ -51,7 +53,12 @@ class Utterances:
         self._frames: list[bytes] = []
         self.started = False
         self.ended = False
-        self.coupling = COUPLING
+        self._couplings: deque[float] = deque([COUPLING], maxlen=COUPLING_FRAMES)
+
+    @property
+    def coupling(self) -> float:
+        """Return the line's echo level / prompt level, as learnt so far."""
+        return max(self._couplings)
 
     @property
     def audio(self) -> bytes:
@@ -83,9 +90,7 @@ class Utterances:
         loud = level >= threshold
         if not self.started:
             if not loud and echo > 0:  # what comes back while a prompt plays teaches the echo
-                # `echo` is the loudest frame of the echo path's time, so most frames return
-                # less than the line's coupling: its peaks are the coupling
-                self.coupling = max(MIN_COUPLING, level / echo, COUPLING_DECAY * self.coupling)
+                self._couplings.append(max(MIN_COUPLING, level / echo))
             elif not loud:  # quiet frames teach the floor; speech and echo never do
                 self.floor = 0.95 * self.floor + 0.05 * level
             self._before.append(frame)

@@ -37,7 +37,10 @@ CATCH_UP = 5  # frames a late call may send at once; beyond that the far end hea
 CODECS = {pt: codec for codec, pt in PAYLOAD_TYPES.items()}  # 0 PCMU, 8 PCMA
 SILENT_FRAMES = {pt: bytes([SILENCE[codec]]) * FRAME_SAMPLES for pt, codec in CODECS.items()}
 REORDER_DEPTH = 8  # packets held to put a recording back in order (160 ms)
-ECHO_FRAMES = 10  # how long our prompt may take to come back as echo (200 ms)
+# how long our prompt may take to come back as echo, counted in frames sent (500 ms): the far
+# end's jitter buffer and the network both ways, and our loop held up (a late tick sends up to
+# CATCH_UP frames at once while the echo of older ones still waits in the socket)
+ECHO_FRAMES = 25
 
 
 @dataclass(slots=True)

@@ -64,22 +64,35 @@ def level_of(frame: bytes) -> float:
     return float(np.sqrt(np.mean(np.frombuffer(frame, "<i2").astype(np.float64) ** 2)))
 
 
-def test_the_echo_of_our_own_prompt_is_not_speech_but_a_caller_over_it_is():
-    prompt = syllables(4, 5000)
-    caller = syllables(0.4, 3500, seed=1)  # 3 dB quieter than the prompt, from 3.6 s on
+def over_a_line(prompt: list[bytes], caller: dict[int, bytes], window: int = 10) -> str | None:
+    """Feed an endpointer what a line without an echo canceller returns while `prompt` plays:
+    the prompt 10 dB down and 40 ms late, plus what the caller says at the frames `caller`
+    keys; return the frame at which speech started, as "n", or None."""
     found = Utterances()
     played: list[float] = []
-    for n, frame in enumerate(prompt):  # the line returns the prompt 10 dB down, 40 ms late
-        played = (played + [level_of(frame)])[-10:]
+    for n, frame in enumerate(prompt):
+        played = (played + [level_of(frame)])[-window:]
         back = np.frombuffer(prompt[n - 2] if n >= 2 else bytes(320), "<i2") * 10 ** (-10 / 20)
-        if n >= 180:
-            back = back + np.frombuffer(caller[n - 180], "<i2")
-        change = found.add(back.astype("<i2").tobytes(), max(played))
-        if n < 180:
-            assert change is None, n
-        elif change == "started":
-            break
-    assert found.started, "a caller as loud as usual barges in over the prompt"
+        if n in caller:
+            back = back + np.frombuffer(caller[n], "<i2")
+        if found.add(back.astype("<i2").tobytes(), max(played)) == "started":
+            return str(n)
+    return None
+
+
+def test_the_echo_of_our_own_prompt_is_not_speech_but_a_caller_over_it_is():
+    prompt = syllables(4, 5000)
+    assert over_a_line(prompt, {}) is None
+    caller = syllables(0.4, 3500, seed=1)  # 3 dB quieter than the prompt, from 3.6 s on
+    started = over_a_line(prompt, {180 + n: frame for n, frame in enumerate(caller)})
+    assert started is not None and int(started) >= 180, "a caller as loud as usual barges in"
+
+
+def test_a_pause_in_the_prompt_does_not_let_the_next_words_echo_in():
+    # a sentence, 0.6 s of quiet, the next starting loud: the echo path's window still holds
+    # the first sentence well into the pause, while what comes back is silence
+    prompt = syllables(1.5, 5000) + [bytes(320)] * 30 + syllables(1.5, 5000, seed=2)[6:]
+    assert over_a_line(prompt, {}, window=25) is None
 
 
 def test_without_a_prompt_playing_the_same_echo_level_is_speech():

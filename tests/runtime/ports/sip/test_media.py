@@ -3,8 +3,10 @@
 import asyncio
 import socket
 
+import numpy as np
 import pytest
 
+from runtime.media import decode, encode
 from runtime.ports.sip import rtp
 from runtime.ports.sip.media import MediaSession, Negotiated, Pacer, Recorder
 
@@ -208,3 +210,39 @@ def test_ticks_keep_to_absolute_deadlines_so_lateness_never_adds_up():
     # each tick against the deadline of the last frame it sent: start + 20 ms x frames so far
     lateness = sorted(at - (start + 0.02 * frames) for at, frames in session.at[-50:])
     assert lateness[len(lateness) // 2] < 0.010  # the median tick of the last second on time
+
+
+def test_the_echo_of_a_loud_frame_read_after_the_loop_was_held_up_twice_is_not_speech():
+    heard: list[str] = []
+
+    async def scenario():
+        caller = Caller()
+        pacer, session, _ = await session_with(caller)
+        pacer.stop()  # this test ticks by hand
+        session.listen(heard.append)
+        loud, soft = encode_tone(6000), encode_tone(300)
+        session.play([loud] * 10 + [soft] * 60, lambda: None)
+        for _ in range(10):
+            session.tick(1)
+        # the loop was held up twice before it read what the line sent back meanwhile: each
+        # late tick sent CATCH_UP frames of the word's soft end, then came the loud frames' echo
+        session.tick(15)
+        session.tick(15)
+        back = echo_of(loud, -10)
+        for n in range(10):
+            session.received(rtp.header(0, n, n * 160, 77) + back, caller.address)
+        session.close()
+        caller.close()
+
+    asyncio.run(scenario())
+    assert heard == []  # 10 dB under frames sent 10 to 20 frames ago: their echo, not speech
+
+
+def encode_tone(level: float) -> bytes:
+    t = np.arange(160) / 8000
+    return encode((level * np.sin(2 * np.pi * 440 * t)).astype("<i2").tobytes(), "PCMU")
+
+
+def echo_of(frame: bytes, db: float) -> bytes:
+    pcm = np.frombuffer(decode(frame, "PCMU"), "<i2") * 10 ** (db / 20)
+    return encode(pcm.astype("<i2").tobytes(), "PCMU")
