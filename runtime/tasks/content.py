@@ -26,13 +26,7 @@ def message_of(root: Path, payload: dict) -> dict:
     content = payload.get("content")
     if content is None:
         content = legacy_content(root, payload)
-    fields = {name: str(content[name]) for name in TEXTS if name in content}
-    scope = payload.get("scope") or {}
-    try:
-        rendered = {name: (render_html if name == "html" else render_text)(value, scope)
-                    if is_template(value) else value for name, value in fields.items()}
-    except BlockError as exc:
-        raise PermanentFailure(f"response {payload['response']!r}: {exc}") from None
+    rendered = rendered_content(payload, content)
     message["text"] = rendered.get("text", "")
     for name in ("subject", "html"):
         if name not in message and rendered.get(name):
@@ -43,6 +37,18 @@ def message_of(root: Path, payload: dict) -> dict:
     if payload["channel"] == "chat" and content.get("quick_replies"):
         message["quick_replies"] = [str(label) for label in content["quick_replies"]]
     return message
+
+
+def rendered_content(payload: dict, content: dict) -> dict:
+    """Return the texts of a response's variant rendered with the payload's scope; raise
+    PermanentFailure naming the response when a template fails."""
+    fields = {name: str(content[name]) for name in TEXTS if name in content}
+    scope = payload.get("scope") or {}
+    try:
+        return {name: (render_html if name == "html" else render_text)(value, scope)
+                if is_template(value) else value for name, value in fields.items()}
+    except BlockError as exc:
+        raise PermanentFailure(f"response {payload['response']!r}: {exc}") from None
 
 
 def legacy_content(root: Path, payload: dict) -> dict:

@@ -14,7 +14,7 @@ from runtime.channels.segments import segment
 
 from .attempts import attempt, queue_all, queue_once, requeue_interrupted
 from .config import RETRY_BACKOFF, TaskConfig
-from .content import message_of
+from .content import message_of, rendered_content
 from .queue import TaskQueue
 from .senders import (CHANNELS, PermanentFailure, RecipientOptedOut, Sent, missing_setting,
                       post_message, push_chat, send_email)
@@ -57,6 +57,8 @@ def checked(queue: TaskQueue, payload: dict, key: str) -> dict:
         raise ConfigurationError(problem)
     if payload["channel"] == "sms":
         payload = sms_payload(queue.config.settings, payload)
+    elif "content" in payload:
+        rendered_text(payload)  # a template that fails is the block's error, not a lost message
     return payload
 
 
@@ -70,7 +72,20 @@ def sms_payload(settings: dict, payload: dict) -> dict:
         problem = sms_text_problem(settings, payload["text"])
         if problem:
             raise BlockError(f"send: /text {problem}")
+    elif "content" in payload:
+        problem = sms_text_problem(settings, rendered_text(payload))
+        if problem:
+            raise BlockError(f"send: response {payload['response']!r} for sms {problem}")
     return {**payload, "to": to}
+
+
+def rendered_text(payload: dict) -> str:
+    """Return the text of the response variant a payload carries, rendered as the worker will
+    render it; raise BlockError naming the response when its template fails."""
+    try:
+        return rendered_content(payload, payload["content"]).get("text", "")
+    except PermanentFailure as exc:
+        raise BlockError(f"send: {exc}") from None
 
 
 def sms_text_problem(settings: dict, text: str) -> str | None:

@@ -111,14 +111,26 @@ def test_the_limit_is_a_setting_and_counts_segments_not_characters(task_queue, g
     assert queue.ledger.get("t5")["segments"] == 2
 
 
-def test_a_rendered_response_too_long_for_sms_fails_naming_why(task_queue, gateway):
+def test_a_response_too_long_for_sms_once_rendered_is_refused_when_the_block_runs(task_queue,
+                                                                                   gateway):
     queue = task_queue(toml(gateway.url))
-    queue.enqueue("send", {"channel": "sms", "to": "+4915112345678", "response": "bank/terms",
-                           "content": {"text": "{{ vars.terms }}"},
-                           "scope": {"vars": {"terms": "x" * 5000}}}, "t7")
-    row = queue.ledger.get("t7")
-    assert row["state"] == "failed" and "takes 33 SMS segments" in row["last_error"]
-    assert gateway.requests == []
+    with pytest.raises(BlockError, match=r"send: response 'bank/terms' for sms takes 33 SMS "
+                                         r"segments \(5000 characters\)"):
+        queue.enqueue("send", {"channel": "sms", "to": "+4915112345678",
+                               "response": "bank/terms", "content": {"text": "{{ vars.terms }}"},
+                               "scope": {"vars": {"terms": "x" * 5000}}}, "t7")
+    assert queue.ledger.get("t7") is None and gateway.requests == []
+
+
+@pytest.mark.parametrize("channel, to", [("sms", "+4915112345678"), ("webhook", "crm")])
+def test_a_response_whose_template_fails_is_refused_when_the_block_runs(task_queue, gateway,
+                                                                       channel, to):
+    queue = task_queue(toml(gateway.url))
+    with pytest.raises(BlockError, match="send: response 'bank/terms': "):
+        queue.enqueue("send", {"channel": channel, "to": to, "response": "bank/terms",
+                               "content": {"text": "{{ vars.terms | nofilter }}"},
+                               "scope": {"vars": {"terms": "x"}}}, "t8")
+    assert queue.ledger.get("t8") is None and gateway.requests == []
 
 
 # --- opt-outs --------------------------------------------------------------------------------
