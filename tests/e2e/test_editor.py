@@ -15,7 +15,7 @@ import time
 import pytest
 
 # Playwright's import (skipped without it, failed under CI), Debian's chromium, screenshots
-from browser import ANNA, VIEWPORT, chromium, need_chromium, recording_page, shot
+from browser import ANNA, VIEWPORT, chromium, need_chromium, recording_page, shot, sync_api
 from browser import sign_in as sign_in_as
 from serving import add_user, commit_workspace, running_serve
 
@@ -151,9 +151,26 @@ def node(page, block_id: str):
 
 
 def connect(page, source: str, exit_name: str, target: str) -> None:
-    """Drag from a block's exit handle to another block."""
+    """Drag from a block's exit handle to another block; wait for the connection drawn."""
     handle = node(page, source).locator(f".react-flow__handle[data-handleid='{exit_name}']")
     handle.drag_to(node(page, target).locator(".react-flow__handle.target"))
+    page.locator(f".react-flow__edge[data-id='{source}:{exit_name}']").wait_for()
+
+
+def settled(page, rounds: int = 50) -> None:
+    """Wait until the canvas stops moving (a layout, then fitView's animation): the viewport
+    and every block in the same place 150 ms apart. A drag that starts sooner aims at a
+    handle that moves away under load."""
+    where = "() => [...document.querySelectorAll('.react-flow__viewport, .react-flow__node')]" \
+            ".map(e => e.getAttribute('style')).join('|')"
+    before = page.evaluate(where)
+    for _ in range(rounds):
+        page.wait_for_timeout(150)
+        now = page.evaluate(where)
+        if now == before:
+            return
+        before = now
+    raise AssertionError("the canvas kept moving for 7 s")
 
 
 def drop_block(page, title: str, x: int, y: int) -> None:
@@ -204,7 +221,8 @@ def test_an_analyst_builds_saves_simulates_and_publishes_a_menu(page, server) ->
     page.get_by_label("Block id").press("Enter")
     node(page, "goodbye").wait_for()
     page.get_by_role("button", name="Auto-layout").click()
-    page.wait_for_timeout(800)
+    sync_api.expect(page.get_by_role("button", name="Auto-layout")).to_be_enabled()  # laid out
+    settled(page)
     connect(page, "say", "next", "menu")
     connect(page, "menu", "balance", "end")
     connect(page, "menu", "agent", "goodbye")
