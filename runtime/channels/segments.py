@@ -24,6 +24,9 @@ GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 GSM7, UCS2 = "gsm7", "ucs2"
 SINGLE = {GSM7: 160, UCS2: 70}  # septets or UTF-16 units in a message that is not split
 PART = {GSM7: 153, UCS2: 67}  # the same in each part of a concatenated message
+# the most parts one outbound text may take unless [sms] max_segments says otherwise: gateways
+# refuse longer texts (Twilio: 1,600 characters, about 10 GSM-7 segments)
+MOST_SEGMENTS = 10
 _JOINERS = frozenset("\u200d\ufe0e\ufe0f\u20e3")  # ZWJ, text/emoji presentation, keycap
 
 

@@ -10,7 +10,7 @@ from huey.api import Task
 from blocks.sdk import BlockError, ConfigurationError
 from runtime.messaging.numbers import NumberError, default_region, e164
 from runtime.messaging.optouts import OptOuts
-from runtime.channels.segments import segment
+from runtime.channels.segments import MOST_SEGMENTS, segment
 
 from .attempts import attempt, queue_all, queue_once, requeue_interrupted
 from .config import RETRY_BACKOFF, TaskConfig
@@ -21,8 +21,6 @@ from .senders import (CHANNELS, PermanentFailure, RecipientOptedOut, Sent, missi
 
 log = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 255
-# gateways refuse longer texts (Twilio: 1,600 characters, about 10 GSM-7 segments)
-DEFAULT_MAX_SEGMENTS = 10
 # a reply whose predecessor is being sent right now waits for it here this long, checking every
 # ORDER_POLL_S; a predecessor waiting for a retry is waited for on the queue instead
 ORDER_WAIT_S = 2.0
@@ -92,7 +90,7 @@ def sms_text_problem(settings: dict, text: str) -> str | None:
     """Return why a text cannot go as one SMS (empty, or too many segments), or None."""
     if not text.strip():
         return "is empty"
-    most = int(settings.get("sms", {}).get("max_segments", DEFAULT_MAX_SEGMENTS))
+    most = int(settings.get("sms", {}).get("max_segments", MOST_SEGMENTS))
     count = segment(text).count
     if count > most:
         return (f"takes {count} SMS segments ({len(text)} characters), more than "

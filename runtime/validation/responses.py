@@ -11,8 +11,9 @@ from jsonschema import Draft202012Validator
 import schemas
 from blocks.registry import BlockType
 from blocks.sdk.templates import is_template, template_error
+from runtime.channels.segments import MOST_SEGMENTS, segment
 
-from .problem import Problem, error, join, ordered
+from .problem import Problem, error, join, ordered, warning
 from .schema import SchemaCheck
 
 RESPONSES_KIND = "callwright/responses@1"
@@ -44,7 +45,24 @@ def validate_responses(doc: Any) -> list[Problem]:
                     message = template_error(value)
                     if message is not None:
                         problems.append(error(join(pointer, field), message))
+            problem = _sms_problem(pointer, content)
+            if problem is not None:
+                problems.append(problem)
     return ordered(problems)
+
+
+def _sms_problem(pointer: str, content: dict) -> Problem | None:
+    """Warn of an SMS variant's text (without templates) that is longer than a gateway takes:
+    delivery would refuse it. A warning, since [sms] max_segments may allow more."""
+    text = content.get("text")
+    if content.get("channel") != "sms" or not isinstance(text, str) or is_template(text):
+        return None
+    parts = segment(text)
+    if parts.count <= MOST_SEGMENTS:
+        return None
+    return warning(join(pointer, "text"), f"takes {parts.count} SMS segments ({len(text)} "
+                   f"characters in {parts.encoding.upper()}), more than the {MOST_SEGMENTS} a message may "
+                   f"take unless [sms] max_segments allows more")
 
 
 def reference_problem(pointer: str, name: str, sets: Mapping[str, Any],

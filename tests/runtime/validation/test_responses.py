@@ -117,3 +117,15 @@ def test_validate_file_checks_a_set_and_its_id(tmp_path: Path):
     path = write(tmp_path / "responses" / "shop.json", SET)
     assert [(p.pointer, p.message) for p in validate_file(path)] == [
         ("/id", "responses set id 'bank' does not match its file name 'shop.json'")]
+
+
+def test_an_sms_variant_longer_than_a_gateway_takes_is_a_warning_at_its_text():
+    long_ru = "Ваша карта заблокирована. " * 30  # UCS-2: 780 characters, 12 parts of 67
+    doc = with_response(text="x", variants=[{"channel": "sms", "text": long_ru},
+                                            {"channel": "sms", "language": "en", "text": "ok"},
+                                            {"channel": "chat", "text": long_ru},
+                                            {"channel": "sms", "language": "de",
+                                             "text": "{{ vars.terms }}" + "x" * 2000}])
+    problems = validate_responses(doc)
+    assert [(p.pointer, p.is_error) for p in problems] == [("/responses/r/variants/0/text", False)]
+    assert problems[0].message.startswith("takes 12 SMS segments (780 characters in UCS2)")
