@@ -13,7 +13,8 @@ On a line, our own prompt comes back as echo (a hybrid without an echo canceller
 into every prompt, and the prompt barges itself in. So `add` is told how loud the prompt played
 lately, and a frame is speech only when it is clearly louder than the echo that prompt can
 cause. The line's coupling (echo level / prompt level) is the peak of what came back over the
-last couple of seconds of prompt, starting from the 6 dB worst case: most frames come back
+last couple of seconds of prompt, the 6 dB worst case until half a second of it was heard (a
+line that returns nothing is soon known as such, and a caller barges in): most frames come back
 under it (`echo` is the loudest frame of the echo path's time, not the one echoed), so a
 coupling that decayed between peaks would sink through a pause and let the next word's echo in.
 Echo never teaches the noise floor.
@@ -36,6 +37,7 @@ MAX_S = 10.0
 COUPLING = 0.5  # echo level / prompt level assumed before any is measured (6 dB return loss)
 MIN_COUPLING = 0.02  # a coupling learnt lower than this (34 dB) is not trusted
 COUPLING_FRAMES = 100  # the coupling is the peak of the last 2 s of frames heard over a prompt
+PRIOR_FRAMES = 25  # until 0.5 s of them were heard, it is COUPLING at least
 ECHO_MARGIN = 1.5  # speech over a prompt must be this much louder than its expected echo
 
 
@@ -53,12 +55,13 @@ class Utterances:
         self._frames: list[bytes] = []
         self.started = False
         self.ended = False
-        self._couplings: deque[float] = deque([COUPLING], maxlen=COUPLING_FRAMES)
+        self._couplings: deque[float] = deque(maxlen=COUPLING_FRAMES)
 
     @property
     def coupling(self) -> float:
         """Return the line's echo level / prompt level, as learnt so far."""
-        return max(self._couplings)
+        learnt = max(self._couplings, default=COUPLING)
+        return learnt if len(self._couplings) >= PRIOR_FRAMES else max(learnt, COUPLING)
 
     @property
     def audio(self) -> bytes:

@@ -64,15 +64,16 @@ def level_of(frame: bytes) -> float:
     return float(np.sqrt(np.mean(np.frombuffer(frame, "<i2").astype(np.float64) ** 2)))
 
 
-def over_a_line(prompt: list[bytes], caller: dict[int, bytes], window: int = 10) -> str | None:
+def over_a_line(prompt: list[bytes], caller: dict[int, bytes], window: int = 10,
+                echo_db: float = -10) -> str | None:
     """Feed an endpointer what a line without an echo canceller returns while `prompt` plays:
-    the prompt 10 dB down and 40 ms late, plus what the caller says at the frames `caller`
+    the prompt `echo_db` down and 40 ms late, plus what the caller says at the frames `caller`
     keys; return the frame at which speech started, as "n", or None."""
     found = Utterances()
     played: list[float] = []
     for n, frame in enumerate(prompt):
         played = (played + [level_of(frame)])[-window:]
-        back = np.frombuffer(prompt[n - 2] if n >= 2 else bytes(320), "<i2") * 10 ** (-10 / 20)
+        back = np.frombuffer(prompt[n - 2] if n >= 2 else bytes(320), "<i2") * 10 ** (echo_db / 20)
         if n in caller:
             back = back + np.frombuffer(caller[n], "<i2")
         if found.add(back.astype("<i2").tobytes(), max(played)) == "started":
@@ -86,6 +87,14 @@ def test_the_echo_of_our_own_prompt_is_not_speech_but_a_caller_over_it_is():
     caller = syllables(0.4, 3500, seed=1)  # 3 dB quieter than the prompt, from 3.6 s on
     started = over_a_line(prompt, {180 + n: frame for n, frame in enumerate(caller)})
     assert started is not None and int(started) >= 180, "a caller as loud as usual barges in"
+
+
+def test_on_a_line_that_returns_no_echo_a_quiet_caller_barges_in_soon_after_the_prompt_starts():
+    prompt = syllables(4, 5000)
+    caller = syllables(0.4, 1500, seed=1)  # 10 dB under the prompt, from 0.6 s on
+    started = over_a_line(prompt, {30 + n: frame for n, frame in enumerate(caller)},
+                          window=25, echo_db=-90)
+    assert started is not None and 30 <= int(started) < 40
 
 
 def test_a_pause_in_the_prompt_does_not_let_the_next_words_echo_in():
