@@ -55,13 +55,25 @@ class Utterances:
         self._frames: list[bytes] = []
         self.started = False
         self.ended = False
-        self._couplings: deque[float] = deque(maxlen=COUPLING_FRAMES)
+        # (frame heard, coupling) of the peaks still in the window, each under the one before:
+        # the window's peak in constant time, on the loop that paces every call's media
+        self._peaks: deque[tuple[int, float]] = deque()
+        self._heard = 0  # frames heard over a prompt
 
     @property
     def coupling(self) -> float:
         """Return the line's echo level / prompt level, as learnt so far."""
-        learnt = max(self._couplings, default=COUPLING)
-        return learnt if len(self._couplings) >= PRIOR_FRAMES else max(learnt, COUPLING)
+        learnt = self._peaks[0][1] if self._peaks else COUPLING
+        return learnt if self._heard >= PRIOR_FRAMES else max(learnt, COUPLING)
+
+    def _learn(self, coupling: float) -> None:
+        peaks = self._peaks
+        while peaks and peaks[-1][1] <= coupling:
+            peaks.pop()
+        peaks.append((self._heard, coupling))
+        self._heard += 1
+        if peaks[0][0] < self._heard - COUPLING_FRAMES:
+            peaks.popleft()
 
     @property
     def audio(self) -> bytes:
@@ -93,7 +105,7 @@ class Utterances:
         loud = level >= threshold
         if not self.started:
             if not loud and echo > 0:  # what comes back while a prompt plays teaches the echo
-                self._couplings.append(max(MIN_COUPLING, level / echo))
+                self._learn(max(MIN_COUPLING, level / echo))
             elif not loud:  # quiet frames teach the floor; speech and echo never do
                 self.floor = 0.95 * self.floor + 0.05 * level
             self._before.append(frame)
