@@ -87,3 +87,19 @@ def test_a_checkpoint_held_back_by_a_reader_is_tried_again_after_the_time(open_s
     shard.checkpoint()
     assert not shard.checkpoint_due(1, 0.0)
     assert in_database_file(tmp_path / "sessions.sqlite3") == 2
+
+
+def test_a_complete_checkpoint_starts_the_wal_over_so_that_no_save_has_to(open_shard, tmp_path):
+    # the first write into a WAL started over syncs its header: the checkpointing thread takes
+    # it, not the save on a worker's event loop that comes next
+    shard = open_shard()
+    for n in range(3):
+        shard.execute(INSERT, (f"s{n}",))
+    shard.checkpoint()
+    with closing(sqlite3.connect(tmp_path / "sessions.sqlite3")) as other:
+        # one frame (page 1, unchanged) where the three saves' frames were: started over
+        assert other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone() == (0, 1, 1)
+        assert other.execute("PRAGMA user_version").fetchone() == (0,)
+    shard.execute(INSERT, ("s3",))
+    assert shard.read("SELECT COUNT(*) FROM sessions") == [(4,)]
+    assert in_database_file(tmp_path / "sessions.sqlite3") == 3
