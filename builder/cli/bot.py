@@ -46,7 +46,7 @@ def test(bot_file: Path, files: tuple[Path, ...], min_accuracy: float | None,
     root = bot_file.resolve().parent.parent if bot_file.resolve().parent.name == "bots" else None
     try:
         compiled = compile_bot(doc, matcher_for(load_settings(root)))
-        utterances = [line for file in files for line in read_utterances(file)]
+        utterances = [line for file in files for line in read_utterances(file, compiled.intents)]
     except InvalidBot as exc:
         raise click.UsageError(f"{bot_file} is not a valid bot:\n"
                                + "\n".join(map(str, exc.problems))) from None

@@ -54,6 +54,11 @@ class Bot:
         return list(self.doc["languages"])
 
     @property
+    def intents(self) -> list[str]:
+        """Return the names of the bot's intents."""
+        return list(self.doc["intents"])
+
+    @property
     def min_confidence(self) -> float:
         """Return the bot's own confidence threshold."""
         return float(self.doc.get("min_confidence", DEFAULT_MIN_CONFIDENCE))

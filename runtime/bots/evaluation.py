@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,8 +85,13 @@ class Report:
                              for o in self.outcomes if not o.right]}
 
 
-def read_utterances(path: str | Path) -> list[Utterance]:
-    """Read a CSV file with a `text,intent` header; raise UtterancesError naming the line."""
+def read_utterances(path: str | Path, intents: Collection[str] | None = None) -> list[Utterance]:
+    """Read a CSV file with a `text,intent` header; raise UtterancesError naming the line.
+
+    With `intents` (the bot's), a label that is none of them nor `fallback` is an error: a typo
+    would otherwise count as the bot's mistake. A file without lines is an error too: it would
+    pass any accuracy gate.
+    """
     path = Path(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -97,7 +103,14 @@ def read_utterances(path: str | Path) -> list[Utterance]:
                 text, intent = (row.get("text") or "").strip(), (row.get("intent") or "").strip()
                 if not intent:
                     raise UtterancesError(f"{path}:{reader.line_num}: no intent")
+                if intents is not None and intent != FALLBACK and intent not in intents:
+                    raise UtterancesError(
+                        f"{path}:{reader.line_num}: the bot has no intent {intent!r} (it has "
+                        f"{', '.join(sorted(intents))}; `{FALLBACK}` for a line it should not "
+                        f"understand)")
                 lines.append(Utterance(text, intent, reader.line_num))
+            if not lines:
+                raise UtterancesError(f"{path}: no lines to test, only the header")
             return lines
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise UtterancesError(f"{path}: {exc}") from None

@@ -81,8 +81,12 @@ def test_a_broken_bot_file_exits_2_with_its_problems(tmp_path: Path):
     assert "/languages/0" in result.output
 
 
-@pytest.mark.parametrize("text, message", [("words\nhello\n", "text,intent"),
-                                           ("text,intent\nhello,\n", ":2: no intent")])
+@pytest.mark.parametrize("text, message", [
+    ("words\nhello\n", "text,intent"),
+    ("text,intent\nhello,\n", ":2: no intent"),
+    ("text,intent\n", "no lines to test"),  # an emptied file would pass --min-accuracy
+    ("text,intent\nmy balance,balance\nhello,greting\n", ":3: the bot has no intent 'greting'"),
+])
 def test_a_bad_utterances_file_exits_2_saying_where(tmp_path: Path, text: str, message: str):
     path = tmp_path / "u.csv"
     path.write_text(text, "utf-8")

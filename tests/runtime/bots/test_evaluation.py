@@ -37,19 +37,24 @@ def test_a_higher_threshold_sends_more_to_fallback(bank, tmp_path):
     assert evaluate(compile_bot(bank), lines, 1.0).outcomes[0].predicted == "fallback"
 
 
-def test_an_empty_file_is_perfectly_accurate(bank, tmp_path):
-    lines = read_utterances(write(tmp_path / "u.csv", "text,intent\n"))
-    assert evaluate(compile_bot(bank), lines).accuracy == 1.0
-
-
 @pytest.mark.parametrize("text, message", [
     ("words,label\nhi,x\n", "the first line must name the columns text,intent"),
     ("text,intent\nhi,\n", ":2: no intent"),
     ("", "the first line must name the columns"),
+    ("text,intent\n", "no lines to test, only the header"),  # it would pass any gate
 ])
 def test_a_bad_utterances_file_says_where(tmp_path, text, message):
     with pytest.raises(UtterancesError, match=message):
         read_utterances(write(tmp_path / "u.csv", text))
+
+
+def test_a_label_the_bot_does_not_have_is_an_error_naming_its_line(bank, tmp_path):
+    path = write(tmp_path / "u.csv", "text,intent\nwhat is my balance,balance\n"
+                                     "tell me the weather,fallback\nhi,balanse\n")
+    with pytest.raises(UtterancesError, match=r"u.csv:4: the bot has no intent 'balanse' "
+                                              r"\(it has .*balance.*; `fallback` for"):
+        read_utterances(path, compile_bot(bank).intents)
+    assert len(read_utterances(path)) == 3  # without the bot's intents, labels are not checked
 
 
 def test_a_file_that_is_not_utf8_is_refused(tmp_path):
