@@ -151,6 +151,11 @@ def test_a_publish_rolls_back_to_an_earlier_version_as_the_next_one(app, sign_in
     assert ann.get("/responses/bank/versions/3").get_json() == RESPONSES
     assert app.extensions["callwright.runtime"].workspace.response(
         "bank/hours", "chat", "ru")["text"] == "Мы работаем с 9 до 17."
+    actions = [(e["actor"], e["action"], e["target_kind"], e["target_id"])
+               for e in state_of(app).log.entries() if e["action"].startswith("responses_")]
+    assert actions == [("ann", "responses_rolled_back", "responses", "bank"),
+                       ("ann", "responses_published", "responses", "bank"),
+                       ("ann", "responses_saved", "responses", "bank")]
 
 
 def test_a_bot_s_versions_are_compared_with_each_other_and_with_the_draft(sign_in):
