@@ -45,7 +45,7 @@ class SendBlock(Block):
             payload["response"] = config["response"]
             payload["content"] = _content(ctx, config["response"], channel)
             payload["scope"] = _json_copy({"vars": ctx.vars, "contact": ctx.contact,
-                                           "trigger": ctx.trigger})
+                                           "trigger": ctx.trigger, "language": ctx.language})
         key = await ctx.enqueue("send", payload)
         content = {"text": payload["text"]} if "text" in payload else {"response": payload["response"]}
         ctx.emit("send", channel=channel, to=to, id=key, **content)

@@ -139,8 +139,10 @@ class Host:
         raise NotImplementedError
 
     def scope(self, ctx: Any) -> dict:
-        """Return the names templates see: `vars`, `contact`, `trigger` and the host's extras."""
-        return {"vars": ctx.vars, "contact": ctx.contact, "trigger": ctx.trigger}
+        """Return the names templates see: `vars`, `contact`, `trigger`, `language` (the
+        session's: the contact's, else the flow's setting) and the host's extras."""
+        return {"vars": ctx.vars, "contact": ctx.contact, "trigger": ctx.trigger,
+                "language": ctx.language}
 
     async def run_script(self, code: str, *, vars: dict, contact: dict, input: Any,
                          timeout_ms: int) -> ScriptResult:

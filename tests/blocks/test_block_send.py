@@ -68,7 +68,7 @@ def test_a_named_response_goes_as_its_chosen_content_with_the_data_to_render_it(
         "content": {"text": "Мы работаем с 8 до 20, {{ vars.name }}.",
                     "quick_replies": ["Баланс", "Оператор"]},
         "scope": {"vars": {"name": "Anna"}, "contact": {"language": "ru"},
-                  "trigger": {"channel": "chat", "text": "когда"}}}
+                  "trigger": {"channel": "chat", "text": "когда"}, "language": "ru"}}
     assert result.events[0]["response"] == "bank/hours"
 
 

@@ -79,6 +79,9 @@ def test_in_russian_on_the_phone_keys_work_and_speech_names_the_model_it_needs(
     flow.write_text(json.dumps(doc))
     events, result = run(example_workspace, "voice", None, "2")
     assert result.disposition == "card_blocked"
+    # the flow's language is the session's until a contact has one: the menu is asked in Russian
+    [menu] = [e for e in events if e["event"] == "ask"]
+    assert menu["prompt"].startswith("Добро пожаловать в Акме Банк.")
     events, result = run(example_workspace, "voice", None, "speech:заблокируйте карту")
     [error] = [e for e in events if e["event"] == "error"]
     assert "[speech.models.ru]" in error["message"] and "only US English" in error["message"]
