@@ -41,11 +41,10 @@ class SendBlock(Block):
             payload["text"] = config["text"]
         else:
             # the live response is chosen now, for the target channel and the session's language;
-            # the worker renders its templates with the session's data as it is now
+            # the worker renders its templates with what they see of the session now
             payload["response"] = config["response"]
             payload["content"] = _content(ctx, config["response"], channel)
-            payload["scope"] = _json_copy({"vars": ctx.vars, "contact": ctx.contact,
-                                           "trigger": ctx.trigger, "language": ctx.language})
+            payload["scope"] = _json_copy(ctx.scope())
         key = await ctx.enqueue("send", payload)
         content = {"text": payload["text"]} if "text" in payload else {"response": payload["response"]}
         ctx.emit("send", channel=channel, to=to, id=key, **content)

@@ -112,20 +112,25 @@ class Context:
             return self.trigger
         raise BlockError(f"unknown path {path!r}: paths start with one of {', '.join(_ROOTS)}")
 
+    def scope(self) -> dict:
+        """Return the names a template sees: `vars`, `contact`, `trigger`, `language` and the
+        host's extras (such as `eta`)."""
+        return self.host.scope(self)
+
     def render(self, template: str) -> str:
         """Render a template text against this session; plain text comes back unchanged."""
-        return render_text(template, self.host.scope(self)) if is_template(template) else template
+        return render_text(template, self.scope()) if is_template(template) else template
 
     def render_html(self, template: str) -> str:
         """Render an HTML template: each value put into it is escaped, so it shows as text."""
         if not is_template(template):
             return template
-        return render_html(template, self.host.scope(self))
+        return render_html(template, self.scope())
 
     def value(self, template: Any) -> Any:
         """Evaluate a template-or-literal: `{{ vars.n + 1 }}` alone gives a native value (a number)."""
         if isinstance(template, str) and is_template(template):
-            return render_value(template, self.host.scope(self))
+            return render_value(template, self.scope())
         return template
 
     # --- actions ------------------------------------------------------------------------------

@@ -60,9 +60,10 @@ def _sms_problem(pointer: str, content: dict) -> Problem | None:
     parts = segment(text)
     if parts.count <= MOST_SEGMENTS:
         return None
-    return warning(join(pointer, "text"), f"takes {parts.count} SMS segments ({len(text)} "
-                   f"characters in {parts.encoding.upper()}), more than the {MOST_SEGMENTS} a message may "
-                   f"take unless [sms] max_segments allows more")
+    return warning(join(pointer, "text"),
+                   f"takes {parts.count} SMS segments ({len(text)} characters in "
+                   f"{parts.encoding.upper()}), more than the {MOST_SEGMENTS} a message may take "
+                   f"unless [sms] max_segments allows more")
 
 
 def reference_problem(pointer: str, name: str, sets: Mapping[str, Any],
