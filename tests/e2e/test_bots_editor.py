@@ -151,7 +151,9 @@ def open_bot(page, url: str, name: str, bot_id: str) -> None:
     """Sign in and open a bot's editor in English (an earlier test left Anna's choice Russian)."""
     sign_in(page, url, name, PASSWORD)
     page.wait_for_url("**/flows")
-    page.locator("header select").select_option("en")
+    # set and saved before the page loads: a choice made in the header is saved in the
+    # background, and a page loaded sooner still came up in Russian
+    assert api(page, url, "/session", "PATCH", {"language": "en"}).ok
     page.goto(f"{url}/bots/{bot_id}")
 
 
